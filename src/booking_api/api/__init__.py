@@ -1,0 +1,1 @@
+"""HTTP layer: dependencies, the generic DRF-style resource, and the routers."""

@@ -1,0 +1,135 @@
+"""FastAPI dependencies, aliased with ``Annotated`` so routes read like their signatures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..core.config import Settings
+from ..core.db import Database
+from ..core.errors import AuthenticationFailed, NotAuthenticated, PermissionDenied
+from ..core.security import TokenError, decode_token
+from ..models import Client, Specialist, User
+
+WWW_AUTHENTICATE = 'Bearer realm="api"'
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.db.read_sessions() as session:
+        yield session
+
+
+async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.db.write_sessions() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+ReadSession = Annotated[AsyncSession, Depends(read_session)]
+WriteSession = Annotated[AsyncSession, Depends(write_session)]
+
+
+def invalid_bearer(message: str) -> AuthenticationFailed:
+    return AuthenticationFailed(
+        "Given token not valid for any token type",
+        code="token_not_valid",
+        messages=[{"token_class": "AccessToken", "token_type": "access", "message": message}],
+    )
+
+
+async def authenticate(request: Request) -> User | None:
+    """simplejwt's JWTAuthentication: no header is anonymous; a bad token is always a 401."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    parts = header.split()
+    if not parts or parts[0] != "Bearer":
+        return None
+    if len(parts) != 2:
+        raise AuthenticationFailed(
+            "Authorization header must contain two space-delimited values",
+            code="bad_authorization_header",
+        )
+    settings: Settings = request.app.state.settings
+    try:
+        token = decode_token(parts[1], settings.secret_key.get_secret_value(), "access")
+    except TokenError as exc:
+        raise invalid_bearer(str(exc)) from None
+    async with request.app.state.db.read_sessions() as session:
+        user = await session.get(User, token.user_id)
+    if user is None:
+        raise AuthenticationFailed("User not found", code="user_not_found")
+    if not user.is_active:
+        raise AuthenticationFailed("User is inactive", code="user_inactive")
+    request.state.user_id = user.id
+    return user
+
+
+@dataclass
+class Ctx:
+    """Who is asking, and the bits of their profile that decide what they may see."""
+
+    request: Request
+    settings: Settings
+    user: User | None
+    _client_id: int | None = field(default=None, init=False)
+    _specialist_id: int | None = field(default=None, init=False)
+    _profiles_loaded: bool = field(default=False, init=False)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.user and self.user.is_staff)
+
+    def require_user(self) -> User:
+        if self.user is None:
+            raise NotAuthenticated(headers={"WWW-Authenticate": WWW_AUTHENTICATE})
+        return self.user
+
+    def require_staff(self) -> User:
+        user = self.require_user()
+        if not user.is_staff:
+            raise PermissionDenied()
+        return user
+
+    async def load_profiles(self, session: AsyncSession) -> None:
+        """The client and specialist rows linked to the user (one query)."""
+        if self._profiles_loaded or self.user is None:
+            return
+        client_q = select(Client.id).where(Client.user_id == self.user.id).scalar_subquery()
+        spec_q = select(Specialist.id).where(Specialist.user_id == self.user.id).scalar_subquery()
+        row = (await session.execute(select(client_q, spec_q))).one()
+        self._client_id, self._specialist_id = row
+        self._profiles_loaded = True
+
+    @property
+    def client_id(self) -> int | None:
+        return self._client_id
+
+    @property
+    def specialist_id(self) -> int | None:
+        return self._specialist_id
+
+
+async def get_ctx(request: Request) -> Ctx:
+    return Ctx(request=request, settings=request.app.state.settings, user=await authenticate(request))
+
+
+CtxDep = Annotated[Ctx, Depends(get_ctx)]

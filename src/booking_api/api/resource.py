@@ -1,0 +1,291 @@
+"""A DRF ModelViewSet in FastAPI terms.
+
+A ``Resource`` says how one model is listed, shown, validated and written; ``crud_router``
+turns it into the six routes every DRF viewset has (list, create, retrieve, update,
+partial_update, destroy), with DRF's search, ordering, pagination, errors and the OpenAPI
+description. Per-resource modules only override what differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from fastapi import APIRouter, Request
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from ..core.errors import NotFound, ValidationError
+from ..core.fields import Field, PrimaryKeyField, missing_pk, object_schema, validate_fields
+from ..core.http import JSON, Page, positive_int, read_body
+from ..models import Base
+from .deps import Ctx, CtxDep, ReadSession, WriteSession
+from .openapi import ERRORS, register_schema
+
+SearchField = Callable[[str], ColumnElement[bool]]
+
+
+def icontains(column: Any) -> SearchField:
+    """A search field: case-insensitive "contains" on a column (Unicode-aware on SQLite too)."""
+    return lambda term: func.lower(column).contains(term.lower(), autoescape=True)
+
+
+def parse_pk(raw: str, model_name: str) -> int:
+    """A numeric id, else DRF's 404 "Not found." (never FastAPI's 422)."""
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound()
+    return int(raw)
+
+
+class Resource:
+    model: ClassVar[type[Base]]
+    model_name: ClassVar[str]
+    fields: ClassVar[dict[str, Field]] = {}
+    search_fields: ClassVar[Sequence[SearchField]] = ()
+    ordering_fields: ClassVar[dict[str, Any]] = {}
+    read_schema: ClassVar[type | None] = None
+    write_schema_name: ClassVar[str] = ""
+
+    # --- queries ---------------------------------------------------------------------------
+    def base_query(self, ctx: Ctx) -> Select[Any]:
+        """Rows this user may see, before filters (no loader options here)."""
+        return select(self.model)
+
+    def list_query(self, ctx: Ctx) -> Select[Any]:
+        """Rows the list shows (DRF lists may hide rows a detail route still finds)."""
+        return self.base_query(ctx)
+
+    def loader_options(self) -> Sequence[Any]:
+        return ()
+
+    def filter(self, stmt: Select[Any], params: dict[str, str]) -> Select[Any]:
+        return stmt
+
+    def search(self, stmt: Select[Any], text: str | None) -> Select[Any]:
+        if not text or not self.search_fields:
+            return stmt
+        terms = text.replace("\x00", "").replace(",", " ").split()
+        return stmt.where(
+            and_(*(or_(*(field(term) for field in self.search_fields)) for term in terms))
+        )
+
+    def order(self, stmt: Select[Any], ordering: str | None) -> Select[Any]:
+        clauses = []
+        for name in (ordering or "").split(","):
+            name = name.strip()
+            descending = name.startswith("-")
+            column = self.ordering_fields.get(name.lstrip("-"))
+            if column is not None:
+                clauses.append(column.desc() if descending else column.asc())
+        return stmt.order_by(*clauses, self.model.id)  # type: ignore[attr-defined]
+
+    async def prepare(self, session: AsyncSession, ctx: Ctx) -> None:
+        """Load what ``base_query`` needs to know about the user (e.g. their profile ids)."""
+
+    async def get_object(self, session: AsyncSession, ctx: Ctx, pk: int) -> Any:
+        await self.prepare(session, ctx)
+        stmt = self.base_query(ctx).where(self.model.id == pk)  # type: ignore[attr-defined]
+        obj = (await session.execute(stmt.options(*self.loader_options()))).unique().scalar()
+        if obj is None:
+            raise NotFound.model(self.model_name)
+        return obj
+
+    # --- representation --------------------------------------------------------------------
+    def represent(self, obj: Any, ctx: Ctx) -> dict[str, Any]:
+        raise NotImplementedError  # every resource defines its own representation
+
+    async def represent_many(
+        self, session: AsyncSession, objs: Sequence[Any], ctx: Ctx
+    ) -> list[dict[str, Any]]:
+        return [self.represent(obj, ctx) for obj in objs]
+
+    # --- permissions -----------------------------------------------------------------------
+    def check_read(self, ctx: Ctx) -> None:
+        """Catalogue default: anyone reads."""
+
+    def check_write(self, ctx: Ctx, action: str) -> None:
+        """Catalogue default: only staff write."""
+        ctx.require_staff()
+
+    def check_object_write(self, ctx: Ctx, obj: Any, action: str) -> None:
+        """Called with the object for update/destroy."""
+
+    # --- writes ----------------------------------------------------------------------------
+    def writable_fields(self, ctx: Ctx) -> dict[str, Field]:
+        return self.fields
+
+    async def validate(
+        self, session: AsyncSession, ctx: Ctx, data: Any, obj: Any | None, partial: bool
+    ) -> dict[str, Any]:
+        values = validate_fields(self.writable_fields(ctx), data, partial=partial)
+        await self.check_relations(session, values)
+        await self.validate_object(session, ctx, values, obj)
+        return values
+
+    async def check_relations(self, session: AsyncSession, values: dict[str, Any]) -> None:
+        """'Invalid pk "9" - object does not exist.' for every missing related id."""
+        errors: dict[str, list[str]] = {}
+        for name, field in self.fields.items():
+            if isinstance(field, PrimaryKeyField) and values.get(name) is not None:
+                if await session.get(field.model, values[name]) is None:
+                    errors[name] = [missing_pk(values[name])]
+        if errors:
+            raise ValidationError(errors)
+
+    async def validate_object(
+        self, session: AsyncSession, ctx: Ctx, values: dict[str, Any], obj: Any | None
+    ) -> None:
+        """Rules across fields (DRF's ``Serializer.validate``)."""
+
+    async def create(self, session: AsyncSession, ctx: Ctx, values: dict[str, Any]) -> Any:
+        obj = self.model(**{k: v for k, v in values.items() if hasattr(self.model, k)})
+        session.add(obj)
+        await session.flush()
+        return obj
+
+    async def update(self, session: AsyncSession, ctx: Ctx, obj: Any, values: dict[str, Any]) -> Any:
+        for key, value in values.items():
+            if hasattr(self.model, key):
+                setattr(obj, key, value)
+        await session.flush()
+        return obj
+
+    async def destroy(self, session: AsyncSession, ctx: Ctx, obj: Any) -> None:
+        await session.delete(obj)
+
+    # --- listing ---------------------------------------------------------------------------
+    async def list_response(self, request: Request, session: AsyncSession, ctx: Ctx) -> Any:
+        params = dict(request.query_params)
+        await self.prepare(session, ctx)
+        stmt = self.filter(self.list_query(ctx), params)
+        stmt = self.search(stmt, params.get("search"))
+        stmt = self.order(stmt, params.get("ordering"))
+        page_size = positive_int(params.get("page_size"), cutoff=ctx.settings.max_page_size)
+        if page_size is None:
+            rows = (await session.execute(stmt.options(*self.loader_options()))).unique()
+            return await self.represent_many(session, rows.scalars().all(), ctx)
+        total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        page = Page(request, page_size, total or 0)
+        stmt = stmt.limit(page_size).offset(page.offset).options(*self.loader_options())
+        objs = (await session.execute(stmt)).unique().scalars().all()
+        return page.envelope(await self.represent_many(session, objs, ctx))
+
+
+def crud_router(resource: Resource, prefix: str, *, tag: str, extra_doc: str = "") -> APIRouter:
+    """The six ModelViewSet routes for ``resource`` under ``/{prefix}/``."""
+    router = APIRouter(tags=[tag])
+    name = resource.model_name
+    read_model = resource.read_schema
+    write_ref = register_schema(resource.write_schema_name, object_schema(resource.fields))
+    patch_ref = register_schema(
+        f"Patched{resource.write_schema_name}", object_schema(resource.fields, partial=True)
+    )
+
+    def body(ref: dict[str, Any]) -> dict[str, Any]:
+        content = {"schema": ref}
+        return {
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": content,
+                    "application/x-www-form-urlencoded": content,
+                    "multipart/form-data": content,
+                },
+            }
+        }
+
+    @router.get(
+        f"/{prefix}/",
+        summary=f"List {name} objects",
+        description=(
+            "A plain array; with `?page_size=N` (max 100) a DRF page "
+            "`{count, next, previous, results}` and `?page=M`. " + extra_doc
+        ),
+        response_model=list[read_model] if read_model else None,  # type: ignore[valid-type]
+        responses=ERRORS(401, 404),
+        operation_id=f"{prefix.replace('-', '_')}_list",
+    )
+    async def list_(request: Request, session: ReadSession, ctx: CtxDep) -> Any:
+        resource.check_read(ctx)
+        return JSON(await resource.list_response(request, session, ctx))
+
+    @router.post(
+        f"/{prefix}/",
+        status_code=201,
+        summary=f"Create a {name}",
+        response_model=read_model,
+        responses=ERRORS(400, 401, 403, 415),
+        openapi_extra=body(write_ref),
+        operation_id=f"{prefix.replace('-', '_')}_create",
+    )
+    async def create(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
+        resource.check_write(ctx, "create")
+        data = await read_body(request)
+        values = await resource.validate(session, ctx, data, None, partial=False)
+        obj = await resource.create(session, ctx, values)
+        await session.commit()
+        obj = await resource.get_object(session, ctx, obj.id)
+        return JSON(resource.represent(obj, ctx), status_code=201)
+
+    @router.get(
+        f"/{prefix}/{{pk}}/",
+        summary=f"Retrieve a {name}",
+        response_model=read_model,
+        responses=ERRORS(401, 404),
+        operation_id=f"{prefix.replace('-', '_')}_retrieve",
+    )
+    async def retrieve(pk: str, session: ReadSession, ctx: CtxDep) -> Any:
+        resource.check_read(ctx)
+        obj = await resource.get_object(session, ctx, parse_pk(pk, name))
+        return JSON(resource.represent(obj, ctx))
+
+    async def _update(request: Request, session: AsyncSession, ctx: Ctx, pk: str, partial: bool):
+        resource.check_write(ctx, "update")
+        obj = await resource.get_object(session, ctx, parse_pk(pk, name))
+        resource.check_object_write(ctx, obj, "update")
+        data = await read_body(request)
+        values = await resource.validate(session, ctx, data, obj, partial=partial)
+        await resource.update(session, ctx, obj, values)
+        await session.commit()
+        obj = await resource.get_object(session, ctx, obj.id)
+        return JSON(resource.represent(obj, ctx))
+
+    @router.put(
+        f"/{prefix}/{{pk}}/",
+        summary=f"Replace a {name}",
+        response_model=read_model,
+        responses=ERRORS(400, 401, 403, 404, 415),
+        openapi_extra=body(write_ref),
+        operation_id=f"{prefix.replace('-', '_')}_update",
+    )
+    async def update(pk: str, request: Request, session: WriteSession, ctx: CtxDep) -> Any:
+        return await _update(request, session, ctx, pk, partial=False)
+
+    @router.patch(
+        f"/{prefix}/{{pk}}/",
+        summary=f"Change some fields of a {name}",
+        response_model=read_model,
+        responses=ERRORS(400, 401, 403, 404, 415),
+        openapi_extra=body(patch_ref),
+        operation_id=f"{prefix.replace('-', '_')}_partial_update",
+    )
+    async def partial_update(pk: str, request: Request, session: WriteSession, ctx: CtxDep) -> Any:
+        return await _update(request, session, ctx, pk, partial=True)
+
+    @router.delete(
+        f"/{prefix}/{{pk}}/",
+        status_code=204,
+        summary=f"Delete a {name}",
+        responses=ERRORS(401, 403, 404),
+        operation_id=f"{prefix.replace('-', '_')}_destroy",
+    )
+    async def destroy(pk: str, session: WriteSession, ctx: CtxDep) -> Response:
+        resource.check_write(ctx, "destroy")
+        obj = await resource.get_object(session, ctx, parse_pk(pk, name))
+        resource.check_object_write(ctx, obj, "destroy")
+        await resource.destroy(session, ctx, obj)
+        await session.commit()
+        return Response(status_code=204)
+
+    return router

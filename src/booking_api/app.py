@@ -1,0 +1,134 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Match
+from starlette.staticfiles import StaticFiles
+
+from .api.openapi import install_openapi
+from .core.config import Settings, get_settings
+from .core.db import Database
+from .core.errors import APIError, MethodNotAllowed, NotFound
+from .core.http import JSON
+from .routes import appointments, auth, catalog, clients, dialogs, slots
+
+log = logging.getLogger("booking_api")
+
+DESCRIPTION = """
+Bookings for salons, clinics and studios. A drop-in replacement for the Django REST Framework
+service's API: the same routes, fields, formats and error texts, plus scheduling (breaks, time
+off, buffers, nearest free slots), Telegram sign-in and idempotent booking.
+
+**Authentication**: `POST /api/token/` with `{username, password}` gives `{refresh, access}`;
+send `Authorization: Bearer <access>`. Catalogue reads are public.
+"""
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if database is None and settings.is_sqlite:
+            from .migrate import upgrade
+
+            await upgrade(settings.database_url)  # the embedded default migrates itself
+        yield
+        await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Booking Assistant API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        docs_url="/api/docs/",
+        redoc_url="/api/redoc/",
+        openapi_url="/api/schema/",
+        redirect_slashes=False,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database or Database.from_settings(settings)
+
+    for module in (auth, catalog, slots, clients, appointments, dialogs):
+        app.include_router(module.router, prefix="/api")
+
+    settings.media_root.mkdir(parents=True, exist_ok=True)
+    app.mount(settings.media_url.rstrip("/"), StaticFiles(directory=settings.media_root,
+                                                          check_dir=False), name="media")
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> Any:
+        return JSON({"status": "ok"})
+
+    @app.get("/ready", include_in_schema=False)
+    async def ready(request: Request) -> Any:
+        try:
+            async with request.app.state.db.read_sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means not ready
+            return JSON({"status": "unavailable", "database": "down"}, status_code=503)
+        return JSON({"status": "ok", "database": "ok"})
+
+    install_error_handlers(app)
+    install_openapi(app)
+    return app
+
+
+def _slash_route_exists(app: FastAPI, request: Request) -> bool:
+    scope = dict(request.scope)
+    scope["path"] = request.url.path + "/"
+    return any(route.matches(scope)[0] != Match.NONE for route in app.router.routes)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(APIError)
+    async def api_error(request: Request, exc: APIError) -> Response:
+        headers = dict(exc.headers)
+        if exc.status_code == 401 and "WWW-Authenticate" not in headers:
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        return JSON(exc.body, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            path = request.url.path
+            if not path.endswith("/") and _slash_route_exists(app, request):
+                if request.method in ("GET", "HEAD"):
+                    # Django's APPEND_SLASH.
+                    target = path + "/" + (f"?{request.url.query}" if request.url.query else "")
+                    return RedirectResponse(target, status_code=301)
+                return JSON(
+                    {"detail": f"URL must end with a slash: use {path}/ for {request.method}."},
+                    status_code=404,
+                )
+            return JSON(NotFound().body, status_code=404)
+        if exc.status_code == 405:
+            err = MethodNotAllowed(request.method)
+            return JSON(err.body, status_code=405, headers=exc.headers or {})
+        return JSON({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors: dict[str, list[str]] = {}
+        for err in exc.errors():
+            location = err.get("loc", ())
+            if location and location[0] == "path":
+                return JSON(NotFound().body, status_code=404)
+            name = str(location[-1]) if location else "non_field_errors"
+            errors.setdefault(name, []).append(err.get("msg", "Invalid value."))
+        return JSON(errors, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSON({"detail": "A server error occurred."}, status_code=500)

@@ -1,0 +1,140 @@
+"""``booking``: the one command of the project, like Django's manage.py."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+
+import typer
+
+from .core.config import get_settings
+
+app = typer.Typer(
+    help="Booking Assistant: API, MCP server, Telegram bot and their tools.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def api(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
+    port: int = typer.Option(8000, help="Port"),
+    workers: int = typer.Option(1, help="Worker processes"),
+    reload: bool = typer.Option(False, help="Restart on code changes (development)"),
+    ssl_certfile: str | None = typer.Option(None, help="TLS certificate (PEM)"),
+    ssl_keyfile: str | None = typer.Option(None, help="TLS private key (PEM)"),
+) -> None:
+    """Serve the REST API (migrates an embedded SQLite database on first start)."""
+    import uvicorn
+
+    settings = get_settings()
+    if settings.is_sqlite or workers > 1:
+        from .migrate import upgrade_sync
+
+        upgrade_sync(settings.database_url)
+    uvicorn.run(
+        "booking_api.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+        log_level="info",
+        access_log=False,
+    )
+
+
+@app.command()
+def migrate(revision: str = typer.Argument("head")) -> None:
+    """Create or upgrade the database schema (adopts a database Django already migrated)."""
+    from .migrate import upgrade_sync
+
+    upgrade_sync(get_settings().database_url, revision)
+    typer.echo("Database is up to date.")
+
+
+@app.command()
+def createsuperuser(
+    username: str | None = typer.Option(None),
+    email: str | None = typer.Option(None),
+    password: str | None = typer.Option(None, help="Prefer DJANGO_SUPERUSER_PASSWORD"),
+    noinput: bool = typer.Option(False, "--noinput", "--no-input"),
+) -> None:
+    """Create a staff superuser (asks interactively unless everything is given)."""
+    password = password or os.environ.get("DJANGO_SUPERUSER_PASSWORD")
+    if noinput or (username and password):
+        if not username or not password:
+            raise typer.BadParameter("--username and --password are required with --noinput")
+    else:
+        username = username or typer.prompt("Username")
+        email = email if email is not None else typer.prompt("Email address", default="")
+        while not password:
+            first = getpass.getpass("Password: ")
+            if first != getpass.getpass("Password (again): "):
+                typer.echo("Error: Your passwords didn't match.", err=True)
+                continue
+            if len(first) < 8:
+                typer.echo("This password is too short. It must contain at least 8 characters.",
+                           err=True)
+                continue
+            password = first
+    asyncio.run(_createsuperuser(username, email or "", password))
+
+
+async def _createsuperuser(username: str, email: str, password: str) -> None:
+    from sqlalchemy import select
+
+    from .core.db import Database
+    from .core.security import make_password
+    from .migrate import upgrade
+    from .models import User
+
+    settings = get_settings()
+    await upgrade(settings.database_url)
+    db = Database.from_settings(settings)
+    async with db.write_sessions() as session:
+        if await session.scalar(select(User.id).where(User.username == username)):
+            typer.echo("Error: That username is already taken.", err=True)
+            await db.dispose()
+            sys.exit(1)
+        session.add(User(username=username, email=email, is_staff=True, is_superuser=True,
+                         password=make_password(password,
+                                                iterations=settings.password_hash_iterations)))
+        await session.commit()
+    await db.dispose()
+    typer.echo("Superuser created successfully.")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Fill an empty database with a demo catalogue (two cities, six specialists)."""
+
+    async def run() -> bool:
+        from .core.db import Database
+        from .demo import seed_demo as seed
+        from .migrate import upgrade
+
+        settings = get_settings()
+        await upgrade(settings.database_url)
+        db = Database.from_settings(settings)
+        async with db.write_sessions() as session:
+            created = await seed(session, settings)
+        await db.dispose()
+        return created
+
+    created = asyncio.run(run())
+    typer.echo("Demo catalogue created." if created else "The catalogue is not empty: left as is.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Settings, read from the environment and `.env` (pydantic-settings).
+
+Every knob of the API lives here; nothing else reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "insecure-dev-key-change-me-0123456789abcdef"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (``postgres://``, ``sqlite:///``) and pick the async driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    environment: str = Field("development", description="development | production | test")
+    debug: bool = False
+    database_url: str = "sqlite+aiosqlite:///./booking.sqlite3"
+    db_pool_size: int = 16
+    db_max_overflow: int = 16
+    db_echo: bool = False
+
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    access_token_lifetime_minutes: int = 5
+    refresh_token_lifetime_minutes: int = 24 * 60
+    password_hash_iterations: int = 1_000_000  # Django 5.2's default for pbkdf2_sha256
+
+    time_zone: str = "Europe/Moscow"
+    telegram_bot_token: SecretStr | None = None
+    telegram_auth_max_age_seconds: int = 24 * 3600
+
+    media_root: Path = Path("media")
+    media_url: str = "/media/"
+    max_photo_bytes: int = 5 * 1024 * 1024
+
+    # Scheduling engine
+    slot_step_minutes: int = 30
+    min_notice_minutes: int = 0
+    booking_horizon_days: int = 90
+    cancel_cutoff_minutes: int = 0
+    idempotency_ttl_hours: int = 24
+
+    max_page_size: int = 100
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_a_secret(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY
+            or len(self.secret_key.get_secret_value()) < 32
+        ):
+            raise ValueError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,146 @@
+"""Request parsing and response rendering the way DRF does them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import orjson
+from fastapi import Request
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from .errors import NotFound, ParseError, UnsupportedMediaType
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError
+
+
+class JSON(Response):
+    """Fast JSON (orjson) with DRF's formats: ``date``/``time`` ISO, decimals as strings."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, default=_default)
+
+
+def format_datetime(value: dt.datetime | None, tz: dt.tzinfo) -> str | None:
+    """DRF's DateTimeField: local time with offset, microseconds only when non-zero."""
+    if value is None:
+        return None
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def format_decimal(value: Decimal | float | None, places: int = 2) -> str | None:
+    if value is None:
+        return None
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-places)))
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def read_body(request: Request) -> Any:
+    """``request.data``: JSON, or form data where DRF accepts it; anything else is a 415."""
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        raw = await request.body()
+        try:
+            return json.loads(raw.decode("utf-8") if raw else "")
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
+    if media in FORM_TYPES:
+        form = await request.form()
+        data: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            data[key] = value
+        return data
+    if not content_type:
+        if await request.body():
+            raise UnsupportedMediaType("")
+        return {}
+    raise UnsupportedMediaType(content_type)
+
+
+def is_upload(value: Any) -> bool:
+    return isinstance(value, UploadFile)
+
+
+# --- query strings -----------------------------------------------------------------------------
+
+
+def replace_query_param(url: str, key: str, value: Any) -> str:
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    params[key] = str(value)
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(params.items())), fragment))
+
+
+def remove_query_param(url: str, key: str) -> str:
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    params.pop(key, None)
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(params.items())), fragment))
+
+
+def positive_int(value: str | None, *, cutoff: int | None = None) -> int | None:
+    """DRF's ``_positive_int(strict=True)``: None for anything that is not a positive integer."""
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    if number <= 0:
+        return None
+    return min(number, cutoff) if cutoff else number
+
+
+class Page:
+    """DRF's PageNumberPagination over a known total."""
+
+    def __init__(self, request: Request, page_size: int, total: int):
+        self.request = request
+        self.page_size = page_size
+        self.total = total
+        self.num_pages = max(1, -(-total // page_size))
+        raw = request.query_params.get("page", "1")
+        if raw == "last":
+            raw = str(self.num_pages)
+        try:
+            number = float(raw)
+            if not number.is_integer():
+                raise ValueError
+            self.number = int(number)
+        except ValueError:
+            raise NotFound("Invalid page.") from None
+        if self.number < 1 or self.number > self.num_pages:
+            raise NotFound("Invalid page.")
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.page_size
+
+    def envelope(self, results: list[Any]) -> dict[str, Any]:
+        url = str(self.request.url)
+        next_url = previous_url = None
+        if self.number < self.num_pages:
+            next_url = replace_query_param(url, "page", self.number + 1)
+        if self.number > 1:
+            previous_url = (
+                remove_query_param(url, "page")
+                if self.number == 2
+                else replace_query_param(url, "page", self.number - 1)
+            )
+        return {"count": self.total, "next": next_url, "previous": previous_url, "results": results}

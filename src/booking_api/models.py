@@ -1,0 +1,273 @@
+"""SQLAlchemy models on the table layout Django created for the ``booking`` app.
+
+Tables and columns named like Django's are shared with the Django service during a migration;
+everything the product adds is a new table, or a new column with a server-side default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .core.db import Base
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class User(Base):
+    """``django.contrib.auth``'s user."""
+
+    __tablename__ = "auth_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    password: Mapped[str] = mapped_column(String(128))
+    last_login: Mapped[dt.datetime | None]
+    is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    first_name: Mapped[str] = mapped_column(String(150), default="")
+    last_name: Mapped[str] = mapped_column(String(150), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    date_joined: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class ServiceCategory(Base):
+    __tablename__ = "booking_servicecategory"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Specialist(Base):
+    __tablename__ = "booking_specialist"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    specialization: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    photo: Mapped[str | None] = mapped_column(String(100))
+    city: Mapped[str] = mapped_column(String(100), default="Казань")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("auth_user.id", ondelete="SET NULL"), unique=True
+    )
+    # New: where the specialist gets notifications.
+    telegram_id: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User | None] = relationship(lazy="raise")
+    schedules: Mapped[list[SpecialistSchedule]] = relationship(
+        back_populates="specialist", lazy="raise", order_by="SpecialistSchedule.id"
+    )
+
+
+class SpecialistSchedule(Base):
+    __tablename__ = "booking_specialistschedule"
+    __table_args__ = (UniqueConstraint("specialist_id", "day_of_week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day_of_week: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[dt.time]
+    end_time: Mapped[dt.time]
+    specialist_id: Mapped[int] = mapped_column(
+        ForeignKey("booking_specialist.id", ondelete="CASCADE"), index=True
+    )
+
+    specialist: Mapped[Specialist] = relationship(back_populates="schedules", lazy="raise")
+
+
+class Service(Base):
+    __tablename__ = "booking_service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    duration: Mapped[int] = mapped_column(Integer)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("booking_servicecategory.id", ondelete="SET NULL"), index=True
+    )
+    specialist_id: Mapped[int] = mapped_column(
+        ForeignKey("booking_specialist.id", ondelete="CASCADE"), index=True
+    )
+    # New: preparation and clean-up time around each booking, in minutes.
+    buffer_before: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    buffer_after: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+    specialist: Mapped[Specialist] = relationship(lazy="raise")
+    category: Mapped[ServiceCategory | None] = relationship(lazy="raise")
+
+
+class Client(Base):
+    __tablename__ = "booking_client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    city: Mapped[str] = mapped_column(String(100), default="Казань")
+    telegram_id: Mapped[str | None] = mapped_column(String(20), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("auth_user.id", ondelete="SET NULL"), unique=True
+    )
+    # New: the language replies are written in (ru, en).
+    language: Mapped[str] = mapped_column(String(8), default="ru", server_default=text("'ru'"))
+
+    user: Mapped[User | None] = relationship(lazy="raise")
+
+
+APPOINTMENT_STATUSES = ("pending", "confirmed", "completed", "cancelled")
+ACTIVE_STATUSES = ("pending", "confirmed")
+
+
+class Appointment(Base):
+    __tablename__ = "booking_appointment"
+    __table_args__ = (Index("booking_appointment_specialist_day", "specialist_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date]
+    start_time: Mapped[dt.time]
+    end_time: Mapped[dt.time]
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("booking_client.id", ondelete="CASCADE"), index=True
+    )
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("booking_service.id", ondelete="CASCADE"), index=True
+    )
+    specialist_id: Mapped[int] = mapped_column(
+        ForeignKey("booking_specialist.id", ondelete="CASCADE"), index=True
+    )
+    # New: the service's buffers when booked (the exclusion constraint covers them),
+    # and who cancelled when.
+    buffer_before: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    buffer_after: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    cancelled_at: Mapped[dt.datetime | None]
+    cancelled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("auth_user.id", ondelete="SET NULL")
+    )
+
+    client: Mapped[Client] = relationship(lazy="raise")
+    service: Mapped[Service] = relationship(lazy="raise")
+    specialist: Mapped[Specialist] = relationship(lazy="raise")
+
+
+class Break(Base):
+    """New: a recurring pause inside a working day (``day_of_week`` null = every day)."""
+
+    __tablename__ = "booking_break"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(
+        ForeignKey("booking_specialist.id", ondelete="CASCADE"), index=True
+    )
+    day_of_week: Mapped[int | None] = mapped_column(Integer)
+    start_time: Mapped[dt.time]
+    end_time: Mapped[dt.time]
+
+
+class TimeOff(Base):
+    """New: a period the specialist does not work (a day off, a vacation, a closed afternoon)."""
+
+    __tablename__ = "booking_timeoff"
+    __table_args__ = (Index("booking_timeoff_specialist_span", "specialist_id", "start", "end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(
+        ForeignKey("booking_specialist.id", ondelete="CASCADE")
+    )
+    start: Mapped[dt.datetime]
+    end: Mapped[dt.datetime]
+    reason: Mapped[str] = mapped_column(String(200), default="", server_default=text("''"))
+
+
+class IdempotencyKey(Base):
+    """New: the first answer to a POST carrying an ``Idempotency-Key``."""
+
+    __tablename__ = "booking_idempotencykey"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("auth_user.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+
+
+class DialogContext(Base):
+    """New: the MCP assistant's conversation state with one user."""
+
+    __tablename__ = "booking_dialogcontext"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_key: Mapped[str] = mapped_column(String(64), unique=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+
+class OutstandingToken(Base):
+    """simplejwt's ``token_blacklist`` app tables, so both services share the blacklist."""
+
+    __tablename__ = "token_blacklist_outstandingtoken"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("auth_user.id", ondelete="SET NULL"))
+    jti: Mapped[str] = mapped_column(String(255), unique=True)
+
+
+class BlacklistedToken(Base):
+    __tablename__ = "token_blacklist_blacklistedtoken"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blacklisted_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("token_blacklist_outstandingtoken.id", ondelete="CASCADE"), unique=True
+    )
+
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "APPOINTMENT_STATUSES",
+    "Appointment",
+    "Base",
+    "BlacklistedToken",
+    "Break",
+    "Client",
+    "DialogContext",
+    "IdempotencyKey",
+    "OutstandingToken",
+    "Service",
+    "ServiceCategory",
+    "Specialist",
+    "SpecialistSchedule",
+    "TimeOff",
+    "User",
+    "func",
+]

@@ -1,0 +1,395 @@
+"""Appointments: booking, editing, the lifecycle actions, rescheduling, idempotent retries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from fastapi import APIRouter, Header, Request
+from sqlalchemy import Select, delete, false, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from ..api.deps import Ctx, CtxDep, WriteSession
+from ..api.openapi import ERRORS, register_schema
+from ..api.resource import Resource, crud_router, icontains, parse_pk
+from ..core.errors import APIError, BadRequest, PermissionDenied, ValidationError
+from ..core.fields import (
+    ChoiceField,
+    DateField,
+    PrimaryKeyField,
+    TimeField,
+    object_schema,
+    parse_date,
+    validate_fields,
+)
+from ..core.http import JSON, format_datetime, read_body
+from ..models import (
+    APPOINTMENT_STATUSES,
+    Appointment,
+    Client,
+    IdempotencyKey,
+    Service,
+    Specialist,
+)
+from ..schemas import AppointmentOut
+from ..services import booking
+from .catalog import int_filter
+
+
+def represent_appointment(obj: Appointment, tz: dt.tzinfo) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": obj.id,
+        "client": obj.client_id,
+        "client_name": obj.client.name,
+        "service": obj.service_id,
+        "service_name": obj.service.name,
+        "specialist": obj.specialist_id,
+        "specialist_name": obj.specialist.name,
+    }
+    if obj.service.category is not None:
+        data["category_name"] = obj.service.category.name
+    data.update(
+        date=obj.date.isoformat(),
+        start_time=obj.start_time.isoformat(),
+        end_time=obj.end_time.isoformat(),
+        status=obj.status,
+        created_at=format_datetime(obj.created_at, tz),
+        updated_at=format_datetime(obj.updated_at, tz),
+        cancelled_at=format_datetime(obj.cancelled_at, tz),
+    )
+    return data
+
+
+class Appointments(Resource):
+    model = Appointment
+    model_name = "Appointment"
+    read_schema = AppointmentOut
+    write_schema_name = "AppointmentWrite"
+    fields = {
+        "client": PrimaryKeyField(
+            Client, help_text="Required for staff; a client books for themselves"
+        ),
+        "service": PrimaryKeyField(Service),
+        "specialist": PrimaryKeyField(Specialist),
+        "date": DateField(),
+        "start_time": TimeField(),
+        "end_time": TimeField(),
+        "status": ChoiceField(APPOINTMENT_STATUSES, default="pending"),
+    }
+    search_fields = (
+        lambda term: Appointment.client.has(icontains(Client.name)(term)),
+        lambda term: Appointment.specialist.has(icontains(Specialist.name)(term)),
+        lambda term: Appointment.service.has(icontains(Service.name)(term)),
+    )
+    ordering_fields = {
+        "date": Appointment.date,
+        "start_time": Appointment.start_time,
+        "status": Appointment.status,
+    }
+
+    def loader_options(self) -> list[Any]:
+        return [
+            joinedload(Appointment.client),
+            joinedload(Appointment.specialist),
+            joinedload(Appointment.service).joinedload(Service.category),
+        ]
+
+    async def prepare(self, session: AsyncSession, ctx: Ctx) -> None:
+        await ctx.load_profiles(session)
+
+    def base_query(self, ctx: Ctx) -> Select[Any]:
+        user = ctx.require_user()
+        stmt = select(Appointment)
+        if user.is_staff:
+            return stmt
+        mine = []
+        if ctx.client_id is not None:
+            mine.append(Appointment.client_id == ctx.client_id)
+        if ctx.specialist_id is not None:
+            mine.append(Appointment.specialist_id == ctx.specialist_id)
+        return stmt.where(or_(*mine) if mine else false())
+
+    def filter(self, stmt: Select[Any], params: dict[str, str]) -> Select[Any]:
+        for name, column in (
+            ("specialist_id", Appointment.specialist_id),
+            ("client_id", Appointment.client_id),
+        ):
+            if (value := int_filter(params, name)) is not None:
+                stmt = stmt.where(column == value)
+        if (category := int_filter(params, "category_id")) is not None:
+            stmt = stmt.where(Appointment.service.has(Service.category_id == category))
+        if params.get("status"):
+            stmt = stmt.where(Appointment.status == params["status"])
+        if (date_from := parse_date(params.get("date_from"))) is not None:
+            stmt = stmt.where(Appointment.date >= date_from)
+        if (date_to := parse_date(params.get("date_to"))) is not None:
+            stmt = stmt.where(Appointment.date <= date_to)
+        return stmt
+
+    def represent(self, obj: Appointment, ctx: Ctx) -> dict[str, Any]:
+        return represent_appointment(obj, ctx.settings.tz)
+
+    # --- permissions ---------------------------------------------------------------------------
+    def check_read(self, ctx: Ctx) -> None:
+        ctx.require_user()
+
+    def check_write(self, ctx: Ctx, action: str) -> None:
+        ctx.require_user()
+        if action == "destroy" and not ctx.is_staff:
+            raise PermissionDenied()
+
+    def check_object_write(self, ctx: Ctx, obj: Appointment, action: str) -> None:
+        if ctx.is_staff:
+            return
+        if ctx.client_id is None or obj.client_id != ctx.client_id:
+            raise PermissionDenied()
+
+    def writable_fields(self, ctx: Ctx) -> dict[str, Any]:
+        if ctx.is_staff:
+            return self.fields
+        fields = dict(self.fields)
+        fields["client"] = PrimaryKeyField(Client, required=False)
+        return fields
+
+    # --- validation ----------------------------------------------------------------------------
+    async def validate_object(self, session, ctx, values, obj) -> None:  # type: ignore[no-untyped-def]
+        await ctx.load_profiles(session)
+        if not ctx.is_staff:
+            if ctx.client_id is None:
+                raise PermissionDenied("Сначала зарегистрируйтесь как клиент.")
+            if values.get("client", ctx.client_id) != ctx.client_id:
+                raise PermissionDenied()
+            if obj is None:
+                values["client"] = ctx.client_id
+            current = obj.status if obj is not None else "pending"
+            if values.get("status", current) != current:
+                raise PermissionDenied()
+            values.pop("status", None)
+        stored = booking.values_or_stored
+        service_id = stored(values, obj, "service", "service_id")
+        service = await booking.load_service(session, service_id)
+        assert service is not None  # checked by check_relations
+        moved = obj is None or any(
+            k in values for k in ("service", "specialist", "date", "start_time", "end_time")
+        )
+        status = values.get("status", obj.status if obj is not None else "pending")
+        if moved and status in ("pending", "confirmed"):
+            await booking.check_slot(
+                session,
+                ctx.settings,
+                specialist_id=stored(values, obj, "specialist", "specialist_id"),
+                service=service,
+                day=stored(values, obj, "date", "date"),
+                start=stored(values, obj, "start_time", "start_time"),
+                end=stored(values, obj, "end_time", "end_time"),
+                exclude_appointment=obj.id if obj is not None else None,
+            )
+        for name in ("client", "service", "specialist"):
+            if name in values:
+                values[f"{name}_id"] = values.pop(name)
+        values["_service"] = service
+
+    async def create(self, session, ctx, values):  # type: ignore[no-untyped-def]
+        service = values.pop("_service")
+        obj = Appointment(**values)
+        booking.stamp_buffers(obj, service)
+        session.add(obj)
+        await booking.flush_or_taken(session)
+        return obj
+
+    async def update(self, session, ctx, obj, values):  # type: ignore[no-untyped-def]
+        service = values.pop("_service")
+        if values.get("status") == "cancelled" and obj.status != "cancelled":
+            obj.cancelled_at = dt.datetime.now(dt.UTC)
+            obj.cancelled_by_id = ctx.user.id
+        for key, value in values.items():
+            setattr(obj, key, value)
+        booking.stamp_buffers(obj, service)
+        await booking.flush_or_taken(session)
+        return obj
+
+
+appointments = Appointments()
+router = APIRouter()
+
+_IDEMPOTENCY_DOC = (
+    "Send an `Idempotency-Key` header (any unique string, e.g. a UUID) to make retries safe: "
+    "a repeated request with the same key and body returns the first answer instead of "
+    "booking twice; the same key with another body is refused with 422."
+)
+
+
+def _request_hash(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class IdempotencyConflict(APIError):
+    status_code = 422
+    default_detail = "Этот Idempotency-Key уже использован для другого запроса."
+
+
+async def _replay(session: AsyncSession, user_id: int, key: str, digest: str) -> JSON | None:
+    row = await session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    )
+    if row is None:
+        return None
+    if row.request_hash != digest:
+        raise IdempotencyConflict()
+    return JSON(row.body, status_code=row.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+@router.post(
+    "/appointments/",
+    tags=["Appointments"],
+    status_code=201,
+    summary="Book an appointment",
+    description="Validated by the booking rules; overlaps are refused by the database. "
+    + _IDEMPOTENCY_DOC,
+    response_model=AppointmentOut,
+    responses=ERRORS(400, 401, 403, 415),
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": register_schema("AppointmentWrite", object_schema(Appointments.fields))}}}},
+)
+async def create_appointment(
+    request: Request,
+    session: WriteSession,
+    ctx: CtxDep,
+    idempotency_key: str | None = Header(None, max_length=255),
+) -> Any:
+    user = ctx.require_user()
+    data = await read_body(request)
+    digest = _request_hash(data)
+    if idempotency_key:
+        if (replay := await _replay(session, user.id, idempotency_key, digest)) is not None:
+            return replay
+    values = await appointments.validate(session, ctx, data, None, partial=False)
+    obj = await appointments.create(session, ctx, values)
+    obj = await appointments.get_object(session, ctx, obj.id)
+    body = appointments.represent(obj, ctx)
+    if idempotency_key:
+        session.add(IdempotencyKey(user_id=user.id, key=idempotency_key, request_hash=digest,
+                                   status_code=201, body=body))
+    try:
+        await session.commit()
+    except IntegrityError:
+        # The same key raced us and won: answer what it answered.
+        await session.rollback()
+        if idempotency_key and (replay := await _replay(session, user.id, idempotency_key, digest)):
+            return replay
+        raise ValidationError([booking.TAKEN]) from None
+    return JSON(body, status_code=201)
+
+
+async def _act(pk: str, session: AsyncSession, ctx: Ctx, action: str) -> Any:
+    user = ctx.require_user()
+    obj = await appointments.get_object(session, ctx, parse_pk(pk, "Appointment"))
+    if not ctx.is_staff:
+        own_specialist = ctx.specialist_id is not None and obj.specialist_id == ctx.specialist_id
+        own_client = ctx.client_id is not None and obj.client_id == ctx.client_id
+        if action == "cancel" and not (own_client or own_specialist):
+            raise PermissionDenied()
+        if action in ("confirm", "complete") and not own_specialist:
+            raise PermissionDenied()
+        if action == "cancel" and own_client and not own_specialist and booking.starts_within(
+            obj, ctx.settings.cancel_cutoff_minutes, ctx.settings
+        ):
+            raise BadRequest({"error": (
+                "Отменить запись можно не позднее чем за "
+                f"{ctx.settings.cancel_cutoff_minutes} мин. до начала.")})
+    booking.transition(obj, action, user)
+    await session.commit()
+    obj = await appointments.get_object(session, ctx, obj.id)
+    return JSON(appointments.represent(obj, ctx))
+
+
+_ACTION_DOCS = {
+    "cancel": "Cancel (pending or confirmed → cancelled): the client, their specialist, or staff. "
+    "Clients are bound by the cancellation cut-off.",
+    "confirm": "Confirm (pending → confirmed): staff or the appointment's specialist.",
+    "complete": "Complete (confirmed → completed): staff or the appointment's specialist.",
+}
+
+
+def _action_route(action: str) -> None:
+    @router.post(
+        f"/appointments/{{pk}}/{action}/",
+        tags=["Appointments"],
+        summary=f"{action.capitalize()} an appointment",
+        description=_ACTION_DOCS[action],
+        response_model=AppointmentOut,
+        responses=ERRORS(400, 401, 403, 404),
+        operation_id=f"appointments_{action}",
+    )
+    async def endpoint(pk: str, session: WriteSession, ctx: CtxDep) -> Any:
+        return await _act(pk, session, ctx, action)
+
+
+for _action in ("cancel", "confirm", "complete"):
+    _action_route(_action)
+
+
+_RESCHEDULE = {"date": DateField(), "start_time": TimeField(), "end_time": TimeField(required=False)}
+
+
+@router.post(
+    "/appointments/{pk}/reschedule/",
+    tags=["Appointments"],
+    summary="Move an appointment to another time",
+    description="Atomic: validated like a new booking (its own old slot does not block it); "
+    "on any refusal the appointment is left untouched. Keeps its length when `end_time` is "
+    "left out. Clients are bound by the cut-off.",
+    response_model=AppointmentOut,
+    responses=ERRORS(400, 401, 403, 404, 415),
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": register_schema("Reschedule", object_schema(_RESCHEDULE))}}}},
+)
+async def reschedule(pk: str, request: Request, session: WriteSession, ctx: CtxDep) -> Any:
+    ctx.require_user()
+    obj = await appointments.get_object(session, ctx, parse_pk(pk, "Appointment"))
+    appointments.check_object_write(ctx, obj, "reschedule")
+    values = validate_fields(_RESCHEDULE, await read_body(request))
+    if obj.status not in ("pending", "confirmed"):
+        raise BadRequest({"error": "Перенести можно только активную запись."})
+    if not ctx.is_staff and booking.starts_within(
+        obj, ctx.settings.cancel_cutoff_minutes, ctx.settings
+    ):
+        raise BadRequest({"error": (
+            "Перенести запись можно не позднее чем за "
+            f"{ctx.settings.cancel_cutoff_minutes} мин. до начала.")})
+    start = values["start_time"]
+    end = values.get("end_time")
+    if end is None:
+        length = dt.datetime.combine(obj.date, obj.end_time) - dt.datetime.combine(
+            obj.date, obj.start_time)
+        end_dt = dt.datetime.combine(values["date"], start) + length
+        if end_dt.date() != values["date"]:
+            raise ValidationError([booking.OUTSIDE_HOURS])
+        end = end_dt.time()
+    service = await booking.load_service(session, obj.service_id)
+    assert service is not None
+    await booking.check_slot(
+        session, ctx.settings, specialist_id=obj.specialist_id, service=service,
+        day=values["date"], start=start, end=end, exclude_appointment=obj.id,
+    )
+    obj.date, obj.start_time, obj.end_time = values["date"], start, end
+    await booking.flush_or_taken(session)
+    await session.commit()
+    obj = await appointments.get_object(session, ctx, obj.id)
+    return JSON(appointments.represent(obj, ctx))
+
+
+def purge_idempotency_keys(older_than: dt.datetime) -> Any:
+    return delete(IdempotencyKey).where(IdempotencyKey.created_at < older_than)
+
+
+# The generic routes; POST is the one above (with Idempotency-Key).
+_crud = crud_router(appointments, "appointments", tag="Appointments")
+_crud.routes = [r for r in _crud.routes
+                if not (getattr(r, "path", "") == "/appointments/"
+                        and "POST" in getattr(r, "methods", set()))]
+router.include_router(_crud)

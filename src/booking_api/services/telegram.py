@@ -1,0 +1,93 @@
+"""Telegram sign-in: Login Widget data or Mini App ``initData``, verified with the bot token."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qsl
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..core.config import Settings
+from ..core.errors import AuthenticationFailed, ValidationError
+from ..core.security import telegram_login_hash, telegram_webapp_hash
+from ..models import Client
+from .users import create_linked_user
+
+
+class TelegramIdentity(dict):
+    """``id``, ``first_name``, ``last_name``, ``username``, ``language_code`` of the user."""
+
+
+def verify_telegram(data: dict[str, Any], settings: Settings, *, now: float | None = None) -> TelegramIdentity:
+    """Check the HMAC and the freshness of ``auth_date``; return who signed in."""
+    if settings.telegram_bot_token is None:
+        raise AuthenticationFailed("Telegram sign-in is not configured (TELEGRAM_BOT_TOKEN).")
+    bot_token = settings.telegram_bot_token.get_secret_value()
+    if "init_data" in data:
+        raw = data["init_data"]
+        if not isinstance(raw, str):
+            raise ValidationError({"init_data": ["Not a valid string."]})
+        fields = dict(parse_qsl(raw, keep_blank_values=True))
+        expected = telegram_webapp_hash(fields, bot_token)
+        try:
+            user = json.loads(fields.get("user", ""))
+        except ValueError:
+            user = None
+    else:
+        fields = {k: str(v) for k, v in data.items() if v is not None}
+        if "id" not in fields or "hash" not in fields:
+            missing = [k for k in ("id", "auth_date", "hash") if k not in fields]
+            raise ValidationError({k: ["This field is required."] for k in missing})
+        expected = telegram_login_hash(fields, bot_token)
+        user = {k: fields[k] for k in ("id", "first_name", "last_name", "username") if k in fields}
+    if not hmac.compare_digest(expected, str(fields.get("hash", ""))):
+        raise AuthenticationFailed("Invalid Telegram signature.", code="telegram_invalid")
+    try:
+        auth_date = int(fields.get("auth_date", "0"))
+    except ValueError:
+        auth_date = 0
+    if (now or time.time()) - auth_date > settings.telegram_auth_max_age_seconds:
+        raise AuthenticationFailed("Telegram authorization has expired.", code="telegram_expired")
+    if not isinstance(user, dict) or "id" not in user:
+        raise ValidationError({"user": ["This field is required."]})
+    return TelegramIdentity(user)
+
+
+async def find_or_register_client(
+    session: AsyncSession,
+    settings: Settings,
+    telegram_id: str,
+    *,
+    name: str | None = None,
+    phone: str = "",
+    language: str | None = None,
+    create: bool = True,
+) -> Client | None:
+    """The client with this Telegram id, registering one (and its user) when asked to."""
+    client = await session.scalar(
+        select(Client).where(Client.telegram_id == telegram_id).order_by(Client.id).limit(1)
+    )
+    if client is not None or not create:
+        if client is not None and client.user_id is None:
+            user = await create_linked_user(session, settings, prefix=f"tg{telegram_id}")
+            client.user_id = user.id
+            await session.flush()
+        return client
+    user = await create_linked_user(
+        session, settings, prefix=f"tg{telegram_id}", first_name=name or ""
+    )
+    client = Client(
+        name=(name or f"Telegram {telegram_id}")[:100],
+        phone=phone[:20],
+        email="",
+        telegram_id=telegram_id,
+        user_id=user.id,
+        language=(language or "ru")[:2] if (language or "ru")[:2] in ("ru", "en") else "ru",
+    )
+    session.add(client)
+    await session.flush()
+    return client

@@ -1,0 +1,48 @@
+"""Creating the ``auth_user`` rows that clients and specialists are linked to."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..core.config import Settings
+from ..core.errors import ValidationError
+from ..core.security import make_password
+from ..models import User
+
+_USERNAME = re.compile(r"^[\w.@+-]+$")
+
+
+async def create_linked_user(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    prefix: str,
+    username: str | None = None,
+    password: str | None = None,
+    email: str = "",
+    first_name: str = "",
+) -> User:
+    """A user for a new client or specialist; a generated username when none is given."""
+    if username:
+        if not _USERNAME.match(username):
+            raise ValidationError({"username": [
+                "Enter a valid username. This value may contain only letters, numbers, "
+                "and @/./+/-/_ characters."]})
+        taken = await session.scalar(select(User.id).where(User.username == username))
+        if taken:
+            raise ValidationError({"username": ["A user with that username already exists."]})
+    else:
+        username = f"{prefix}_{secrets.token_hex(5)}"
+    user = User(
+        username=username,
+        password=make_password(password, iterations=settings.password_hash_iterations),
+        email=email or "",
+        first_name=first_name[:150],
+    )
+    session.add(user)
+    await session.flush()
+    return user

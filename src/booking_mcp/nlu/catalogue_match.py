@@ -1,0 +1,280 @@
+"""Fuzzy matching of an utterance against the live catalogue.
+
+Every catalogue name is split into words; every word gets a set of *forms*
+(lemma, transliteration, and for proper names a crude stem).  A word of the
+utterance matches a catalogue word when their forms intersect, or - for words
+the Russian dictionary does not know, i.e. probable typos, and for
+transliterated names - when they are within a couple of typos (:func:`similar`).
+
+Matching order, and why:
+
+1. **Specializations** (from the specialists' ``extra``) must match *all* their
+   words ("мастер маникюра", "стоматолог").  The utterance words they use are
+   then taken, so "к мастеру маникюра" does not also name the service "Маникюр".
+2. **Services, categories, cities**: the entry whose significant words are best
+   covered wins ("стрижка" -> "Стрижка женская"); a tie between entries means
+   the text is ambiguous and nothing is chosen.  Generic words ("услуга",
+   "мастер", ...) never match on their own.
+3. **Specialists** by name: one matching name word is enough ("к Анне").
+
+Small data tables below hold English/colloquial synonyms and a vocabulary of
+service words used to fill ``service_name`` when a service is not in the
+catalogue ("хочу на эпиляцию" -> ``service_name="эпиляция"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .models import Catalogue
+from .text import Token, is_known, name_stem, normalize, similar, tokenize, translit
+
+# Words that are part of many names and therefore mean nothing on their own.
+GENERIC_WORDS = frozenset({
+    "мастер", "специалист", "врач", "доктор", "сервис", "услуга", "салон", "клиника",
+    "master", "specialist", "doctor", "service", "salon", "clinic", "the", "of", "and",
+    "для", "по", "и", "санкт",
+})
+
+# An utterance word (lemma) -> catalogue words it also stands for.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    # English -> Russian catalogue vocabulary
+    "manicure": ("маникюр",), "pedicure": ("педикюр",), "haircut": ("стрижка",),
+    "hair": ("волос",), "colouring": ("окрашивание",), "coloring": ("окрашивание",),
+    "dye": ("окрашивание",), "massage": ("массаж",), "teeth": ("зуб",), "tooth": ("зуб",),
+    "cleaning": ("чистка",), "dentist": ("стоматолог",), "dental": ("стоматология",),
+    "dentistry": ("стоматология",), "hairdresser": ("парикмахер",),
+    "nail": ("ногтевой",), "nails": ("ногтевой",),
+    # Russian colloquial forms
+    "ноготь": ("ногтевой",), "маникюрша": ("мастер", "маникюр"),
+    "маникюрщица": ("мастер", "маникюр"), "зубной": ("стоматолог",),
+    "дантист": ("стоматолог",), "массажист": ("massage", "therapist"),
+    "массажистка": ("massage", "therapist"), "стилист": ("парикмахер",),
+    "покраска": ("окрашивание",), "покрасить": ("окрашивание",),
+    "покраситься": ("окрашивание",), "подстричься": ("стрижка",),
+    "подстричь": ("стрижка",), "постричься": ("стрижка",), "почистить": ("чистка",),
+    # Cities
+    "moscow": ("москва",), "мск": ("москва",), "питер": ("санкт", "петербург"),
+    "спб": ("санкт", "петербург"), "spb": ("санкт", "петербург"),
+    "petersburg": ("петербург",),
+}
+
+# Service words recognised even when the catalogue does not offer them.
+SERVICE_WORDS = frozenset({
+    "маникюр", "педикюр", "стрижка", "окрашивание", "мелирование", "укладка", "массаж",
+    "эпиляция", "депиляция", "шугаринг", "макияж", "пилинг", "чистка", "отбеливание",
+    "пломба", "имплант", "наращивание", "ламинирование", "татуаж", "кератин", "тату",
+    "пирсинг", "консультация", "рентген", "брови", "ресницы",
+    "manicure", "pedicure", "haircut", "massage", "waxing", "facial", "makeup", "peeling",
+    "whitening", "filling", "highlights", "extensions", "lamination", "consultation",
+})
+
+_KINDS_WITH_NAME_STEMS = frozenset({"specialist", "city"})
+
+
+@dataclass(frozen=True)
+class _Word:
+    """One word of a catalogue name with the forms it can be met in."""
+
+    text: str
+    forms: frozenset[str]
+    significant: bool
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str  # "specialization" | "service" | "category" | "city" | "specialist"
+    value: int | str  # item id, or the canonical text for specializations and cities
+    words: tuple[_Word, ...]
+
+
+@dataclass
+class CatalogueMatch:
+    """What the utterance names from the catalogue (``None`` when nothing or ambiguous)."""
+
+    specialist_id: int | None = None
+    service_id: int | None = None
+    service_name: str | None = None
+    category_id: int | None = None
+    specialization: str | None = None
+    city: str | None = None
+    specialist_ids_for_specialization: tuple[int, ...] = field(default=())
+
+
+def _target_words(name: str, kind: str) -> tuple[_Word, ...]:
+    words = []
+    for token in tokenize(normalize(name)):
+        forms = {token.text, token.lemma, translit(token.lemma), translit(token.text)}
+        if kind in _KINDS_WITH_NAME_STEMS:
+            forms |= {name_stem(token.text), name_stem(token.lemma)}
+        words.append(_Word(token.lemma, frozenset(forms), token.lemma not in GENERIC_WORDS))
+    return tuple(words)
+
+
+@lru_cache(maxsize=16)
+def build_index(catalogue: Catalogue) -> tuple[_Entry, ...]:
+    """All matchable entries of a catalogue (cached: catalogues are immutable)."""
+    entries: list[_Entry] = []
+    seen_specializations: set[str] = set()
+    for item in catalogue.specialists:
+        entries.append(_Entry("specialist", item.id, _target_words(item.name, "specialist")))
+        for spec in item.extra:
+            key = normalize(spec)
+            if key and key not in seen_specializations:
+                seen_specializations.add(key)
+                entries.append(_Entry("specialization", spec, _target_words(spec, "specialization")))
+    for item in catalogue.services:
+        entries.append(_Entry("service", item.id, _target_words(item.name, "service")))
+    for item in catalogue.categories:
+        entries.append(_Entry("category", item.id, _target_words(item.name, "category")))
+    for city in catalogue.cities:
+        entries.append(_Entry("city", city, _target_words(city, "city")))
+    return tuple(entries)
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """An utterance word (or a synonym standing in for it) ready for matching."""
+
+    index: int  # position of the originating token
+    text: str
+    forms: frozenset[str]
+    may_be_typo: bool
+
+
+def _probes(tokens: list[Token]) -> list[_Probe]:
+    probes = []
+    for index, token in enumerate(tokens):
+        if len(token.text) < 3 or token.text.isdigit():
+            continue
+        forms = {*token.forms, name_stem(token.text), name_stem(token.lemma), translit(token.lemma)}
+        probes.append(_Probe(index, token.text, frozenset(forms), not is_known(token.text)))
+        for lemma in token.forms:
+            for synonym in SYNONYMS.get(lemma, ()):
+                probes.append(_Probe(index, synonym, frozenset({synonym}), False))
+    return probes
+
+
+@lru_cache(maxsize=50_000)
+def _fuzzy(probe_text: str, target: str) -> bool:
+    """Typo-tolerant comparison, also across scripts ("елена" ~ "elena")."""
+    if probe_text.isascii() != target.isascii():
+        probe_text, target = translit(probe_text), translit(target)
+    return similar(probe_text, target)
+
+
+def _word_hits(word: _Word, probes: list[_Probe], taken: set[int]) -> set[int]:
+    """Token indices whose probe matches a catalogue word."""
+    hits = set()
+    for probe in probes:
+        if probe.index in taken:
+            continue
+        if probe.forms & word.forms:
+            hits.add(probe.index)
+        elif probe.may_be_typo and len(probe.text) >= 5 and _fuzzy(probe.text, word.text):
+            hits.add(probe.index)
+        elif not probe.text.isascii() and word.text.isascii() and _fuzzy(probe.text, word.text):
+            hits.add(probe.index)  # a Latin name written in Cyrillic: "Елене" ~ "Elena"
+    return hits
+
+
+def _coverage(entry: _Entry, probes: list[_Probe], taken: set[int]) -> tuple[float, set[int]]:
+    """(share of the entry's significant words found, token indices used)."""
+    significant = [word for word in entry.words if word.significant] or list(entry.words)
+    used: set[int] = set()
+    found = 0
+    for word in significant:
+        hits = _word_hits(word, probes, taken)
+        if hits:
+            found += 1
+            used |= hits
+    return found / len(significant), used
+
+
+def _best(scored: list[tuple[float, _Entry]]) -> _Entry | None:
+    """The single best entry, or None when nothing matched or the top is a tie."""
+    scored = [item for item in scored if item[0] > 0]
+    if not scored:
+        return None
+    scored.sort(key=lambda item: item[0], reverse=True)
+    if len(scored) > 1 and scored[1][0] == scored[0][0]:
+        return None
+    return scored[0][1]
+
+
+def match_catalogue(tokens: list[Token], catalogue: Catalogue) -> CatalogueMatch:
+    """Find specialists, services, categories, specializations and cities named in the text."""
+    result = CatalogueMatch()
+    entries = build_index(catalogue)
+    probes = _probes(tokens)
+    taken: set[int] = set()
+
+    # 1. Specializations: every word must be present.
+    for entry in entries:
+        if entry.kind != "specialization":
+            continue
+        hits = [_word_hits(word, probes, taken) for word in entry.words]
+        if all(hits):
+            result.specialization = str(entry.value)
+            taken |= set().union(*hits)
+            break
+
+    # 2. Services, categories and cities: best coverage wins, ties are ambiguous.
+    service_hits: set[int] = set()
+    for kind in ("service", "category", "city"):
+        scored = []
+        for entry in entries:
+            if entry.kind == kind:
+                share, used = _coverage(entry, probes, taken)
+                scored.append((share, entry))
+                if kind == "service" and share:
+                    service_hits |= used
+        best = _best(scored)
+        if best is None:
+            continue
+        if kind == "service":
+            result.service_id = int(best.value)
+            result.service_name = next(
+                item.name for item in catalogue.services if item.id == best.value
+            )
+        elif kind == "category":
+            result.category_id = int(best.value)
+        else:
+            result.city = str(best.value)
+
+    # 3. Specialists by name.
+    scored = []
+    for entry in entries:
+        if entry.kind == "specialist":
+            share, _ = _coverage(entry, probes, taken)
+            scored.append((share, entry))
+    best = _best(scored)
+    if best is not None:
+        result.specialist_id = int(best.value)
+    elif result.specialization is not None:
+        wanted = normalize(result.specialization)
+        owners = tuple(
+            item.id for item in catalogue.specialists
+            if any(normalize(spec) == wanted for spec in item.extra)
+        )
+        result.specialist_ids_for_specialization = owners
+        if len(owners) == 1:
+            result.specialist_id = owners[0]
+
+    # 4. A service word that the catalogue does not (unambiguously) know.
+    if result.service_name is None:
+        result.service_name = _service_word(tokens, taken, service_hits)
+    return result
+
+
+def _service_word(tokens: list[Token], taken: set[int], service_hits: set[int]) -> str | None:
+    for index, token in enumerate(tokens):
+        if index in taken:
+            continue
+        for form in token.forms:
+            if form in SERVICE_WORDS:
+                return form
+        if index in service_hits:
+            return token.lemma  # matched several catalogue services equally well
+    return None

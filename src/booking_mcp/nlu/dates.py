@@ -1,0 +1,400 @@
+"""Dates and times in Russian and English.
+
+Both extractors work on the *digitised* normalised text (see
+:mod:`booking_mcp.nlu.numbers`) and return it with the consumed spans blanked
+out, so later extractors do not read the same characters twice.
+
+Dates (``"YYYY-MM-DD"``)
+    * today / tomorrow / day after tomorrow: "сегодня", "завтра", "tmrw", ...
+    * weekdays: "в пятницу", "fri" -> the nearest such day, **today included**;
+      "в следующую пятницу" / "next Friday" / "на следующей неделе в пятницу"
+      -> that weekday in the next calendar week (weeks start on Monday);
+      "на выходных" / "weekend" -> the nearest Saturday;
+    * "25 ноября", "25-го ноября", "november 25th", "25 nov 2027";
+      a day/month already in the past means next year;
+    * "25.11", "25/11/2026", "2026-11-25";
+    * day only: "25-го", "на 25-е", "25 числа", "the 25th" -> this month, or next
+      month if that day has passed;
+    * relative: "через 3 дня", "через неделю", "in 2 weeks" (parsed by dateparser).
+    When two dates are given ("с пятницы на понедельник") the one introduced by
+    "на"/"to"/"for" wins over the one introduced by "с"/"from".
+
+Times (``"HH:MM"``, 24h)
+    * "15:30", "в 15.30", "в 10" -> "10:00", "в пятнадцать тридцать" -> "15:30";
+    * "в 3 часа дня" -> "15:00", "в 7 вечера" -> "19:00", "9 утра", "3pm", "10 a.m.";
+    * "полседьмого" / "половина седьмого" -> 6:30, "четверть третьего" -> 2:15,
+      "без четверти три" -> 2:45, "half past six", "quarter to seven";
+    * "полдень"/"noon" -> "12:00", "в час (дня)" -> "13:00", "полночь" -> "00:00";
+    * "через 2 часа" / "in an hour" -> now + N hours (also sets the date);
+    * an hour from 1 to 7 with no am/pm, no "утра/дня/вечера" and no part of the
+      day is read as afternoon/evening ("в 3" -> "15:00"): nobody books 3 a.m.
+      A leading zero ("07:30") keeps it in the morning.
+    * Parts of the day, used when no clock time is given (documented defaults):
+      morning / "утром" / "до обеда" -> 09:00; lunch / "в обед" -> 13:00;
+      afternoon / "днём" / "после обеда" / "after lunch" -> 14:00;
+      evening / "вечером" / "tonight" / "после работы" -> 18:00.
+      They also steer bare hours: "вечером в 7" -> 19:00, "утром в 7" -> 07:00.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import dateparser
+
+from .text import is_known, similar, tokenize
+
+# --------------------------------------------------------------------------- tables
+
+RELATIVE_DAYS: dict[str, int] = {
+    "сегодня": 0, "седня": 0, "сегодняшний": 0, "today": 0, "tonight": 0,
+    "завтра": 1, "завтрашний": 1, "tomorrow": 1, "tmrw": 1, "tmr": 1, "tomorow": 1,
+    "послезавтра": 2,
+}
+WEEKDAYS: dict[str, int] = {
+    "понедельник": 0, "пн": 0, "monday": 0, "mon": 0,
+    "вторник": 1, "вт": 1, "tuesday": 1, "tue": 1, "tues": 1,
+    "среда": 2, "ср": 2, "wednesday": 2, "wed": 2,
+    "четверг": 3, "чт": 3, "thursday": 3, "thu": 3, "thur": 3, "thurs": 3,
+    "пятница": 4, "пт": 4, "friday": 4, "fri": 4,
+    "суббота": 5, "сб": 5, "saturday": 5, "sat": 5, "выходной": 5, "выходные": 5,
+    "weekend": 5, "weekends": 5,
+    "воскресенье": 6, "вс": 6, "sunday": 6, "sun": 6,
+}
+MONTHS: dict[str, int] = {
+    "январь": 1, "января": 1, "jan": 1, "january": 1,
+    "февраль": 2, "февраля": 2, "feb": 2, "february": 2,
+    "март": 3, "марта": 3, "mar": 3, "march": 3,
+    "апрель": 4, "апреля": 4, "apr": 4, "april": 4,
+    "май": 5, "мая": 5, "may": 5,
+    "июнь": 6, "июня": 6, "jun": 6, "june": 6,
+    "июль": 7, "июля": 7, "jul": 7, "july": 7,
+    "август": 8, "августа": 8, "aug": 8, "august": 8,
+    "сентябрь": 9, "сентября": 9, "sep": 9, "sept": 9, "september": 9,
+    "октябрь": 10, "октября": 10, "oct": 10, "october": 10,
+    "ноябрь": 11, "ноября": 11, "nov": 11, "november": 11,
+    "декабрь": 12, "декабря": 12, "dec": 12, "december": 12,
+}
+NEXT_WORDS = frozenset({"следующий", "следующая", "следующую", "next"})
+
+# Parts of the day: (pattern, default time, "pm" if it moves bare hours to the afternoon).
+PARTS_OF_DAY: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
+    (re.compile(pattern), default, pm)
+    for pattern, default, pm in (
+        (r"после\s+обеда|after\s+lunch|afternoon|\bдн[её]м\b|второй\s+половин\w*\s+дня"
+         r"|second\s+half\s+of\s+the\s+day", "14:00", True),
+        (r"\bв\s+обед\b|\bобед\w*|lunch", "13:00", True),
+        (r"\bутр\w*|\bс\s+утра|до\s+обеда|before\s+(?:lunch|noon)|morning"
+         r"|первой\s+половин\w*\s+дня", "09:00", False),
+        (r"\bвечер\w*|evening|tonight|after\s+work|после\s+работы", "18:00", True),
+    )
+)
+# Greetings that look like parts of the day ("доброе утро") must not set a time.
+_GREETINGS = re.compile(
+    r"\bдобр\w*\s+(?:утр\w*|дн\w*|день|вечер\w*|ноч\w*)|спокойной\s+ночи"
+    r"|good\s+(?:morning|afternoon|evening|night|day)"
+)
+
+_TIME_PREP = r"(?:в|во|к|at|около|around|после|after|до|before|by|till|until|с|со|from|на)"
+_AMPM = r"(?P<ampm>a\.?\s?m\.?|p\.?\s?m\.?)"
+_DAYPART_SUFFIX = (
+    r"(?P<part>утра|дня|вечера|ночи|in\s+the\s+morning|in\s+the\s+afternoon"
+    r"|in\s+the\s+evening|at\s+night)"
+)
+_NOT_AN_HOUR = (
+    r"(?!\s*(?:[-.:/]\s*\d|-?(?:е|го|ое|ого)\b|(?:st|nd|rd|th)\b"
+    r"|дн|день|недел|месяц|минут|мин\b|человек|раз\b|числ|day|week|month|minute|people|person))"
+)
+_ORD_SUFFIX = r"(?:\s*-?\s*(?:е|го|ое|ого)\b|(?:st|nd|rd|th)\b)"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def blank(text: str, start: int, end: int) -> str:
+    """Replace ``text[start:end]`` with spaces (keeps every other position intact)."""
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def month_of(word: str) -> int | None:
+    """Month number of a month word, tolerating case endings and one typo."""
+    if word in MONTHS:
+        return MONTHS[word]
+    if len(word) >= 4 and word[:3] in MONTHS and word.isascii():
+        return MONTHS[word[:3]]  # "novemb", "decemb"
+    if is_known(word):
+        return None
+    for name, number in MONTHS.items():
+        if len(name) >= 5 and similar(word, name):
+            return number
+    return None
+
+
+def _lookup(token_forms: tuple[str, ...], table: dict[str, int]) -> int | None:
+    """Value of the first form found in ``table``, exactly or with a typo (long words)."""
+    for form in token_forms:
+        if form in table:
+            return table[form]
+    if is_known(token_forms[0]):
+        return None  # a real word ("четверть") is not a typo of "четверг"
+    for name, value in table.items():
+        if len(name) >= 5 and similar(token_forms[0], name):
+            return value
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _preceding_word(text: str, start: int) -> str:
+    words = text[:start].split()
+    return words[-1] if words else ""
+
+
+@dataclass
+class _Found:
+    """A date or time candidate and where it was found."""
+
+    start: int
+    value: object
+
+
+def _pick(candidates: list[_Found], text: str) -> object | None:
+    """Prefer a target ("на Y", "to Y": "с X на Y", "move 12:00 to 14:00"), else the first."""
+    if not candidates:
+        return None
+    if len(candidates) > 1:
+        targets = [c for c in candidates if _preceding_word(text, c.start) in ("на", "to")]
+        if targets:
+            return targets[0].value
+    return candidates[0].value
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@lru_cache(maxsize=512)
+def _dateparser_relative(fragment: str, base: datetime) -> date | None:
+    """Let dateparser resolve a short relative phrase such as "через 2 недели"."""
+    parsed = dateparser.parse(
+        fragment,
+        languages=["ru", "en"],
+        settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future"},
+    )
+    return parsed.date() if parsed else None
+
+
+def _upcoming(day: int, month: int, today: date, year: int | None) -> date | None:
+    if year is not None:
+        return _safe_date(year, month, day)
+    candidate = _safe_date(today.year, month, day)
+    if candidate is None or candidate < today:
+        candidate = _safe_date(today.year + 1, month, day)
+    return candidate
+
+
+def _day_of_month(day: int, today: date) -> date | None:
+    """The next date with this day number (this month, else the following months)."""
+    year, month = today.year, today.month
+    for _ in range(3):
+        candidate = _safe_date(year, month, day)
+        if candidate is not None and candidate >= today:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
+
+
+def _weekday_date(weekday: int, today: date, next_week: bool) -> date:
+    if next_week:
+        monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+        return monday + timedelta(days=weekday)
+    return today + timedelta(days=(weekday - today.weekday()) % 7)
+
+
+_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_NUMERIC = re.compile(r"\b(\d{1,2})[./](\d{1,2})(?:[./](\d{4}|\d{2}))?\b")
+_DAY_MONTH = re.compile(
+    r"\b(\d{1,2})" + _ORD_SUFFIX + r"?\s*(?:of\s+)?([a-zа-я]{3,})\.?(?:\s+(\d{4})\b)?"
+)
+_MONTH_DAY = re.compile(r"\b([a-z]{3,})\.?\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4})\b)?")
+_DAY_ONLY = re.compile(r"\b(\d{1,2})(?:" + _ORD_SUFFIX + r"|\s+числ\w*)")
+_RELATIVE = re.compile(
+    r"\b(?:через|in)\s+(?:(?:\d{1,2}|a|an|one)\s+)?"
+    r"(?:дн\w*|день|недел\w*|месяц\w*|days?|weeks?|months?|fortnight)\b"
+)
+_TIME_LIKE_PREPS = frozenset({"в", "во", "к", "at", "до", "после", "с", "со", "by", "around", "около"})
+
+
+def extract_date(text: str, today: date, now: datetime) -> tuple[str, str | None]:
+    """Find a date in digitised text; return (text with the date blanked, "YYYY-MM-DD")."""
+    found: list[_Found] = []
+
+    def take(match: re.Match[str], value: date | None) -> None:
+        nonlocal text
+        if value is not None:
+            found.append(_Found(match.start(), value))
+            text = blank(text, match.start(), match.end())
+
+    for match in list(_ISO.finditer(text)):
+        take(match, _safe_date(*map(int, match.groups())))
+    for match in list(_NUMERIC.finditer(text)):
+        first, second, year = int(match[1]), int(match[2]), match[3]
+        looks_like_time = (
+            year is None
+            and len(match[2]) == 2
+            and first <= 23
+            and (second > 12 or _preceding_word(text, match.start()) in _TIME_LIKE_PREPS)
+        )
+        if looks_like_time or second > 12:
+            continue
+        full_year = None if year is None else int(year) + (2000 if len(year) == 2 else 0)
+        take(match, _upcoming(first, second, today, full_year))
+    for match in list(_DAY_MONTH.finditer(text)):
+        month = month_of(match[2])
+        if month is not None:
+            take(match, _upcoming(int(match[1]), month, today, int(match[3]) if match[3] else None))
+    for match in list(_MONTH_DAY.finditer(text)):
+        month = month_of(match[1])
+        if month is not None:
+            take(match, _upcoming(int(match[2]), month, today, int(match[3]) if match[3] else None))
+    for match in list(_RELATIVE.finditer(text)):
+        take(match, _dateparser_relative(" ".join(match[0].split()), now))
+    for match in list(_DAY_ONLY.finditer(text)):
+        if _preceding_word(text, match.start()).startswith(("пол", "четверт")):
+            continue  # "пол 7-го" / "четверть 3-го" is a time
+        take(match, _day_of_month(int(match[1]), today))
+
+    next_week = bool(re.search(r"следующ\w*\s+недел|next\s+week", text))
+    previous = ""
+    for token in tokenize(text):
+        if token.text.isdigit():
+            previous = token.text
+            continue
+        offset = _lookup(token.forms, RELATIVE_DAYS)
+        if offset is not None:
+            found.append(_Found(token.start, today + timedelta(days=offset)))
+        else:
+            weekday = _lookup(token.forms, WEEKDAYS)
+            if weekday is not None:
+                is_next = next_week or previous in NEXT_WORDS or token.lemma in NEXT_WORDS
+                found.append(_Found(token.start, _weekday_date(weekday, today, is_next)))
+        previous = token.lemma
+
+    found.sort(key=lambda item: item.start)
+    chosen = _pick(found, text)
+    return text, chosen.isoformat() if isinstance(chosen, date) else None
+
+
+# --------------------------------------------------------------------------- times
+
+
+@dataclass
+class _Clock:
+    """A clock reading before the am/pm heuristics are applied."""
+
+    hour: int
+    minute: int = 0
+    fixed: bool = False  # True when am/pm or the 24h form already settled the hour
+
+
+def _apply_suffix(clock: _Clock, ampm: str | None, part: str | None) -> _Clock:
+    marker = (ampm or part or "").replace(".", "").replace(" ", "")
+    if not marker:
+        return clock
+    evening = marker.startswith("p") or marker in ("дня", "вечера", "intheafternoon", "intheevening")
+    if marker == "atnight" and clock.hour >= 6:
+        evening = True
+    if evening and clock.hour < 12:
+        clock.hour += 12
+    elif (marker.startswith("a") or marker == "ночи") and clock.hour == 12:
+        clock.hour = 0
+    clock.fixed = True
+    return clock
+
+
+def _clock_candidates(text: str) -> list[tuple[re.Match[str], _Clock]]:
+    """All explicit clock readings, most specific patterns first (spans may not overlap)."""
+    rules: list[tuple[str, object]] = [
+        (r"\b(?P<h>\d{1,2})[:.](?P<m>\d{2})\s*(?:" + _AMPM + r"|(?:час\w*\s+)?" + _DAYPART_SUFFIX + r")",
+         lambda m: _apply_suffix(_Clock(int(m["h"]), int(m["m"])), m["ampm"], m["part"])),
+        (r"\b(?P<h>\d{1,2})\s*(?:час\w*|o\s*clock)?\s*(?:" + _AMPM + r"|" + _DAYPART_SUFFIX + r")",
+         lambda m: _apply_suffix(_Clock(int(m["h"])), m["ampm"], m["part"])),
+        (r"\b(?P<h>\d{1,2}):(?P<m>\d{2})\b",
+         lambda m: _Clock(int(m["h"]), int(m["m"]), m["h"].startswith("0"))),
+        (r"\b" + _TIME_PREP + r"\s+(?P<h>\d{1,2})[.\-](?P<m>\d{2})\b",
+         lambda m: _Clock(int(m["h"]), int(m["m"]))),
+        (r"\bпол(?:овин[аеуы])?\s*-?\s*(?P<h>\d{1,2})-?(?:го|е)\b",
+         lambda m: _Clock(int(m["h"]) - 1 or 12, 30)),
+        (r"\bчетверть\s+(?P<h>\d{1,2})-?(?:го|е)\b", lambda m: _Clock(int(m["h"]) - 1 or 12, 15)),
+        (r"\bбез\s+четверти\s+(?P<h>\d{1,2})\b", lambda m: _Clock(int(m["h"]) - 1 or 12, 45)),
+        (r"\bhalf\s+past\s+(?P<h>\d{1,2})\b", lambda m: _Clock(int(m["h"]), 30)),
+        (r"\bquarter\s+past\s+(?P<h>\d{1,2})\b", lambda m: _Clock(int(m["h"]), 15)),
+        (r"\bquarter\s+to\s+(?P<h>\d{1,2})\b", lambda m: _Clock(int(m["h"]) - 1 or 12, 45)),
+        (r"\bhalf\s+(?P<h>\d{1,2})\b", lambda m: _Clock(int(m["h"]), 30)),
+        (r"\bполд(?:ень|ня|ню)\b|\bполудня\b|\bnoon\b|\bmidday\b", lambda m: _Clock(12, 0, True)),
+        (r"\bполноч\w*|\bmidnight\b", lambda m: _Clock(0, 0, True)),
+        (r"\b(?:в|к|at)\s+час(?:\s+дня)?\b|\bat\s+one\b", lambda m: _Clock(13, 0, True)),
+        (r"\b" + _TIME_PREP + r"\s+(?P<h>\d{1,2})\s+(?P<m>\d{2})\b" + _NOT_AN_HOUR,
+         lambda m: _Clock(int(m["h"]), int(m["m"]))),
+        (r"\b(?P<h>\d{1,2})\s*час\w*\s*(?P<m>\d{1,2})\s*мин\w*",
+         lambda m: _Clock(int(m["h"]), int(m["m"]))),
+        (r"\b" + _TIME_PREP + r"\s+(?P<h>\d{1,2})(?:\s*(?:час\w*|ч|o\s*clock|h)\b)?" + _NOT_AN_HOUR,
+         lambda m: _Clock(int(m["h"]))),
+        (r"\b(?P<h>\d{1,2})\s*(?:час(?:а|ов)?|o\s*clock)\b", lambda m: _Clock(int(m["h"]))),
+    ]
+    found = []
+    for pattern, build in rules:
+        for match in re.finditer(pattern, text):
+            found.append((match, build(match)))
+            text = blank(text, match.start(), match.end())
+    return found
+
+
+_RELATIVE_HOURS = re.compile(
+    r"\b(?:через|in)\s+(?:(?P<n>\d{1,2})\s+|an?\s+|one\s+)?(?:час\w*|hours?)\b|\bчерез\s+полчаса\b"
+)
+
+
+def extract_time(text: str, now: datetime) -> tuple[str | None, str | None]:
+    """Find a time in digitised text (dates already blanked out).
+
+    Returns ("HH:MM" or None, "YYYY-MM-DD" or None); the date is only set by
+    relative phrases such as "через 2 часа".
+    """
+    text = _GREETINGS.sub(lambda m: " " * len(m[0]), text)
+
+    relative = _RELATIVE_HOURS.search(text)
+    if relative:
+        minutes = 30 if "полчаса" in relative[0] else 60 * int(relative["n"] or 1)
+        moment = now + timedelta(minutes=minutes)
+        return moment.strftime("%H:%M"), moment.date().isoformat()
+
+    clocks = [
+        _Found(match.start(), clock)
+        for match, clock in _clock_candidates(text)
+        if 0 <= clock.hour <= 23 and 0 <= clock.minute <= 59
+    ]
+    clocks.sort(key=lambda item: item.start)
+    clock = _pick(clocks, text)
+
+    part_default, part_pm = None, None
+    for pattern, default, pm in PARTS_OF_DAY:
+        if pattern.search(text):
+            part_default, part_pm = default, pm
+            break
+
+    if clock is None:
+        return part_default, None
+    assert isinstance(clock, _Clock)
+    hour = clock.hour
+    if not clock.fixed and 1 <= hour <= 11:
+        if part_pm is True or (part_pm is None and hour <= 7):
+            hour += 12
+    return f"{hour:02d}:{clock.minute:02d}", None

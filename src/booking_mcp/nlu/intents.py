@@ -1,0 +1,188 @@
+"""Intent classification from keyword tables.
+
+How it works (all tables below are plain data - extend them, not the code):
+
+1. :data:`PHRASES` - multi-word regular expressions are searched in the
+   normalised text first ("не смогу прийти", "what can you do"); the words they
+   cover are not looked at again.
+2. :data:`KEYWORDS` - every remaining word is compared with keyword *stems*
+   (its surface form first, then its lemmas).  A stem of 4+ letters matches any
+   word starting with it ("отмен" -> "отмените", "отмена"); shorter keywords must
+   match the whole word ("my", "кто").  The longest stem wins, so "записан"
+   (= "I am booked") beats "запис" (= "booking").  Words unknown to the
+   dictionary may differ from a 5+ letter stem by one typo ("запеши", "отминить",
+   "cancell").
+3. Each found *signal* and each kind of extracted entity (``@service``,
+   ``@when`` ...) adds the weights of :data:`INTENT_WEIGHTS` to the intents.
+   The best total wins; ties go to the intent listed first in :data:`PRIORITY`.
+   Totals below :data:`MIN_SCORE` give ``unknown``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+from .text import Token, is_known, prefix_similar
+
+# Signal -> keyword stems (Russian and English, lower case, "ё" written as "е").
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "BOOK": (
+        "запиш", "записат", "записыв", "забронир", "бронир", "запишусь", "прийти", "приду",
+        "book", "schedule", "reserve",
+    ),
+    "WANT": ("хотеть", "хотеться", "хочу", "можно", "нужно", "нужный", "надо", "want", "wanna",
+             "need", "like"),
+    "CANCEL": ("отмен", "cancel", "удали", "удалит", "аннулир", "отказат", "отказыв"),
+    "RESCHEDULE": (
+        "перенес", "перенос", "перенест", "перезапис", "поменя", "сдвин", "передвин",
+        "перемест", "измени", "reschedul", "postpone", "move", "change", "shift",
+    ),
+    "APPOINTMENT": ("запис", "визит", "брон", "appointment", "booking", "reservation", "visit"),
+    "BOOKED": ("записан", "записал", "booked", "scheduled"),
+    "MY": ("мой", "my", "mine"),
+    "FREE": ("свобод", "free", "availab", "окошк", "окно", "окошечк", "слот", "slot", "vacanc",
+             "opening"),
+    "SERVICES": (
+        "услуг", "прайс", "цена", "ценник", "расценк", "стоимост", "стоит", "процедур",
+        "меню", "service", "price", "pricing", "cost", "menu", "treatment", "offer",
+    ),
+    "SPECIALISTS": (
+        "мастер", "мастерица", "специалист", "врач", "доктор", "сотрудник", "персонал",
+        "master", "specialist", "doctor", "staff", "stylist", "employee", "team",
+    ),
+    "SHOW": ("покаж", "показ", "список", "какой", "каков", "перечисл", "есть", "show", "list",
+             "which"),
+    "WHO": ("кто", "who"),
+    "FIND": ("найд", "найти", "поиск", "искать", "ищу", "find", "search", "look for"),
+    "GREET": ("привет", "приветик", "здравств", "здрасьт", "здрасте", "хай", "салют",
+              "hi", "hello", "hey", "hiya", "howdy", "хелло", "ку"),
+    "HELP": ("помощ", "помог", "помоч", "справк", "команд", "инструкц", "help", "assist",
+             "умеешь", "умеете"),
+    "REGISTER": ("регистр", "зарегистр", "зарега", "регнуться", "register", "registration",
+                 "signup", "аккаунт", "account"),
+    "CLIENT": ("клиент", "client", "customer"),
+}
+
+# Signal -> regular expressions over the normalised text (checked before KEYWORDS).
+PHRASES: dict[str, tuple[str, ...]] = {
+    "CANCEL": (
+        r"не\s+(?:смогу|сможем|получится|успею|успеваю)\s+(?:прийти|придти|приехать|подойти)",
+        r"не\s+(?:приду|придем|прийду)", r"can\s*not\s+(?:come|make\s+it)",
+        r"can\s*t\s+(?:come|make\s+it)", r"won\s*t\s+(?:come|make\s+it)", r"call\s+off",
+    ),
+    "RESCHEDULE": (r"друг(?:ое|ой|ую)\s+(?:время|день|дату)", r"(?:another|different)\s+(?:time|day|date)"),
+    "MY": (r"\bу\s+меня\b", r"\bi\s+have\b"),
+    "BOOKED": (r"\bam\s+i\s+(?:booked|scheduled)", r"\bя\s+записан", r"когда\s+у\s+меня"),
+    "FREE": (
+        r"когда\s+(?:можно|есть|свободн\w*)(?:\s+(?:записаться|записать\w*|прийти|подойти))?",
+        r"есть\s+(?:ли\s+)?(?:время|места|место|окн\w*)",
+        r"what\s+times?", r"when\s+(?:can|could)\s+i(?:\s+(?:book|come|get))?", r"any\s+time",
+        r"какое\s+время",
+    ),
+    "SERVICES": (r"сколько\s+стоит", r"how\s+much", r"что\s+(?:вы\s+)?(?:делаете|предлагаете)",
+                 r"what\s+do\s+you\s+(?:do|offer|have)"),
+    "HELP": (r"что\s+(?:ты|вы)\s+(?:умеешь|умеете|можешь|можете)", r"как\s+(?:это\s+)?работает",
+             r"как\s+(?:тобой|этим|ботом)\s+пользоваться", r"what\s+can\s+you\s+do",
+             r"how\s+does\s+(?:this|it)\s+work", r"how\s+to\s+use", r"^/?start$", r"^/help$"),
+    "GREET": (r"\bдобр\w*\s+(?:утр\w*|дн\w*|день|вечер\w*)", r"доброго\s+времени\s+суток",
+              r"good\s+(?:morning|afternoon|evening|day)"),
+    "SIGNUP": (r"sign\s+(?:me\s+)?up",),
+    "REGISTER": (r"create\s+(?:an\s+|my\s+)?account", r"стать\s+(?:вашим\s+)?клиент\w*"),
+    "BOOK": (r"make\s+an?\s+appointment", r"get\s+an?\s+appointment", r"\bbook\s+me\b",
+             r"хочу\s+(?:к|на)\b", r"можно\s+(?:к|на)\b"),
+}
+
+# Intent -> weight of each signal / entity (entities are written with "@").
+INTENT_WEIGHTS: dict[str, dict[str, float]] = {
+    "book_appointment": {"BOOK": 3.0, "WANT": 1.0, "SIGNUP": 1.0, "@catalogue": 1.5, "@when": 1.0},
+    "cancel_appointment": {"CANCEL": 4.0, "@appointment_id": 0.5},
+    "reschedule_appointment": {"RESCHEDULE": 4.0, "@appointment_id": 0.5},
+    "my_appointments": {"MY": 1.0, "APPOINTMENT": 1.0, "BOOKED": 2.0},
+    "available_slots": {"FREE": 3.5, "@when": 0.5},
+    "list_services": {"SERVICES": 3.0, "SHOW": 1.0},
+    "find_specialist": {"SPECIALISTS": 2.0, "SHOW": 0.5, "WHO": 2.0, "FIND": 2.0, "@city": 0.3,
+                        "@specialization": 1.5},
+    "register": {"REGISTER": 4.0, "SIGNUP": 1.5, "CLIENT": 1.5},
+    "greeting": {"GREET": 1.2},
+    "help": {"HELP": 3.0},
+}
+
+# Tie-break order (most specific first).
+PRIORITY: tuple[str, ...] = (
+    "cancel_appointment", "reschedule_appointment", "register", "my_appointments",
+    "available_slots", "book_appointment", "list_services", "find_specialist", "help", "greeting",
+)
+MIN_SCORE = 1.2  # a date alone ("завтра в 15:00") is not enough to guess an intent
+
+_COMPILED_PHRASES = tuple(
+    (signal, re.compile(pattern)) for signal, patterns in PHRASES.items() for pattern in patterns
+)
+# (stem, signal), longest stems first so the most specific one wins.
+_STEMS = sorted(
+    ((stem, signal) for signal, stems in KEYWORDS.items() for stem in stems),
+    key=lambda item: len(item[0]),
+    reverse=True,
+)
+
+
+@lru_cache(maxsize=20_000)
+def _exact_signal(form: str) -> str | None:
+    for stem, signal in _STEMS:
+        if form == stem or (len(stem) >= 4 and form.startswith(stem)):
+            return signal
+    return None
+
+
+@lru_cache(maxsize=20_000)
+def _typo_signal(word: str) -> str | None:
+    if len(word) < 5 or is_known(word):
+        return None
+    for stem, signal in _STEMS:
+        if len(stem) >= 5 and prefix_similar(word, stem):
+            return signal
+    return None
+
+
+def word_signal(token: Token) -> str | None:
+    """The signal a single word carries, if any (surface form, then lemmas, then typos)."""
+    for form in token.forms:
+        signal = _exact_signal(form)
+        if signal:
+            return signal
+    return _typo_signal(token.text)
+
+
+def find_signals(text: str, tokens: list[Token]) -> set[str]:
+    """All signals present in the normalised text."""
+    signals: set[str] = set()
+    covered: list[tuple[int, int]] = []
+    for signal, pattern in _COMPILED_PHRASES:
+        for match in pattern.finditer(text):
+            signals.add(signal)
+            covered.append(match.span())
+    for token in tokens:
+        if token.text.isdigit() or any(a <= token.start < b for a, b in covered):
+            continue
+        signal = word_signal(token)
+        if signal:
+            signals.add(signal)
+    return signals
+
+
+def classify(signals: set[str], features: set[str]) -> tuple[str, float]:
+    """Pick the intent for the given signals and entity features; return (intent, confidence)."""
+    present = signals | features
+    scores = {
+        intent: sum(weight for name, weight in weights.items() if name in present)
+        for intent, weights in INTENT_WEIGHTS.items()
+    }
+    ranked = sorted(PRIORITY, key=lambda intent: -scores[intent])  # stable: ties keep PRIORITY
+    best, runner_up = ranked[0], ranked[1]
+    top = scores[best]
+    if top < MIN_SCORE:
+        return "unknown", round(0.1 + 0.2 * top / MIN_SCORE, 2) if top else 0.05
+    margin = top - scores[runner_up]
+    strength = 1 - math.exp(-top / 2)  # 0.39 for a weak 1.0, 0.86 for 4.0
+    return best, round(min(0.99, strength * (0.6 + 0.4 * min(margin / top, 1.0))), 2)

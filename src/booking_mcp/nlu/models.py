@@ -1,0 +1,72 @@
+"""Data types shared by the whole NLU package (the public contract with the MCP server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INTENTS: tuple[str, ...] = (
+    "find_specialist",
+    "list_services",
+    "book_appointment",
+    "cancel_appointment",
+    "reschedule_appointment",
+    "my_appointments",
+    "available_slots",
+    "register",
+    "greeting",
+    "help",
+    "unknown",
+)
+
+ENTITY_KEYS: tuple[str, ...] = (
+    "specialist_id",
+    "service_id",
+    "service_name",
+    "category_id",
+    "specialization",
+    "city",
+    "date",
+    "time",
+    "appointment_id",
+)
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    """One specialist, service or category from the live catalogue.
+
+    ``extra`` holds synonyms: for a specialist, their specialization(s)
+    ("Стоматолог", "Мастер маникюра"); for a service, its category name.
+    """
+
+    id: int
+    name: str
+    extra: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Everything the recognizer may match against. Hashable, so indexes can be cached."""
+
+    specialists: tuple[CatalogItem, ...] = ()
+    services: tuple[CatalogItem, ...] = ()
+    categories: tuple[CatalogItem, ...] = ()
+    cities: tuple[str, ...] = ()
+
+
+@dataclass
+class Recognition:
+    """Result of :func:`booking_mcp.nlu.recognize`.
+
+    ``entities`` always contains every key of :data:`ENTITY_KEYS` (``None`` when absent).
+    """
+
+    intent: str
+    entities: dict
+    confidence: float
+    language: str
+
+
+def empty_entities() -> dict:
+    """A fresh entity dict with every key present and set to ``None``."""
+    return dict.fromkeys(ENTITY_KEYS)

@@ -1,0 +1,1 @@
+"""Reusable test utilities (stand-ins for external services)."""
