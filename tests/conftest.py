@@ -50,6 +50,16 @@ async def _fresh_pg_database(name: str) -> str:
     return admin.rsplit("/", 1)[0] + f"/{name}"
 
 
+async def _drop_pg_database(name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 def make_settings(url: str, tmp: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = dict(
         database_url=url,
@@ -109,13 +119,16 @@ async def envs(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[s
         if backend == "sqlite":
             url = f"sqlite+aiosqlite:///{tmp / 'test.sqlite3'}"
         else:
-            url = await _fresh_pg_database("booking_test")
+            # One database per test process, so parallel runs never disturb each other.
+            url = await _fresh_pg_database(f"booking_test_{os.getpid()}")
         settings = make_settings(url, tmp)
         await upgrade(settings.database_url)
         built[backend] = Env(backend, settings, Database.from_settings(settings))
     yield built
     for env in built.values():
         await env.db.dispose()
+    if "postgresql" in built:
+        await _drop_pg_database(f"booking_test_{os.getpid()}")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -90,6 +90,23 @@ def _slash_route_exists(app: FastAPI, request: Request) -> bool:
     return any(route.matches(scope)[0] != Match.NONE for route in app.router.routes)
 
 
+_METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route serves on this path, in DRF's order (its ``Allow`` header).
+
+    Starlette answers 405 from the first route whose path matches, so its own ``Allow`` names
+    only that route's methods; a DRF viewset's list route answers GET and POST together.
+    """
+
+    def served(method: str) -> bool:
+        scope = {**request.scope, "method": method}
+        return any(route.matches(scope)[0] == Match.FULL for route in app.router.routes)
+
+    return [method for method in _METHOD_ORDER if served(method)]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(APIError)
     async def api_error(request: Request, exc: APIError) -> Response:
@@ -113,8 +130,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 )
             return JSON(NotFound().body, status_code=404)
         if exc.status_code == 405:
-            err = MethodNotAllowed(request.method)
-            return JSON(err.body, status_code=405, headers=exc.headers or {})
+            err = MethodNotAllowed(request.method, _allowed_methods(app, request))
+            return JSON(err.body, status_code=405, headers=err.headers)
         return JSON({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)

@@ -91,6 +91,18 @@ class SlotOut(BaseModel):
     end_time: str = Field(examples=["15:00"])
 
 
+class NearestSlotOut(BaseModel):
+    specialist: int
+    specialist_name: str
+    service: int
+    service_name: str
+    price: str = Field(examples=["1500.00"])
+    duration: int
+    date: dt.date
+    start_time: str = Field(examples=["14:30"])
+    end_time: str = Field(examples=["15:30"])
+
+
 class BreakOut(BaseModel):
     id: int
     specialist: int

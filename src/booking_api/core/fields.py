@@ -353,10 +353,12 @@ def validate_fields(
     fields: Mapping[str, Field], data: Any, *, partial: bool = False
 ) -> dict[str, Any]:
     """Check and convert ``data`` field by field; all errors are reported together (as DRF)."""
+    if data is None:  # a JSON ``null`` body: DRF's serializer says there is no data
+        raise ValidationError(["No data provided"])
     if not isinstance(data, dict):
-        kind = "list" if isinstance(data, list) else type(data).__name__
-        kind = {"NoneType": "NoneType", "str": "str", "int": "int"}.get(kind, kind)
-        raise ValidationError([f"Invalid data. Expected a dictionary, but got {kind}."])
+        raise ValidationError(
+            [f"Invalid data. Expected a dictionary, but got {type(data).__name__}."]
+        )
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name, field in fields.items():

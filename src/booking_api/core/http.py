@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import orjson
 from fastapi import Request
@@ -54,8 +54,10 @@ async def read_body(request: Request) -> Any:
     media = content_type.split(";", 1)[0].strip().lower()
     if media == "application/json" or media.endswith("+json"):
         raw = await request.body()
+        if not raw:
+            return {}  # DRF does not parse an empty body: the data is just empty
         try:
-            return json.loads(raw.decode("utf-8") if raw else "")
+            return json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
         except ValueError as exc:
@@ -81,17 +83,21 @@ def is_upload(value: Any) -> bool:
 
 
 def replace_query_param(url: str, key: str, value: Any) -> str:
+    """DRF's ``replace_query_param``: repeated parameters are kept, keys sorted."""
     scheme, netloc, path, query, fragment = urlsplit(url)
-    params = dict(parse_qsl(query, keep_blank_values=True))
-    params[key] = str(value)
-    return urlunsplit((scheme, netloc, path, urlencode(sorted(params.items())), fragment))
+    params = parse_qs(query, keep_blank_values=True)
+    params[key] = [str(value)]
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(params.items()), doseq=True),
+                       fragment))
 
 
 def remove_query_param(url: str, key: str) -> str:
+    """DRF's ``remove_query_param``."""
     scheme, netloc, path, query, fragment = urlsplit(url)
-    params = dict(parse_qsl(query, keep_blank_values=True))
+    params = parse_qs(query, keep_blank_values=True)
     params.pop(key, None)
-    return urlunsplit((scheme, netloc, path, urlencode(sorted(params.items())), fragment))
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(params.items()), doseq=True),
+                       fragment))
 
 
 def positive_int(value: str | None, *, cutoff: int | None = None) -> int | None:
@@ -119,10 +125,7 @@ class Page:
         if raw == "last":
             raw = str(self.num_pages)
         try:
-            number = float(raw)
-            if not number.is_integer():
-                raise ValueError
-            self.number = int(number)
+            self.number = int(raw)  # Django's Paginator: "2.0" is not a page number
         except ValueError:
             raise NotFound("Invalid page.") from None
         if self.number < 1 or self.number > self.num_pages:

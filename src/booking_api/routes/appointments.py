@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Header, Request
-from sqlalchemy import Select, delete, false, or_, select
+from sqlalchemy import Select, delete, false, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -232,6 +232,18 @@ class IdempotencyConflict(APIError):
     default_detail = "Этот Idempotency-Key уже использован для другого запроса."
 
 
+async def _lock_key(session: AsyncSession, user_id: int, key: str) -> None:
+    """Queue concurrent requests carrying one key, so only the first one books.
+
+    PostgreSQL: a transaction-scoped advisory lock on the key; SQLite: the write transaction
+    (``BEGIN IMMEDIATE``) already serialises them.
+    """
+    if session.bind.dialect.name == "postgresql":
+        digest = hashlib.sha256(f"{user_id}:{key}".encode()).digest()
+        lock_id = int.from_bytes(digest[:8], "big", signed=True)
+        await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
 async def _replay(session: AsyncSession, user_id: int, key: str, digest: str) -> JSON | None:
     row = await session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
@@ -265,6 +277,7 @@ async def create_appointment(
     data = await read_body(request)
     digest = _request_hash(data)
     if idempotency_key:
+        await _lock_key(session, user.id, idempotency_key)
         if (replay := await _replay(session, user.id, idempotency_key, digest)) is not None:
             return replay
     values = await appointments.validate(session, ctx, data, None, partial=False)

@@ -31,13 +31,16 @@ from .models import Catalogue
 from .text import Token, is_known, name_stem, normalize, similar, tokenize, translit
 
 # Words that are part of many names and therefore mean nothing on their own.
+# fmt: off
 GENERIC_WORDS = frozenset({
     "мастер", "специалист", "врач", "доктор", "сервис", "услуга", "салон", "клиника",
     "master", "specialist", "doctor", "service", "salon", "clinic", "the", "of", "and",
     "для", "по", "и", "санкт",
 })
+# fmt: on
 
 # An utterance word (lemma) -> catalogue words it also stands for.
+# fmt: off
 SYNONYMS: dict[str, tuple[str, ...]] = {
     # English -> Russian catalogue vocabulary
     "manicure": ("маникюр",), "pedicure": ("педикюр",), "haircut": ("стрижка",),
@@ -54,21 +57,33 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "покраска": ("окрашивание",), "покрасить": ("окрашивание",),
     "покраситься": ("окрашивание",), "подстричься": ("стрижка",),
     "подстричь": ("стрижка",), "постричься": ("стрижка",), "почистить": ("чистка",),
+    # Everyday short names -> full first names
+    "аня": ("анна",), "анечка": ("анна",), "маша": ("мария",), "машенька": ("мария",),
+    "лена": ("елена",), "леночка": ("елена",), "оля": ("ольга",), "катя": ("екатерина",),
+    "настя": ("анастасия",), "таня": ("татьяна",), "наташа": ("наталья",),
+    "света": ("светлана",), "юля": ("юлия",), "ира": ("ирина",), "женя": ("евгения", "евгений"),
+    "саша": ("александра", "александр"), "дима": ("дмитрий",), "миша": ("михаил",),
+    "ваня": ("иван",), "коля": ("николай",), "сережа": ("сергей",), "леша": ("алексей",),
+    "вова": ("владимир",), "кристина": ("кристина",),
     # Cities
     "moscow": ("москва",), "мск": ("москва",), "питер": ("санкт", "петербург"),
     "спб": ("санкт", "петербург"), "spb": ("санкт", "петербург"),
     "petersburg": ("петербург",),
 }
+# fmt: on
 
 # Service words recognised even when the catalogue does not offer them.
+# fmt: off
 SERVICE_WORDS = frozenset({
     "маникюр", "педикюр", "стрижка", "окрашивание", "мелирование", "укладка", "массаж",
     "эпиляция", "депиляция", "шугаринг", "макияж", "пилинг", "чистка", "отбеливание",
     "пломба", "имплант", "наращивание", "ламинирование", "татуаж", "кератин", "тату",
-    "пирсинг", "консультация", "рентген", "брови", "ресницы",
+    "пирсинг", "консультация", "рентген", "бровь", "ресница",
     "manicure", "pedicure", "haircut", "massage", "waxing", "facial", "makeup", "peeling",
     "whitening", "filling", "highlights", "extensions", "lamination", "consultation",
+    "brows", "eyebrows", "lashes",
 })
+# fmt: on
 
 _KINDS_WITH_NAME_STEMS = frozenset({"specialist", "city"})
 
@@ -123,7 +138,9 @@ def build_index(catalogue: Catalogue) -> tuple[_Entry, ...]:
             key = normalize(spec)
             if key and key not in seen_specializations:
                 seen_specializations.add(key)
-                entries.append(_Entry("specialization", spec, _target_words(spec, "specialization")))
+                entries.append(
+                    _Entry("specialization", spec, _target_words(spec, "specialization"))
+                )
     for item in catalogue.services:
         entries.append(_Entry("service", item.id, _target_words(item.name, "service")))
     for item in catalogue.categories:
@@ -164,28 +181,33 @@ def _fuzzy(probe_text: str, target: str) -> bool:
     return similar(probe_text, target)
 
 
-def _word_hits(word: _Word, probes: list[_Probe], taken: set[int]) -> set[int]:
-    """Token indices whose probe matches a catalogue word."""
+def _word_hits(word: _Word, probes: list[_Probe], taken: set[int], fuzzy_from: int = 5) -> set[int]:
+    """Token indices whose probe matches a catalogue word.
+
+    ``fuzzy_from`` is the shortest utterance word allowed to match with a typo
+    (names use 6, so that "brows" does not become "Brown").
+    """
     hits = set()
     for probe in probes:
         if probe.index in taken:
             continue
         if probe.forms & word.forms:
             hits.add(probe.index)
-        elif probe.may_be_typo and len(probe.text) >= 5 and _fuzzy(probe.text, word.text):
+        elif probe.may_be_typo and len(probe.text) >= fuzzy_from and _fuzzy(probe.text, word.text):
             hits.add(probe.index)
-        elif not probe.text.isascii() and word.text.isascii() and _fuzzy(probe.text, word.text):
-            hits.add(probe.index)  # a Latin name written in Cyrillic: "Елене" ~ "Elena"
+        elif probe.text.isascii() != word.text.isascii() and _fuzzy(probe.text, word.text):
+            hits.add(probe.index)  # the other alphabet: "Елене" ~ "Elena", "Maria" ~ "Мария"
     return hits
 
 
 def _coverage(entry: _Entry, probes: list[_Probe], taken: set[int]) -> tuple[float, set[int]]:
     """(share of the entry's significant words found, token indices used)."""
     significant = [word for word in entry.words if word.significant] or list(entry.words)
+    fuzzy_from = 6 if entry.kind == "specialist" else 5
     used: set[int] = set()
     found = 0
     for word in significant:
-        hits = _word_hits(word, probes, taken)
+        hits = _word_hits(word, probes, taken, fuzzy_from)
         if hits:
             found += 1
             used |= hits
@@ -255,7 +277,8 @@ def match_catalogue(tokens: list[Token], catalogue: Catalogue) -> CatalogueMatch
     elif result.specialization is not None:
         wanted = normalize(result.specialization)
         owners = tuple(
-            item.id for item in catalogue.specialists
+            item.id
+            for item in catalogue.specialists
             if any(normalize(spec) == wanted for spec in item.extra)
         )
         result.specialist_ids_for_specialization = owners

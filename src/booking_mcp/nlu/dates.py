@@ -39,6 +39,7 @@ Times (``"HH:MM"``, 24h)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -49,11 +50,14 @@ from .text import is_known, similar, tokenize
 
 # --------------------------------------------------------------------------- tables
 
+# fmt: off
 RELATIVE_DAYS: dict[str, int] = {
     "сегодня": 0, "седня": 0, "сегодняшний": 0, "today": 0, "tonight": 0,
     "завтра": 1, "завтрашний": 1, "tomorrow": 1, "tmrw": 1, "tmr": 1, "tomorow": 1,
     "послезавтра": 2,
 }
+# fmt: on
+# fmt: off
 WEEKDAYS: dict[str, int] = {
     "понедельник": 0, "пн": 0, "monday": 0, "mon": 0,
     "вторник": 1, "вт": 1, "tuesday": 1, "tue": 1, "tues": 1,
@@ -64,6 +68,8 @@ WEEKDAYS: dict[str, int] = {
     "weekend": 5, "weekends": 5,
     "воскресенье": 6, "вс": 6, "sunday": 6, "sun": 6,
 }
+# fmt: on
+# fmt: off
 MONTHS: dict[str, int] = {
     "январь": 1, "января": 1, "jan": 1, "january": 1,
     "февраль": 2, "февраля": 2, "feb": 2, "february": 2,
@@ -78,17 +84,26 @@ MONTHS: dict[str, int] = {
     "ноябрь": 11, "ноября": 11, "nov": 11, "november": 11,
     "декабрь": 12, "декабря": 12, "dec": 12, "december": 12,
 }
+# fmt: on
 NEXT_WORDS = frozenset({"следующий", "следующая", "следующую", "next"})
 
 # Parts of the day: (pattern, default time, "pm" if it moves bare hours to the afternoon).
 PARTS_OF_DAY: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
     (re.compile(pattern), default, pm)
     for pattern, default, pm in (
-        (r"после\s+обеда|after\s+lunch|afternoon|\bдн[её]м\b|второй\s+половин\w*\s+дня"
-         r"|second\s+half\s+of\s+the\s+day", "14:00", True),
+        (
+            r"после\s+обеда|after\s+lunch|afternoon|\bдн[её]м\b|второй\s+половин\w*\s+дня"
+            r"|second\s+half\s+of\s+the\s+day",
+            "14:00",
+            True,
+        ),
+        (
+            r"\bутр\w*|\bс\s+утра|до\s+обеда|before\s+(?:lunch|noon)|morning"
+            r"|первой\s+половин\w*\s+дня",
+            "09:00",
+            False,
+        ),
         (r"\bв\s+обед\b|\bобед\w*|lunch", "13:00", True),
-        (r"\bутр\w*|\bс\s+утра|до\s+обеда|before\s+(?:lunch|noon)|morning"
-         r"|первой\s+половин\w*\s+дня", "09:00", False),
         (r"\bвечер\w*|evening|tonight|after\s+work|после\s+работы", "18:00", True),
     )
 )
@@ -223,13 +238,17 @@ _NUMERIC = re.compile(r"\b(\d{1,2})[./](\d{1,2})(?:[./](\d{4}|\d{2}))?\b")
 _DAY_MONTH = re.compile(
     r"\b(\d{1,2})" + _ORD_SUFFIX + r"?\s*(?:of\s+)?([a-zа-я]{3,})\.?(?:\s+(\d{4})\b)?"
 )
-_MONTH_DAY = re.compile(r"\b([a-z]{3,})\.?\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4})\b)?")
+_MONTH_DAY = re.compile(
+    r"\b([a-z]{3,})\.?\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4})\b)?"
+)
 _DAY_ONLY = re.compile(r"\b(\d{1,2})(?:" + _ORD_SUFFIX + r"|\s+числ\w*)")
 _RELATIVE = re.compile(
     r"\b(?:через|in)\s+(?:(?:\d{1,2}|a|an|one)\s+)?"
     r"(?:дн\w*|день|недел\w*|месяц\w*|days?|weeks?|months?|fortnight)\b"
 )
-_TIME_LIKE_PREPS = frozenset({"в", "во", "к", "at", "до", "после", "с", "со", "by", "around", "около"})
+_TIME_LIKE_PREPS = frozenset(
+    {"в", "во", "к", "at", "до", "после", "с", "со", "by", "around", "около"}
+)
 
 
 def extract_date(text: str, today: date, now: datetime) -> tuple[str, str | None]:
@@ -308,7 +327,12 @@ def _apply_suffix(clock: _Clock, ampm: str | None, part: str | None) -> _Clock:
     marker = (ampm or part or "").replace(".", "").replace(" ", "")
     if not marker:
         return clock
-    evening = marker.startswith("p") or marker in ("дня", "вечера", "intheafternoon", "intheevening")
+    evening = marker.startswith("p") or marker in (
+        "дня",
+        "вечера",
+        "intheafternoon",
+        "intheevening",
+    )
     if marker == "atnight" and clock.hour >= 6:
         evening = True
     if evening and clock.hour < 12:
@@ -319,42 +343,63 @@ def _apply_suffix(clock: _Clock, ampm: str | None, part: str | None) -> _Clock:
     return clock
 
 
-def _clock_candidates(text: str) -> list[tuple[re.Match[str], _Clock]]:
-    """All explicit clock readings, most specific patterns first (spans may not overlap)."""
-    rules: list[tuple[str, object]] = [
-        (r"\b(?P<h>\d{1,2})[:.](?P<m>\d{2})\s*(?:" + _AMPM + r"|(?:час\w*\s+)?" + _DAYPART_SUFFIX + r")",
-         lambda m: _apply_suffix(_Clock(int(m["h"]), int(m["m"])), m["ampm"], m["part"])),
-        (r"\b(?P<h>\d{1,2})\s*(?:час\w*|o\s*clock)?\s*(?:" + _AMPM + r"|" + _DAYPART_SUFFIX + r")",
-         lambda m: _apply_suffix(_Clock(int(m["h"])), m["ampm"], m["part"])),
+def _hour(match: re.Match[str], minute: int | None = None, shift: int = 0) -> _Clock:
+    """A clock from the ``h`` (and ``m``) groups; ``shift=-1`` for "half past 6" -> 5:30."""
+    hour = int(match["h"]) + shift or 12  # "полпервого" -> 12:30
+    return _Clock(hour, int(match["m"]) if minute is None else minute)
+
+
+def _suffixed(match: re.Match[str]) -> _Clock:
+    minute = int(match["m"]) if match["m"] else 0
+    return _apply_suffix(_Clock(int(match["h"]), minute), match["ampm"], match["part"])
+
+
+# fmt: off
+# Explicit clock readings, most specific first: (pattern, how to read the match).
+CLOCK_RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _Clock]], ...] = tuple(
+    (re.compile(pattern), read)
+    for pattern, read in (
+        # 15:30 pm / 3.30 дня / 3 часа дня / 10am / 7 in the evening
+        (rf"\b(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?\s*(?:час\w*\s*|o\s*clock\s*)?"
+         rf"(?:{_AMPM}|{_DAYPART_SUFFIX})", _suffixed),
+        # 15:30; a leading zero ("07:30") means the morning for sure
         (r"\b(?P<h>\d{1,2}):(?P<m>\d{2})\b",
          lambda m: _Clock(int(m["h"]), int(m["m"]), m["h"].startswith("0"))),
-        (r"\b" + _TIME_PREP + r"\s+(?P<h>\d{1,2})[.\-](?P<m>\d{2})\b",
-         lambda m: _Clock(int(m["h"]), int(m["m"]))),
-        (r"\bпол(?:овин[аеуы])?\s*-?\s*(?P<h>\d{1,2})-?(?:го|е)\b",
-         lambda m: _Clock(int(m["h"]) - 1 or 12, 30)),
-        (r"\bчетверть\s+(?P<h>\d{1,2})-?(?:го|е)\b", lambda m: _Clock(int(m["h"]) - 1 or 12, 15)),
-        (r"\bбез\s+четверти\s+(?P<h>\d{1,2})\b", lambda m: _Clock(int(m["h"]) - 1 or 12, 45)),
-        (r"\bhalf\s+past\s+(?P<h>\d{1,2})\b", lambda m: _Clock(int(m["h"]), 30)),
-        (r"\bquarter\s+past\s+(?P<h>\d{1,2})\b", lambda m: _Clock(int(m["h"]), 15)),
-        (r"\bquarter\s+to\s+(?P<h>\d{1,2})\b", lambda m: _Clock(int(m["h"]) - 1 or 12, 45)),
-        (r"\bhalf\s+(?P<h>\d{1,2})\b", lambda m: _Clock(int(m["h"]), 30)),
+        # в 15.30 / в 15-30
+        (rf"\b{_TIME_PREP}\s+(?P<h>\d{{1,2}})[.\-](?P<m>\d{{2}})\b", _hour),
+        # полседьмого ("пол 7-го" after digitize) / половина седьмого / четверть третьего
+        (r"\bпол(?:овин[аеуы])?\s*-?\s*(?P<h>\d{1,2})-?(?:го|е)\b", lambda m: _hour(m, 30, -1)),
+        (r"\bчетверть\s+(?P<h>\d{1,2})-?(?:го|е)\b", lambda m: _hour(m, 15, -1)),
+        (r"\bбез\s+четверти\s+(?P<h>\d{1,2})\b", lambda m: _hour(m, 45, -1)),
+        (r"\bhalf\s+past\s+(?P<h>\d{1,2})\b", lambda m: _hour(m, 30)),
+        (r"\bquarter\s+past\s+(?P<h>\d{1,2})\b", lambda m: _hour(m, 15)),
+        (r"\bquarter\s+to\s+(?P<h>\d{1,2})\b", lambda m: _hour(m, 45, -1)),
+        (r"\bhalf\s+(?P<h>\d{1,2})\b", lambda m: _hour(m, 30)),  # British "half six"
         (r"\bполд(?:ень|ня|ню)\b|\bполудня\b|\bnoon\b|\bmidday\b", lambda m: _Clock(12, 0, True)),
         (r"\bполноч\w*|\bmidnight\b", lambda m: _Clock(0, 0, True)),
-        (r"\b(?:в|к|at)\s+час(?:\s+дня)?\b|\bat\s+one\b", lambda m: _Clock(13, 0, True)),
-        (r"\b" + _TIME_PREP + r"\s+(?P<h>\d{1,2})\s+(?P<m>\d{2})\b" + _NOT_AN_HOUR,
-         lambda m: _Clock(int(m["h"]), int(m["m"]))),
-        (r"\b(?P<h>\d{1,2})\s*час\w*\s*(?P<m>\d{1,2})\s*мин\w*",
-         lambda m: _Clock(int(m["h"]), int(m["m"]))),
-        (r"\b" + _TIME_PREP + r"\s+(?P<h>\d{1,2})(?:\s*(?:час\w*|ч|o\s*clock|h)\b)?" + _NOT_AN_HOUR,
-         lambda m: _Clock(int(m["h"]))),
-        (r"\b(?P<h>\d{1,2})\s*(?:час(?:а|ов)?|o\s*clock)\b", lambda m: _Clock(int(m["h"]))),
-    ]
+        (r"\b(?:в|к|at)\s+час(?:\s+дня)?\b|\bна\s+час\s+дня\b", lambda m: _Clock(13, 0, True)),
+        # в 15 30 ("в пятнадцать тридцать") / 11 часов 30 минут
+        (rf"\b{_TIME_PREP}\s+(?P<h>\d{{1,2}})\s+(?P<m>\d{{2}})\b{_NOT_AN_HOUR}", _hour),
+        (r"\b(?P<h>\d{1,2})\s*час\w*\s*(?P<m>\d{1,2})\s*мин\w*", _hour),
+        # в 10 / at 3 / к 9 часам / 15 часов
+        (rf"\b{_TIME_PREP}\s+(?P<h>\d{{1,2}})(?:\s*(?:час\w*|ч|o\s*clock|h)\b)?{_NOT_AN_HOUR}",
+         lambda m: _hour(m, 0)),
+        (r"\b(?P<h>\d{1,2})\s*(?:час(?:а|ов)?|o\s*clock)\b", lambda m: _hour(m, 0)),
+    )
+)
+# fmt: on
+
+
+def _clock_candidates(text: str) -> list[_Found]:
+    """All explicit clock readings with their positions (a span is read only once)."""
     found = []
-    for pattern, build in rules:
-        for match in re.finditer(pattern, text):
-            found.append((match, build(match)))
+    for pattern, read in CLOCK_RULES:
+        for match in pattern.finditer(text):
+            clock = read(match)
+            if 0 <= clock.hour <= 23 and 0 <= clock.minute <= 59:
+                found.append(_Found(match.start(), clock))
             text = blank(text, match.start(), match.end())
-    return found
+    return sorted(found, key=lambda item: item.start)
 
 
 _RELATIVE_HOURS = re.compile(
@@ -376,13 +421,7 @@ def extract_time(text: str, now: datetime) -> tuple[str | None, str | None]:
         moment = now + timedelta(minutes=minutes)
         return moment.strftime("%H:%M"), moment.date().isoformat()
 
-    clocks = [
-        _Found(match.start(), clock)
-        for match, clock in _clock_candidates(text)
-        if 0 <= clock.hour <= 23 and 0 <= clock.minute <= 59
-    ]
-    clocks.sort(key=lambda item: item.start)
-    clock = _pick(clocks, text)
+    clock = _pick(_clock_candidates(text), text)
 
     part_default, part_pm = None, None
     for pattern, default, pm in PARTS_OF_DAY:

@@ -27,6 +27,7 @@ from functools import lru_cache
 from .text import Token, is_known, prefix_similar
 
 # Signal -> keyword stems (Russian and English, lower case, "ё" written as "е").
+# fmt: off
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "BOOK": (
         "запиш", "записат", "записыв", "забронир", "бронир", "запишусь", "прийти", "приду",
@@ -34,7 +35,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     ),
     "WANT": ("хотеть", "хотеться", "хочу", "можно", "нужно", "нужный", "надо", "want", "wanna",
              "need", "like"),
-    "CANCEL": ("отмен", "cancel", "удали", "удалит", "аннулир", "отказат", "отказыв"),
+    "CANCEL": ("отмен", "cancel", "удали", "удалит", "аннулир", "отказат", "отказыв", "сними",
+               "снять"),
     "RESCHEDULE": (
         "перенес", "перенос", "перенест", "перезапис", "поменя", "сдвин", "передвин",
         "перемест", "измени", "reschedul", "postpone", "move", "change", "shift",
@@ -64,22 +66,26 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
                  "signup", "аккаунт", "account"),
     "CLIENT": ("клиент", "client", "customer"),
 }
+# fmt: on
 
 # Signal -> regular expressions over the normalised text (checked before KEYWORDS).
+# fmt: off
 PHRASES: dict[str, tuple[str, ...]] = {
     "CANCEL": (
         r"не\s+(?:смогу|сможем|получится|успею|успеваю)\s+(?:прийти|придти|приехать|подойти)",
         r"не\s+(?:приду|придем|прийду)", r"can\s*not\s+(?:come|make\s+it)",
         r"can\s*t\s+(?:come|make\s+it)", r"won\s*t\s+(?:come|make\s+it)", r"call\s+off",
     ),
-    "RESCHEDULE": (r"друг(?:ое|ой|ую)\s+(?:время|день|дату)", r"(?:another|different)\s+(?:time|day|date)"),
+    "RESCHEDULE": (
+        r"друг(?:ое|ой|ую)\s+(?:время|день|дату)", r"(?:another|different)\s+(?:time|day|date)",
+    ),
     "MY": (r"\bу\s+меня\b", r"\bi\s+have\b"),
     "BOOKED": (r"\bam\s+i\s+(?:booked|scheduled)", r"\bя\s+записан", r"когда\s+у\s+меня"),
     "FREE": (
         r"когда\s+(?:можно|есть|свободн\w*)(?:\s+(?:записаться|записать\w*|прийти|подойти))?",
         r"есть\s+(?:ли\s+)?(?:время|места|место|окн\w*)",
         r"what\s+times?", r"when\s+(?:can|could)\s+i(?:\s+(?:book|come|get))?", r"any\s+time",
-        r"какое\s+время",
+        r"какое\s+время", r"have\s+anything", r"есть\s+(?:что-?нибудь|что-?то)\s+(?:на|в)\b",
     ),
     "SERVICES": (r"сколько\s+стоит", r"how\s+much", r"что\s+(?:вы\s+)?(?:делаете|предлагаете)",
                  r"what\s+do\s+you\s+(?:do|offer|have)"),
@@ -89,30 +95,44 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "GREET": (r"\bдобр\w*\s+(?:утр\w*|дн\w*|день|вечер\w*)", r"доброго\s+времени\s+суток",
               r"good\s+(?:morning|afternoon|evening|day)"),
     "SIGNUP": (r"sign\s+(?:me\s+)?up",),
+    "OFFER": (r"у\s+вас\s+(?:есть|делают|делаете)", r"do\s+you\s+(?:do|offer|have)"),
     "REGISTER": (r"create\s+(?:an\s+|my\s+)?account", r"стать\s+(?:вашим\s+)?клиент\w*"),
     "BOOK": (r"make\s+an?\s+appointment", r"get\s+an?\s+appointment", r"\bbook\s+me\b",
-             r"хочу\s+(?:к|на)\b", r"можно\s+(?:к|на)\b"),
+             r"хочу\s+(?:к|на)\b", r"можно\s+(?:к|на)\b",
+             r"(?:сдела|оформ|созда)\w*\s+(?:мне\s+)?запис\w*"),
 }
+# fmt: on
 
 # Intent -> weight of each signal / entity (entities are written with "@").
+# fmt: off
 INTENT_WEIGHTS: dict[str, dict[str, float]] = {
     "book_appointment": {"BOOK": 3.0, "WANT": 1.0, "SIGNUP": 1.0, "@catalogue": 1.5, "@when": 1.0},
     "cancel_appointment": {"CANCEL": 4.0, "@appointment_id": 0.5},
     "reschedule_appointment": {"RESCHEDULE": 4.0, "@appointment_id": 0.5},
-    "my_appointments": {"MY": 1.0, "APPOINTMENT": 1.0, "BOOKED": 2.0},
+    "my_appointments": {"MY": 1.0, "APPOINTMENT": 1.0, "BOOKED": 3.0},
     "available_slots": {"FREE": 3.5, "@when": 0.5},
-    "list_services": {"SERVICES": 3.0, "SHOW": 1.0},
-    "find_specialist": {"SPECIALISTS": 2.0, "SHOW": 0.5, "WHO": 2.0, "FIND": 2.0, "@city": 0.3,
+    "list_services": {"SERVICES": 3.0, "SHOW": 1.0, "OFFER": 2.0},
+    "find_specialist": {"SPECIALISTS": 2.0, "SHOW": 0.5, "WHO": 2.0, "FIND": 2.0, "OFFER": 1.5,
+                        "@city": 0.3,
                         "@specialization": 1.5},
     "register": {"REGISTER": 4.0, "SIGNUP": 1.5, "CLIENT": 1.5},
     "greeting": {"GREET": 1.2},
     "help": {"HELP": 3.0},
 }
+# fmt: on
 
 # Tie-break order (most specific first).
 PRIORITY: tuple[str, ...] = (
-    "cancel_appointment", "reschedule_appointment", "register", "my_appointments",
-    "available_slots", "book_appointment", "list_services", "find_specialist", "help", "greeting",
+    "cancel_appointment",
+    "reschedule_appointment",
+    "register",
+    "my_appointments",
+    "available_slots",
+    "book_appointment",
+    "list_services",
+    "find_specialist",
+    "help",
+    "greeting",
 )
 MIN_SCORE = 1.2  # a date alone ("завтра в 15:00") is not enough to guess an intent
 

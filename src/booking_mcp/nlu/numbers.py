@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from .text import Token, lemmas, tokenize
 
+# fmt: off
 RU_CARDINALS: dict[str, int] = {
     "ноль": 0, "один": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6,
     "семь": 7, "восемь": 8, "девять": 9, "десять": 10, "одиннадцать": 11,
@@ -25,6 +26,8 @@ RU_CARDINALS: dict[str, int] = {
     "шестнадцать": 16, "семнадцать": 17, "восемнадцать": 18, "девятнадцать": 19,
     "двадцать": 20, "тридцать": 30, "сорок": 40, "пятьдесят": 50,
 }
+# fmt: on
+# fmt: off
 RU_ORDINALS: dict[str, int] = {
     "первый": 1, "второй": 2, "третий": 3, "четвёртый": 4, "четвертый": 4, "пятый": 5,
     "шестой": 6, "седьмой": 7, "восьмой": 8, "девятый": 9, "десятый": 10,
@@ -32,18 +35,23 @@ RU_ORDINALS: dict[str, int] = {
     "пятнадцатый": 15, "шестнадцатый": 16, "семнадцатый": 17, "восемнадцатый": 18,
     "девятнадцатый": 19, "двадцатый": 20, "тридцатый": 30,
 }
+# fmt: on
+# fmt: off
 EN_CARDINALS: dict[str, int] = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
     "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
     "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
 }
+# fmt: on
+# fmt: off
 EN_ORDINALS: dict[str, int] = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
     "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
     "thirteenth": 13, "fourteenth": 14, "fifteenth": 15, "sixteenth": 16,
     "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
 }
+# fmt: on
 # Colloquial quantities.
 RU_EXTRA: dict[str, int] = {"пару": 2, "пара": 2}
 _TENS = {20, 30, 40, 50}

@@ -36,7 +36,7 @@ _NOT_AN_ID_AFTER = re.compile(
 def extract_appointment_id(text: str) -> tuple[str, int | None]:
     """Find "запись 12" / "appointment #12" / "номер 5"; return (blanked text, id)."""
     for match in _APPOINTMENT_REF.finditer(text):
-        rest = text[match.end():]
+        rest = text[match.end() :]
         next_word = rest.split()[0] if rest.split() else ""
         if _NOT_AN_ID_AFTER.match(rest) or month_of(next_word) is not None:
             continue
@@ -44,7 +44,9 @@ def extract_appointment_id(text: str) -> tuple[str, int | None]:
     return text, None
 
 
-def recognize(text: str, catalogue: Catalogue = Catalogue(), now: datetime | None = None) -> Recognition:
+def recognize(
+    text: str, catalogue: Catalogue = Catalogue(), now: datetime | None = None
+) -> Recognition:
     """Understand one user message.
 
     ``catalogue`` is what specialists/services/categories/cities may be matched
@@ -74,8 +76,10 @@ def recognize(text: str, catalogue: Catalogue = Catalogue(), now: datetime | Non
     )
 
     features = set()
-    if any(entities[key] is not None for key in
-           ("specialist_id", "service_id", "service_name", "category_id", "specialization")):
+    if any(
+        entities[key] is not None
+        for key in ("specialist_id", "service_id", "service_name", "category_id", "specialization")
+    ):
         features.add("@catalogue")
     if entities["date"] or entities["time"]:
         features.add("@when")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pymorphy3
-from rapidfuzz.distance import Levenshtein, OSA
+from rapidfuzz.distance import OSA, Levenshtein
 
 _MORPH: pymorphy3.MorphAnalyzer | None = None
 
@@ -57,11 +57,24 @@ def detect_language(text: str) -> str:
     return "en" if latin > cyrillic else "ru"
 
 
+_REPEATS = re.compile(r"(.)\1+")
+
+
 @lru_cache(maxsize=20_000)
 def lemmas(word: str) -> tuple[str, ...]:
-    """Possible dictionary forms of ``word``, most likely first (English words map to themselves)."""
+    """Possible dictionary forms of ``word``, most likely first.
+
+    Russian words go through pymorphy3; a word stretched with repeated letters
+    ("моии", "приииивет") is read as its squeezed form when that is a real word.
+    English words map to themselves plus a naive singular ("dentists" -> "dentist").
+    """
     if not _CYRILLIC.search(word):
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            return (word, word[:-3] + "y" if word.endswith("ies") else word[:-1])
         return (word,)
+    squeezed = _REPEATS.sub(r"\1", word)
+    if squeezed != word and not morph().word_is_known(word) and morph().word_is_known(squeezed):
+        word = squeezed
     forms: list[str] = []
     for parse in morph().parse(word)[:4]:
         if parse.normal_form not in forms:
@@ -140,11 +153,13 @@ def prefix_similar(word: str, stem: str) -> bool:
 
 
 # Case endings removed by name_stem(), longest first.
+# fmt: off
 _NAME_ENDINGS = (
     "ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими",
     "ой", "ей", "ом", "ем", "ою", "ею", "ах", "ях", "ам", "ям", "ым", "им", "ую", "ию",
     "а", "я", "е", "и", "у", "ю", "ы", "о", "ь", "й",
 )
+# fmt: on
 
 
 @lru_cache(maxsize=20_000)
@@ -158,6 +173,7 @@ def name_stem(word: str) -> str:
     return word
 
 
+# fmt: off
 _TRANSLIT = str.maketrans(
     {
         "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
@@ -166,6 +182,7 @@ _TRANSLIT = str.maketrans(
         "ш": "sh", "щ": "sch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
     }
 )
+# fmt: on
 
 
 def translit(word: str) -> str:

@@ -1,0 +1,111 @@
+"""The main menu, help, and the catalogue overviews (services, specialists)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+from ..callbacks import MenuCb
+from ..formatting import duration, price
+from ..keyboards import main_menu
+from ..keyboards.common import menu_row
+from ..mcp_gateway import McpGateway
+from .common import answer, reset_flow, show
+from .start import menu_text
+
+router = Router(name="menu")
+
+
+def help_text() -> str:
+    return _(
+        "I can book you in, show your appointments, move or cancel them.\n\n"
+        "• “📅 Book an appointment” — step by step with buttons;\n"
+        "• or just write, for example: “haircut on Friday at 3 pm”, "
+        "“what's free tomorrow for a manicure?”, “cancel my appointment”;\n"
+        "• /menu — the main menu, /my — your appointments, /start — start over."
+    )
+
+
+def _back() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[menu_row()])
+
+
+@router.message(Command("menu"))
+async def menu_command(message: Message, state: FSMContext) -> None:
+    await reset_flow(state)
+    await message.answer(menu_text(), reply_markup=main_menu())
+
+
+@router.message(Command("help"))
+async def help_command(message: Message) -> None:
+    await message.answer(help_text(), reply_markup=main_menu())
+
+
+async def services_text(gateway: McpGateway) -> str:
+    categories = await gateway.list_categories()
+    services = await gateway.list_services()
+    names = {c.id: c.name for c in categories}
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for service in services:
+        title = service.category_name or names.get(service.category_id or -1) or _("Other")
+        line = f"• {service.name}"
+        extra = [x for x in (price(service.price), duration(service.duration)) if x]
+        if extra:
+            line += " — " + ", ".join(extra)
+        if service.specialist_name:
+            line += f" ({service.specialist_name})"
+        grouped[title].append(line)
+    if not grouped:
+        return _("The list of services is empty for now.")
+    blocks = [f"{title}:\n" + "\n".join(lines) for title, lines in grouped.items()]
+    return _("Our services:") + "\n\n" + "\n\n".join(blocks)
+
+
+async def specialists_text(gateway: McpGateway) -> str:
+    specialists = await gateway.get_specialists()
+    if not specialists:
+        return _("The list of specialists is empty for now.")
+    lines = []
+    for s in specialists:
+        line = f"• {s.name}"
+        if s.specialization:
+            line += f" — {s.specialization}"
+        if s.city:
+            line += f", {s.city}"
+        lines.append(line)
+    return _("Our specialists:") + "\n\n" + "\n".join(lines)
+
+
+@router.callback_query(MenuCb.filter())
+async def menu_button(
+    callback: CallbackQuery, callback_data: MenuCb, state: FSMContext, gateway: McpGateway
+) -> None:
+    from .booking import show_categories
+    from .my_appointments import show_my_appointments
+
+    action = callback_data.action
+    if action == "main":
+        await reset_flow(state)
+        await show(callback, menu_text(), main_menu())
+    elif action == "book":
+        await show_categories(callback, state, gateway)
+    elif action == "my":
+        await reset_flow(state)
+        await show_my_appointments(callback, gateway)
+    elif action == "services":
+        await show(callback, await services_text(gateway), _back())
+    elif action == "specialists":
+        await show(callback, await specialists_text(gateway), _back())
+    elif action == "help":
+        await show(callback, help_text(), _back())
+    else:
+        from .common import stale
+
+        await stale(callback)
+        return
+    await answer(callback)

@@ -1,0 +1,166 @@
+"""Menus, lists, time grids and confirmations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from ..callbacks import (
+    AppointmentCb,
+    BackCb,
+    CategoryCb,
+    ConfirmCb,
+    MenuCb,
+    ServiceCb,
+    SpecialistCb,
+    TimeCb,
+)
+from ..formatting import duration, price
+from ..mcp_gateway import Appointment, Category, Service, Slot, Specialist
+
+
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data)
+
+
+def main_menu() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("📅 Book an appointment"), MenuCb(action="book").pack())],
+            [_button(_("🗂 My appointments"), MenuCb(action="my").pack())],
+            [
+                _button(_("💅 Services"), MenuCb(action="services").pack()),
+                _button(_("👩‍⚕️ Specialists"), MenuCb(action="specialists").pack()),
+            ],
+            [_button(_("❓ Help"), MenuCb(action="help").pack())],
+        ]
+    )
+
+
+def contact_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=_("📱 Share my phone number"), request_contact=True)],
+            [KeyboardButton(text=_("Skip"))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+def back_row(to: str) -> list[InlineKeyboardButton]:
+    return [_button(_("« Back"), BackCb(to=to).pack())]
+
+
+def menu_row() -> list[InlineKeyboardButton]:
+    return [_button(_("🏠 Main menu"), MenuCb(action="main").pack())]
+
+
+def categories_keyboard(categories: Sequence[Category]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for category in categories:
+        builder.button(text=category.name, callback_data=CategoryCb(id=category.id))
+    builder.adjust(2)
+    builder.row(*menu_row())
+    return builder.as_markup()
+
+
+def specialists_keyboard(specialists: Sequence[Specialist]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✨ Any specialist"), callback_data=SpecialistCb(id=0))
+    for specialist in specialists:
+        label = specialist.name
+        if specialist.specialization:
+            label += f" · {specialist.specialization}"
+        builder.button(text=label, callback_data=SpecialistCb(id=specialist.id))
+    builder.adjust(1)
+    builder.row(*back_row("categories"))
+    return builder.as_markup()
+
+
+def service_label(service: Service, *, price_from: bool = False) -> str:
+    parts = [service.name]
+    if service.price is not None:
+        parts.append((_("from {price}") if price_from else "{price}").format(
+            price=price(service.price)))
+    if service.duration:
+        parts.append(duration(service.duration))
+    return " · ".join(parts)
+
+
+def services_keyboard(
+    services: Sequence[Service], *, price_from: set[int] | None = None
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for service in services:
+        builder.button(
+            text=service_label(service, price_from=service.id in (price_from or set())),
+            callback_data=ServiceCb(id=service.id),
+        )
+    builder.adjust(1)
+    builder.row(*back_row("specialists"))
+    return builder.as_markup()
+
+
+def time_grid(
+    slots: Sequence[tuple[int, int, Slot]], *, per_row: int = 4
+) -> InlineKeyboardMarkup:
+    """``slots``: (specialist id, service id, slot) - the specialist differs per time when the
+    user chose "any specialist"."""
+    builder = InlineKeyboardBuilder()
+    for specialist_id, service_id, slot in slots:
+        builder.button(
+            text=slot.start_time,
+            callback_data=TimeCb(
+                specialist=specialist_id,
+                service=service_id,
+                time=slot.start_time.replace(":", ""),
+            ),
+        )
+    builder.adjust(per_row)
+    builder.row(*back_row("calendar"))
+    return builder.as_markup()
+
+
+def confirm_keyboard(key: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("✅ Confirm"), ConfirmCb(key=key).pack())],
+            [_button(_("« Choose another time"), BackCb(to="times").pack())],
+            menu_row(),
+        ]
+    )
+
+
+def appointment_buttons(appointment: Appointment) -> list[list[InlineKeyboardButton]]:
+    return [
+        [
+            _button(_("🔁 Reschedule"), AppointmentCb(action="reschedule", id=appointment.id).pack()),
+            _button(_("✖️ Cancel"), AppointmentCb(action="cancel", id=appointment.id).pack()),
+        ]
+    ]
+
+
+def cancel_confirm_keyboard(appointment_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("Yes, cancel it"), AppointmentCb(action="cancel_yes", id=appointment_id).pack())],
+            [_button(_("No, keep it"), AppointmentCb(action="keep", id=appointment_id).pack())],
+        ]
+    )
+
+
+def retry_keyboard() -> InlineKeyboardMarkup:
+    from ..callbacks import RetryCb
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[_button(_("🔁 Try again"), RetryCb().pack())], menu_row()]
+    )
