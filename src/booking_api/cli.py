@@ -132,6 +132,51 @@ def seed_demo() -> None:
     typer.echo("Demo catalogue created." if created else "The catalogue is not empty: left as is.")
 
 
+@app.command()
+def mcp(
+    transport: str = typer.Option("stdio", help="stdio | http"),
+    host: str = typer.Option("127.0.0.1"),
+    port: int | None = typer.Option(None, help="Default: MCP_SERVER_PORT (5000)"),
+) -> None:
+    """Serve the MCP server (stdio for a desktop assistant, streamable HTTP at /mcp)."""
+    from booking_mcp.cli import run as run_mcp
+
+    run_mcp(transport=transport, host=host, port=port)
+
+
+@app.command()
+def bot(
+    webhook: bool = typer.Option(False, help="Serve a webhook instead of long polling"),
+    host: str = typer.Option("127.0.0.1", help="Webhook interface"),
+    port: int = typer.Option(8080, help="Webhook port"),
+) -> None:
+    """Run the Telegram bot (long polling, or --webhook)."""
+    from booking_bot.config import BotSettings
+    from booking_bot.main import run_bot
+
+    asyncio.run(run_bot(BotSettings(), webhook=webhook, host=host, port=port))
+
+
+@app.command()
+def chat() -> None:
+    """Talk to the assistant in the terminal, through the same MCP dialog as the bot."""
+    from booking_mcp.chat import main as chat_main
+
+    chat_main()
+
+
+@app.command()
+def run(
+    demo: bool = typer.Option(False, help="Seed the demo catalogue into an empty database"),
+    api_port: int = typer.Option(8000),
+    mcp_port: int = typer.Option(5000),
+) -> None:
+    """Start the whole assistant: API, MCP server and (with a token) the Telegram bot."""
+    from .supervisor import run_all
+
+    sys.exit(run_all(demo=demo, api_port=api_port, mcp_port=mcp_port))
+
+
 def main() -> None:
     app()
 

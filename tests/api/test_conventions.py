@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -115,7 +116,8 @@ async def test_empty_json_body_is_empty_data(client, env, cat):
     ],
 )
 async def test_body_must_be_an_object(client, env, cat, body, message):
-    r = await client.post("/api/categories/", json=body, headers=env.auth(cat.staff))
+    r = await client.post("/api/categories/", content=json.dumps(body), headers={
+        **env.auth(cat.staff), "Content-Type": "application/json"})
     assert r.status_code == 400
     assert r.json() == {"non_field_errors": [message]}
 

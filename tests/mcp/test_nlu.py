@@ -445,6 +445,13 @@ CASES: list[tuple[str, str, dict]] = [
         BOOK,
         {"service_id": HAIRCUT, "date": "2026-11-28", "time": "14:00"},
     ),
+    (
+        "I want my brows done tomorrow",
+        BOOK,
+        {"specialist_id": None, "service_name": "brows", "date": "2026-11-25"},
+    ),
+    ("book with Anna Ivanova", BOOK, {"specialist_id": ANNA}),
+    ("к Ивановй на маникюр", BOOK, {"specialist_id": ANNA, "service_id": MANICURE}),
     # ---------------------------------------------------------------- cancel
     ("отмените мою запись", CANCEL, {"appointment_id": None}),
     ("отминить запись 12", CANCEL, {"appointment_id": 12}),

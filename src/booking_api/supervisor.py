@@ -1,0 +1,98 @@
+"""``booking run``: the API, the MCP server and the bot as child processes, watched together.
+
+Each part runs in its own process (as it would in production), so one part's crash or
+blocking call cannot freeze the others. If one dies, the others are stopped and the exit
+code says so; Ctrl-C stops them all cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from .core.config import get_settings
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own loopback URL
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + 15
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
+    settings = get_settings()
+    me = [sys.executable, "-m", "booking_api.cli"]
+    env = dict(os.environ)
+    env.setdefault("API_URL", f"http://127.0.0.1:{api_port}/api")
+    env.setdefault("MCP_SERVER_URL", f"http://127.0.0.1:{mcp_port}/mcp")
+
+    from .migrate import upgrade_sync
+
+    upgrade_sync(settings.database_url)
+    if demo:
+        subprocess.run([*me, "seed-demo"], check=True, env=env)
+    if not env.get("API_USERNAME"):
+        # The MCP server acts through a service account; make one for the embedded default.
+        from .service_account import ensure_service_account
+
+        username, password = ensure_service_account(settings)
+        env["API_USERNAME"], env["API_PASSWORD"] = username, password
+
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        procs["API"] = subprocess.Popen([*me, "api", "--port", str(api_port)], env=env)
+        if not _wait_http(f"http://127.0.0.1:{api_port}/health", procs["API"]):
+            print("The API did not start; stopping.", file=sys.stderr)
+            return 1
+        procs["MCP server"] = subprocess.Popen(
+            [*me, "mcp", "--transport", "http", "--port", str(mcp_port)], env=env)
+        if not _wait_http(f"http://127.0.0.1:{mcp_port}/health", procs["MCP server"]):
+            print("The MCP server did not start; stopping.", file=sys.stderr)
+            return 1
+        if env.get("TELEGRAM_BOT_TOKEN"):
+            procs["Telegram bot"] = subprocess.Popen([*me, "bot"], env=env)
+        else:
+            print("TELEGRAM_BOT_TOKEN is not set: the Telegram bot is not started.")
+        print(
+            f"\nBooking Assistant is running:\n"
+            f"  API            http://127.0.0.1:{api_port}/api/  (docs: /api/docs/)\n"
+            f"  MCP server     http://127.0.0.1:{mcp_port}/mcp\n"
+            f"  Talk to it:    uv run booking chat\n"
+            f"Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while True:
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    print(f"{name} stopped unexpectedly (exit code {proc.returncode}); "
+                          "stopping the rest.", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("Stopping…")
+        return 0
+    finally:
+        _stop(procs)

@@ -1,0 +1,303 @@
+"""The MCP server's only way to the booking API: HTTP with httpx.
+
+* one pooled :class:`httpx.AsyncClient` with timeouts;
+* retries (tenacity) only where repeating is safe: GET/PUT/DELETE, and a POST that carries an
+  ``Idempotency-Key``; only on connection failures and 502/503/504;
+* the service account logs in with ``API_USERNAME``/``API_PASSWORD`` and refreshes its token
+  before it expires (or after a 401);
+* :class:`ClientAuth` says on whose behalf a call is made: a fixed client token, or a Telegram
+  id exchanged (``POST /auth/telegram/``, staff only) for that client's tokens, cached per id;
+* every refusal becomes an :class:`ApiError` carrying the API's own message.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from .config import Settings
+
+log = logging.getLogger("booking_mcp.api")
+
+RETRY_STATUSES = {502, 503, 504}
+EXPIRY_MARGIN = 30.0  # seconds: refresh a token this long before it expires
+
+
+class ApiError(Exception):
+    """The API refused a request; ``message`` is its explanation, fit to show a user."""
+
+    def __init__(self, status: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.data = data
+
+
+class ApiUnavailable(ApiError):
+    """The API could not be reached (connection failure, timeout, 5xx after retries)."""
+
+
+class _Transient(Exception):
+    """Internal: a response worth retrying."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def error_message(data: Any, status: int) -> str:
+    """Turn a DRF-style error body into one readable sentence."""
+    if isinstance(data, dict):
+        for key in ("detail", "error"):
+            if isinstance(data.get(key), str):
+                return data[key]
+        parts = []
+        for key, value in data.items():
+            texts = value if isinstance(value, list) else [value]
+            text = " ".join(str(t) for t in texts)
+            parts.append(text if key == "non_field_errors" else f"{key}: {text}")
+        if parts:
+            return "; ".join(parts)
+    if isinstance(data, list) and data:
+        return " ".join(str(x) for x in data)
+    if isinstance(data, str) and data.strip():
+        return data.strip()[:300]
+    return f"HTTP {status}"
+
+
+def token_expiry(token: str) -> float:
+    """The ``exp`` claim of a JWT (not verified: the API verifies), 0 when unreadable."""
+    try:
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        return float(json.loads(base64.urlsafe_b64decode(payload))["exp"])
+    except (IndexError, KeyError, ValueError, TypeError):
+        return 0.0
+
+
+def token_type(token: str) -> str | None:
+    try:
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        return json.loads(base64.urlsafe_b64decode(payload)).get("token_type")
+    except (IndexError, ValueError, TypeError, AttributeError):
+        return None
+
+
+@dataclass
+class _Tokens:
+    access: str
+    refresh: str | None = None
+    client: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fresh(self) -> bool:
+        exp = token_expiry(self.access)
+        return exp == 0.0 or exp - EXPIRY_MARGIN > time.time()
+
+
+@dataclass(frozen=True)
+class ClientAuth:
+    """On whose behalf a call is made: a Telegram user (via the exchange) or a fixed token."""
+
+    telegram_id: str | None = None
+    token: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    language: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"tg:{self.telegram_id}" if self.telegram_id else "token"
+
+
+SERVICE = "service"  # the ``auth`` value for calls made as the service account
+
+
+class ApiClient:
+    """Async client of the booking API; see the module docstring."""
+
+    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None):
+        self.settings = settings
+        base = settings.api_url.rstrip("/") + "/"
+        self._http = httpx.AsyncClient(
+            base_url=base,
+            timeout=httpx.Timeout(settings.request_timeout, connect=min(5.0, settings.request_timeout)),
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            headers={"Accept": "application/json"},
+            transport=transport,
+        )
+        self._service: _Tokens | None = None
+        self._clients: dict[str, _Tokens] = {}
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # ------------------------------------------------------------------ raw requests
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """One request, retried when that is safe; returns any response (errors included)."""
+        params = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
+        safe = method in ("GET", "HEAD", "PUT", "DELETE") or bool(
+            headers and "Idempotency-Key" in headers
+        )
+
+        def transient(exc: BaseException) -> bool:
+            if isinstance(exc, _Transient):
+                return True
+            if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+                return True  # the request never reached the API
+            return safe and isinstance(exc, httpx.ReadTimeout | httpx.RemoteProtocolError)
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(transient),
+            stop=stop_after_attempt(3 if safe else 2),
+            wait=wait_exponential(multiplier=0.2, max=2),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    response = await self._http.request(
+                        method, path.lstrip("/"), params=params, json=json_body, headers=headers
+                    )
+                    if safe and response.status_code in RETRY_STATUSES:
+                        raise _Transient(response)
+            return response
+        except _Transient as exc:
+            return exc.response
+        except httpx.HTTPError as exc:
+            log.warning("API %s %s failed: %r", method, path, exc)
+            raise ApiUnavailable(503, f"The booking service is unavailable ({exc.__class__.__name__}).") from exc
+
+    @staticmethod
+    def _result(response: httpx.Response) -> Any:
+        if response.status_code == 204 or not response.content:
+            data = None
+        else:
+            try:
+                data = response.json()
+            except ValueError:
+                data = response.text
+        if response.status_code >= 400:
+            cls = ApiUnavailable if response.status_code >= 500 else ApiError
+            raise cls(response.status_code, error_message(data, response.status_code), data)
+        return data
+
+    # ------------------------------------------------------------------ tokens
+
+    async def _service_tokens(self, *, force: bool = False) -> _Tokens:
+        tokens = self._service
+        if tokens is not None and tokens.fresh and not force:
+            return tokens
+        if tokens is not None and tokens.refresh and token_expiry(tokens.refresh) > time.time() + 5:
+            response = await self._send("POST", "token/refresh/", json_body={"refresh": tokens.refresh})
+            if response.status_code == 200:
+                data = response.json()
+                self._service = _Tokens(data["access"], data.get("refresh") or tokens.refresh)
+                return self._service
+        if not self.settings.api_username:
+            raise ApiError(401, "API_USERNAME/API_PASSWORD (a staff service account) are not configured.")
+        response = await self._send(
+            "POST", "token/",
+            json_body={"username": self.settings.api_username,
+                       "password": self.settings.api_password},
+        )
+        data = self._result(response)
+        self._service = _Tokens(data["access"], data.get("refresh"))
+        return self._service
+
+    async def _client_tokens(self, who: ClientAuth, *, force: bool = False) -> _Tokens:
+        cached = self._clients.get(who.key)
+        if cached is not None and cached.fresh and not force:
+            return cached
+        if cached is not None and cached.refresh and token_expiry(cached.refresh) > time.time() + 5:
+            response = await self._send("POST", "token/refresh/", json_body={"refresh": cached.refresh})
+            if response.status_code == 200:
+                data = response.json()
+                cached = _Tokens(data["access"], data.get("refresh") or cached.refresh, cached.client)
+                self._clients[who.key] = cached
+                return cached
+        if who.token:
+            if token_type(who.token) == "refresh":
+                data = self._result(await self._send(
+                    "POST", "token/refresh/", json_body={"refresh": who.token}))
+                tokens = _Tokens(data["access"], data.get("refresh") or who.token)
+            else:
+                tokens = _Tokens(who.token)  # an access token: used until it expires
+        elif who.telegram_id:
+            body: dict[str, Any] = {"telegram_id": str(who.telegram_id)}
+            for key in ("name", "phone", "language"):
+                if getattr(who, key):
+                    body[key] = getattr(who, key)
+            data = await self.request("POST", "auth/telegram/", auth=SERVICE, json_body=body)
+            tokens = _Tokens(data["access"], data.get("refresh"), data.get("client") or {})
+        else:
+            raise ApiError(400, "No client given: pass user_id (the Telegram id).")
+        self._clients[who.key] = tokens
+        return tokens
+
+    async def exchange(self, who: ClientAuth) -> dict[str, Any]:
+        """The client's profile from the exchange (registering them when unknown)."""
+        tokens = await self._client_tokens(who)
+        if tokens.client:
+            return tokens.client
+        return await self.request("GET", "clients/me/", auth=who)
+
+    # ------------------------------------------------------------------ public
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: ClientAuth | str | None = None,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Call the API; returns the decoded JSON or raises :class:`ApiError`.
+
+        ``auth``: ``None`` (anonymous), ``SERVICE`` (the service account) or a
+        :class:`ClientAuth`. A 401 with a cached token renews it once and repeats.
+        """
+        for attempt in range(2):
+            headers: dict[str, str] = {}
+            if idempotency_key:
+                headers["Idempotency-Key"] = idempotency_key
+            if auth == SERVICE:
+                tokens = await self._service_tokens(force=attempt > 0)
+            elif isinstance(auth, ClientAuth):
+                tokens = await self._client_tokens(auth, force=attempt > 0)
+            else:
+                tokens = None
+            if tokens is not None:
+                headers["Authorization"] = f"Bearer {tokens.access}"
+            response = await self._send(method, path, params=params, json_body=json_body,
+                                        headers=headers)
+            if response.status_code == 401 and tokens is not None and attempt == 0:
+                if isinstance(auth, ClientAuth):
+                    self._clients.pop(auth.key, None)
+                continue
+            return self._result(response)
+        raise AssertionError("unreachable")

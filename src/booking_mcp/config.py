@@ -1,0 +1,45 @@
+"""Settings of the MCP server, read from the environment (and a ``.env`` file).
+
+The names are those the existing deployment already uses (``API_URL``, ``API_USERNAME``,
+``API_PASSWORD``, ``MCP_SERVER_PORT``) plus a few new ones.
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the MCP server needs to reach the API and serve assistants."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    api_url: str = "http://localhost:8000/api"
+    """Base URL of the booking REST API, ending in ``/api``."""
+    api_username: str = ""
+    """A staff/service account: reads contexts and acts for Telegram users via the exchange."""
+    api_password: str = ""
+    mcp_server_port: int = 5000
+    mcp_auth_token: str | None = None
+    """When set, the HTTP transport requires ``Authorization: Bearer <token>``."""
+    booking_client_token: str | None = None
+    """A client's own JWT (access or refresh): fixes whose bookings the tools act on."""
+    booking_telegram_id: str | None = None
+    """Alternatively a Telegram id, exchanged for that client's tokens by the service account."""
+    dialog_ttl_seconds: int = 3600
+    """How long a conversation's context lives without activity."""
+    request_timeout: float = 10.0
+    """Seconds per API request."""
+    time_zone: str = "Europe/Moscow"
+    """The service's time zone: what "today" means when ``now`` is not given."""
+    catalogue_ttl_seconds: float = 60.0
+    """How long the catalogue used for understanding messages is cached."""
+
+    @property
+    def fixed_identity(self) -> bool:
+        """True when this server acts for one person only (a personal assistant)."""
+        return bool(self.booking_client_token or self.booking_telegram_id)
+
+
+def get_settings() -> Settings:
+    return Settings()
