@@ -552,7 +552,8 @@ def main() -> int:
             log(f"  {len(bodies)} distinct free slots generated")
 
             def clear(_n: int) -> None:
-                pg.run("DELETE FROM booking_appointment; VACUUM ANALYZE booking_appointment")
+                pg.run("DELETE FROM booking_appointment")
+                pg.run("VACUUM ANALYZE booking_appointment")
 
             runner.scenario("booking", "POST appointments (free slots)", "/api/appointments/",
                             script="bookings.lua", script_args=[main_file, nthreads],

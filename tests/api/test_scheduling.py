@@ -309,3 +309,23 @@ async def test_available_days_of_a_month(client, env, cat):
     assert (day - dt.timedelta(days=1)).isoformat() in days or day.day == 1
     r = await client.get(f"/api/specialists/{cat.anna.id}/available_days/?month=2026-13")
     assert r.status_code == 400
+
+
+# --- time zones ----------------------------------------------------------------------------------
+
+async def test_slots_across_a_dst_change(client, env, cat, monkeypatch):
+    """Berlin springs forward at 02:00 on 2027-03-28: 02:xx does not exist that night."""
+    monkeypatch.setattr(env.settings, "time_zone", "Europe/Berlin")
+    monkeypatch.setattr(env.settings, "booking_horizon_days", 400)
+    day = dt.date(2027, 3, 28)
+    async with env.db.write_sessions() as s:
+        row = (await s.execute(select(SpecialistSchedule).where(
+            SpecialistSchedule.specialist_id == cat.anna.id,
+            SpecialistSchedule.day_of_week == day.weekday()))).scalar_one()
+        row.start_time, row.end_time = dt.time(1), dt.time(5)
+        await s.commit()
+    result = await slots(client, cat, day)
+    starts = [s for s, _ in result]
+    assert starts == ["01:00", "01:30", "03:00", "03:30", "04:00", "04:30"]
+    # 01:30 + 30 real minutes is 03:00 local time.
+    assert result[1] == ("01:30", "03:00")

@@ -285,6 +285,10 @@ async def create_appointment(
     obj = await appointments.get_object(session, ctx, obj.id)
     body = appointments.represent(obj, ctx)
     if idempotency_key:
+        # Keys live IDEMPOTENCY_TTL_HOURS; the user's expired ones are cleared as new ones come.
+        expired = dt.datetime.now(dt.UTC) - dt.timedelta(hours=ctx.settings.idempotency_ttl_hours)
+        await session.execute(delete(IdempotencyKey).where(
+            IdempotencyKey.user_id == user.id, IdempotencyKey.created_at < expired))
         session.add(IdempotencyKey(user_id=user.id, key=idempotency_key, request_hash=digest,
                                    status_code=201, body=body))
     try:
@@ -394,10 +398,6 @@ async def reschedule(pk: str, request: Request, session: WriteSession, ctx: CtxD
     await session.commit()
     obj = await appointments.get_object(session, ctx, obj.id)
     return JSON(appointments.represent(obj, ctx))
-
-
-def purge_idempotency_keys(older_than: dt.datetime) -> Any:
-    return delete(IdempotencyKey).where(IdempotencyKey.created_at < older_than)
 
 
 # The generic routes; POST is the one above (with Idempotency-Key).

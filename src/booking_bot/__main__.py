@@ -1,0 +1,5 @@
+"""``python -m booking_bot [--webhook]``."""
+
+from .main import main
+
+main()

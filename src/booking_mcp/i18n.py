@@ -1,0 +1,180 @@
+"""Reply texts of the assistant: one catalogue per language (Russian is the default).
+
+Every sentence the dialog says lives in :data:`MESSAGES`; code asks for it by key with
+:func:`t`. Dates are written in words with Babel ("среда, 25 ноября", "Wednesday, 25
+November"), prices as "1 500 ₽".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from babel.dates import format_date
+
+LANGUAGES = ("ru", "en")
+DEFAULT_LANGUAGE = "ru"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "ru": {
+        "greeting": "Здравствуйте! Я помогу записаться к специалисту, перенести или отменить запись.",
+        "help": (
+            "Я умею:\n"
+            "• записать к специалисту — например, «запишите меня на маникюр завтра в 15:00»;\n"
+            "• показать свободное время — «когда свободна Анна в пятницу?»;\n"
+            "• показать ваши записи — «мои записи»;\n"
+            "• перенести или отменить запись — «перенесите запись», «отмените запись»."
+        ),
+        "unknown": "Извините, я не понял. Скажите, например, «хочу записаться на стрижку».",
+        "ask_specialist": "К какому специалисту вас записать?",
+        "ask_specialist_for": "Кто выполнит услугу «{service}»?",
+        "ask_service": "Какая услуга нужна у специалиста {specialist}?",
+        "ask_service_any": "На какую услугу вас записать? Выберите специалиста или назовите услугу.",
+        "ask_date": "На какой день? Ближайшие свободные дни: {days}.",
+        "no_days": "У специалиста {specialist} нет свободных дней в ближайшие недели.",
+        "ask_time": "{date}: свободное время — {times}. Какое время выбрать?",
+        "no_slots_day": "{date} у специалиста {specialist} нет свободного времени.",
+        "day_off": "{date}: {reason}",
+        "time_taken": "{time} уже занято. Свободно: {times}.",
+        "past_date": "Эта дата уже прошла. Выберите другой день.",
+        "confirm_book": (
+            "Подтвердите запись: {service} у специалиста {specialist}, {date}, в {time}. "
+            "Стоимость {price}. Записать?"
+        ),
+        "booked": "Готово! Вы записаны: {service}, {specialist}, {date}, в {time}. Номер записи {id}.",
+        "book_failed": "Не получилось записать: {error}",
+        "declined": "Хорошо, ничего не меняю.",
+        "reset": "Хорошо, начнём заново. Чем помочь?",
+        "no_appointments": "У вас нет предстоящих записей.",
+        "my_appointments": "Ваши записи:\n{items}",
+        "appointment_line": "№{id}: {service}, {specialist}, {date}, {time}",
+        "ask_appointment_cancel": "Какую запись отменить?",
+        "ask_appointment_reschedule": "Какую запись перенести?",
+        "appointment_not_found": "Запись №{id} не найдена среди ваших предстоящих записей.",
+        "confirm_cancel": "Отменить запись №{id}: {service}, {specialist}, {date}, {time}?",
+        "cancelled": "Запись №{id} отменена.",
+        "cancel_failed": "Не получилось отменить: {error}",
+        "reschedule_ask_date": "Перенос записи №{id} ({service}). На какой день? Свободные дни: {days}.",
+        "confirm_reschedule": "Перенести запись №{id} ({service}) на {date}, {time}?",
+        "rescheduled": "Готово! Запись №{id} перенесена на {date}, {time}.",
+        "reschedule_failed": "Не получилось перенести: {error}",
+        "specialists_found": "Нашлись специалисты:\n{items}",
+        "specialist_line": "{name} — {specialization}, {city}",
+        "services_list": "Услуги:\n{items}",
+        "service_line": "{name} — {price}, {duration} мин ({specialist})",
+        "nothing_found": "Ничего не нашлось. Попробуйте иначе.",
+        "registered": "Вы зарегистрированы как {name}.",
+        "nearest": "Ближайшее свободное время: {items}.",
+        "nearest_line": "{date} {time} — {specialist}",
+        "error": "Сервис записи сейчас недоступен, попробуйте чуть позже.",
+        "yes": "Да",
+        "no": "Нет",
+        "and_more": "и ещё",
+    },
+    "en": {
+        "greeting": "Hello! I can book you with a specialist, or move or cancel a booking.",
+        "help": (
+            "I can:\n"
+            "• book you with a specialist, e.g. \"book a manicure tomorrow at 3 pm\";\n"
+            "• show free times, \"when is Anna free on Friday?\";\n"
+            "• show your bookings, \"my appointments\";\n"
+            "• reschedule or cancel a booking."
+        ),
+        "unknown": "Sorry, I didn't get that. Try \"I'd like to book a haircut\".",
+        "ask_specialist": "Which specialist would you like to see?",
+        "ask_specialist_for": "Who should do the \"{service}\"?",
+        "ask_service": "Which service would you like from {specialist}?",
+        "ask_service_any": "Which service would you like? Choose a specialist or name a service.",
+        "ask_date": "Which day? The next free days: {days}.",
+        "no_days": "{specialist} has no free days in the coming weeks.",
+        "ask_time": "{date}: free times are {times}. Which time suits you?",
+        "no_slots_day": "{specialist} has no free time on {date}.",
+        "day_off": "{date}: {reason}",
+        "time_taken": "{time} is taken. Free: {times}.",
+        "past_date": "That date has passed. Please choose another day.",
+        "confirm_book": (
+            "Please confirm: {service} with {specialist}, {date} at {time}. "
+            "Price {price}. Shall I book it?"
+        ),
+        "booked": "Done! You are booked: {service} with {specialist}, {date} at {time}. Booking no. {id}.",
+        "book_failed": "Could not book: {error}",
+        "declined": "All right, nothing changed.",
+        "reset": "All right, let's start over. How can I help?",
+        "no_appointments": "You have no upcoming appointments.",
+        "my_appointments": "Your appointments:\n{items}",
+        "appointment_line": "No. {id}: {service}, {specialist}, {date}, {time}",
+        "ask_appointment_cancel": "Which appointment should I cancel?",
+        "ask_appointment_reschedule": "Which appointment should I move?",
+        "appointment_not_found": "Appointment no. {id} is not among your upcoming appointments.",
+        "confirm_cancel": "Cancel appointment no. {id}: {service}, {specialist}, {date}, {time}?",
+        "cancelled": "Appointment no. {id} is cancelled.",
+        "cancel_failed": "Could not cancel: {error}",
+        "reschedule_ask_date": "Moving appointment no. {id} ({service}). Which day? Free days: {days}.",
+        "confirm_reschedule": "Move appointment no. {id} ({service}) to {date} at {time}?",
+        "rescheduled": "Done! Appointment no. {id} is moved to {date} at {time}.",
+        "reschedule_failed": "Could not reschedule: {error}",
+        "specialists_found": "Specialists:\n{items}",
+        "specialist_line": "{name} — {specialization}, {city}",
+        "services_list": "Services:\n{items}",
+        "service_line": "{name} — {price}, {duration} min ({specialist})",
+        "nothing_found": "Nothing found. Please try differently.",
+        "registered": "You are registered as {name}.",
+        "nearest": "The nearest free times: {items}.",
+        "nearest_line": "{date} {time} with {specialist}",
+        "error": "The booking service is unavailable right now, please try again later.",
+        "yes": "Yes",
+        "no": "No",
+        "and_more": "and more",
+    },
+}
+
+
+def language(code: str | None) -> str:
+    """A supported language for ``code`` ("en-GB" → "en"), Russian otherwise."""
+    code = (code or "").lower()[:2]
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The text ``key`` in ``lang`` with ``values`` filled in."""
+    catalogue = MESSAGES.get(language(lang), MESSAGES[DEFAULT_LANGUAGE])
+    text = catalogue.get(key) or MESSAGES[DEFAULT_LANGUAGE][key]
+    return text.format(**values) if values else text
+
+
+def format_day(value: dt.date | str, lang: str) -> str:
+    """"среда, 25 ноября" / "Wednesday, 25 November"."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return format_date(value, "EEEE, d MMMM", locale=language(lang))
+
+
+def format_short_day(value: dt.date | str, lang: str) -> str:
+    """"ср, 25 нояб." style labels for buttons: "ср 25.11" / "Wed 25 Nov"."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    if language(lang) == "ru":
+        return format_date(value, "EEE, d MMM", locale="ru").replace(".", "")
+    return format_date(value, "EEE d MMM", locale="en")
+
+
+def format_price(value: str | Decimal | float | int | None) -> str:
+    """"1 500 ₽" (kopecks shown only when non-zero)."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    whole = int(amount)
+    text = f"{whole:,}".replace(",", " ")
+    cents = int((amount - whole) * 100)
+    if cents:
+        text += f",{cents:02d}"
+    return f"{text} ₽"
+
+
+def join_list(items: list[str], lang: str, limit: int = 8) -> str:
+    """"a, b, c" with at most ``limit`` items, then "and more"."""
+    shown = ", ".join(items[:limit])
+    if len(items) > limit:
+        shown += f" {t(lang, 'and_more')}"
+    return shown

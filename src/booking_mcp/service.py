@@ -1,0 +1,285 @@
+"""The service layer: everything the tools and the dialog do, in terms of the API.
+
+Tools in :mod:`booking_mcp.server` stay thin and call :class:`BookingService`; so does the
+dialog (:mod:`booking_mcp.dialog`). Nothing here knows about MCP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .api_client import SERVICE, ApiClient, ApiError, ClientAuth
+from .config import Settings
+from .nlu import CatalogItem, Catalogue
+from .schemas import Appointment, Category, Client, NearestSlot, Service, Slot, Specialist
+
+ACTIVE_STATUSES = ("pending", "confirmed")
+
+
+class BookingService:
+    """Catalogue reads, slots, and a client's bookings, over :class:`ApiClient`."""
+
+    def __init__(self, settings: Settings, api: ApiClient | None = None) -> None:
+        self.settings = settings
+        self.api = api or ApiClient(settings)
+        self.tz = ZoneInfo(settings.time_zone)
+        self._catalogue: tuple[float, Catalogue, dict[str, Any]] | None = None
+        self._catalogue_lock = asyncio.Lock()
+
+    async def aclose(self) -> None:
+        await self.api.aclose()
+
+    # ------------------------------------------------------------------ identity
+
+    def who(self, user_id: str | int | None = None, **profile: str | None) -> ClientAuth:
+        """Whose bookings a call acts on.
+
+        A personal assistant's identity (``BOOKING_CLIENT_TOKEN`` or ``BOOKING_TELEGRAM_ID``)
+        always wins; otherwise ``user_id`` (a Telegram id) is required.
+        """
+        s = self.settings
+        if s.booking_client_token:
+            return ClientAuth(token=s.booking_client_token)
+        if s.booking_telegram_id:
+            return ClientAuth(telegram_id=str(s.booking_telegram_id), **profile)
+        if user_id is None or str(user_id).strip() == "":
+            raise ApiError(400, "user_id (the client's Telegram id) is required.")
+        return ClientAuth(telegram_id=str(user_id).strip(), **profile)
+
+    def now(self, now: str | dt.datetime | None = None) -> dt.datetime:
+        """``now`` as an aware datetime in the service's zone (ISO strings accepted)."""
+        if isinstance(now, str) and now.strip():
+            try:
+                value = dt.datetime.fromisoformat(now.strip().replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise ApiError(400, f"now: not an ISO datetime: {now!r}") from exc
+        elif isinstance(now, dt.datetime):
+            value = now
+        else:
+            return dt.datetime.now(self.tz)
+        return value.replace(tzinfo=self.tz) if value.tzinfo is None else value.astimezone(self.tz)
+
+    # ------------------------------------------------------------------ catalogue
+
+    async def categories(self) -> list[Category]:
+        return [Category.model_validate(c) for c in await self.api.request("GET", "categories/")]
+
+    async def specialists(
+        self, city: str | None = None, category_id: int | None = None, search: str | None = None
+    ) -> list[Specialist]:
+        data = await self.api.request(
+            "GET", "specialists/", params={"city": city, "category_id": category_id, "search": search}
+        )
+        return [Specialist.model_validate(s) for s in data]
+
+    async def specialist(self, specialist_id: int) -> Specialist:
+        return Specialist.model_validate(await self.api.request("GET", f"specialists/{specialist_id}/"))
+
+    async def specialist_services(
+        self, specialist_id: int, category_id: int | None = None
+    ) -> list[Service]:
+        data = await self.api.request(
+            "GET", f"specialists/{specialist_id}/services/", params={"category_id": category_id}
+        )
+        return [Service.model_validate(s) for s in data]
+
+    async def services(
+        self, search: str | None = None, category_id: int | None = None, city: str | None = None
+    ) -> list[Service]:
+        data = await self.api.request(
+            "GET", "services/", params={"search": search, "category_id": category_id, "city": city}
+        )
+        return [Service.model_validate(s) for s in data]
+
+    async def service(self, service_id: int) -> Service:
+        return Service.model_validate(await self.api.request("GET", f"services/{service_id}/"))
+
+    async def catalogue(self) -> tuple[Catalogue, dict[str, Any]]:
+        """The live catalogue for understanding messages, cached ``catalogue_ttl_seconds``.
+
+        Returns the NLU :class:`Catalogue` and an index ``{"specialists": {id: Specialist},
+        "services": {id: Service}, "categories": {id: Category}}``.
+        """
+        async with self._catalogue_lock:
+            cached = self._catalogue
+            if cached is not None and time.monotonic() - cached[0] < self.settings.catalogue_ttl_seconds:
+                return cached[1], cached[2]
+            specialists, services, categories = await asyncio.gather(
+                self.specialists(), self.services(), self.categories()
+            )
+            catalogue = Catalogue(
+                specialists=tuple(CatalogItem(s.id, s.name, (s.specialization,) if s.specialization
+                                              else ()) for s in specialists),
+                services=tuple(CatalogItem(s.id, s.name, (s.category_name,) if s.category_name
+                                           else ()) for s in services),
+                categories=tuple(CatalogItem(c.id, c.name) for c in categories),
+                cities=tuple(sorted({s.city for s in specialists if s.city})),
+            )
+            index = {
+                "specialists": {s.id: s for s in specialists},
+                "services": {s.id: s for s in services},
+                "categories": {c.id: c for c in categories},
+            }
+            self._catalogue = (time.monotonic(), catalogue, index)
+            return catalogue, index
+
+    # ------------------------------------------------------------------ slots
+
+    async def slots(self, specialist_id: int, date: str, service_id: int | None = None) -> list[Slot]:
+        data = await self.api.request(
+            "GET", f"specialists/{specialist_id}/available_slots/",
+            params={"date": date, "service": service_id},
+        )
+        return [Slot.model_validate(s) for s in data]
+
+    async def available_days(self, specialist_id: int, service_id: int | None, month: str) -> list[str]:
+        """Days of ``month`` (YYYY-MM) with a free slot for the service."""
+        try:
+            data = await self.api.request(
+                "GET", f"specialists/{specialist_id}/available_days/",
+                params={"service": service_id, "month": month},
+            )
+            return [str(d) for d in data]
+        except ApiError as exc:
+            if exc.status != 404 or "Specialist" in exc.message:
+                raise
+        # Fallback for an API without the route: probe each day of the month.
+        first = dt.date.fromisoformat(f"{month}-01")
+        today = self.now().date()
+        days = []
+        day = max(first, today)
+        while day.month == first.month:
+            try:
+                if await self.slots(specialist_id, day.isoformat(), service_id):
+                    days.append(day.isoformat())
+            except ApiError:
+                pass
+            day += dt.timedelta(days=1)
+        return days
+
+    async def upcoming_days(
+        self, specialist_id: int, service_id: int | None, today: dt.date, limit: int = 10
+    ) -> list[str]:
+        """The next ``limit`` days with room, looking at this month and the next two."""
+        days: list[str] = []
+        month = today.replace(day=1)
+        for _ in range(3):
+            for day in await self.available_days(specialist_id, service_id, month.strftime("%Y-%m")):
+                if day >= today.isoformat():
+                    days.append(day)
+            if len(days) >= limit:
+                break
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+        return days[:limit]
+
+    async def nearest_slots(
+        self,
+        service_id: int | None = None,
+        category_id: int | None = None,
+        service_name: str | None = None,
+        city: str | None = None,
+        specialist_id: int | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        limit: int = 5,
+    ) -> list[NearestSlot]:
+        data = await self.api.request(
+            "GET", "slots/nearest/",
+            params={"service": service_id, "category_id": category_id,
+                    "service_name": service_name, "city": city, "specialist": specialist_id,
+                    "date_from": date_from, "date_to": date_to, "limit": limit},
+        )
+        return [
+            NearestSlot(
+                specialist_id=s["specialist"], specialist_name=s["specialist_name"],
+                service_id=s["service"], service_name=s["service_name"], price=str(s["price"]),
+                duration=s["duration"], date=s["date"], start_time=s["start_time"][:5],
+                end_time=s["end_time"][:5],
+            )
+            for s in data
+        ]
+
+    # ------------------------------------------------------------------ a client's bookings
+
+    async def register(
+        self, who: ClientAuth, name: str | None = None, phone: str | None = None,
+        email: str | None = None, city: str | None = None,
+    ) -> Client:
+        """Find or register the client, then update the given profile fields."""
+        profile = await self.api.exchange(who)
+        changes = {k: v for k, v in {"name": name, "phone": phone, "email": email,
+                                      "city": city}.items() if v}
+        if changes:
+            profile = await self.api.request("PATCH", "clients/me/", auth=who, json_body=changes)
+        return Client.model_validate(profile)
+
+    async def profile(self, who: ClientAuth) -> Client:
+        return Client.model_validate(await self.api.request("GET", "clients/me/", auth=who))
+
+    async def book(
+        self, who: ClientAuth, specialist_id: int, service_id: int, date: str, start_time: str,
+        idempotency_key: str | None = None,
+    ) -> Appointment:
+        """Create an appointment; the end time follows from the service's duration."""
+        service = await self.service(service_id)
+        start = dt.datetime.combine(dt.date.fromisoformat(date), dt.time.fromisoformat(start_time))
+        end = (start + dt.timedelta(minutes=service.duration)).time()
+        data = await self.api.request(
+            "POST", "appointments/", auth=who,
+            json_body={"service": service_id, "specialist": specialist_id, "date": date,
+                       "start_time": start.strftime("%H:%M"), "end_time": end.strftime("%H:%M")},
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+        )
+        return Appointment.model_validate(data)
+
+    async def appointments(
+        self, who: ClientAuth, date_from: str | None = None, status: str | None = None,
+        active_only: bool = False,
+    ) -> list[Appointment]:
+        data = await self.api.request(
+            "GET", "appointments/", auth=who, params={"date_from": date_from, "status": status}
+        )
+        items = [Appointment.model_validate(a) for a in data]
+        if active_only:
+            items = [a for a in items if a.status in ACTIVE_STATUSES]
+        return sorted(items, key=lambda a: (a.date, a.start_time))
+
+    async def appointment(self, who: ClientAuth, appointment_id: int) -> Appointment:
+        return Appointment.model_validate(
+            await self.api.request("GET", f"appointments/{appointment_id}/", auth=who))
+
+    async def cancel(self, who: ClientAuth, appointment_id: int) -> Appointment:
+        return Appointment.model_validate(
+            await self.api.request("POST", f"appointments/{appointment_id}/cancel/", auth=who))
+
+    async def reschedule(
+        self, who: ClientAuth, appointment_id: int, date: str, start_time: str
+    ) -> Appointment:
+        return Appointment.model_validate(await self.api.request(
+            "POST", f"appointments/{appointment_id}/reschedule/", auth=who,
+            json_body={"date": date, "start_time": start_time}))
+
+    # ------------------------------------------------------------------ dialog contexts
+
+    async def load_context(self, user_key: str) -> dict[str, Any] | None:
+        try:
+            data = await self.api.request("GET", f"dialog-contexts/{user_key}/", auth=SERVICE)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return data.get("data") or {}
+
+    async def save_context(self, user_key: str, data: dict[str, Any]) -> None:
+        await self.api.request(
+            "PUT", f"dialog-contexts/{user_key}/", auth=SERVICE,
+            json_body={"data": data, "ttl_seconds": self.settings.dialog_ttl_seconds},
+        )
+
+    async def forget_context(self, user_key: str) -> None:
+        await self.api.request("DELETE", f"dialog-contexts/{user_key}/", auth=SERVICE)
