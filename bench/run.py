@@ -190,6 +190,62 @@ class Server:
             self.proc.wait(timeout=10)
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def postgres_pids() -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as fh:
+                    if fh.read().strip() == "postgres":
+                        out.append(int(entry))
+            except OSError:
+                pass
+    return out
+
+
+class CPUMeter:
+    """CPU seconds used by the API workers and by PostgreSQL between start() and stop().
+
+    Divided by the number of requests this is a cost per request that the noise of a shared
+    machine barely moves (other processes steal wall time, not our CPU time)."""
+
+    def __init__(self, workers: list[int]) -> None:
+        self.workers = workers
+
+    def _snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
+        return ({p: cpu_seconds(p) for p in self.workers},
+                {p: cpu_seconds(p) for p in postgres_pids()})
+
+    def start(self) -> None:
+        self.t0 = time.monotonic()
+        self.before = self._snapshot()
+        with open("/proc/stat") as fh:
+            self.total0 = [int(x) for x in fh.readline().split()[1:]]
+
+    def stop(self) -> dict[str, float]:
+        after = self._snapshot()
+        with open("/proc/stat") as fh:
+            total1 = [int(x) for x in fh.readline().split()[1:]]
+        api = sum(v - self.before[0].get(p, 0.0) for p, v in after[0].items())
+        pg = sum(v - self.before[1].get(p, 0.0) for p, v in after[1].items())
+        busy = [b - a for a, b in zip(self.total0, total1)]
+        machine = (sum(busy) - busy[3] - busy[4]) / CLK_TCK  # all but idle and iowait
+        return {"api_cpu_s": api, "pg_cpu_s": pg, "machine_cpu_s": machine,
+                "wall_s": time.monotonic() - self.t0}
+
+
 class RSSSampler(threading.Thread):
     def __init__(self, pids: list[int], interval: float = 0.5) -> None:
         super().__init__(daemon=True)
@@ -248,7 +304,7 @@ class Runner:
     def wrk(self, target: str, script: str | None, script_args: list[str], duration: float,
             auth: bool) -> str:
         cmd = ["wrk", "-t", str(self.args.threads), "-c", str(self.args.connections),
-               "-d", f"{duration}s", "--timeout", "5s", "--latency"]
+               "-d", f"{max(int(duration), 1)}s", "--timeout", "5s", "--latency"]
         if auth:
             cmd += ["-H", f"Authorization: Bearer {self.token}"]
         if script:
@@ -272,19 +328,31 @@ class Runner:
             self.wrk(target, script, warm_args if warm_args is not None else script_args or [],
                      self.args.warmup, auth)
             sampler = RSSSampler(self.server.worker_pids())
+            meter = CPUMeter(self.server.worker_pids())
             sampler.start()
+            meter.start()
             try:
                 out = self.wrk(target, script, script_args or [], self.args.duration, auth)
             finally:
+                cpu = meter.stop()
                 peak = sampler.finish()
             res = parse_wrk(out)
             res["rss_mb"] = peak
+            reqs = max(res.get("requests", 0), 1)
+            res["api_cpu_ms"] = cpu["api_cpu_s"] * 1000 / reqs
+            res["pg_cpu_ms"] = cpu["pg_cpu_s"] * 1000 / reqs
+            # Share of the machine's busy CPU that was neither the API nor PostgreSQL (wrk
+            # itself plus other people's processes): how noisy this run was.
+            res["other_cpu"] = max(cpu["machine_cpu_s"] - cpu["api_cpu_s"] - cpu["pg_cpu_s"],
+                                   0) / max(cpu["wall_s"] * (os.cpu_count() or 1), 1e-9)
             runs.append(res)
             log(f"  {phase}/{name} run {n + 1}: {res.get('rps', 0):.0f} req/s, "
                 f"p50 {res.get('p50', 0):.1f} ms, p99 {res.get('p99', 0):.1f} ms, "
-                f"non-2xx {res['non2xx']}, errors {res['errors']}, RSS {peak:.0f} MB")
+                f"non-2xx {res['non2xx']}, errors {res['errors']}, RSS {peak:.0f} MB, "
+                f"CPU/req api {res['api_cpu_ms']:.2f} ms pg {res['pg_cpu_ms']:.2f} ms, "
+                f"other load {res['other_cpu']:.0%}")
         med = {k: statistics.median(r.get(k, float('nan')) for r in runs)
-               for k in ("rps", "p50", "p99", "rss_mb")}
+               for k in ("rps", "p50", "p99", "rss_mb", "api_cpu_ms", "pg_cpu_ms", "other_cpu")}
         entry = {
             "phase": phase, "name": name, "size": size, "target_rps": target_rps,
             "expect_2xx": expect_2xx, "runs": runs, **med,
@@ -548,10 +616,10 @@ def main() -> int:
             main_file = write_lines(bodies[:need], "book.txt", workdir)
             warm_file = write_lines(bodies[need:need + warm_need] or bodies[:100], "warm.txt",
                                     workdir)
-            taken_file = write_lines(bodies[:2000], "taken.txt", workdir)
             log(f"  {len(bodies)} distinct free slots generated")
 
             def clear(_n: int) -> None:
+                time.sleep(2)  # let requests still queued in the server finish
                 pg.run("DELETE FROM booking_appointment")
                 pg.run("VACUUM ANALYZE booking_appointment")
 
@@ -561,7 +629,15 @@ def main() -> int:
                             target_rps=TARGET_BOOK_RPS)
             booked = int(pg.run("SELECT count(*) FROM booking_appointment"))
             log(f"  appointments in the database after the last run: {booked}")
-            # The first 2000 slots were all booked by the last run: every request is refused.
+            # Slots the last run booked: every request is refused (400 "already taken").
+            time.sleep(2)
+            taken = [json.dumps({"client": int(c), "service": int(sv), "specialist": int(sp),
+                                 "date": d, "start_time": st[:5], "end_time": en[:5]},
+                                separators=(",", ":"))
+                     for c, sv, sp, d, st, en in pg.rows(
+                         "SELECT client_id, service_id, specialist_id, date, start_time, "
+                         "end_time FROM booking_appointment ORDER BY id LIMIT 2000")]
+            taken_file = write_lines(taken, "taken.txt", workdir)
             runner.scenario("booking", "POST appointments (taken: 400)", "/api/appointments/",
                             script="bookings.lua", script_args=[taken_file, nthreads],
                             auth=True, expect_2xx=False, target_rps=TARGET_BOOK_RPS)
@@ -617,8 +693,9 @@ def render(results: list[dict], args: argparse.Namespace, elapsed: float) -> str
         f"RSS < {TARGET_RSS_MB:g} MB per worker. Total time {elapsed / 60:.1f} min.",
         "",
         "| phase | scenario | appointments | req/s | × target | p50 ms | p99 ms | p99 ok | "
-        "peak RSS/worker MB | non-2xx (all runs) | socket errors |",
-        "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+        "peak RSS/worker MB | API CPU ms/req | PG CPU ms/req | other load | "
+        "non-2xx (all runs) | socket errors | CPU-bound ceiling req/s |",
+        "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         ratio = r["rps"] / r["target_rps"] if r["rps"] == r["rps"] else float("nan")
@@ -628,7 +705,9 @@ def render(results: list[dict], args: argparse.Namespace, elapsed: float) -> str
         lines.append(
             f"| {r['phase']} | {r['name']} | {size} | {r['rps']:.0f} | {ratio:.2f} | "
             f"{r['p50']:.1f} | {r['p99']:.1f} | {'yes' if r['p99'] < TARGET_P99_MS else 'NO'} | "
-            f"{r['rss_mb']:.0f} | {non2xx} | {r['errors']} |")
+            f"{r['rss_mb']:.0f} | {r['api_cpu_ms']:.2f} | {r['pg_cpu_ms']:.2f} | "
+            f"{r['other_cpu']:.0%} | {non2xx} | {r['errors']} | "
+            f"{1000 * (os.cpu_count() or 1) / max(r['api_cpu_ms'] + r['pg_cpu_ms'], 1e-9):.0f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -73,6 +73,9 @@ def make_settings(url: str, tmp: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+_TEST_PASSWORD = make_password("pass12345", iterations=1000)
+
+
 class Env:
     """One backend's app, database and helpers for building test data."""
 
@@ -86,7 +89,13 @@ class Env:
         names = [t.name for t in reversed(Base.metadata.sorted_tables)]
         async with self.db.write_engine.begin() as conn:
             if self.backend == "postgresql":
-                await conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+                # DELETE and restarting the sequences is many times faster than TRUNCATE on
+                # tables this small, and gives the same clean state.
+                for name in names:
+                    await conn.execute(text(f"DELETE FROM {name}"))
+                await conn.execute(text(
+                    "SELECT setval(pg_get_serial_sequence(t, 'id'), 1, false) "
+                    "FROM unnest(CAST(:names AS text[])) AS t"), {"names": names})
             else:
                 for name in names:
                     await conn.execute(text(f"DELETE FROM {name}"))
@@ -158,30 +167,39 @@ class Catalogue:
 
 @pytest.fixture
 async def cat(env: Env) -> Catalogue:
+    """Built in one transaction (fixtures run before every test on two databases)."""
     c = Catalogue()
-    c.staff = await env.user("staff", staff=True)
-    c.alice = await env.user("alice")
-    c.bob = await env.user("bob")
-    c.spec_user = await env.user("anna")
-    c.stranger = await env.user("stranger")
-    c.nails = await env.add(ServiceCategory(name="Ногтевой сервис", description="Маникюр"))
-    c.hair = await env.add(ServiceCategory(name="Волосы", description=""))
-    c.anna = await env.add(Specialist(name="Анна Иванова", specialization="Мастер маникюра",
-                                      description="", city="Казань", user_id=c.spec_user.id))
-    c.maria = await env.add(Specialist(name="Мария Петрова", specialization="Парикмахер",
-                                       description="", city="Москва"))
-    for day in range(7):
-        await env.add(SpecialistSchedule(specialist_id=c.anna.id, day_of_week=day,
-                                         start_time=dt.time(9), end_time=dt.time(18)))
-    c.manicure = await env.add(Service(name="Маникюр", description="", price=Decimal("1500"),
-                                       duration=60, specialist_id=c.anna.id,
-                                       category_id=c.nails.id))
-    c.haircut = await env.add(Service(name="Стрижка", description="", price=Decimal("1200.5"),
-                                      duration=30, specialist_id=c.maria.id, category_id=None))
-    c.client_a = await env.add(Client(name="Алиса", phone="+79000000001", email="a@example.com",
-                                      city="Казань", user_id=c.alice.id, telegram_id="1001"))
-    c.client_b = await env.add(Client(name="Борис", phone="+79000000002", email="b@example.com",
-                                      city="Москва", user_id=c.bob.id))
+
+    def user(username: str, staff: bool = False) -> User:
+        return User(username=username, is_staff=staff, is_superuser=staff,
+                    email=f"{username}@example.com", password=_TEST_PASSWORD)
+
+    async with env.db.write_sessions() as session:
+        c.staff, c.alice, c.bob, c.spec_user, c.stranger = users = [
+            user("staff", staff=True), user("alice"), user("bob"), user("anna"), user("stranger")]
+        c.nails = ServiceCategory(name="Ногтевой сервис", description="Маникюр")
+        c.hair = ServiceCategory(name="Волосы", description="")
+        session.add_all([*users, c.nails, c.hair])
+        await session.flush()
+        c.anna = Specialist(name="Анна Иванова", specialization="Мастер маникюра",
+                            description="", city="Казань", user_id=c.spec_user.id)
+        c.maria = Specialist(name="Мария Петрова", specialization="Парикмахер",
+                             description="", city="Москва")
+        session.add_all([c.anna, c.maria])
+        await session.flush()
+        session.add_all([SpecialistSchedule(specialist_id=c.anna.id, day_of_week=day,
+                                            start_time=dt.time(9), end_time=dt.time(18))
+                         for day in range(7)])
+        c.manicure = Service(name="Маникюр", description="", price=Decimal("1500"),
+                             duration=60, specialist_id=c.anna.id, category_id=c.nails.id)
+        c.haircut = Service(name="Стрижка", description="", price=Decimal("1200.5"),
+                            duration=30, specialist_id=c.maria.id, category_id=None)
+        c.client_a = Client(name="Алиса", phone="+79000000001", email="a@example.com",
+                            city="Казань", user_id=c.alice.id, telegram_id="1001")
+        c.client_b = Client(name="Борис", phone="+79000000002", email="b@example.com",
+                            city="Москва", user_id=c.bob.id)
+        session.add_all([c.manicure, c.haircut, c.client_a, c.client_b])
+        await session.commit()
     return c
 
 

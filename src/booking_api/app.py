@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             return JSON({"status": "unavailable", "database": "down"}, status_code=503)
         return JSON({"status": "ok", "database": "ok"})
 
+    __import__("booking_api.admin", fromlist=["mount_admin"]).mount_admin(app)
     install_error_handlers(app)
     install_openapi(app)
     return app

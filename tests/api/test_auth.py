@@ -329,3 +329,9 @@ async def test_telegram_exchange(client, env, cat):
     r = await client.post("/api/auth/telegram/", json={"telegram_id": "1001"})
     assert r.status_code == 401
     assert r.json() == {"detail": "Authentication credentials were not provided."}
+
+
+async def test_blacklist_token_of_deleted_user(client):
+    raw = simplejwt_token("424242", "refresh")
+    r = await client.post("/api/token/blacklist/", json={"refresh": raw})
+    assert r.status_code == 200 and r.json() == {}

@@ -57,8 +57,8 @@ def free_days(month: str) -> list[str]:
 def build_mcp(data: FakeBooking) -> MCPServer:
     mcp = MCPServer("fake-booking")
 
-    def log(name: str, **kw: Any) -> None:
-        data.calls.append((name, kw))
+    def log(tool: str, **kw: Any) -> None:
+        data.calls.append((tool, kw))
 
     @mcp.tool()
     def list_categories() -> dict:

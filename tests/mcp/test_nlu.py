@@ -62,6 +62,11 @@ DENTIST = {"specialization": "Стоматолог", "specialist_id": OLEG}
 HAIRDRESSER = {"specialization": "Парикмахер", "specialist_id": MARIA}
 MANICURIST = {"specialization": "Мастер маникюра", "specialist_id": ANNA}
 MASSEUSE = {"specialization": "Massage therapist", "specialist_id": ELENA}
+# find_specialist asks for a list: the specialization is filled, no specialist is
+# guessed from it even when only one specialist has it.
+DENTISTS = {"specialization": "Стоматолог", "specialist_id": None}
+HAIRDRESSERS = {"specialization": "Парикмахер", "specialist_id": None}
+MANICURISTS = {"specialization": "Мастер маникюра", "specialist_id": None}
 
 BOOK = "book_appointment"
 CANCEL = "cancel_appointment"
@@ -88,7 +93,7 @@ CASES: list[tuple[str, str, dict]] = [
     (
         "к стоматологу в пятницу после обеда",
         BOOK,
-        {**DENTIST, "date": "2026-11-27", "time": "14:00"},
+        {**DENTIST, "date": "2026-11-27", "time": None, "time_of_day": "afternoon"},
     ),
     ("Запишите на маникюр, пожалуйста", BOOK, {"service_id": MANICURE, "date": None}),
     ("запеши меня на маникрю", BOOK, {"service_id": MANICURE, "service_name": "Маникюр"}),
@@ -100,7 +105,13 @@ CASES: list[tuple[str, str, dict]] = [
     (
         "можно к Олегу на чистку зубов послезавтра утром?",
         BOOK,
-        {"specialist_id": OLEG, "service_id": TEETH, "date": "2026-11-26", "time": "09:00"},
+        {
+            "specialist_id": OLEG,
+            "service_id": TEETH,
+            "date": "2026-11-26",
+            "time": None,
+            "time_of_day": "morning",
+        },
     ),
     (
         "запишите к Ивановой на педикюр 25 ноября в 10 утра",
@@ -116,7 +127,7 @@ CASES: list[tuple[str, str, dict]] = [
     (
         "записаться к массажисту на завтра вечером",
         BOOK,
-        {**MASSEUSE, "date": "2026-11-25", "time": "18:00"},
+        {**MASSEUSE, "date": "2026-11-25", "time": None, "time_of_day": "evening"},
     ),
     (
         "записаться на маникюр 1 декабря в 18:00",
@@ -157,7 +168,7 @@ CASES: list[tuple[str, str, dict]] = [
     (
         "хочу подстричься в пятницу вечером",
         BOOK,
-        {"service_id": HAIRCUT, "date": "2026-11-27", "time": "18:00"},
+        {"service_id": HAIRCUT, "date": "2026-11-27", "time": None, "time_of_day": "evening"},
     ),
     (
         "можно записаться на чистку зубов через неделю?",
@@ -305,12 +316,18 @@ CASES: list[tuple[str, str, dict]] = [
     (
         "к Олегу на чистку зубов, в обед",
         BOOK,
-        {"specialist_id": OLEG, "service_id": TEETH, "time": "13:00"},
+        {"specialist_id": OLEG, "service_id": TEETH, "time": None, "time_of_day": "afternoon"},
     ),
     (
         "хочу к мастеру маникюра в Казани на послезавтра днём",
         BOOK,
-        {**MANICURIST, "city": "Казань", "date": "2026-11-26", "time": "14:00"},
+        {
+            **MANICURIST,
+            "city": "Казань",
+            "date": "2026-11-26",
+            "time": None,
+            "time_of_day": "afternoon",
+        },
     ),
     (
         "запишите на окрашивание волос в четверг в 16 00",
@@ -330,7 +347,7 @@ CASES: list[tuple[str, str, dict]] = [
     (
         "запишите на маникюр в воскресенье до обеда",
         BOOK,
-        {"service_id": MANICURE, "date": "2026-11-29", "time": "09:00"},
+        {"service_id": MANICURE, "date": "2026-11-29", "time": None, "time_of_day": "morning"},
     ),
     (
         "Добрый вечер! Можно ли записаться на педикюр к Анне на субботу часов в 11?",
@@ -345,7 +362,7 @@ CASES: list[tuple[str, str, dict]] = [
     (
         "hey, can I come in at 6 tonight for a haircut?",
         BOOK,
-        {"service_id": HAIRCUT, "date": "2026-11-24", "time": "18:00"},
+        {"service_id": HAIRCUT, "date": "2026-11-24", "time": "18:00", "time_of_day": "evening"},
     ),
     ("book tomorrow at 07:30", BOOK, {"date": "2026-11-25", "time": "07:30"}),
     (
@@ -376,7 +393,7 @@ CASES: list[tuple[str, str, dict]] = [
     (
         "I want a pedicure tomorrow morning",
         BOOK,
-        {"service_id": PEDICURE, "date": "2026-11-25", "time": "09:00"},
+        {"service_id": PEDICURE, "date": "2026-11-25", "time": None, "time_of_day": "morning"},
     ),
     (
         "book me in with Maria for colouring on Saturday",
@@ -432,7 +449,7 @@ CASES: list[tuple[str, str, dict]] = [
     (
         "I wanna book a massage therapist for next friday evening",
         BOOK,
-        {**MASSEUSE, "date": "2026-12-04", "time": "18:00"},
+        {**MASSEUSE, "date": "2026-12-04", "time": None, "time_of_day": "evening"},
     ),
     (
         "could you schedule me with Oleg Smirnov on Dec 1st at 1pm?",
@@ -443,7 +460,7 @@ CASES: list[tuple[str, str, dict]] = [
     (
         "Hi! Need a haircut this Saturday after lunch 😊",
         BOOK,
-        {"service_id": HAIRCUT, "date": "2026-11-28", "time": "14:00"},
+        {"service_id": HAIRCUT, "date": "2026-11-28", "time": None, "time_of_day": "afternoon"},
     ),
     (
         "I want my brows done tomorrow",
@@ -468,7 +485,11 @@ CASES: list[tuple[str, str, dict]] = [
     ("I can't make it on Friday, cancel it", CANCEL, {"date": "2026-11-27"}),
     ("отменить запись номер двенадцать", CANCEL, {"appointment_id": 12}),
     ("cancel booking 15", CANCEL, {"appointment_id": 15}),
-    ("отмените, пожалуйста, мою запись к стоматологу", CANCEL, {**DENTIST}),
+    (
+        "отмените, пожалуйста, мою запись к стоматологу",
+        CANCEL,
+        {"specialization": "Стоматолог", "specialist_id": None},
+    ),
     ("Отказываюсь от записи", CANCEL, {}),
     ("cancel pls", CANCEL, {}),
     ("Отменяю визит 9", CANCEL, {"appointment_id": 9}),
@@ -501,7 +522,11 @@ CASES: list[tuple[str, str, dict]] = [
     ),
     ("перенос записи №3 на 1 декабря", RESCHEDULE, {"appointment_id": 3, "date": "2026-12-01"}),
     ("can we move my booking to the 28th?", RESCHEDULE, {"date": "2026-11-28"}),
-    ("хочу поменять время записи на вечер", RESCHEDULE, {"time": "18:00"}),
+    (
+        "хочу поменять время записи на вечер",
+        RESCHEDULE,
+        {"time": None, "time_of_day": "evening"},
+    ),
     ("перенисите запись на послезавтра", RESCHEDULE, {"date": "2026-11-26"}),
     ("postpone my massage please", RESCHEDULE, {"service_id": BACK_MASSAGE}),
     ("давайте на другое время, запись 8", RESCHEDULE, {"appointment_id": 8}),
@@ -523,7 +548,7 @@ CASES: list[tuple[str, str, dict]] = [
     ("покажи мои записи", MINE, {}),
     ("какие у меня записи на этой неделе?", MINE, {}),
     ("куда я записан?", MINE, {}),
-    ("когда я записан к стоматологу", MINE, {**DENTIST}),
+    ("когда я записан к стоматологу", MINE, {"specialization": "Стоматолог", "specialist_id": None}),
     ("do I have any appointments tomorrow?", MINE, {"date": "2026-11-25"}),
     ("show my appointments", MINE, {}),
     ("am I booked for Friday?", MINE, {"date": "2026-11-27"}),
@@ -536,11 +561,19 @@ CASES: list[tuple[str, str, dict]] = [
     ("моии записи", MINE, {}),
     ("я записалась к Анне на завтра?", MINE, {"specialist_id": ANNA, "date": "2026-11-25"}),
     # ---------------------------------------------------------------- available slots
-    ("what's free on Monday morning?", FREE, {"date": "2026-11-30", "time": "09:00"}),
+    (
+        "what's free on Monday morning?",
+        FREE,
+        {"date": "2026-11-30", "time": None, "time_of_day": "morning"},
+    ),
     ("есть свободные окна на завтра?", FREE, {"date": "2026-11-25"}),
     ("когда можно записаться к Анне?", FREE, {"specialist_id": ANNA}),
     ("свободное время у Марии в субботу", FREE, {"specialist_id": MARIA, "date": "2026-11-28"}),
-    ("any free slots tomorrow afternoon?", FREE, {"date": "2026-11-25", "time": "14:00"}),
+    (
+        "any free slots tomorrow afternoon?",
+        FREE,
+        {"date": "2026-11-25", "time": None, "time_of_day": "afternoon"},
+    ),
     (
         "what times are available on Friday for a haircut",
         FREE,
@@ -549,7 +582,7 @@ CASES: list[tuple[str, str, dict]] = [
     (
         "есть окошко на маникюр сегодня вечером?",
         FREE,
-        {"service_id": MANICURE, "date": "2026-11-24", "time": "18:00"},
+        {"service_id": MANICURE, "date": "2026-11-24", "time": None, "time_of_day": "evening"},
     ),
     ("свабодные слоты на пятницу", FREE, {"date": "2026-11-27"}),
     ("is Oleg available on Thursday?", FREE, {"specialist_id": OLEG, "date": "2026-11-26"}),
@@ -593,21 +626,120 @@ CASES: list[tuple[str, str, dict]] = [
     ("покажи мастеров в Казани", FIND, {"city": "Казань"}),
     ("какие мастера есть в Москве?", FIND, {"city": "Москва"}),
     ("кто делает маникюр?", FIND, {"service_id": MANICURE}),
-    ("какие стоматологи у вас есть", FIND, {**DENTIST}),
+    ("какие стоматологи у вас есть", FIND, {**DENTISTS}),
     ("list your specialists", FIND, {}),
     ("who does massage?", FIND, {"service_id": BACK_MASSAGE}),
     ("show me doctors in Kazan", FIND, {"city": "Казань"}),
-    ("есть парикмахер в Казани?", FIND, {**HAIRDRESSER, "city": "Казань"}),
-    ("найди мастера маникюра", FIND, {**MANICURIST}),
-    ("Who are your hairdressers?", FIND, {**HAIRDRESSER}),
-    ("нужен хороший мастер маникюра в Казани", FIND, {**MANICURIST, "city": "Казань"}),
+    ("есть парикмахер в Казани?", FIND, {**HAIRDRESSERS, "city": "Казань"}),
+    ("найди мастера маникюра", FIND, {**MANICURISTS}),
+    ("Who are your hairdressers?", FIND, {**HAIRDRESSERS}),
+    ("нужен хороший мастер маникюра в Казани", FIND, {**MANICURISTS, "city": "Казань"}),
     ("какие врачи работают в Москве", FIND, {"city": "Москва"}),
     ("покажи специалистов по массажу", FIND, {"category_id": MASSAGE}),
     ("find a stylist in Moscow", FIND, {"city": "Москва"}),
-    ("кто у вас стоматолог?", FIND, {**DENTIST}),
+    ("кто у вас стоматолог?", FIND, {**DENTISTS}),
     ("покажы мастеров", FIND, {}),
-    ("у вас есть стоматолог?", FIND, {**DENTIST}),
+    ("у вас есть стоматолог?", FIND, {**DENTISTS}),
     ("мастер по бровям есть?", FIND, {"service_name": "бровь"}),
+    # ---------------------------------------------------------------- ids: only explicit references
+    ("мой номер +7 999 123-45-67", "unknown", {"appointment_id": None}),
+    (
+        "запишите на маникюр, мой номер +7 (912) 345-67-89",
+        BOOK,
+        {"service_id": MANICURE, "appointment_id": None},
+    ),
+    (
+        "отмените запись, телефон 8 999 123 45 67",
+        CANCEL,
+        {"appointment_id": None, "date": None, "time": None},
+    ),
+    ("cancel my booking, my phone is 555-12-34", CANCEL, {"appointment_id": None}),
+    ("отмените маникюр за 1500 руб", CANCEL, {"service_id": MANICURE, "appointment_id": None}),
+    ("cancel the $40 pedicure", CANCEL, {"service_id": PEDICURE, "appointment_id": None}),
+    (
+        "cancel my 3pm appointment on the 28th",
+        CANCEL,
+        {"appointment_id": None, "time": "15:00", "date": "2026-11-28"},
+    ),
+    ("перенесите запись на 12 декабря", RESCHEDULE, {"appointment_id": None, "date": "2026-12-12"}),
+    ("номер записи 5, отмените", CANCEL, {"appointment_id": 5}),
+    ("booking no. 3 - please cancel", CANCEL, {"appointment_id": 3}),
+    ("отмените запись под номером 41", CANCEL, {"appointment_id": 41}),
+    ("отмени 12", CANCEL, {"appointment_id": 12}),
+    ("cancel 27 please", CANCEL, {"appointment_id": 27}),
+    ("перенесите 8 на пятницу", RESCHEDULE, {"appointment_id": 8, "date": "2026-11-27"}),
+    ("перенесите на 10 утра", RESCHEDULE, {"appointment_id": None, "time": "10:00"}),
+    ("забронируйте столик на 4 человека", BOOK, {"appointment_id": None}),
+    # ---------------------------------------------------------------- help, not booking
+    ("помогите, не понимаю как записаться", "help", {}),
+    ("как у вас записаться?", "help", {}),
+    ("how do I book an appointment here?", "help", {}),
+    ("I'm confused, how does booking work", "help", {}),
+    ("как записаться к Анне на завтра в 12?", BOOK, {"specialist_id": ANNA, "time": "12:00"}),
+    # ---------------------------------------------------------------- questions about free time
+    (
+        "есть что-нибудь сегодня вечером на маникюр?",
+        FREE,
+        {"service_id": MANICURE, "date": "2026-11-24", "time": None, "time_of_day": "evening"},
+    ),
+    (
+        "is anything free on Friday afternoon?",
+        FREE,
+        {"date": "2026-11-27", "time": None, "time_of_day": "afternoon"},
+    ),
+    ("можно ли к Марии в субботу?", FREE, {"specialist_id": MARIA, "date": "2026-11-28"}),
+    ("есть ли места на педикюр завтра?", FREE, {"service_id": PEDICURE, "date": "2026-11-25"}),
+    ("anything for a massage tomorrow morning?", FREE, {"date": "2026-11-25", "time_of_day": "morning"}),
+    ("найдется окошко у Олега послезавтра?", FREE, {"specialist_id": OLEG, "date": "2026-11-26"}),
+    # ---------------------------------------------------------------- services, not booking
+    ("что есть по волосам?", SERVICES, {"category_id": HAIR}),
+    ("а что у вас для ногтей?", SERVICES, {"category_id": NAILS}),
+    ("есть ли у вас педикюр?", SERVICES, {"service_id": PEDICURE}),
+    ("what have you got for nails?", SERVICES, {"category_id": NAILS}),
+    # ---------------------------------------------------------------- specialists, not booking
+    ("посоветуйте хорошего массажиста", FIND, {"specialization": "Massage therapist"}),
+    ("нужен парикмахер", FIND, {**HAIRDRESSERS}),
+    ("порекомендуйте стоматолога в Казани", FIND, {**DENTISTS, "city": "Казань"}),
+    ("looking for a good hairdresser", FIND, {**HAIRDRESSERS}),
+    ("can you recommend a dentist?", FIND, {**DENTISTS}),
+    ("стоматологи в Москве", FIND, {**DENTISTS, "city": "Москва"}),
+    ("нужен стоматолог на пятницу", BOOK, {**DENTIST, "date": "2026-11-27"}),
+    ("есть ли у вас массажист?", FIND, {"specialization": "Massage therapist", "specialist_id": None}),
+    # ---------------------------------------------------------------- reschedule phrasing
+    ("push my haircut to next week", RESCHEDULE, {"service_id": HAIRCUT}),
+    ("move my appointment", RESCHEDULE, {}),
+    ("can I bump my manicure to Thursday?", RESCHEDULE, {"service_id": MANICURE, "date": "2026-11-26"}),
+    ("отложите мой маникюр на субботу", RESCHEDULE, {"service_id": MANICURE, "date": "2026-11-28"}),
+    ("put off my massage until Monday", RESCHEDULE, {"date": "2026-11-30"}),
+    # ---------------------------------------------------------------- cancel X, book Y = reschedule
+    ("отмените маникюр и запишите на педикюр вместо него", RESCHEDULE, {}),
+    ("cancel my manicure and book a pedicure instead", RESCHEDULE, {}),
+    (
+        "отмените запись 12 и запишите меня на пятницу",
+        RESCHEDULE,
+        {"appointment_id": 12, "date": "2026-11-27"},
+    ),
+    ("не смогу прийти в четверг, запишите на субботу", RESCHEDULE, {"date": "2026-11-28"}),
+    ("cancel tomorrow's haircut and book me for Saturday instead", RESCHEDULE, {"service_id": HAIRCUT}),
+    # ---------------------------------------------------------------- relative days
+    ("book a manicure the day after tomorrow", BOOK, {"date": "2026-11-26"}),
+    ("day after tomorrow at 5pm with Anna", BOOK, {"specialist_id": ANNA, "date": "2026-11-26", "time": "17:00"}),
+    ("book pedicure in two days", BOOK, {"date": "2026-11-26"}),
+    ("запишите на маникюр через 2 дня", BOOK, {"date": "2026-11-26"}),
+    ("запишите к Анне после завтра", BOOK, {"date": "2026-11-26"}),
+    ("записаться на после послезавтра", BOOK, {"date": "2026-11-27"}),
+    # ---------------------------------------------------------------- vague parts of the day
+    (
+        "запишите на маникюр в четверг после обеда",
+        BOOK,
+        {"date": "2026-11-26", "time": None, "time_of_day": "afternoon"},
+    ),
+    ("book a haircut tomorrow evening", BOOK, {"time": None, "time_of_day": "evening"}),
+    ("к Анне с утра в пятницу", BOOK, {"time": None, "time_of_day": "morning"}),
+    ("запишите к Марии вечером в 7", BOOK, {"time": "19:00", "time_of_day": "evening"}),
+    ("запишите на маникюр в 10 утра", BOOK, {"time": "10:00", "time_of_day": "morning"}),
+    ("запишите на маникюр в 15:00", BOOK, {"time": "15:00", "time_of_day": None}),
+    ("добрый вечер, запишите на педикюр", BOOK, {"time": None, "time_of_day": None}),
     # ---------------------------------------------------------------- greeting
     ("привет", "greeting", {}),
     ("hi", "greeting", {}),
@@ -652,6 +784,55 @@ CASES: list[tuple[str, str, dict]] = [
 ]
 
 
+# A second, Russian-only catalogue for the English vocabulary: gendered haircuts,
+# a facial, and specializations spelled in Russian only.
+IRINA, PAVEL, SERGEY, OLGA, NINA, DARIA = 31, 32, 33, 34, 35, 36
+MENS_CUT, WOMENS_CUT, FACIAL, MASSAGE_FULL, MANI, FILLING = 41, 42, 43, 44, 45, 46
+RU_CATALOGUE = Catalogue(
+    specialists=(
+        CatalogItem(IRINA, "Ирина Котова", ("Косметолог",)),
+        CatalogItem(PAVEL, "Павел Орлов", ("Барбер",)),
+        CatalogItem(SERGEY, "Сергей Лебедев", ("Стоматолог",)),
+        CatalogItem(OLGA, "Ольга Зайцева", ("Парикмахер",)),
+        CatalogItem(NINA, "Нина Белова", ("Массажист",)),
+        CatalogItem(DARIA, "Дарья Соколова", ("Мастер маникюра",)),
+    ),
+    services=(
+        CatalogItem(MENS_CUT, "Стрижка мужская", ("Волосы",)),
+        CatalogItem(WOMENS_CUT, "Стрижка женская", ("Волосы",)),
+        CatalogItem(FACIAL, "Чистка лица", ("Косметология",)),
+        CatalogItem(MASSAGE_FULL, "Массаж общий", ("Массаж",)),
+        CatalogItem(MANI, "Маникюр с покрытием", ("Ногти",)),
+        CatalogItem(FILLING, "Пломба", ("Стоматология",)),
+    ),
+    cities=("Москва",),
+)
+
+RU_CASES: list[tuple[str, str, dict]] = [
+    ("book a men's haircut tomorrow at 11", BOOK, {"service_id": MENS_CUT, "time": "11:00"}),
+    ("womens haircut on Friday please", BOOK, {"service_id": WOMENS_CUT, "date": "2026-11-27"}),
+    ("how much is a mens haircut?", SERVICES, {"service_id": MENS_CUT}),
+    ("haircut for a woman on Saturday", BOOK, {"service_id": WOMENS_CUT}),
+    ("book a haircut", BOOK, {"service_id": None}),  # men's or women's - do not guess
+    ("мужская стрижка в субботу", BOOK, {"service_id": MENS_CUT}),
+    ("book a facial for Thursday", BOOK, {"service_id": FACIAL, "date": "2026-11-26"}),
+    ("how much does a facial cost", SERVICES, {"service_id": FACIAL}),
+    ("looking for a good cosmetologist", FIND, {"specialization": "Косметолог"}),
+    ("book me with the beautician tomorrow", BOOK, {"specialization": "Косметолог", "specialist_id": IRINA}),
+    ("need a dentist tomorrow morning", BOOK, {"specialization": "Стоматолог", "specialist_id": SERGEY, "time_of_day": "morning"}),
+    ("any barbers in Moscow?", FIND, {"specialization": "Барбер", "specialist_id": None, "city": "Москва"}),
+    ("book the barber for Saturday at 2pm", BOOK, {"specialist_id": PAVEL, "time": "14:00"}),
+    ("is the hairstylist free on Monday?", FREE, {"specialization": "Парикмахер", "specialist_id": OLGA}),
+    ("who is your hairdresser?", FIND, {"specialization": "Парикмахер", "specialist_id": None}),
+    ("book a masseuse for tonight", BOOK, {"specialization": "Массажист", "specialist_id": NINA, "time_of_day": "evening"}),
+    ("recommend a massage therapist", FIND, {"specialization": "Массажист"}),
+    ("I need a manicurist on Friday", BOOK, {"specialization": "Мастер маникюра", "specialist_id": DARIA}),
+    ("find a nail technician", FIND, {"specialization": "Мастер маникюра", "service_id": None}),
+    ("нужен косметолог", FIND, {"specialization": "Косметолог", "specialist_id": None}),
+    ("посоветуйте хорошего массажиста", FIND, {"specialization": "Массажист", "specialist_id": None}),
+    ("запишите к косметологу на чистку лица завтра", BOOK, {"specialist_id": IRINA, "service_id": FACIAL}),
+]
+
 @pytest.mark.parametrize(
     ("text", "intent", "entities"), CASES, ids=[c[0] or "<empty>" for c in CASES]
 )
@@ -662,18 +843,27 @@ def test_utterance(text: str, intent: str, entities: dict) -> None:
         assert result.entities[key] == expected, (key, result)
 
 
+@pytest.mark.parametrize(("text", "intent", "entities"), RU_CASES, ids=[c[0] for c in RU_CASES])
+def test_utterance_russian_catalogue(text: str, intent: str, entities: dict) -> None:
+    result = recognize(text, RU_CATALOGUE, NOW)
+    assert result.intent == intent, result
+    for key, expected in entities.items():
+        assert result.entities[key] == expected, (key, result)
+
+
 def test_table_is_big_and_valid() -> None:
     assert len(CASES) >= 170
-    for _text, intent, entities in CASES:
+    for _text, intent, entities in CASES + RU_CASES:
         assert intent in INTENTS
         assert set(entities) <= set(ENTITY_KEYS)
 
 
 def test_accuracy_over_table() -> None:
-    report = evaluate(CASES, CATALOGUE, NOW)
-    print("\n" + report.summary())
-    assert report.intent_accuracy >= 0.95
-    assert report.entity_accuracy >= 0.95
+    for cases, catalogue in ((CASES, CATALOGUE), (RU_CASES, RU_CATALOGUE)):
+        report = evaluate(cases, catalogue, NOW)
+        print("\n" + report.summary())
+        assert report.intent_accuracy >= 0.95
+        assert report.entity_accuracy >= 0.95
 
 
 # ------------------------------------------------------------------------ contract

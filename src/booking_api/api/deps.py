@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..core.config import Settings
 from ..core.db import Database
 from ..core.errors import AuthenticationFailed, NotAuthenticated, PermissionDenied
-from ..core.security import TokenError, decode_token
+from ..core.security import NO_USER_ID, TokenError, decode_token
 from ..models import Client, Specialist, User
 
 WWW_AUTHENTICATE = 'Bearer realm="api"'
@@ -69,6 +69,8 @@ async def authenticate(request: Request) -> User | None:
         token = decode_token(parts[1], settings.secret_key.get_secret_value(), "access")
     except TokenError as exc:
         raise invalid_bearer(str(exc)) from None
+    if token.user_id is None:
+        raise AuthenticationFailed(NO_USER_ID, code="token_not_valid")
     async with request.app.state.db.read_sessions() as session:
         user = await session.get(User, token.user_id)
     if user is None:

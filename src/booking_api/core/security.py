@@ -58,7 +58,7 @@ class TokenError(Exception):
 @dataclass(frozen=True)
 class Token:
     token_type: str  # "access" | "refresh"
-    user_id: int
+    user_id: int | None  # None when the token names no (numeric) user
     jti: str
     exp: dt.datetime
     iat: dt.datetime
@@ -86,8 +86,15 @@ def issue_token(
     return Token(token_type, user_id, jti, exp, now, raw)
 
 
+NO_USER_ID = "Token contained no recognizable user identification"
+
+
 def decode_token(raw: Any, key: str, expected_type: str | None) -> Token:
-    """Decode and check a token like simplejwt's ``Token.__init__`` does."""
+    """Decode and check a token like simplejwt's ``Token.__init__`` and ``verify`` do.
+
+    The user id is not checked here: simplejwt looks at it only where a user is needed
+    (``JWTAuthentication.get_user``), with its own error, so ``user_id`` may be None.
+    """
     if not isinstance(raw, str) or not raw:
         raise TokenError("Token is invalid")
     try:
@@ -98,17 +105,17 @@ def decode_token(raw: Any, key: str, expected_type: str | None) -> Token:
         raise TokenError("Token is invalid") from None
     if "exp" not in claims:
         raise TokenError("Token has no 'exp' claim")
+    if "jti" not in claims:
+        raise TokenError("Token has no id")
     token_type = claims.get("token_type")
     if not token_type:
         raise TokenError("Token has no type")
     if expected_type and token_type != expected_type:
         raise TokenError("Token has wrong type")
-    if "jti" not in claims:
-        raise TokenError("Token has no id")
     try:
-        user_id = int(claims["user_id"])  # simplejwt >= 5.5 writes a string, older an int
+        user_id: int | None = int(claims["user_id"])  # simplejwt >= 5.5 writes a string
     except (KeyError, TypeError, ValueError):
-        raise TokenError("Token contained no recognizable user identification") from None
+        user_id = None
     return Token(
         token_type=token_type,
         user_id=user_id,

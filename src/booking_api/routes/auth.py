@@ -40,11 +40,9 @@ def _body(name: str, fields: dict) -> dict[str, Any]:
 @router.post("/token/", summary="Obtain a refresh/access token pair", response_model=TokenPair,
              responses=ERRORS(400, 401, 415), openapi_extra=_body("TokenObtain", _OBTAIN))
 async def obtain_token(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
-    # DRF's CharField trims; simplejwt keeps the password as typed.
-    data = await read_body(request)
-    values = validate_fields(_OBTAIN, data)
-    password = data["password"] if isinstance(data.get("password"), str) else values["password"]
-    return JSON(await tokens.obtain(session, ctx.settings, values["username"], password))
+    # simplejwt's PasswordField is a DRF CharField, so the password is trimmed like the username.
+    values = validate_fields(_OBTAIN, await read_body(request))
+    return JSON(await tokens.obtain(session, ctx.settings, values["username"], values["password"]))
 
 
 @router.post("/token/refresh/", summary="A new access token for a refresh token",

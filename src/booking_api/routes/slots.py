@@ -7,10 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..api.deps import CtxDep, ReadSession
 from ..api.openapi import ERRORS
 from ..api.resource import parse_pk
+from ..core.config import Settings
 from ..core.errors import BadRequest, NotFound
 from ..core.fields import parse_date
 from ..core.http import JSON, format_decimal
@@ -28,6 +30,33 @@ BAD_SERVICE = "Услуга не найдена у этого специалис
 
 def _hhmm(value: dt.datetime) -> str:
     return value.strftime("%H:%M")
+
+
+async def _slot_shape(
+    session: AsyncSession, settings: Settings, specialist_id: int, service: str | None
+) -> dict[str, dt.timedelta]:
+    """Duration, grid step and buffers of the slots asked for.
+
+    Without a service: the contract's 30-minute grid. With one: its duration and buffers on
+    the configured step; a service the specialist does not offer is a 400.
+    """
+    if not service:
+        half_hour = dt.timedelta(minutes=30)
+        return {"duration": half_hour, "step": half_hour}
+    row = None
+    if service.isdigit():
+        row = (await session.execute(
+            select(Service.duration, Service.buffer_before, Service.buffer_after).where(
+                Service.id == int(service), Service.specialist_id == specialist_id)
+        )).first()
+    if row is None:
+        raise BadRequest({"error": BAD_SERVICE})
+    return {
+        "duration": dt.timedelta(minutes=row.duration),
+        "step": dt.timedelta(minutes=settings.slot_step_minutes),
+        "buffer_before": dt.timedelta(minutes=row.buffer_before),
+        "buffer_after": dt.timedelta(minutes=row.buffer_after),
+    }
 
 
 @router.get(
@@ -60,25 +89,11 @@ async def available_slots(
     day = today if date is None else parse_date(date)
     if day is None:
         raise BadRequest({"error": BAD_DATE})
-    duration = step = dt.timedelta(minutes=30)
-    before = after = dt.timedelta(0)
-    if service:
-        row = None
-        if service.isdigit():
-            row = (await session.execute(
-                select(Service.duration, Service.buffer_before, Service.buffer_after).where(
-                    Service.id == int(service), Service.specialist_id == specialist_id)
-            )).first()
-        if row is None:
-            raise BadRequest({"error": BAD_SERVICE})
-        duration = dt.timedelta(minutes=row.duration)
-        step = dt.timedelta(minutes=settings.slot_step_minutes)
-        before, after = dt.timedelta(minutes=row.buffer_before), dt.timedelta(minutes=row.buffer_after)
+    shape = await _slot_shape(session, settings, specialist_id, service)
     rules = await load_day_rules(session, settings, specialist_id, day, Window.from_settings(settings))
     if rules is None:
         raise BadRequest({"error": NOT_WORKING})
-    slots = free_slots(rules, duration=duration, step=step, buffer_before=before,
-                       buffer_after=after)
+    slots = free_slots(rules, **shape)
     return JSON([{"start_time": _hhmm(s.start), "end_time": _hhmm(s.end)} for s in slots])
 
 
@@ -242,26 +257,12 @@ async def available_days(
     else:
         first = today.replace(day=1)
     last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    duration = step = dt.timedelta(minutes=30)
-    before = after = dt.timedelta(0)
-    if service:
-        row = None
-        if service.isdigit():
-            row = (await session.execute(
-                select(Service.duration, Service.buffer_before, Service.buffer_after).where(
-                    Service.id == int(service), Service.specialist_id == specialist_id)
-            )).first()
-        if row is None:
-            raise BadRequest({"error": BAD_SERVICE})
-        duration = dt.timedelta(minutes=row.duration)
-        step = dt.timedelta(minutes=settings.slot_step_minutes)
-        before, after = dt.timedelta(minutes=row.buffer_before), dt.timedelta(minutes=row.buffer_after)
+    shape = await _slot_shape(session, settings, specialist_id, service)
     window = Window.from_settings(settings)
     first = max(first, window.earliest.date())
     last = min(last, window.latest.date())
     rules = await load_rules(session, settings, [specialist_id], first, last, window)
     ordered = [rules[(specialist_id, d)] for d in days_between(first, last)
                if (specialist_id, d) in rules]
-    days = days_with_room(ordered, duration=duration, step=step, buffer_before=before,
-                          buffer_after=after)
+    days = days_with_room(ordered, **shape)
     return JSON([d.isoformat() for d in days])

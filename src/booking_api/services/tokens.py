@@ -10,7 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.config import Settings
 from ..core.errors import AuthenticationFailed
-from ..core.security import Token, TokenError, check_password, decode_token, issue_token
+from ..core.security import (
+    NO_USER_ID,
+    Token,
+    TokenError,
+    check_password,
+    decode_token,
+    issue_token,
+)
 from ..models import BlacklistedToken, OutstandingToken, User
 
 # Checked when the username is unknown, so both answers take as long (as Django does).
@@ -78,6 +85,8 @@ async def _decode(session: AsyncSession, settings: Settings, raw: object, kind: 
 
 async def refresh(session: AsyncSession, settings: Settings, raw: object) -> dict[str, str]:
     token = await _decode(session, settings, raw, "refresh")
+    if token.user_id is None:
+        raise InvalidToken(NO_USER_ID)
     user = await session.get(User, token.user_id)
     if user is None or not user.is_active:
         raise AuthenticationFailed(
@@ -101,9 +110,10 @@ async def blacklist(session: AsyncSession, settings: Settings, raw: object) -> d
         select(OutstandingToken).where(OutstandingToken.jti == token.jti)
     )
     if outstanding is None:  # issued by the Django service before its blacklist app existed
+        # Like simplejwt's ``blacklist()``: no user, so a token of a deleted user can be revoked.
         outstanding = OutstandingToken(
-            token=token.raw, created_at=token.iat, expires_at=token.exp,
-            user_id=token.user_id, jti=token.jti,
+            token=token.raw, created_at=token.iat, expires_at=token.exp, user_id=None,
+            jti=token.jti,
         )
         session.add(outstanding)
         await session.flush()

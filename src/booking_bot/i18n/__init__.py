@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,16 @@ SUPPORTED = ("ru", "en")
 
 class CatalogueI18n(I18n):
     """aiogram's I18n, fed from ``.po`` files compiled in memory."""
+
+    @contextmanager
+    def context(self) -> Iterator[I18n]:
+        # aiogram's ContextInstanceMixin keeps one context variable per class, and
+        # ``gettext``/``_`` look up ``I18n``'s: register this instance there.
+        token = I18n.set_current(self)
+        try:
+            yield self
+        finally:
+            I18n.reset_current(token)
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         translations: dict[str, gettext.GNUTranslations] = {}

@@ -17,7 +17,8 @@ Matching order, and why:
    "мастер", ...) never match on their own.
 3. **Specialists** by name: one matching name word is enough ("к Анне").
 
-Small data tables below hold English/colloquial synonyms and a vocabulary of
+The synonym tables (English and colloquial words -> catalogue words, one- and
+two-word keys) live in :mod:`.synonyms`; a table below holds a vocabulary of
 service words used to fill ``service_name`` when a service is not in the
 catalogue ("хочу на эпиляцию" -> ``service_name="эпиляция"``).
 """
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .models import Catalogue
+from .synonyms import EXCLUSIVE_GROUPS, SYNONYMS
 from .text import Token, is_known, name_stem, normalize, similar, tokenize, translit
 
 # Words that are part of many names and therefore mean nothing on their own.
@@ -37,39 +39,6 @@ GENERIC_WORDS = frozenset({
     "master", "specialist", "doctor", "service", "salon", "clinic", "the", "of", "and",
     "для", "по", "и", "санкт",
 })
-# fmt: on
-
-# An utterance word (lemma) -> catalogue words it also stands for.
-# fmt: off
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    # English -> Russian catalogue vocabulary
-    "manicure": ("маникюр",), "pedicure": ("педикюр",), "haircut": ("стрижка",),
-    "hair": ("волос",), "colouring": ("окрашивание",), "coloring": ("окрашивание",),
-    "dye": ("окрашивание",), "massage": ("массаж",), "teeth": ("зуб",), "tooth": ("зуб",),
-    "cleaning": ("чистка",), "dentist": ("стоматолог",), "dental": ("стоматология",),
-    "dentistry": ("стоматология",), "hairdresser": ("парикмахер",),
-    "nail": ("ногтевой",), "nails": ("ногтевой",),
-    # Russian colloquial forms
-    "ноготь": ("ногтевой",), "маникюрша": ("мастер", "маникюр"),
-    "маникюрщица": ("мастер", "маникюр"), "зубной": ("стоматолог",),
-    "дантист": ("стоматолог",), "массажист": ("massage", "therapist"),
-    "массажистка": ("massage", "therapist"), "стилист": ("парикмахер",),
-    "покраска": ("окрашивание",), "покрасить": ("окрашивание",),
-    "покраситься": ("окрашивание",), "подстричься": ("стрижка",),
-    "подстричь": ("стрижка",), "постричься": ("стрижка",), "почистить": ("чистка",),
-    # Everyday short names -> full first names
-    "аня": ("анна",), "анечка": ("анна",), "маша": ("мария",), "машенька": ("мария",),
-    "лена": ("елена",), "леночка": ("елена",), "оля": ("ольга",), "катя": ("екатерина",),
-    "настя": ("анастасия",), "таня": ("татьяна",), "наташа": ("наталья",),
-    "света": ("светлана",), "юля": ("юлия",), "ира": ("ирина",), "женя": ("евгения", "евгений"),
-    "саша": ("александра", "александр"), "дима": ("дмитрий",), "миша": ("михаил",),
-    "ваня": ("иван",), "коля": ("николай",), "сережа": ("сергей",), "леша": ("алексей",),
-    "вова": ("владимир",), "кристина": ("кристина",),
-    # Cities
-    "moscow": ("москва",), "мск": ("москва",), "питер": ("санкт", "петербург"),
-    "спб": ("санкт", "петербург"), "spb": ("санкт", "петербург"),
-    "petersburg": ("петербург",),
-}
 # fmt: on
 
 # Service words recognised even when the catalogue does not offer them.
@@ -115,6 +84,9 @@ class CatalogueMatch:
     specialization: str | None = None
     city: str | None = None
     specialist_ids_for_specialization: tuple[int, ...] = field(default=())
+    # True when specialist_id was not named but inferred from a specialization that
+    # exactly one specialist has (the recognizer keeps it only for some intents).
+    specialist_from_specialization: bool = False
 
 
 def _target_words(name: str, kind: str) -> tuple[_Word, ...]:
@@ -163,6 +135,14 @@ class _Probe:
 def _probes(tokens: list[Token]) -> list[_Probe]:
     probes = []
     for index, token in enumerate(tokens):
+        # Two-word synonyms ("nail technician", "massage therapist") stand in for both words.
+        if index + 1 < len(tokens):
+            following = tokens[index + 1]
+            for first in token.forms:
+                for second in following.forms:
+                    for synonym in SYNONYMS.get(f"{first} {second}", ()):
+                        for position in (index, index + 1):
+                            probes.append(_Probe(position, synonym, frozenset({synonym}), False))
         if len(token.text) < 3 or token.text.isdigit():
             continue
         forms = {*token.forms, name_stem(token.text), name_stem(token.lemma), translit(token.lemma)}
@@ -200,8 +180,22 @@ def _word_hits(word: _Word, probes: list[_Probe], taken: set[int], fuzzy_from: i
     return hits
 
 
+def _excluded(entry: _Entry, probes: list[_Probe]) -> bool:
+    """True when the utterance asks for another qualifier of a group the entry has one of."""
+    for group in EXCLUSIVE_GROUPS:
+        own = {form for word in entry.words for form in word.forms} & group
+        if not own:
+            continue
+        asked = {form for probe in probes for form in probe.forms} & group
+        if asked and not asked & own:
+            return True
+    return False
+
+
 def _coverage(entry: _Entry, probes: list[_Probe], taken: set[int]) -> tuple[float, set[int]]:
     """(share of the entry's significant words found, token indices used)."""
+    if _excluded(entry, probes):
+        return 0.0, set()
     significant = [word for word in entry.words if word.significant] or list(entry.words)
     fuzzy_from = 6 if entry.kind == "specialist" else 5
     used: set[int] = set()
@@ -284,6 +278,7 @@ def match_catalogue(tokens: list[Token], catalogue: Catalogue) -> CatalogueMatch
         result.specialist_ids_for_specialization = owners
         if len(owners) == 1:
             result.specialist_id = owners[0]
+            result.specialist_from_specialization = True
 
     # 4. A service word that the catalogue does not (unambiguously) know.
     if result.service_name is None:

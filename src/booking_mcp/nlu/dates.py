@@ -5,7 +5,9 @@ Both extractors work on the *digitised* normalised text (see
 out, so later extractors do not read the same characters twice.
 
 Dates (``"YYYY-MM-DD"``)
-    * today / tomorrow / day after tomorrow: "сегодня", "завтра", "tmrw", ...
+    * today / tomorrow / day after tomorrow: "сегодня", "завтра", "tmrw",
+      "послезавтра", "the day after tomorrow" (+2, never read as "tomorrow"),
+      "после послезавтра" (+3) - see :data:`RELATIVE_DAY_PHRASES`;
     * weekdays: "в пятницу", "fri" -> the nearest such day, **today included**;
       "в следующую пятницу" / "next Friday" / "на следующей неделе в пятницу"
       -> that weekday in the next calendar week (weeks start on Monday);
@@ -29,11 +31,18 @@ Times (``"HH:MM"``, 24h)
     * an hour from 1 to 7 with no am/pm, no "утра/дня/вечера" and no part of the
       day is read as afternoon/evening ("в 3" -> "15:00"): nobody books 3 a.m.
       A leading zero ("07:30") keeps it in the morning.
-    * Parts of the day, used when no clock time is given (documented defaults):
-      morning / "утром" / "до обеда" -> 09:00; lunch / "в обед" -> 13:00;
-      afternoon / "днём" / "после обеда" / "after lunch" -> 14:00;
-      evening / "вечером" / "tonight" / "после работы" -> 18:00.
-      They also steer bare hours: "вечером в 7" -> 19:00, "утром в 7" -> 07:00.
+    * Parts of the day are **vague** and never become a clock time: they fill
+      the separate entity ``time_of_day`` and leave ``time`` as ``None``:
+      morning / "утром" / "с утра" / "до обеда" -> ``"morning"``;
+      afternoon / "днём" / "после обеда" / "в обед" / "after lunch" -> ``"afternoon"``;
+      evening / "вечером" / "tonight" / "после работы" -> ``"evening"``.
+      (Behaviour change: they used to default to 09:00 / 14:00 / 18:00, so a
+      booking flow that trusted ``time`` booked an hour the user never chose;
+      the dialog now offers the free slots of that part of the day instead.)
+      They still steer bare hours: "вечером в 7" -> 19:00, "утром в 7" -> 07:00,
+      and ``time_of_day`` is reported whenever the message names a part of the
+      day, also next to an exact time ("в 7 вечера" -> 19:00 + "evening").
+      Greetings ("доброе утро", "good evening") are not parts of the day.
 """
 
 from __future__ import annotations
@@ -87,26 +96,40 @@ MONTHS: dict[str, int] = {
 # fmt: on
 NEXT_WORDS = frozenset({"следующий", "следующая", "следующую", "next"})
 
-# Parts of the day: (pattern, default time, "pm" if it moves bare hours to the afternoon).
+# Multi-word relative days, read before the single words of RELATIVE_DAYS so that
+# "the day after tomorrow" is not taken for "tomorrow".
+RELATIVE_DAY_PHRASES: tuple[tuple[re.Pattern[str], int], ...] = tuple(
+    (re.compile(pattern), offset)
+    for pattern, offset in (
+        (r"\bпосле\s*-?\s*послезавтра\b", 3),
+        (r"\b(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw|tmr|tomorow)\b", 2),
+        (r"\bпосле\s*-?\s*завтра\b", 2),  # "после завтра" written apart
+    )
+)
+
+# Parts of the day: (pattern, ``time_of_day`` value, "pm" if it moves bare hours to
+# the afternoon).  The first pattern that matches wins, so "после обеда" is read
+# before the bare "обед".
 PARTS_OF_DAY: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
-    (re.compile(pattern), default, pm)
-    for pattern, default, pm in (
+    (re.compile(pattern), part, pm)
+    for pattern, part, pm in (
         (
             r"после\s+обеда|after\s+lunch|afternoon|\bдн[её]м\b|второй\s+половин\w*\s+дня"
-            r"|second\s+half\s+of\s+the\s+day",
-            "14:00",
+            r"|second\s+half\s+of\s+the\s+day|(?:\d|\bчас\w*)\s+дня\b",
+            "afternoon",
             True,
         ),
         (
             r"\bутр\w*|\bс\s+утра|до\s+обеда|before\s+(?:lunch|noon)|morning"
             r"|первой\s+половин\w*\s+дня",
-            "09:00",
+            "morning",
             False,
         ),
-        (r"\bв\s+обед\b|\bобед\w*|lunch", "13:00", True),
-        (r"\bвечер\w*|evening|tonight|after\s+work|после\s+работы", "18:00", True),
+        (r"\bв\s+обед\b|\bобед\w*|lunch", "afternoon", True),
+        (r"\bвечер\w*|evening|tonight|after\s+work|после\s+работы", "evening", True),
     )
 )
+TIMES_OF_DAY: tuple[str, ...] = ("morning", "afternoon", "evening")
 # Greetings that look like parts of the day ("доброе утро") must not set a time.
 _GREETINGS = re.compile(
     r"\bдобр\w*\s+(?:утр\w*|дн\w*|день|вечер\w*|ноч\w*)|спокойной\s+ночи"
@@ -290,6 +313,10 @@ def extract_date(text: str, today: date, now: datetime) -> tuple[str, str | None
             continue  # "пол 7-го" / "четверть 3-го" is a time
         take(match, _day_of_month(int(match[1]), today))
 
+    for pattern, offset in RELATIVE_DAY_PHRASES:
+        for match in list(pattern.finditer(text)):
+            take(match, today + timedelta(days=offset))
+
     next_week = bool(re.search(r"следующ\w*\s+недел|next\s+week", text))
     previous = ""
     for token in tokenize(text):
@@ -407,33 +434,45 @@ _RELATIVE_HOURS = re.compile(
 )
 
 
-def extract_time(text: str, now: datetime) -> tuple[str | None, str | None]:
+def extract_time(text: str, now: datetime) -> tuple[str | None, str | None, str | None]:
     """Find a time in digitised text (dates already blanked out).
 
-    Returns ("HH:MM" or None, "YYYY-MM-DD" or None); the date is only set by
-    relative phrases such as "через 2 часа".
+    Returns ("HH:MM" or None, "YYYY-MM-DD" or None, time of day or None).  The
+    date is only set by relative phrases such as "через 2 часа"; the time of day
+    ("morning" | "afternoon" | "evening") by a part of the day named in the text,
+    which never sets the clock time by itself.
     """
     text = _GREETINGS.sub(lambda m: " " * len(m[0]), text)
+
+    part_of_day, part_pm = None, None
+    for pattern, part, pm in PARTS_OF_DAY:
+        if pattern.search(text):
+            part_of_day, part_pm = part, pm
+            break
 
     relative = _RELATIVE_HOURS.search(text)
     if relative:
         minutes = 30 if "полчаса" in relative[0] else 60 * int(relative["n"] or 1)
         moment = now + timedelta(minutes=minutes)
-        return moment.strftime("%H:%M"), moment.date().isoformat()
+        return moment.strftime("%H:%M"), moment.date().isoformat(), part_of_day
 
     clock = _pick(_clock_candidates(text), text)
-
-    part_default, part_pm = None, None
-    for pattern, default, pm in PARTS_OF_DAY:
-        if pattern.search(text):
-            part_default, part_pm = default, pm
-            break
-
     if clock is None:
-        return part_default, None
+        return None, None, part_of_day
     assert isinstance(clock, _Clock)
     hour = clock.hour
     if not clock.fixed and 1 <= hour <= 11:
         if part_pm is True or (part_pm is None and hour <= 7):
             hour += 12
-    return f"{hour:02d}:{clock.minute:02d}", None
+    return f"{hour:02d}:{clock.minute:02d}", None, part_of_day
+
+
+def time_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of every explicit clock reading (used to keep times out of ids)."""
+    spans = []
+    for pattern, _read in CLOCK_RULES:
+        for match in pattern.finditer(text):
+            spans.append(match.span())
+            text = blank(text, match.start(), match.end())
+    spans.extend(match.span() for match in _RELATIVE_HOURS.finditer(text))
+    return spans

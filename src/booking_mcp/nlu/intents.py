@@ -12,10 +12,20 @@ How it works (all tables below are plain data - extend them, not the code):
    (= "I am booked") beats "запис" (= "booking").  Words unknown to the
    dictionary may differ from a 5+ letter stem by one typo ("запеши", "отминить",
    "cancell").
-3. Each found *signal* and each kind of extracted entity (``@service``,
+3. Each found *signal* and each kind of extracted entity (``@catalogue``,
    ``@when`` ...) adds the weights of :data:`INTENT_WEIGHTS` to the intents.
-   The best total wins; ties go to the intent listed first in :data:`PRIORITY`.
-   Totals below :data:`MIN_SCORE` give ``unknown``.
+   A weight named ``"A+B"`` applies when *all* its parts are present
+   ("CANCEL+BOOK": cancel one thing and book another = reschedule); a negative
+   weight holds an intent back (a question such as "есть ли ...?" is not an
+   order to book).  The best total wins; ties go to the intent listed first in
+   :data:`PRIORITY`.  Totals below :data:`MIN_SCORE` give ``unknown``.
+
+Guiding rules behind the tables: an explicit booking verb ("запишите", "book
+me") means ``book_appointment``; a question about availability ("есть ли ...",
+"можно ли ...", "anything on Friday?") means ``available_slots`` when it names a
+day or a time and ``list_services`` otherwise; asking *how* to book, or saying
+one is lost, means ``help``; asking for a recommendation ("посоветуйте", "a good
+...") or needing a kind of specialist without a date means ``find_specialist``.
 """
 
 from __future__ import annotations
@@ -39,7 +49,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
                "снять"),
     "RESCHEDULE": (
         "перенес", "перенос", "перенест", "перезапис", "поменя", "сдвин", "передвин",
-        "перемест", "измени", "reschedul", "postpone", "move", "change", "shift",
+        "перемест", "измени", "отлож", "reschedul", "postpone", "move", "change", "shift",
+        "push", "bump", "delay",
     ),
     "APPOINTMENT": ("запис", "визит", "брон", "appointment", "booking", "reservation", "visit"),
     "BOOKED": ("записан", "записал", "booked", "scheduled"),
@@ -57,7 +68,12 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "SHOW": ("покаж", "показ", "список", "какой", "каков", "перечисл", "есть", "show", "list",
              "which"),
     "WHO": ("кто", "who"),
-    "FIND": ("найд", "найти", "поиск", "искать", "ищу", "find", "search", "look for"),
+    "FIND": ("найд", "найти", "поиск", "искать", "ищу", "посовет", "совет", "порекоменд",
+             "рекоменд", "find", "search", "recommend", "suggest", "advise"),
+    # Asking for a *good* one is asking to choose among specialists.
+    "QUALITY": ("хороший", "лучший", "толковый", "опытный", "проверенный", "нормальный",
+                "good", "best", "experienced", "decent", "reliable"),
+    "INSTEAD": ("вместо", "взамен", "instead"),
     "GREET": ("привет", "приветик", "здравств", "здрасьт", "здрасте", "хай", "салют",
               "hi", "hello", "hey", "hiya", "howdy", "хелло", "ку"),
     "HELP": ("помощ", "помог", "помоч", "справк", "команд", "инструкц", "help", "assist",
@@ -78,6 +94,30 @@ PHRASES: dict[str, tuple[str, ...]] = {
     ),
     "RESCHEDULE": (
         r"друг(?:ое|ой|ую)\s+(?:время|день|дату)", r"(?:another|different)\s+(?:time|day|date)",
+        r"\bput\s+off\b", r"\bbring\s+(?:it\s+)?forward\b", r"\bpush\s+back\b",
+    ),
+    # How to use the bot / how to book: a request for instructions, not a booking.
+    "HOWTO": (
+        r"\bкак\s+(?:мне\s+|у\s+вас\s+|тут\s+|здесь\s+|можно\s+|же\s+)*"
+        r"(?:записаться|записать\w*|забронировать|сделать\s+запись|пользоваться|работать)\b",
+        r"\bhow\s+(?:do|can|should|would)\s+i\s+(?:book|make\s+an?\s+(?:appointment|booking)"
+        r"|use|get\s+an?\s+appointment|sign\s+up\s+for)",
+        r"\bhow\s+to\s+(?:book|make\s+an?\s+(?:appointment|booking)|use)\b",
+    ),
+    # Being lost ("не понимаю", "I'm confused").
+    "LOST": (
+        r"\bне\s+(?:понимаю|понятно|понял\w*|разобрал\w*|разберусь|могу\s+разобраться"
+        r"|знаю\s+как|соображу)", r"\bзапутал\w*", r"\bdon\s*t\s+(?:understand|get\s+it"
+        r"|know\s+how)", r"\bconfus\w*", r"\bnot\s+sure\s+how\b", r"\bi\s*m\s+lost\b",
+    ),
+    # A question about what there is ("есть ли", "можно ли", "anything on Friday?").
+    "ASK": (
+        r"\bесть\s+ли\b", r"\bнет\s+ли\b", r"\bможно\s+ли\b", r"\bполучится\s+ли\b",
+        r"\bнайд[её]тся\b", r"\bбудет\s+ли\b",
+        r"\bесть\s+(?:у\s+вас\s+)?(?:что-?нибудь|что-?то|чего-?нибудь|кто-?нибудь|кто-?то)",
+        r"\b(?:что-?нибудь|что-?то)\s+(?:есть|будет|найдется)\b",
+        r"\b(?:is|are)\s+there\b", r"\bis\s+anything\b", r"\banything\b",
+        r"\bany\s+chance\b", r"\bgot\s+any",
     ),
     "MY": (r"\bу\s+меня\b", r"\bi\s+have\b"),
     "BOOKED": (r"\bam\s+i\s+(?:booked|scheduled)", r"\bя\s+записан", r"когда\s+у\s+меня"),
@@ -88,13 +128,18 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"какое\s+время", r"have\s+anything", r"есть\s+(?:что-?нибудь|что-?то)\s+(?:на|в)\b",
     ),
     "SERVICES": (r"сколько\s+стоит", r"how\s+much", r"что\s+(?:вы\s+)?(?:делаете|предлагаете)",
-                 r"what\s+do\s+you\s+(?:do|offer|have)"),
+                 r"what\s+do\s+you\s+(?:do|offer|have)",
+                 # "что есть по волосам?", "что у вас для ногтей?", "what have you got for hair"
+                 r"\bчто\s+(?:у\s+вас\s+)?(?:есть\s+|бывает\s+|имеется\s+)?(?:по|для)\s",
+                 r"\bwhat\s+(?:have\s+you\s+got|is\s+there|s\s+there|kinds?\s+of)\b"),
     "HELP": (r"что\s+(?:ты|вы)\s+(?:умеешь|умеете|можешь|можете)", r"как\s+(?:это\s+)?работает",
              r"как\s+(?:тобой|этим|ботом)\s+пользоваться", r"what\s+can\s+you\s+do",
              r"how\s+does\s+(?:this|it)\s+work", r"how\s+to\s+use", r"^/?start$", r"^/help$"),
     "GREET": (r"\bдобр\w*\s+(?:утр\w*|дн\w*|день|вечер\w*)", r"доброго\s+времени\s+суток",
               r"good\s+(?:morning|afternoon|evening|day)"),
     "SIGNUP": (r"sign\s+(?:me\s+)?up",),
+    "FIND": (r"\blook(?:ing)?\s+for\b", r"\bsearch(?:ing)?\s+for\b",
+             r"\bподскаж\w*\s+(?:хорош\w*|толков\w*|какого|какую|кого|к\s+кому)"),
     "OFFER": (r"у\s+вас\s+(?:есть|делают|делаете)", r"do\s+you\s+(?:do|offer|have)"),
     "REGISTER": (r"create\s+(?:an\s+|my\s+)?account", r"стать\s+(?:вашим\s+)?клиент\w*"),
     "BOOK": (r"make\s+an?\s+appointment", r"get\s+an?\s+appointment", r"\bbook\s+me\b",
@@ -106,18 +151,20 @@ PHRASES: dict[str, tuple[str, ...]] = {
 # Intent -> weight of each signal / entity (entities are written with "@").
 # fmt: off
 INTENT_WEIGHTS: dict[str, dict[str, float]] = {
-    "book_appointment": {"BOOK": 3.0, "WANT": 1.0, "SIGNUP": 1.0, "@catalogue": 1.5, "@when": 1.0},
+    "book_appointment": {"BOOK": 3.0, "WANT": 1.0, "SIGNUP": 1.0, "@catalogue": 1.5, "@when": 1.0,
+                         "ASK": -1.0},
     "cancel_appointment": {"CANCEL": 4.0, "@appointment_id": 0.5},
-    "reschedule_appointment": {"RESCHEDULE": 4.0, "@appointment_id": 0.5},
+    "reschedule_appointment": {"RESCHEDULE": 4.0, "@appointment_id": 0.5,
+                               "CANCEL+BOOK": 5.0, "INSTEAD": 1.0},
     "my_appointments": {"MY": 1.0, "APPOINTMENT": 1.0, "BOOKED": 3.0},
-    "available_slots": {"FREE": 3.5, "@when": 0.5},
-    "list_services": {"SERVICES": 3.0, "SHOW": 1.0, "OFFER": 2.0},
+    "available_slots": {"FREE": 3.5, "@when": 0.5, "ASK+@when": 2.5},
+    "list_services": {"SERVICES": 3.0, "SHOW": 1.0, "OFFER": 2.0, "ASK": 1.2},
     "find_specialist": {"SPECIALISTS": 2.0, "SHOW": 0.5, "WHO": 2.0, "FIND": 2.0, "OFFER": 1.5,
-                        "@city": 0.3,
-                        "@specialization": 1.5},
+                        "@city": 0.3, "@specialization": 1.5, "QUALITY": 1.5, "ASK": 1.0,
+                        "WANT+@specialization": 1.5},
     "register": {"REGISTER": 4.0, "SIGNUP": 1.5, "CLIENT": 1.5},
     "greeting": {"GREET": 1.2},
-    "help": {"HELP": 3.0},
+    "help": {"HELP": 3.0, "HOWTO": 2.5, "LOST": 2.0},
 }
 # fmt: on
 
@@ -191,11 +238,19 @@ def find_signals(text: str, tokens: list[Token]) -> set[str]:
     return signals
 
 
+# "A+B" weight names split into their parts once.
+_WEIGHT_PARTS: dict[str, frozenset[str]] = {
+    name: frozenset(name.split("+")) for weights in INTENT_WEIGHTS.values() for name in weights
+}
+
+
 def classify(signals: set[str], features: set[str]) -> tuple[str, float]:
     """Pick the intent for the given signals and entity features; return (intent, confidence)."""
     present = signals | features
     scores = {
-        intent: sum(weight for name, weight in weights.items() if name in present)
+        intent: sum(
+            weight for name, weight in weights.items() if _WEIGHT_PARTS[name] <= present
+        )
         for intent, weights in INTENT_WEIGHTS.items()
     }
     ranked = sorted(PRIORITY, key=lambda intent: -scores[intent])  # stable: ties keep PRIORITY

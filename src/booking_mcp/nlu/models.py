@@ -28,6 +28,10 @@ ENTITY_KEYS: tuple[str, ...] = (
     "date",
     "time",
     "appointment_id",
+    # Added last so positional consumers keep working: "morning" | "afternoon" |
+    # "evening" when the message names a vague part of the day ("вечером"); the
+    # exact ``time`` then stays None (see booking_mcp.nlu.dates).
+    "time_of_day",
 )
 
 

@@ -3,7 +3,8 @@
 Everything the other modules need to look at words lives here:
 
 * :func:`normalize` – lower-case, ``ё`` -> ``е``, emoji/punctuation -> spaces
-  (characters that matter for dates and times – ``: . / - # №`` – are kept);
+  (characters that matter for dates, times, ids, phones and prices –
+  ``: . / - # № + $ € ₽ £`` – are kept);
 * :func:`tokenize` – word tokens with their character spans and lemmas
   (pymorphy3 for Russian, the word itself for English);
 * :func:`similar` / :func:`prefix_similar` – typo-tolerant comparisons built on
@@ -34,8 +35,9 @@ def morph() -> pymorphy3.MorphAnalyzer:
     return _MORPH
 
 
-# Characters kept by normalize(): letters, digits, whitespace and date/time punctuation.
-_JUNK = re.compile(r"[^0-9a-zа-я\s:./\-#№']+")
+# Characters kept by normalize(): letters, digits, whitespace, date/time punctuation,
+# and the "+" and currency signs that tell phone numbers and prices from ids.
+_JUNK = re.compile(r"[^0-9a-zа-я\s:./\-#№'+$€₽£]+")
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[a-zа-я]+|\d+")
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)

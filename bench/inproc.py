@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""In-process look at one request type: SQL statements per request, time per request, cProfile.
+
+    cd /work/main && uv run python bench/run.py --only none --keep     # leaves booking_bench
+    uv run python bench/inproc.py                                     # all routes, counts
+    uv run python bench/inproc.py --profile /api/services/ -n 2000    # cProfile one route
+    uv run python bench/inproc.py --patch no_auth_get ...             # try a local change
+
+It drives the ASGI app directly through httpx (no sockets, no wrk), with one connection pool
+of the usual size, so the figures are per-request CPU cost of the Python side plus PostgreSQL
+round trips, sequentially. ``--patch`` applies an experiment to the *imported copy* of the app
+(monkeypatching at runtime); the source tree is never changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import datetime as dt
+import io
+import json
+import os
+import pstats
+import statistics
+import time
+from zoneinfo import ZoneInfo
+
+os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/booking_bench")
+os.environ.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnop")
+os.environ.setdefault("PASSWORD_HASH_ITERATIONS", "1000")
+os.environ.setdefault("ACCESS_TOKEN_LIFETIME_MINUTES", "240")
+os.environ.setdefault("BOOKING_HORIZON_DAYS", "1200")
+
+import httpx  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+
+PATCHES = {}
+
+
+def patch(fn):
+    PATCHES[fn.__name__] = fn
+    return fn
+
+
+@patch
+def no_auth_get() -> None:
+    """Experiment: do not query auth_user on every authenticated request (cache by user id)."""
+    from booking_api.api import deps
+
+    original = deps.authenticate
+    cache: dict[str, object] = {}
+
+    async def authenticate(request):  # type: ignore[no-untyped-def]
+        header = request.headers.get("authorization")
+        if header and header in cache:
+            request.state.user_id = cache[header].id
+            return cache[header]
+        user = await original(request)
+        if header and user is not None:
+            cache[header] = user
+        return user
+
+    deps.authenticate = authenticate
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--profile", default=None, help="path to cProfile (GET), or 'book'")
+    ap.add_argument("-n", type=int, default=300, help="requests per route")
+    ap.add_argument("--patch", action="append", default=[], choices=sorted(PATCHES))
+    ap.add_argument("--top", type=int, default=30)
+    args = ap.parse_args()
+    for name in args.patch:
+        PATCHES[name]()
+
+    from booking_api.app import create_app
+    from booking_api.core.config import get_settings
+
+    app = create_app(get_settings())
+    db = app.state.db
+    counter = {"n": 0}
+
+    @event.listens_for(db.write_engine.sync_engine, "before_cursor_execute")
+    def _count(*_a):  # type: ignore[no-untyped-def]
+        counter["n"] += 1
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        r = await client.post("/api/token/", json={"username": "bench",
+                                                   "password": "bench-pass-123"})
+        token = r.json()["access"]
+        auth = {"Authorization": f"Bearer {token}"}
+        specialists = (await client.get("/api/specialists/")).json()
+        services = (await client.get("/api/services/")).json()
+        tz = ZoneInfo("Europe/Moscow")
+        today = dt.datetime.now(tz).date()
+        sp = specialists[0]
+        workdays = {s["day_of_week"] for s in sp["schedules"]}
+        day = next(today + dt.timedelta(days=i) for i in range(1, 8)
+                   if (today + dt.timedelta(days=i)).weekday() in workdays)
+        svc = next(s for s in services if s["specialist"] == sp["id"])
+        routes = {
+            "/api/services/": "/api/services/",
+            "/api/specialists/": "/api/specialists/",
+            "/api/categories/": "/api/categories/",
+            "available_slots": f"/api/specialists/{sp['id']}/available_slots/?date={day}",
+            "available_slots+service":
+                f"/api/specialists/{sp['id']}/available_slots/?date={day}&service={svc['id']}",
+            "nearest ?service": f"/api/slots/nearest/?service={svc['id']}&limit=5",
+            "nearest ?category_id": f"/api/slots/nearest/?category_id={svc['category']}&limit=5",
+            "available_days": f"/api/specialists/{sp['id']}/available_days/?service={svc['id']}"
+                              f"&month={today:%Y-%m}",
+            "/api/services/ (with token)": "/api/services/",
+        }
+
+        from run import PG, Catalogue  # bench/run.py
+
+        cat = Catalogue(PG("127.0.0.1", 5432, "postgres", "booking_bench"))
+        bodies = iter(cat.booking_bodies(today + dt.timedelta(days=300), 400))
+
+        async def one(name: str) -> httpx.Response:
+            if name == "book":
+                return await client.post("/api/appointments/", content=next(bodies),
+                                         headers={**auth, "Content-Type": "application/json"})
+            headers = auth if "token" in name else None
+            return await client.get(routes[name], headers=headers)
+
+        if args.profile:
+            name = args.profile if args.profile == "book" else next(
+                (k for k, v in routes.items() if k == args.profile or v == args.profile),
+                args.profile)
+            for _ in range(50):
+                await one(name)
+            prof = cProfile.Profile()
+            t0 = time.perf_counter()
+            prof.enable()
+            for _ in range(args.n):
+                await one(name)
+            prof.disable()
+            elapsed = time.perf_counter() - t0
+            print(f"{name}: {args.n} requests, {elapsed / args.n * 1000:.2f} ms each "
+                  f"(under cProfile)")
+            out = io.StringIO()
+            stats = pstats.Stats(prof, stream=out).sort_stats("cumulative")
+            stats.print_stats(args.top)
+            stats.sort_stats("tottime").print_stats(args.top)
+            print(out.getvalue())
+        else:
+            print(f"{'route':32} {'status':>6} {'SQL/req':>8} {'ms/req (median)':>16}")
+            for name in [*routes, "book"]:
+                times, counts, status = [], [], None
+                for i in range(args.n + 20):
+                    before = counter["n"]
+                    t0 = time.perf_counter()
+                    resp = await one(name)
+                    if i >= 20:
+                        times.append((time.perf_counter() - t0) * 1000)
+                        counts.append(counter["n"] - before)
+                    status = resp.status_code
+                print(f"{name:32} {status:>6} {statistics.median(counts):>8} "
+                      f"{statistics.median(times):>16.2f}")
+                if status >= 400:
+                    print("   ", json.dumps(resp.json(), ensure_ascii=False)[:200])
+    await db.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,96 @@
+"""The streamable HTTP app: MCP at ``/mcp`` plus the old deployment's JSON routes.
+
+* ``POST /process`` ``{user_id, message, context?, now?}`` → ``{response, context, actions}``
+  (the same dialog as the ``process_message`` tool);
+* ``GET /functions`` → ``{"functions": [{name, description, parameters}]}`` (the tools);
+* ``GET /intents`` → ``{"intents": [...], "entities": [...]}``;
+* ``GET /health`` → ``{"status": "ok"}`` (never needs a token).
+
+When ``MCP_AUTH_TOKEN`` is set, every route but ``/health`` needs
+``Authorization: Bearer <MCP_AUTH_TOKEN>``; without it the answer is 401.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .api_client import ApiError, ApiUnavailable
+from .config import Settings
+from .nlu import ENTITY_KEYS, INTENTS
+from .server import build_server, tool_summaries
+
+log = logging.getLogger("booking_mcp.http")
+PUBLIC_PATHS = {"/health"}
+
+
+class BearerTokenMiddleware:
+    """Pure ASGI middleware: require ``Authorization: Bearer <token>`` on HTTP requests."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path") not in PUBLIC_PATHS:
+            given = dict(scope.get("headers") or []).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self.expected):
+                response = JSONResponse(
+                    {"detail": "Authentication credentials were not provided or are invalid."},
+                    status_code=401, headers={"WWW-Authenticate": 'Bearer realm="booking-mcp"'})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def add_legacy_routes(server: MCPServer) -> None:
+    """Register ``/process``, ``/functions``, ``/intents`` and ``/health`` on ``server``."""
+    dialog = server.dialog  # type: ignore[attr-defined]
+
+    @server.custom_route("/health", methods=["GET"])
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    @server.custom_route("/functions", methods=["GET"])
+    async def functions(request: Request) -> Response:
+        return JSONResponse({"functions": tool_summaries(server)})
+
+    @server.custom_route("/intents", methods=["GET"])
+    async def intents(request: Request) -> Response:
+        return JSONResponse({"intents": list(INTENTS), "entities": list(ENTITY_KEYS)})
+
+    @server.custom_route("/process", methods=["POST"])
+    async def process(request: Request) -> Response:
+        try:
+            body: Any = json.loads(await request.body() or b"{}")
+        except ValueError:
+            return JSONResponse({"error": "Invalid JSON"}, status_code=400)
+        if not isinstance(body, dict) or not str(body.get("message") or "").strip():
+            return JSONResponse({"error": "message is required"}, status_code=400)
+        context = body.get("context") if isinstance(body.get("context"), dict) else None
+        try:
+            reply = await dialog.handle(body.get("user_id"), str(body["message"]),
+                                        body.get("now"), context=context)
+        except ApiUnavailable as exc:
+            return JSONResponse({"error": exc.message}, status_code=503)
+        except ApiError as exc:
+            return JSONResponse({"error": exc.message}, status_code=400)
+        return JSONResponse(reply.model_dump(mode="json"))
+
+
+def build_http_app(settings: Settings, host: str = "127.0.0.1",
+                   server: MCPServer | None = None) -> ASGIApp:
+    """The ASGI app served by ``booking mcp --transport http``."""
+    server = server or build_server(settings)
+    add_legacy_routes(server)
+    app: ASGIApp = server.streamable_http_app(streamable_http_path="/mcp", host=host)
+    if settings.mcp_auth_token:
+        app = BearerTokenMiddleware(app, settings.mcp_auth_token)
+    return app

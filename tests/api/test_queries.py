@@ -1,0 +1,110 @@
+"""No N+1: every list and detail route runs as many queries for 20 rows as for 2.
+
+Queries are counted with a ``before_cursor_execute`` listener on the engines the app uses
+(on SQLite that includes the ``BEGIN`` each transaction sends).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+from conftest import future_day
+from sqlalchemy import event
+
+from booking_api.models import (
+    Appointment,
+    Client,
+    Service,
+    ServiceCategory,
+    Specialist,
+    SpecialistSchedule,
+    User,
+)
+
+# Queries per route, the same for 2 and 20 rows (bearer authentication included).
+EXPECTED = {
+    "sqlite": {},
+    "postgresql": {},
+}
+
+
+@contextmanager
+def count_queries(env) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        statements.append(statement)
+
+    engines = {id(e.sync_engine): e.sync_engine for e in (env.db.read_engine, env.db.write_engine)}
+    for engine in engines.values():
+        event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        for engine in engines.values():
+            event.remove(engine, "before_cursor_execute", listener)
+
+
+async def add_rows(env, start: int, stop: int) -> None:
+    """Specialists with a user, a week of schedule, a service with a category, a client and an
+    appointment each."""
+    for i in range(start, stop):
+        user = await env.add(User(username=f"u{i}", password="!", email=""))
+        category = await env.add(ServiceCategory(name=f"Категория {i}", description=""))
+        specialist = await env.add(Specialist(name=f"Мастер {i}", specialization="x",
+                                              description="", city="Казань", user_id=user.id))
+        await env.add(*[SpecialistSchedule(specialist_id=specialist.id, day_of_week=d,
+                                           start_time=dt.time(9), end_time=dt.time(18))
+                        for d in range(7)])
+        service = await env.add(Service(name=f"Услуга {i}", description="", price=Decimal(100),
+                                        duration=30, specialist_id=specialist.id,
+                                        category_id=category.id))
+        cuser = await env.add(User(username=f"c{i}", password="!", email=""))
+        client = await env.add(Client(name=f"Клиент {i}", phone="", email="", city="Казань",
+                                      user_id=cuser.id))
+        await env.add(Appointment(client_id=client.id, service_id=service.id,
+                                  specialist_id=specialist.id, date=future_day(),
+                                  start_time=dt.time(10), end_time=dt.time(10, 30)))
+        # A second service of the first specialist, so its actions list more than one row.
+        await env.add(Service(name=f"Доп {i}", description="", price=Decimal(1), duration=30,
+                              specialist_id=1, category_id=category.id))
+
+
+ROUTES = [
+    "/api/categories/", "/api/categories/1/",
+    "/api/specialists/", "/api/specialists/1/",
+    "/api/schedules/", "/api/schedules/1/",
+    "/api/services/", "/api/services/1/",
+    "/api/clients/", "/api/clients/1/",
+    "/api/appointments/", "/api/appointments/1/",
+    "/api/appointments/?page_size=5",
+    "/api/services/?page_size=5&search=услуга",
+    "/api/specialists/1/services/", "/api/specialists/1/schedule/",
+    f"/api/specialists/1/available_slots/?date={future_day()}",
+]
+
+
+async def measure(client, env, headers) -> dict[str, int]:
+    counts = {}
+    for route in ROUTES:
+        with count_queries(env) as statements:
+            r = await client.get(route, headers=headers)
+        assert r.status_code == 200, (route, r.text)
+        counts[route] = len(statements)
+    return counts
+
+
+async def test_no_n_plus_one(client, env):
+    staff = await env.user("staff", staff=True)
+    headers = env.auth(staff)
+    await add_rows(env, 0, 2)
+    few = await measure(client, env, headers)
+    await add_rows(env, 2, 20)
+    many = await measure(client, env, headers)
+    assert many == few
+    print(env.backend, few)
+    if EXPECTED[env.backend]:
+        assert few == EXPECTED[env.backend]

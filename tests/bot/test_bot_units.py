@@ -1,0 +1,123 @@
+"""Unit tests: formatting, i18n catalogues, keyboards, storage, Telegram retries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from babel.messages.extract import extract_from_dir
+
+from booking_bot import formatting
+from booking_bot.callbacks import CalendarCb, ConfirmCb, TimeCb
+from booking_bot.i18n import LOCALES_DIR, default_i18n, locale_for
+from booking_bot.keyboards.calendar import free_days_in, month_calendar
+from booking_bot.mcp_gateway import unwrap
+from booking_bot.storage import SQLiteStorage
+
+i18n = default_i18n()
+
+
+def test_dates_prices_durations_in_russian_and_english() -> None:
+    day = dt.date(2026, 11, 25)
+    with i18n.context(), i18n.use_locale("ru"):
+        assert formatting.day_in_words(day) == "среда, 25 ноября" + (
+            "" if day.year == dt.date.today().year else " 2026")
+        assert formatting.price("1500.00") == "1 500 ₽"
+        assert formatting.price("1200.5") == "1 200,50 ₽"
+        assert formatting.duration(90) == "1 ч 30 мин"
+        assert formatting.duration(45) == "45 мин"
+        assert formatting.month_title(2026, 11) == "Ноябрь 2026"
+    with i18n.context(), i18n.use_locale("en"):
+        assert formatting.day_in_words(day, year=True) == "Wednesday, 25 November 2026"
+        assert formatting.price(1500) == "1,500 ₽"
+        assert formatting.duration(120) == "2 h"
+
+
+def test_locale_choice() -> None:
+    assert locale_for("en") == "en" and locale_for("en-GB") == "en"
+    assert locale_for("ru") == "ru" and locale_for("de") == "ru" and locale_for(None) == "ru"
+
+
+def test_every_text_has_a_russian_translation() -> None:
+    src = Path(__file__).parents[2] / "src" / "booking_bot"
+    ids = {m[2] for m in extract_from_dir(str(src), method_map=[("**.py", "python")],
+                                          keywords={"_": None})}
+    ru = i18n.locales["ru"]
+    missing = [m for m in ids if ru.gettext(m) == m and not m.startswith(("💅 {", "👤 {",
+                                                                          "📅 {d", "⏱", "💰"))]
+    assert not missing
+    assert (LOCALES_DIR / "en" / "LC_MESSAGES" / "messages.po").exists()
+
+
+def test_calendar_only_free_days_are_buttons() -> None:
+    today = dt.date(2026, 11, 10)
+    free = [dt.date(2026, 11, 9), dt.date(2026, 11, 25), dt.date(2026, 11, 26)]
+    with i18n.context(), i18n.use_locale("ru"):
+        markup = month_calendar(2026, 11, free, today=today)
+    assert free_days_in(markup) == ["2026-11-25", "2026-11-26"]  # the past day is not pressable
+    header = markup.inline_keyboard[0]
+    assert header[1].text == "Ноябрь 2026"
+    assert header[0].callback_data == CalendarCb(action="noop").pack()  # no going back
+    assert header[2].callback_data == CalendarCb(action="nav", value="2026-12").pack()
+    assert [b.text for b in markup.inline_keyboard[1]] == ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
+    for row in markup.inline_keyboard:
+        for button in row:
+            assert len(button.callback_data.encode()) <= 64
+
+
+def test_callback_data_fits() -> None:
+    assert len(TimeCb(specialist=123456, service=654321, time="1430").pack()) < 64
+    assert len(ConfirmCb(key="0123456789abcdef").pack()) < 64
+
+
+def test_unwrap_structured_content() -> None:
+    assert unwrap({"result": [1, 2]}) == [1, 2]
+    assert unwrap({"services": [1]}, "services") == [1]
+    assert unwrap({"id": 1, "name": "x"}) == {"id": 1, "name": "x"}
+
+
+async def test_sqlite_storage_survives_restart(tmp_path: Path) -> None:
+    key = StorageKey(bot_id=1, chat_id=5, user_id=5)
+    first = SQLiteStorage(tmp_path / "s.sqlite3")
+    await first.set_state(key, "Booking:day")
+    await first.set_data(key, {"date": "2026-11-25", "candidates": [[7, 11, "Анна"]]})
+    await first.close()
+    second = SQLiteStorage(tmp_path / "s.sqlite3")
+    assert await second.get_state(key) == "Booking:day"
+    assert (await second.get_data(key))["candidates"] == [[7, 11, "Анна"]]
+    await second.set_state(key, None)
+    assert await second.get_state(key) is None
+    assert await second.get_data(StorageKey(bot_id=1, chat_id=6, user_id=6)) == {}
+    await second.close()
+    json.dumps({})
+
+
+async def test_retry_middleware_on_429_and_5xx(tg) -> None:  # type: ignore[no-untyped-def]
+    from aiogram.exceptions import TelegramServerError
+
+    from booking_bot.config import BotSettings
+    from booking_bot.main import create_bot
+
+    bot = create_bot(BotSettings(_env_file=None, telegram_bot_token="123:ABC",
+                                 telegram_api_url=tg.base_url, telegram_backoff_base=0.01))
+    waits: list[float] = []
+    middleware = bot.session.middleware.__self__._middlewares[0] if False else None  # noqa
+    for m in bot.session.middleware._middlewares:  # type: ignore[attr-defined]
+        async def fake_sleep(delay: float) -> None:
+            waits.append(delay)
+        m.sleep = fake_sleep
+    try:
+        tg.fail_next("sendMessage", status=429, retry_after=3)
+        tg.fail_next("sendMessage", status=502, times=2)
+        sent = await bot.send_message(1, "hello")
+        assert sent.text == "hello"
+        assert waits[0] == 3 and len(waits) == 3
+        assert len(tg.calls_of("sendMessage")) == 4
+        tg.fail_next("sendMessage", status=500, times=10)
+        with pytest.raises(TelegramServerError):
+            await bot.send_message(1, "never")
+    finally:
+        await bot.session.close()

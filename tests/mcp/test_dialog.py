@@ -1,0 +1,134 @@
+"""Multi-turn conversations through ``process_message`` that end in the right database row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from mcp_support import next_weekday
+
+from booking_mcp.server import build_server
+from mcp import Client
+
+
+async def say(client: Client, user: str, text: str, now: str) -> dict:
+    result = await client.call_tool("process_message", {"user_id": user, "message": text,
+                                                        "now": now})
+    assert not result.is_error, result.content
+    return result.structured_content
+
+
+def options(reply: dict, kind: str) -> list[dict]:
+    for action in reply["actions"]:
+        if action["type"] == kind:
+            return action["payload"]["options"]
+    raise AssertionError(f"no {kind} action in {reply}")
+
+
+async def test_russian_booking_dialog(mcp_server, live_api) -> None:
+    wednesday = next_weekday(2, weeks=3)
+    now = dt.datetime.combine(wednesday - dt.timedelta(days=1), dt.time(10)).isoformat()
+    user = "800001"
+    async with Client(mcp_server) as client:
+        reply = await say(client, user, "Привет", now)
+        assert "Здравствуйте" in reply["response"]
+        reply = await say(client, user, "Хочу записаться на педикюр", now)
+        # Only Анна offers pedicure: the assistant asks for the day, offering real free days.
+        days = options(reply, "choose_date")
+        assert any(o["value"] == f"/pick date {wednesday.isoformat()}" for o in days)
+        reply = await say(client, user, "завтра", now)
+        times = options(reply, "choose_time")
+        assert times[0]["value"] == "/pick time 09:00"
+        reply = await say(client, user, "/pick time 11:00", now)
+        assert reply["context"]["pending"] == "book"
+        assert "2 500 ₽" in reply["response"] and "11:00" in reply["response"]
+        reply = await say(client, user, "да", now)
+        assert "Готово" in reply["response"]
+        booked = next(a for a in reply["actions"] if a["type"] == "booked")["payload"]
+    row = await live_api.staff_get(f"appointments/{booked['appointment']['id']}/")
+    assert row["service_name"] == "Педикюр" and row["date"] == wednesday.isoformat()
+    assert row["start_time"].startswith("11:00") and row["specialist_name"] == "Анна Иванова"
+
+
+async def test_english_dialog_survives_restart_then_cancel(live_api) -> None:
+    thursday = next_weekday(3, weeks=3)
+    now = dt.datetime.combine(thursday - dt.timedelta(days=3), dt.time(9)).isoformat()
+    user = "800002"
+    server = build_server(live_api.settings())
+    async with Client(server) as client:
+        reply = await say(client, user, f"I'd like a back massage on {thursday:%B} "
+                          f"{thursday.day}", now)
+        assert reply["context"]["flow"] == "book"
+        # Елена offers two massages: the assistant asks which one.
+        back = next(o for o in options(reply, "choose_service") if "спины" in o["label"])
+        reply = await say(client, user, back["value"], now)
+        assert "free times" in reply["response"], reply
+    await server.booking_service.aclose()
+
+    # A new server object (a restart): the context comes back from the API.
+    server = build_server(live_api.settings())
+    try:
+        async with Client(server) as client:
+            reply = await say(client, user, "at 15:00", now)
+            assert reply["context"]["pending"] == "book", reply
+            assert "Please confirm" in reply["response"]
+            reply = await say(client, user, "/yes", now)
+            assert "Done" in reply["response"]
+            appointment = next(a for a in reply["actions"] if a["type"] == "booked")
+            appointment_id = appointment["payload"]["appointment"]["id"]
+            row = await live_api.staff_get(f"appointments/{appointment_id}/")
+            assert row["service_name"] == "Массаж спины" and row["status"] == "pending"
+            assert row["date"] == thursday.isoformat() and row["start_time"].startswith("15:00")
+
+            reply = await say(client, user, "my appointments", now)
+            assert str(appointment_id) in reply["response"]
+            reply = await say(client, user, "cancel my appointment", now)
+            assert reply["context"]["pending"] == "cancel"
+            reply = await say(client, user, "yes", now)
+            assert "cancelled" in reply["response"]
+    finally:
+        await server.booking_service.aclose()
+    row = await live_api.staff_get(f"appointments/{appointment_id}/")
+    assert row["status"] == "cancelled"
+
+
+async def test_reschedule_dialog_and_taken_slot(mcp_server, live_api) -> None:
+    monday = next_weekday(0, weeks=4)
+    now = dt.datetime.combine(monday - dt.timedelta(days=2), dt.time(12)).isoformat()
+    user, other = "800003", "800004"
+    async with Client(mcp_server) as client:
+        # Someone else takes 10:00 with the dentist while our user is deciding.
+        dentist = (await client.call_tool("list_services", {"search": "Консультация"}))
+        consult = dentist.structured_content["result"][0]
+        reply = await say(client, user, f"/pick slot {consult['specialist']} {consult['id']} "
+                          f"{monday.isoformat()} 10:00", now)
+        assert reply["context"]["pending"] == "book"
+        taken = await client.call_tool("create_appointment", {
+            "user_id": other, "specialist_id": consult["specialist"],
+            "service_id": consult["id"], "date": monday.isoformat(), "start_time": "10:00"})
+        assert not taken.is_error
+        reply = await say(client, user, "да", now)
+        assert "Выбранное время уже занято." in reply["response"]
+        times = options(reply, "choose_time")
+        assert all(o["value"] != "/pick time 10:00" for o in times)
+        reply = await say(client, user, "/pick time 11:00", now)
+        reply = await say(client, user, "/yes", now)
+        booked = next(a for a in reply["actions"] if a["type"] == "booked")["payload"]
+        appointment_id = booked["appointment"]["id"]
+
+        reply = await say(client, user, "перенеси мою запись", now)
+        assert "choose_date" in {a["type"] for a in reply["actions"]}, reply
+        reply = await say(client, user, f"/pick date {monday.isoformat()}", now)
+        reply = await say(client, user, "/pick time 14:00", now)
+        assert reply["context"]["pending"] == "reschedule"
+        reply = await say(client, user, "нет", now)
+        assert reply["context"].get("pending") is None
+        row = await live_api.staff_get(f"appointments/{appointment_id}/")
+        assert row["start_time"].startswith("11:00")
+
+        reply = await say(client, user, "перенеси запись", now)
+        reply = await say(client, user, f"/pick date {monday.isoformat()}", now)
+        reply = await say(client, user, "в 14:30", now)
+        reply = await say(client, user, "/yes", now)
+        assert "перенесена" in reply["response"], reply
+    row = await live_api.staff_get(f"appointments/{appointment_id}/")
+    assert row["start_time"].startswith("14:30") and row["date"] == monday.isoformat()

@@ -1,0 +1,178 @@
+"""Every tool through an in-process ``mcp.Client(server)``, down to the real API."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from mcp_support import next_weekday
+
+from mcp import Client
+
+TG = "700001"
+
+
+async def call(client: Client, tool: str, **args: object) -> object:
+    result = await client.call_tool(tool, args)
+    assert not result.is_error, result.content
+    data = result.structured_content
+    return data["result"] if isinstance(data, dict) and set(data) == {"result"} else data
+
+
+async def error(client: Client, tool: str, **args: object) -> str:
+    result = await client.call_tool(tool, args)
+    assert result.is_error, result.structured_content
+    return result.content[0].text
+
+
+async def test_tool_list_and_annotations(mcp_server) -> None:
+    async with Client(mcp_server) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    expected = {"get_specialists", "get_specialist_services", "list_categories", "list_services",
+                "get_available_slots", "get_available_days", "find_nearest_slots",
+                "register_client", "create_appointment", "get_my_appointments",
+                "cancel_appointment", "reschedule_appointment", "recognize_intent",
+                "process_message"}
+    assert expected <= set(tools)
+    assert tools["get_specialists"].annotations.read_only_hint is True
+    assert tools["cancel_appointment"].annotations.destructive_hint is True
+    assert tools["reschedule_appointment"].annotations.destructive_hint is True
+    assert tools["create_appointment"].annotations.read_only_hint is False
+    assert tools["get_specialists"].output_schema is not None
+    assert "confirm" in tools["cancel_appointment"].input_schema["properties"]
+
+
+async def test_catalogue_tools(mcp_server) -> None:
+    async with Client(mcp_server) as client:
+        categories = await call(client, "list_categories")
+        assert {c["name"] for c in categories} >= {"Ногтевой сервис", "Волосы"}
+        moscow = await call(client, "get_specialists", city="Москва")
+        assert moscow and all(s["city"] == "Москва" for s in moscow)
+        nails = next(c["id"] for c in categories if c["name"] == "Ногтевой сервис")
+        anna = (await call(client, "get_specialists", category_id=nails))[0]
+        assert anna["name"] == "Анна Иванова"
+        services = await call(client, "get_specialist_services", specialist_id=anna["id"])
+        assert {s["name"] for s in services} >= {"Маникюр", "Педикюр"}
+        found = await call(client, "list_services", search="маникюр")
+        assert all("аникюр" in s["name"] for s in found)
+        assert await call(client, "list_services", city="Москва")
+
+
+async def test_slots_days_nearest(mcp_server) -> None:
+    monday = next_weekday(0)
+    async with Client(mcp_server) as client:
+        manicure = (await call(client, "list_services", search="Маникюр"))[0]
+        slots = await call(client, "get_available_slots", specialist_id=manicure["specialist"],
+                           date=monday.isoformat(), service_id=manicure["id"])
+        assert slots[0]["start_time"] == "09:00"
+        days = await call(client, "get_available_days", specialist_id=manicure["specialist"],
+                          service_id=manicure["id"], month=monday.strftime("%Y-%m"))
+        assert monday.isoformat() in days
+        nearest = await call(client, "find_nearest_slots", service_name="маникюр", limit=3)
+        assert len(nearest) == 3 and nearest[0]["specialist_name"] == "Анна Иванова"
+        # A day off comes back as the API's message, as a tool error.
+        sunday = next_weekday(6)
+        text = await error(client, "get_available_slots", specialist_id=manicure["specialist"],
+                           date=sunday.isoformat())
+        assert "не работает" in text
+
+
+async def test_book_list_reschedule_cancel(mcp_server, live_api) -> None:
+    tuesday = next_weekday(1, weeks=2)
+    async with Client(mcp_server) as client:
+        client_row = await call(client, "register_client", user_id=TG, name="Тест Клиент",
+                                phone="+79990000001")
+        assert client_row["name"] == "Тест Клиент" and client_row["telegram_id"] == TG
+        manicure = (await call(client, "list_services", search="Маникюр"))[0]
+        booked = await call(client, "create_appointment", user_id=TG,
+                            specialist_id=manicure["specialist"], service_id=manicure["id"],
+                            date=tuesday.isoformat(), start_time="10:00")
+        assert booked["start_time"] == "10:00" and booked["end_time"] == "11:00"
+        # The same slot again: the API's message comes back as a tool error.
+        text = await error(client, "create_appointment", user_id="700002",
+                           specialist_id=manicure["specialist"], service_id=manicure["id"],
+                           date=tuesday.isoformat(), start_time="10:00")
+        assert "Выбранное время уже занято." in text
+        mine = await call(client, "get_my_appointments", user_id=TG, active_only=True)
+        assert [a["id"] for a in mine] == [booked["id"]]
+        # Another client sees none of it and cannot cancel it.
+        assert await call(client, "get_my_appointments", user_id="700002") == []
+        assert await error(client, "cancel_appointment", user_id="700002",
+                           appointment_id=booked["id"], confirm=True)
+
+        # Destructive calls need confirmation.
+        text = await error(client, "cancel_appointment", user_id=TG, appointment_id=booked["id"])
+        assert "Needs confirmation" in text
+        text = await error(client, "reschedule_appointment", user_id=TG,
+                           appointment_id=booked["id"], date=tuesday.isoformat(),
+                           start_time="12:00")
+        assert "Needs confirmation" in text
+        moved = await call(client, "reschedule_appointment", user_id=TG,
+                           appointment_id=booked["id"], date=tuesday.isoformat(),
+                           start_time="12:00", confirm=True)
+        assert moved["start_time"] == "12:00"
+        cancelled = await call(client, "cancel_appointment", user_id=TG,
+                               appointment_id=booked["id"], confirm=True)
+        assert cancelled["status"] == "cancelled"
+    row = await live_api.staff_get(f"appointments/{booked['id']}/")
+    assert row["status"] == "cancelled" and row["start_time"].startswith("12:00")
+
+
+async def test_client_id_required_and_bad_input(mcp_server) -> None:
+    async with Client(mcp_server) as client:
+        assert "user_id" in await error(client, "get_my_appointments")
+        assert await error(client, "get_available_slots", specialist_id=1, date="tomorrow")
+        assert "No Specialist" in await error(client, "get_specialist_services",
+                                              specialist_id=999)
+
+
+async def test_recognize_intent(mcp_server) -> None:
+    async with Client(mcp_server) as client:
+        result = await call(client, "recognize_intent",
+                            text="Запишите меня на маникюр завтра в 15:30",
+                            now="2026-11-24T10:00:00+03:00")
+    assert result["intent"] == "book_appointment"
+    assert result["entities"]["date"] == "2026-11-25" and result["entities"]["time"] == "15:30"
+    assert set(result["entities"]) >= {"specialist_id", "service_id", "appointment_id"}
+
+
+async def test_resources_and_prompts(mcp_server) -> None:
+    async with Client(mcp_server) as client:
+        uris = {str(r.uri) for r in (await client.list_resources()).resources}
+        assert uris >= {"catalogue://categories", "catalogue://specialists",
+                        "catalogue://services"}
+        content = await client.read_resource("catalogue://services")
+        services = json.loads(content.contents[0].text)
+        assert any(s["name"] == "Маникюр" for s in services)
+        prompts = {p.name for p in (await client.list_prompts()).prompts}
+        assert prompts >= {"book_appointment", "manage_bookings"}
+        prompt = await client.get_prompt("book_appointment", {"service": "маникюр"})
+        assert "create_appointment" in prompt.messages[0].content.text
+
+
+@pytest.mark.parametrize("personal", ["telegram", "token"])
+async def test_personal_assistant_identity(live_api, personal: str) -> None:
+    from booking_mcp.server import build_server
+
+    if personal == "telegram":
+        settings = live_api.settings(booking_telegram_id="700050")
+    else:
+        import httpx
+
+        async with httpx.AsyncClient(base_url=live_api.url + "/") as http:
+            tokens = (await http.post("token/", json={"username": "client1",
+                                                      "password": "demo12345"})).json()
+        settings = live_api.settings(booking_client_token=tokens["refresh"])
+    server = build_server(settings)
+    try:
+        async with Client(server) as client:
+            # user_id is neither needed nor able to switch the person.
+            mine = await call(client, "get_my_appointments", user_id="somebody-else")
+            assert isinstance(mine, list)
+            me = await call(client, "register_client")
+            if personal == "token":
+                assert me["name"] == "Светлана Орлова"
+            else:
+                assert me["telegram_id"] == "700050"
+    finally:
+        await server.booking_service.aclose()
