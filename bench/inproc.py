@@ -26,7 +26,7 @@ import statistics
 import time
 from zoneinfo import ZoneInfo
 
-os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/booking_bench")
+os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/" + os.environ.get("BENCH_DB", "booking_bench"))
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnop")
 os.environ.setdefault("PASSWORD_HASH_ITERATIONS", "1000")
 os.environ.setdefault("ACCESS_TOKEN_LIFETIME_MINUTES", "240")
@@ -70,6 +70,7 @@ async def main() -> None:
     ap.add_argument("-n", type=int, default=300, help="requests per route")
     ap.add_argument("--patch", action="append", default=[], choices=sorted(PATCHES))
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--sql", action="store_true", help="print the statements of one request")
     args = ap.parse_args()
     for name in args.patch:
         PATCHES[name]()
@@ -81,9 +82,12 @@ async def main() -> None:
     db = app.state.db
     counter = {"n": 0}
 
+    statements: list[str] = []
+
     @event.listens_for(db.write_engine.sync_engine, "before_cursor_execute")
-    def _count(*_a):  # type: ignore[no-untyped-def]
+    def _count(_conn, _cursor, statement, *_a):  # type: ignore[no-untyped-def]
         counter["n"] += 1
+        statements.append(" ".join(statement.split())[:150])
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
@@ -116,7 +120,7 @@ async def main() -> None:
 
         from run import PG, Catalogue  # bench/run.py
 
-        cat = Catalogue(PG("127.0.0.1", 5432, "postgres", "booking_bench"))
+        cat = Catalogue(PG("127.0.0.1", 5432, "postgres", os.environ.get("BENCH_DB", "booking_bench")))
         bodies = iter(cat.booking_bodies(today + dt.timedelta(days=300), 400))
 
         async def one(name: str) -> httpx.Response:
@@ -147,10 +151,14 @@ async def main() -> None:
             stats.sort_stats("tottime").print_stats(args.top)
             print(out.getvalue())
         else:
-            print(f"{'route':32} {'status':>6} {'SQL/req':>8} {'ms/req (median)':>16}")
+            print(f"{'route':32} {'status':>6} {'SQL/req':>8} {'wall ms (median)':>17} "
+                  f"{'CPU ms/req':>11}")
             for name in [*routes, "book"]:
                 times, counts, status = [], [], None
+                cpu0 = 0.0
                 for i in range(args.n + 20):
+                    if i == 20:
+                        cpu0 = time.process_time()
                     before = counter["n"]
                     t0 = time.perf_counter()
                     resp = await one(name)
@@ -158,8 +166,14 @@ async def main() -> None:
                         times.append((time.perf_counter() - t0) * 1000)
                         counts.append(counter["n"] - before)
                     status = resp.status_code
+                cpu = (time.process_time() - cpu0) * 1000 / args.n
                 print(f"{name:32} {status:>6} {statistics.median(counts):>8} "
-                      f"{statistics.median(times):>16.2f}")
+                      f"{statistics.median(times):>17.2f} {cpu:>11.2f}")
+                if args.sql:
+                    statements.clear()
+                    await one(name)
+                    for st in statements:
+                        print("      SQL:", st)
                 if status >= 400:
                     print("   ", json.dumps(resp.json(), ensure_ascii=False)[:200])
     await db.dispose()

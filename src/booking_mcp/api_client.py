@@ -134,7 +134,9 @@ class ApiClient:
         base = settings.api_url.rstrip("/") + "/"
         self._http = httpx.AsyncClient(
             base_url=base,
-            timeout=httpx.Timeout(settings.request_timeout, connect=min(5.0, settings.request_timeout)),
+            timeout=httpx.Timeout(
+                settings.request_timeout, connect=min(5.0, settings.request_timeout)
+            ),
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
             headers={"Accept": "application/json"},
             transport=transport,
@@ -188,7 +190,9 @@ class ApiClient:
             return exc.response
         except httpx.HTTPError as exc:
             log.warning("API %s %s failed: %r", method, path, exc)
-            raise ApiUnavailable(503, f"The booking service is unavailable ({exc.__class__.__name__}).") from exc
+            raise ApiUnavailable(
+                503, f"The booking service is unavailable ({exc.__class__.__name__})."
+            ) from exc
 
     @staticmethod
     def _result(response: httpx.Response) -> Any:
@@ -211,17 +215,24 @@ class ApiClient:
         if tokens is not None and tokens.fresh and not force:
             return tokens
         if tokens is not None and tokens.refresh and token_expiry(tokens.refresh) > time.time() + 5:
-            response = await self._send("POST", "token/refresh/", json_body={"refresh": tokens.refresh})
+            response = await self._send(
+                "POST", "token/refresh/", json_body={"refresh": tokens.refresh}
+            )
             if response.status_code == 200:
                 data = response.json()
                 self._service = _Tokens(data["access"], data.get("refresh") or tokens.refresh)
                 return self._service
         if not self.settings.api_username:
-            raise ApiError(401, "API_USERNAME/API_PASSWORD (a staff service account) are not configured.")
+            raise ApiError(
+                401, "API_USERNAME/API_PASSWORD (a staff service account) are not configured."
+            )
         response = await self._send(
-            "POST", "token/",
-            json_body={"username": self.settings.api_username,
-                       "password": self.settings.api_password},
+            "POST",
+            "token/",
+            json_body={
+                "username": self.settings.api_username,
+                "password": self.settings.api_password,
+            },
         )
         data = self._result(response)
         self._service = _Tokens(data["access"], data.get("refresh"))
@@ -232,16 +243,21 @@ class ApiClient:
         if cached is not None and cached.fresh and not force:
             return cached
         if cached is not None and cached.refresh and token_expiry(cached.refresh) > time.time() + 5:
-            response = await self._send("POST", "token/refresh/", json_body={"refresh": cached.refresh})
+            response = await self._send(
+                "POST", "token/refresh/", json_body={"refresh": cached.refresh}
+            )
             if response.status_code == 200:
                 data = response.json()
-                cached = _Tokens(data["access"], data.get("refresh") or cached.refresh, cached.client)
+                cached = _Tokens(
+                    data["access"], data.get("refresh") or cached.refresh, cached.client
+                )
                 self._clients[who.key] = cached
                 return cached
         if who.token:
             if token_type(who.token) == "refresh":
-                data = self._result(await self._send(
-                    "POST", "token/refresh/", json_body={"refresh": who.token}))
+                data = self._result(
+                    await self._send("POST", "token/refresh/", json_body={"refresh": who.token})
+                )
                 tokens = _Tokens(data["access"], data.get("refresh") or who.token)
             else:
                 tokens = _Tokens(who.token)  # an access token: used until it expires
@@ -293,8 +309,9 @@ class ApiClient:
                 tokens = None
             if tokens is not None:
                 headers["Authorization"] = f"Bearer {tokens.access}"
-            response = await self._send(method, path, params=params, json_body=json_body,
-                                        headers=headers)
+            response = await self._send(
+                method, path, params=params, json_body=json_body, headers=headers
+            )
             if response.status_code == 401 and tokens is not None and attempt == 0:
                 if isinstance(auth, ClientAuth):
                     self._clients.pop(auth.key, None)

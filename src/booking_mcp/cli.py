@@ -8,8 +8,12 @@ import logging
 from .config import Settings
 
 
-def run(transport: str = "stdio", host: str = "127.0.0.1", port: int | None = None,
-        settings: Settings | None = None) -> None:
+def run(
+    transport: str = "stdio",
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    settings: Settings | None = None,
+) -> None:
     """Serve over ``stdio`` or streamable ``http`` (at ``/mcp``); blocks until stopped."""
     settings = settings or Settings()
     if transport == "stdio":

@@ -51,12 +51,45 @@ from .service import BookingService
 log = logging.getLogger("booking_mcp.dialog")
 
 FLOW_INTENTS = {"book_appointment", "available_slots", "find_specialist", "list_services"}
-YES = {"да", "ага", "конечно", "подтверждаю", "верно", "ок", "окей", "хорошо", "давай",
-       "записывай", "записывайте", "yes", "yep", "yeah", "sure", "ok", "okay", "confirm", "y",
-       "correct", "go", "sounds"}
+YES = {
+    "да",
+    "ага",
+    "конечно",
+    "подтверждаю",
+    "верно",
+    "ок",
+    "окей",
+    "хорошо",
+    "давай",
+    "записывай",
+    "записывайте",
+    "yes",
+    "yep",
+    "yeah",
+    "sure",
+    "ok",
+    "okay",
+    "confirm",
+    "y",
+    "correct",
+    "go",
+    "sounds",
+}
 NO = {"нет", "неа", "не", "отмена", "стоп", "no", "nope", "cancel", "stop", "n"}
-STATE_KEYS = ("flow", "specialist_id", "service_id", "service_name", "category_id",
-              "specialization", "city", "date", "time", "appointment_id", "pending", "idem")
+STATE_KEYS = (
+    "flow",
+    "specialist_id",
+    "service_id",
+    "service_name",
+    "category_id",
+    "specialization",
+    "city",
+    "date",
+    "time",
+    "appointment_id",
+    "pending",
+    "idem",
+)
 COMMAND = re.compile(r"^/(\w+)(?:\s+(.*))?$", re.S)
 
 
@@ -130,8 +163,9 @@ class Dialog:
     ) -> None:
         command = COMMAND.match(text)
         if command:
-            if not await self._command(state, command.group(1).lower(),
-                                       (command.group(2) or "").split(), who, now, turn):
+            if not await self._command(
+                state, command.group(1).lower(), (command.group(2) or "").split(), who, now, turn
+            ):
                 return
         else:
             if sum(ch.isalpha() for ch in text) >= 4 or "lang" not in state:
@@ -151,8 +185,13 @@ class Dialog:
         await self._advance(state, who, now, turn)
 
     async def _command(
-        self, state: dict[str, Any], name: str, args: list[str], who: ClientAuth,
-        now: dt.datetime, turn: Turn,
+        self,
+        state: dict[str, Any],
+        name: str,
+        args: list[str],
+        who: ClientAuth,
+        now: dt.datetime,
+        turn: Turn,
     ) -> bool:
         """Apply a button's command; False when the reply is already complete."""
         if name == "yes":
@@ -193,9 +232,13 @@ class Dialog:
                 elif what == "appointment":
                     state["appointment_id"] = int(value)
                 elif what == "slot" and len(args) >= 5:
-                    state.update(flow="book", specialist_id=int(args[1]), service_id=int(args[2]),
-                                 date=dt.date.fromisoformat(args[3]).isoformat(),
-                                 time=dt.time.fromisoformat(args[4]).strftime("%H:%M"))
+                    state.update(
+                        flow="book",
+                        specialist_id=int(args[1]),
+                        service_id=int(args[2]),
+                        date=dt.date.fromisoformat(args[3]).isoformat(),
+                        time=dt.time.fromisoformat(args[4]).strftime("%H:%M"),
+                    )
                 else:
                     raise ValueError(what)
             except ValueError:
@@ -208,8 +251,13 @@ class Dialog:
         return False
 
     async def _route(
-        self, state: dict[str, Any], intent: str, entities: dict[str, Any], who: ClientAuth,
-        now: dt.datetime, turn: Turn,
+        self,
+        state: dict[str, Any],
+        intent: str,
+        entities: dict[str, Any],
+        who: ClientAuth,
+        now: dt.datetime,
+        turn: Turn,
     ) -> bool:
         """Update the state from an understood message; False when the reply is complete."""
         flow = state.get("flow")
@@ -239,15 +287,20 @@ class Dialog:
                     state[key] = entities[key]
             return True
         if intent in FLOW_INTENTS or (flow and any(v is not None for v in entities.values())):
-            if flow not in ("book", "reschedule") or (flow == "reschedule" and intent in (
-                    "book_appointment", "find_specialist", "list_services")):
+            if flow not in ("book", "reschedule") or (
+                flow == "reschedule"
+                and intent in ("book_appointment", "find_specialist", "list_services")
+            ):
                 self._clear(state)
                 state["flow"] = "book"
             self._merge(state, entities)
             if intent == "find_specialist" and not state.get("specialist_id"):
                 await self._list_specialists(state, turn)
-            elif intent == "list_services" and not state.get("service_id") and not state.get(
-                    "specialist_id"):
+            elif (
+                intent == "list_services"
+                and not state.get("service_id")
+                and not state.get("specialist_id")
+            ):
                 await self._list_services(state, turn)
                 return False
             return True
@@ -282,8 +335,9 @@ class Dialog:
 
     # ------------------------------------------------------------------ advancing a flow
 
-    async def _advance(self, state: dict[str, Any], who: ClientAuth, now: dt.datetime,
-                       turn: Turn) -> None:
+    async def _advance(
+        self, state: dict[str, Any], who: ClientAuth, now: dt.datetime, turn: Turn
+    ) -> None:
         flow = state.get("flow")
         if flow == "book":
             await self._advance_book(state, now, turn)
@@ -331,9 +385,19 @@ class Dialog:
                     return
                 name = services[svc_id].name if svc_id else (state.get("service_name") or "")
                 turn.say("ask_specialist_for", service=name) if name else turn.say("ask_specialist")
-                turn.offer(_action("choose_specialist", options=[
-                    _opt(f"{specialists[p].name} ({specialists[p].specialization})",
-                         f"/pick specialist {p}", id=p) for p in people]))
+                turn.offer(
+                    _action(
+                        "choose_specialist",
+                        options=[
+                            _opt(
+                                f"{specialists[p].name} ({specialists[p].specialization})",
+                                f"/pick specialist {p}",
+                                id=p,
+                            )
+                            for p in people
+                        ],
+                    )
+                )
                 await self._offer_nearest(state, turn, candidates, now)
                 return
             people = [s for s in specialists.values() if self._fits(s, state)]
@@ -342,16 +406,23 @@ class Dialog:
             if not people:
                 people = list(specialists.values())
             turn.say("ask_service_any" if not state.get("specialization") else "ask_specialist")
-            turn.offer(_action("choose_specialist", options=[
-                _opt(f"{s.name} ({s.specialization})", f"/pick specialist {s.id}", id=s.id)
-                for s in people]))
+            turn.offer(
+                _action(
+                    "choose_specialist",
+                    options=[
+                        _opt(f"{s.name} ({s.specialization})", f"/pick specialist {s.id}", id=s.id)
+                        for s in people
+                    ],
+                )
+            )
             return
 
         state["specialist_id"], state["service_id"] = spec_id, svc_id
         await self._ask_when(state, now, turn, spec_id, services[svc_id], confirm="book")
 
-    def _service_candidates(self, state: dict[str, Any], services: dict[int, Service],
-                            specialists: dict[int, Any]) -> list[Service] | None:
+    def _service_candidates(
+        self, state: dict[str, Any], services: dict[int, Service], specialists: dict[int, Any]
+    ) -> list[Service] | None:
         """Services matching what was said, or None when no service criterion was given."""
         svc_id, name = state.get("service_id"), state.get("service_name")
         category = state.get("category_id")
@@ -363,16 +434,25 @@ class Dialog:
             found = [s for s in found if s.name.lower() == wanted]
         elif name:
             term = name.lower()
-            named = [s for s in found if term in s.name.lower()
-                     or term in (s.category_name or "").lower()]
+            named = [
+                s
+                for s in found
+                if term in s.name.lower() or term in (s.category_name or "").lower()
+            ]
             # A name in another language ("massage") may not match; the category still may.
             found = named if named or category is None else found
         if category is not None:
             found = [s for s in found if s.category == category]
         city = state.get("city")
         if city:
-            in_city = [s for s in found if (specialists.get(s.specialist) and
-                                            specialists[s.specialist].city.lower() == city.lower())]
+            in_city = [
+                s
+                for s in found
+                if (
+                    specialists.get(s.specialist)
+                    and specialists[s.specialist].city.lower() == city.lower()
+                )
+            ]
             found = in_city or found
         return found
 
@@ -384,40 +464,75 @@ class Dialog:
         return not (spec and spec.lower() not in specialist.specialization.lower())
 
     def _offer_services(self, turn: Turn, options: list[Service]) -> None:
-        turn.offer(_action("choose_service", options=[
-            _opt(f"{s.name} — {format_price(s.price)}", f"/pick service {s.id}", id=s.id)
-            for s in options]))
+        turn.offer(
+            _action(
+                "choose_service",
+                options=[
+                    _opt(f"{s.name} — {format_price(s.price)}", f"/pick service {s.id}", id=s.id)
+                    for s in options
+                ],
+            )
+        )
 
-    async def _offer_nearest(self, state: dict[str, Any], turn: Turn,
-                             candidates: list[Service], now: dt.datetime) -> None:
+    async def _offer_nearest(
+        self, state: dict[str, Any], turn: Turn, candidates: list[Service], now: dt.datetime
+    ) -> None:
         """Add the scheduling engine's nearest free slots for the wanted service."""
         first = candidates[0]
         try:
             slots = await self.service.nearest_slots(
                 service_id=first.id if len({c.name.lower() for c in candidates}) == 1 else None,
-                category_id=None if len({c.name.lower() for c in candidates}) == 1
+                category_id=None
+                if len({c.name.lower() for c in candidates}) == 1
                 else state.get("category_id"),
-                service_name=None if len({c.name.lower() for c in candidates}) == 1
+                service_name=None
+                if len({c.name.lower() for c in candidates}) == 1
                 else state.get("service_name"),
                 city=state.get("city"),
-                date_from=state.get("date") or now.date().isoformat(), limit=5)
+                date_from=state.get("date") or now.date().isoformat(),
+                limit=5,
+            )
         except ApiError:
             return
         allowed = {(c.specialist, c.id) for c in candidates}
         slots = [s for s in slots if (s.specialist_id, s.service_id) in allowed]
         if not slots:
             return
-        items = [t(turn.lang, "nearest_line", date=format_short_day(s.date, turn.lang),
-                   time=s.start_time, specialist=s.specialist_name) for s in slots]
+        items = [
+            t(
+                turn.lang,
+                "nearest_line",
+                date=format_short_day(s.date, turn.lang),
+                time=s.start_time,
+                specialist=s.specialist_name,
+            )
+            for s in slots
+        ]
         turn.say("nearest", items="; ".join(items))
-        turn.offer(_action("choose_slot", options=[
-            _opt(f"{format_short_day(s.date, turn.lang)} {s.start_time} — {s.specialist_name}",
-                 f"/pick slot {s.specialist_id} {s.service_id} {s.date} {s.start_time}",
-                 **s.model_dump()) for s in slots]))
+        turn.offer(
+            _action(
+                "choose_slot",
+                options=[
+                    _opt(
+                        f"{format_short_day(s.date, turn.lang)} {s.start_time} — {s.specialist_name}",  # noqa: E501
+                        f"/pick slot {s.specialist_id} {s.service_id} {s.date} {s.start_time}",
+                        **s.model_dump(),
+                    )
+                    for s in slots
+                ],
+            )
+        )
 
     async def _ask_when(
-        self, state: dict[str, Any], now: dt.datetime, turn: Turn, spec_id: int,
-        service: Service, *, confirm: str, intro: str | None = None,
+        self,
+        state: dict[str, Any],
+        now: dt.datetime,
+        turn: Turn,
+        spec_id: int,
+        service: Service,
+        *,
+        confirm: str,
+        intro: str | None = None,
         intro_values: dict[str, Any] | None = None,
     ) -> bool:
         """Ask for the date and time that are missing; True once both are valid (then it
@@ -456,8 +571,10 @@ class Dialog:
             state["date"] = state["time"] = None
             days = await self.service.upcoming_days(spec_id, service.id, today)
             if days:
-                turn.say("ask_date", days=join_list(
-                    [format_day(d, turn.lang) for d in days[:5]], turn.lang, 5))
+                turn.say(
+                    "ask_date",
+                    days=join_list([format_day(d, turn.lang) for d in days[:5]], turn.lang, 5),
+                )
                 self._offer_days(turn, days)
             return False
         starts = [s.start_time for s in slots]
@@ -470,14 +587,22 @@ class Dialog:
             self._offer_times(turn, date, [s for s in slots if s.start_time in nearby])
             return False
         if not wanted:
-            turn.say("ask_time", date=format_day(date, turn.lang).capitalize(),
-                     times=join_list(starts, turn.lang, 10))
+            turn.say(
+                "ask_time",
+                date=format_day(date, turn.lang).capitalize(),
+                times=join_list(starts, turn.lang, 10),
+            )
             self._offer_times(turn, date, slots)
             return False
         state["pending"] = confirm
         state["idem"] = str(uuid.uuid4())
-        values = dict(date=format_day(date, turn.lang), time=wanted, service=service.name,
-                      specialist=spec_name, price=format_price(service.price))
+        values = dict(
+            date=format_day(date, turn.lang),
+            time=wanted,
+            service=service.name,
+            specialist=spec_name,
+            price=format_price(service.price),
+        )
         if confirm == "book":
             turn.say("confirm_book", **values)
         else:
@@ -486,32 +611,55 @@ class Dialog:
         return True
 
     def _offer_days(self, turn: Turn, days: list[str]) -> None:
-        turn.offer(_action("choose_date", days=days, options=[
-            _opt(format_short_day(d, turn.lang), f"/pick date {d}", date=d) for d in days]))
+        turn.offer(
+            _action(
+                "choose_date",
+                days=days,
+                options=[
+                    _opt(format_short_day(d, turn.lang), f"/pick date {d}", date=d) for d in days
+                ],
+            )
+        )
 
     def _offer_times(self, turn: Turn, date: str, slots: list[Any]) -> None:
-        turn.offer(_action("choose_time", date=date,
-                           slots=[s.model_dump() for s in slots],
-                           options=[_opt(s.start_time, f"/pick time {s.start_time}")
-                                    for s in slots]))
+        turn.offer(
+            _action(
+                "choose_time",
+                date=date,
+                slots=[s.model_dump() for s in slots],
+                options=[_opt(s.start_time, f"/pick time {s.start_time}") for s in slots],
+            )
+        )
 
     def _offer_confirm(self, turn: Turn, what: str, summary: dict[str, Any]) -> None:
-        turn.offer(_action("confirm", what=what, summary=summary, options=[
-            _opt(t(turn.lang, "yes"), "/yes"), _opt(t(turn.lang, "no"), "/no")]))
+        turn.offer(
+            _action(
+                "confirm",
+                what=what,
+                summary=summary,
+                options=[_opt(t(turn.lang, "yes"), "/yes"), _opt(t(turn.lang, "no"), "/no")],
+            )
+        )
 
     # ------------------------------------------------------------------ cancel / reschedule
 
     async def _upcoming(self, who: ClientAuth, now: dt.datetime) -> list[Appointment]:
-        return await self.service.appointments(who, date_from=now.date().isoformat(),
-                                               active_only=True)
+        return await self.service.appointments(
+            who, date_from=now.date().isoformat(), active_only=True
+        )
 
     def _describe(self, a: Appointment, lang: str) -> dict[str, Any]:
-        return dict(id=a.id, service=a.service_name or a.service,
-                    specialist=a.specialist_name or a.specialist,
-                    date=format_day(a.date, lang), time=a.start_time)
+        return dict(
+            id=a.id,
+            service=a.service_name or a.service,
+            specialist=a.specialist_name or a.specialist,
+            date=format_day(a.date, lang),
+            time=a.start_time,
+        )
 
-    async def _advance_change(self, state: dict[str, Any], who: ClientAuth, now: dt.datetime,
-                              turn: Turn) -> None:
+    async def _advance_change(
+        self, state: dict[str, Any], who: ClientAuth, now: dt.datetime, turn: Turn
+    ) -> None:
         flow = state["flow"]
         upcoming = await self._upcoming(who, now)
         if not upcoming:
@@ -529,9 +677,19 @@ class Dialog:
             chosen = upcoming[0]
         if chosen is None:
             turn.say("ask_appointment_cancel" if flow == "cancel" else "ask_appointment_reschedule")
-            turn.offer(_action("choose_appointment", options=[
-                _opt(t(turn.lang, "appointment_line", **self._describe(a, turn.lang)),
-                     f"/pick appointment {a.id}", id=a.id) for a in upcoming]))
+            turn.offer(
+                _action(
+                    "choose_appointment",
+                    options=[
+                        _opt(
+                            t(turn.lang, "appointment_line", **self._describe(a, turn.lang)),
+                            f"/pick appointment {a.id}",
+                            id=a.id,
+                        )
+                        for a in upcoming
+                    ],
+                )
+            )
             return
         state["appointment_id"] = chosen.id
         if flow == "cancel":
@@ -541,21 +699,34 @@ class Dialog:
             self._offer_confirm(turn, "cancel", values)
             return
         service = await self.service.service(chosen.service)
-        await self._ask_when(state, now, turn, chosen.specialist, service, confirm="reschedule",
-                             intro="reschedule_ask_date",
-                             intro_values={"id": chosen.id, "service": service.name})
+        await self._ask_when(
+            state,
+            now,
+            turn,
+            chosen.specialist,
+            service,
+            confirm="reschedule",
+            intro="reschedule_ask_date",
+            intro_values={"id": chosen.id, "service": service.name},
+        )
 
     # ------------------------------------------------------------------ doing it
 
-    async def _execute(self, state: dict[str, Any], who: ClientAuth, now: dt.datetime,
-                       turn: Turn) -> None:
+    async def _execute(
+        self, state: dict[str, Any], who: ClientAuth, now: dt.datetime, turn: Turn
+    ) -> None:
         pending = state.get("pending")
         state["pending"] = None
         if pending == "book":
             try:
                 booked = await self.service.book(
-                    who, int(state["specialist_id"]), int(state["service_id"]), state["date"],
-                    state["time"], idempotency_key=state.get("idem"))
+                    who,
+                    int(state["specialist_id"]),
+                    int(state["service_id"]),
+                    state["date"],
+                    state["time"],
+                    idempotency_key=state.get("idem"),
+                )
             except ApiError as exc:
                 if isinstance(exc, ApiUnavailable):
                     raise
@@ -581,7 +752,8 @@ class Dialog:
         elif pending == "reschedule":
             try:
                 done = await self.service.reschedule(
-                    who, int(state["appointment_id"]), state["date"], state["time"])
+                    who, int(state["appointment_id"]), state["date"], state["time"]
+                )
             except ApiError as exc:
                 if isinstance(exc, ApiUnavailable):
                     raise
@@ -589,8 +761,12 @@ class Dialog:
                 state["time"] = None
                 await self._advance_change(state, who, now, turn)
                 return
-            turn.say("rescheduled", id=done.id, date=format_day(done.date, turn.lang),
-                     time=done.start_time)
+            turn.say(
+                "rescheduled",
+                id=done.id,
+                date=format_day(done.date, turn.lang),
+                time=done.start_time,
+            )
             turn.offer(_action("rescheduled", appointment=done.model_dump()))
             self._clear(state)
         else:
@@ -598,14 +774,14 @@ class Dialog:
 
     # ------------------------------------------------------------------ listings
 
-    async def _my_appointments(self, state: dict[str, Any], who: ClientAuth, now: dt.datetime,
-                               turn: Turn) -> None:
+    async def _my_appointments(
+        self, state: dict[str, Any], who: ClientAuth, now: dt.datetime, turn: Turn
+    ) -> None:
         upcoming = await self._upcoming(who, now)
         if not upcoming:
             turn.say("no_appointments")
             return
-        lines = [t(turn.lang, "appointment_line", **self._describe(a, turn.lang))
-                 for a in upcoming]
+        lines = [t(turn.lang, "appointment_line", **self._describe(a, turn.lang)) for a in upcoming]
         turn.say("my_appointments", items="\n".join(lines))
         turn.offer(_action("appointments", appointments=[a.model_dump() for a in upcoming]))
 
@@ -617,9 +793,19 @@ class Dialog:
             offering = {s.specialist for s in index["services"].values() if s.category == category}
             people = [p for p in people if p.id in offering]
         if people:
-            turn.say("specialists_found", items="\n".join(
-                t(turn.lang, "specialist_line", name=p.name, specialization=p.specialization,
-                  city=p.city) for p in people))
+            turn.say(
+                "specialists_found",
+                items="\n".join(
+                    t(
+                        turn.lang,
+                        "specialist_line",
+                        name=p.name,
+                        specialization=p.specialization,
+                        city=p.city,
+                    )
+                    for p in people
+                ),
+            )
 
     async def _list_services(self, state: dict[str, Any], turn: Turn) -> None:
         _, index = await self.service.catalogue()
@@ -629,9 +815,20 @@ class Dialog:
         if not found:
             turn.say("nothing_found")
             return
-        turn.say("services_list", items="\n".join(
-            t(turn.lang, "service_line", name=s.name, price=format_price(s.price),
-              duration=s.duration, specialist=s.specialist_name or "") for s in found))
+        turn.say(
+            "services_list",
+            items="\n".join(
+                t(
+                    turn.lang,
+                    "service_line",
+                    name=s.name,
+                    price=format_price(s.price),
+                    duration=s.duration,
+                    specialist=s.specialist_name or "",
+                )
+                for s in found
+            ),
+        )
         self._offer_services(turn, found)
 
 

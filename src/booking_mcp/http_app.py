@@ -44,7 +44,9 @@ class BearerTokenMiddleware:
             if not hmac.compare_digest(given, self.expected):
                 response = JSONResponse(
                     {"detail": "Authentication credentials were not provided or are invalid."},
-                    status_code=401, headers={"WWW-Authenticate": 'Bearer realm="booking-mcp"'})
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="booking-mcp"'},
+                )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -76,8 +78,9 @@ def add_legacy_routes(server: MCPServer) -> None:
             return JSONResponse({"error": "message is required"}, status_code=400)
         context = body.get("context") if isinstance(body.get("context"), dict) else None
         try:
-            reply = await dialog.handle(body.get("user_id"), str(body["message"]),
-                                        body.get("now"), context=context)
+            reply = await dialog.handle(
+                body.get("user_id"), str(body["message"]), body.get("now"), context=context
+            )
         except ApiUnavailable as exc:
             return JSONResponse({"error": exc.message}, status_code=503)
         except ApiError as exc:
@@ -85,8 +88,9 @@ def add_legacy_routes(server: MCPServer) -> None:
         return JSONResponse(reply.model_dump(mode="json"))
 
 
-def build_http_app(settings: Settings, host: str = "127.0.0.1",
-                   server: MCPServer | None = None) -> ASGIApp:
+def build_http_app(
+    settings: Settings, host: str = "127.0.0.1", server: MCPServer | None = None
+) -> ASGIApp:
     """The ASGI app served by ``booking mcp --transport http``."""
     server = server or build_server(settings)
     add_legacy_routes(server)

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (translation strings are kept on one line each)
 """Reply texts of the assistant: one catalogue per language (Russian is the default).
 
 Every sentence the dialog says lives in :data:`MESSAGES`; code asks for it by key with
@@ -75,14 +76,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "greeting": "Hello! I can book you with a specialist, or move or cancel a booking.",
         "help": (
             "I can:\n"
-            "• book you with a specialist, e.g. \"book a manicure tomorrow at 3 pm\";\n"
-            "• show free times, \"when is Anna free on Friday?\";\n"
-            "• show your bookings, \"my appointments\";\n"
+            '• book you with a specialist, e.g. "book a manicure tomorrow at 3 pm";\n'
+            '• show free times, "when is Anna free on Friday?";\n'
+            '• show your bookings, "my appointments";\n'
             "• reschedule or cancel a booking."
         ),
         "unknown": "Sorry, I didn't get that. Try \"I'd like to book a haircut\".",
         "ask_specialist": "Which specialist would you like to see?",
-        "ask_specialist_for": "Who should do the \"{service}\"?",
+        "ask_specialist_for": 'Who should do the "{service}"?',
         "ask_service": "Which service would you like from {specialist}?",
         "ask_service_any": "Which service would you like? Choose a specialist or name a service.",
         "ask_date": "Which day? The next free days: {days}.",
@@ -143,14 +144,14 @@ def t(lang: str, key: str, **values: object) -> str:
 
 
 def format_day(value: dt.date | str, lang: str) -> str:
-    """"среда, 25 ноября" / "Wednesday, 25 November"."""
+    """ "среда, 25 ноября" / "Wednesday, 25 November"."""
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
     return format_date(value, "EEEE, d MMMM", locale=language(lang))
 
 
 def format_short_day(value: dt.date | str, lang: str) -> str:
-    """"ср, 25 нояб." style labels for buttons: "ср 25.11" / "Wed 25 Nov"."""
+    """ "ср, 25 нояб." style labels for buttons: "ср 25.11" / "Wed 25 Nov"."""
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
     if language(lang) == "ru":
@@ -159,7 +160,7 @@ def format_short_day(value: dt.date | str, lang: str) -> str:
 
 
 def format_price(value: str | Decimal | float | int | None) -> str:
-    """"1 500 ₽" (kopecks shown only when non-zero)."""
+    """ "1 500 ₽" (kopecks shown only when non-zero)."""
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -173,7 +174,7 @@ def format_price(value: str | Decimal | float | int | None) -> str:
 
 
 def join_list(items: list[str], lang: str, limit: int = 8) -> str:
-    """"a, b, c" with at most ``limit`` items, then "and more"."""
+    """ "a, b, c" with at most ``limit`` items, then "and more"."""
     shown = ", ".join(items[:limit])
     if len(items) > limit:
         shown += f" {t(lang, 'and_more')}"

@@ -38,7 +38,7 @@ class Service(_Out):
     id: int
     name: str
     description: str = ""
-    price: str = Field(description="Decimal as a string, e.g. \"1500.00\"")
+    price: str = Field(description='Decimal as a string, e.g. "1500.00"')
     duration: int = Field(description="Minutes")
     specialist: int
     specialist_name: str | None = None

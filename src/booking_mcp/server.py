@@ -42,17 +42,22 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
-                        open_world_hint=False)
-DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False,
-                              open_world_hint=False)
+WRITE = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+)
+DESTRUCTIVE = ToolAnnotations(
+    read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False
+)
 
-UserId = Annotated[str | None, Field(
-    description="The client's Telegram id (not needed by a personal assistant)")]
+UserId = Annotated[
+    str | None, Field(description="The client's Telegram id (not needed by a personal assistant)")
+]
 Date = Annotated[str, Field(description="YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")]
 Time = Annotated[str, Field(description="HH:MM", pattern=r"^\d{1,2}:\d{2}$")]
-Confirm = Annotated[bool, Field(
-    description="Must be true, after the user explicitly agreed; otherwise nothing changes")]
+Confirm = Annotated[
+    bool,
+    Field(description="Must be true, after the user explicitly agreed; otherwise nothing changes"),
+]
 
 INSTRUCTIONS = """Books appointments with specialists (salons, clinics, studios).
 Typical flow: list_services / get_specialists → get_available_days → get_available_slots
@@ -97,8 +102,9 @@ async def _confirmed(ctx: Context | None, confirm: bool, question: str) -> None:
                 answer = None
             if answer is not None and answer.action == "accept" and answer.data.confirm:
                 return
-    raise ToolError(f"Needs confirmation: {question} Ask the user, then call again with "
-                    "confirm=true.")
+    raise ToolError(
+        f"Needs confirmation: {question} Ask the user, then call again with confirm=true."
+    )
 
 
 def build_server(settings: Settings, service: BookingService | None = None) -> MCPServer:
@@ -174,10 +180,16 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
         limit: Annotated[int, Field(ge=1, le=50)] = 5,
     ) -> list[NearestSlot]:
         """The earliest free slots across specialists for a service, category or service name."""
-        if service_id is None and category_id is None and not service_name and specialist_id is None:
+        if (
+            service_id is None
+            and category_id is None
+            and not service_name
+            and specialist_id is None
+        ):
             raise ToolError("Give service_id, category_id, service_name or specialist_id.")
-        return await service.nearest_slots(service_id, category_id, service_name, city,
-                                           specialist_id, date_from, date_to, limit)
+        return await service.nearest_slots(
+            service_id, category_id, service_name, city, specialist_id, date_from, date_to, limit
+        )
 
     # ------------------------------------------------------------------ the client's bookings
 
@@ -203,12 +215,14 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
         date: Date,
         start_time: Time,
         user_id: UserId = None,
-        idempotency_key: Annotated[str | None, Field(
-            description="Repeat a call with the same key to never book twice")] = None,
+        idempotency_key: Annotated[
+            str | None, Field(description="Repeat a call with the same key to never book twice")
+        ] = None,
     ) -> Appointment:
         """Book a free slot (see get_available_slots) for the client."""
-        return await service.book(service.who(user_id), specialist_id, service_id, date,
-                                  start_time, idempotency_key)
+        return await service.book(
+            service.who(user_id), specialist_id, service_id, date, start_time, idempotency_key
+        )
 
     @mcp.tool(annotations=READ)
     @api_errors
@@ -224,28 +238,42 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
     @mcp.tool(annotations=DESTRUCTIVE)
     @api_errors
     async def cancel_appointment(
-        appointment_id: int, user_id: UserId = None, confirm: Confirm = False,
+        appointment_id: int,
+        user_id: UserId = None,
+        confirm: Confirm = False,
         ctx: Context | None = None,
     ) -> Appointment:
         """Cancel one of the client's appointments. Needs confirm=true (after asking the user)."""
         who = service.who(user_id)
         current = await service.appointment(who, appointment_id)
-        await _confirmed(ctx, confirm, f"Cancel appointment {appointment_id} "
-                         f"({current.service_name}, {current.date} {current.start_time})?")
+        await _confirmed(
+            ctx,
+            confirm,
+            f"Cancel appointment {appointment_id} "
+            f"({current.service_name}, {current.date} {current.start_time})?",
+        )
         return await service.cancel(who, appointment_id)
 
     @mcp.tool(annotations=DESTRUCTIVE)
     @api_errors
     async def reschedule_appointment(
-        appointment_id: int, date: Date, start_time: Time, user_id: UserId = None,
-        confirm: Confirm = False, ctx: Context | None = None,
+        appointment_id: int,
+        date: Date,
+        start_time: Time,
+        user_id: UserId = None,
+        confirm: Confirm = False,
+        ctx: Context | None = None,
     ) -> Appointment:
         """Move one of the client's appointments. Needs confirm=true (after asking the user)."""
         who = service.who(user_id)
         current = await service.appointment(who, appointment_id)
-        await _confirmed(ctx, confirm, f"Move appointment {appointment_id} "
-                         f"({current.service_name}, {current.date} {current.start_time}) "
-                         f"to {date} {start_time}?")
+        await _confirmed(
+            ctx,
+            confirm,
+            f"Move appointment {appointment_id} "
+            f"({current.service_name}, {current.date} {current.start_time}) "
+            f"to {date} {start_time}?",
+        )
         return await service.reschedule(who, appointment_id, date, start_time)
 
     # ------------------------------------------------------------------ conversation
@@ -254,20 +282,24 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
     @api_errors
     async def recognize_intent(
         text: str,
-        now: Annotated[str | None, Field(description="ISO datetime that fixes \"today\"")] = None,
+        now: Annotated[str | None, Field(description='ISO datetime that fixes "today"')] = None,
     ) -> Intent:
         """Understand a message: intent, entities (ids from the live catalogue) and confidence."""
         catalogue, _ = await service.catalogue()
         rec = recognize(text, catalogue, service.now(now).replace(tzinfo=None))
-        return Intent(intent=rec.intent, entities=rec.entities, confidence=rec.confidence,
-                      language=rec.language if rec.language in ("ru", "en") else "ru")
+        return Intent(
+            intent=rec.intent,
+            entities=rec.entities,
+            confidence=rec.confidence,
+            language=rec.language if rec.language in ("ru", "en") else "ru",
+        )
 
     @mcp.tool(annotations=WRITE)
     @api_errors
     async def process_message(
         message: str,
         user_id: UserId = None,
-        now: Annotated[str | None, Field(description="ISO datetime that fixes \"today\"")] = None,
+        now: Annotated[str | None, Field(description='ISO datetime that fixes "today"')] = None,
     ) -> Reply:
         """One turn of a booking conversation; the context is kept by the server.
 
@@ -277,18 +309,23 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
 
     # ------------------------------------------------------------------ resources
 
-    @mcp.resource("catalogue://categories", mime_type="application/json",
-                  description="Service categories")
+    @mcp.resource(
+        "catalogue://categories", mime_type="application/json", description="Service categories"
+    )
     async def categories_resource() -> str:
         return _dump(await service.categories())
 
-    @mcp.resource("catalogue://specialists", mime_type="application/json",
-                  description="Active specialists")
+    @mcp.resource(
+        "catalogue://specialists", mime_type="application/json", description="Active specialists"
+    )
     async def specialists_resource() -> str:
         return _dump(await service.specialists())
 
-    @mcp.resource("catalogue://services", mime_type="application/json",
-                  description="Active services with prices and durations")
+    @mcp.resource(
+        "catalogue://services",
+        mime_type="application/json",
+        description="Active services with prices and durations",
+    )
     async def services_resource() -> str:
         return _dump(await service.services())
 

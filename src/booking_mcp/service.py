@@ -73,12 +73,16 @@ class BookingService:
         self, city: str | None = None, category_id: int | None = None, search: str | None = None
     ) -> list[Specialist]:
         data = await self.api.request(
-            "GET", "specialists/", params={"city": city, "category_id": category_id, "search": search}
+            "GET",
+            "specialists/",
+            params={"city": city, "category_id": category_id, "search": search},
         )
         return [Specialist.model_validate(s) for s in data]
 
     async def specialist(self, specialist_id: int) -> Specialist:
-        return Specialist.model_validate(await self.api.request("GET", f"specialists/{specialist_id}/"))
+        return Specialist.model_validate(
+            await self.api.request("GET", f"specialists/{specialist_id}/")
+        )
 
     async def specialist_services(
         self, specialist_id: int, category_id: int | None = None
@@ -107,16 +111,23 @@ class BookingService:
         """
         async with self._catalogue_lock:
             cached = self._catalogue
-            if cached is not None and time.monotonic() - cached[0] < self.settings.catalogue_ttl_seconds:
+            if (
+                cached is not None
+                and time.monotonic() - cached[0] < self.settings.catalogue_ttl_seconds
+            ):
                 return cached[1], cached[2]
             specialists, services, categories = await asyncio.gather(
                 self.specialists(), self.services(), self.categories()
             )
             catalogue = Catalogue(
-                specialists=tuple(CatalogItem(s.id, s.name, (s.specialization,) if s.specialization
-                                              else ()) for s in specialists),
-                services=tuple(CatalogItem(s.id, s.name, (s.category_name,) if s.category_name
-                                           else ()) for s in services),
+                specialists=tuple(
+                    CatalogItem(s.id, s.name, (s.specialization,) if s.specialization else ())
+                    for s in specialists
+                ),
+                services=tuple(
+                    CatalogItem(s.id, s.name, (s.category_name,) if s.category_name else ())
+                    for s in services
+                ),
                 categories=tuple(CatalogItem(c.id, c.name) for c in categories),
                 cities=tuple(sorted({s.city for s in specialists if s.city})),
             )
@@ -130,18 +141,24 @@ class BookingService:
 
     # ------------------------------------------------------------------ slots
 
-    async def slots(self, specialist_id: int, date: str, service_id: int | None = None) -> list[Slot]:
+    async def slots(
+        self, specialist_id: int, date: str, service_id: int | None = None
+    ) -> list[Slot]:
         data = await self.api.request(
-            "GET", f"specialists/{specialist_id}/available_slots/",
+            "GET",
+            f"specialists/{specialist_id}/available_slots/",
             params={"date": date, "service": service_id},
         )
         return [Slot.model_validate(s) for s in data]
 
-    async def available_days(self, specialist_id: int, service_id: int | None, month: str) -> list[str]:
+    async def available_days(
+        self, specialist_id: int, service_id: int | None, month: str
+    ) -> list[str]:
         """Days of ``month`` (YYYY-MM) with a free slot for the service."""
         try:
             data = await self.api.request(
-                "GET", f"specialists/{specialist_id}/available_days/",
+                "GET",
+                f"specialists/{specialist_id}/available_days/",
                 params={"service": service_id, "month": month},
             )
             return [str(d) for d in data]
@@ -169,7 +186,9 @@ class BookingService:
         days: list[str] = []
         month = today.replace(day=1)
         for _ in range(3):
-            for day in await self.available_days(specialist_id, service_id, month.strftime("%Y-%m")):
+            for day in await self.available_days(
+                specialist_id, service_id, month.strftime("%Y-%m")
+            ):
                 if day >= today.isoformat():
                     days.append(day)
             if len(days) >= limit:
@@ -189,16 +208,29 @@ class BookingService:
         limit: int = 5,
     ) -> list[NearestSlot]:
         data = await self.api.request(
-            "GET", "slots/nearest/",
-            params={"service": service_id, "category_id": category_id,
-                    "service_name": service_name, "city": city, "specialist": specialist_id,
-                    "date_from": date_from, "date_to": date_to, "limit": limit},
+            "GET",
+            "slots/nearest/",
+            params={
+                "service": service_id,
+                "category_id": category_id,
+                "service_name": service_name,
+                "city": city,
+                "specialist": specialist_id,
+                "date_from": date_from,
+                "date_to": date_to,
+                "limit": limit,
+            },
         )
         return [
             NearestSlot(
-                specialist_id=s["specialist"], specialist_name=s["specialist_name"],
-                service_id=s["service"], service_name=s["service_name"], price=str(s["price"]),
-                duration=s["duration"], date=s["date"], start_time=s["start_time"][:5],
+                specialist_id=s["specialist"],
+                specialist_name=s["specialist_name"],
+                service_id=s["service"],
+                service_name=s["service_name"],
+                price=str(s["price"]),
+                duration=s["duration"],
+                date=s["date"],
+                start_time=s["start_time"][:5],
                 end_time=s["end_time"][:5],
             )
             for s in data
@@ -207,13 +239,20 @@ class BookingService:
     # ------------------------------------------------------------------ a client's bookings
 
     async def register(
-        self, who: ClientAuth, name: str | None = None, phone: str | None = None,
-        email: str | None = None, city: str | None = None,
+        self,
+        who: ClientAuth,
+        name: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        city: str | None = None,
     ) -> Client:
         """Find or register the client, then update the given profile fields."""
         profile = await self.api.exchange(who)
-        changes = {k: v for k, v in {"name": name, "phone": phone, "email": email,
-                                      "city": city}.items() if v}
+        changes = {
+            k: v
+            for k, v in {"name": name, "phone": phone, "email": email, "city": city}.items()
+            if v
+        }
         if changes:
             profile = await self.api.request("PATCH", "clients/me/", auth=who, json_body=changes)
         return Client.model_validate(profile)
@@ -222,7 +261,12 @@ class BookingService:
         return Client.model_validate(await self.api.request("GET", "clients/me/", auth=who))
 
     async def book(
-        self, who: ClientAuth, specialist_id: int, service_id: int, date: str, start_time: str,
+        self,
+        who: ClientAuth,
+        specialist_id: int,
+        service_id: int,
+        date: str,
+        start_time: str,
         idempotency_key: str | None = None,
     ) -> Appointment:
         """Create an appointment; the end time follows from the service's duration."""
@@ -230,15 +274,25 @@ class BookingService:
         start = dt.datetime.combine(dt.date.fromisoformat(date), dt.time.fromisoformat(start_time))
         end = (start + dt.timedelta(minutes=service.duration)).time()
         data = await self.api.request(
-            "POST", "appointments/", auth=who,
-            json_body={"service": service_id, "specialist": specialist_id, "date": date,
-                       "start_time": start.strftime("%H:%M"), "end_time": end.strftime("%H:%M")},
+            "POST",
+            "appointments/",
+            auth=who,
+            json_body={
+                "service": service_id,
+                "specialist": specialist_id,
+                "date": date,
+                "start_time": start.strftime("%H:%M"),
+                "end_time": end.strftime("%H:%M"),
+            },
             idempotency_key=idempotency_key or str(uuid.uuid4()),
         )
         return Appointment.model_validate(data)
 
     async def appointments(
-        self, who: ClientAuth, date_from: str | None = None, status: str | None = None,
+        self,
+        who: ClientAuth,
+        date_from: str | None = None,
+        status: str | None = None,
         active_only: bool = False,
     ) -> list[Appointment]:
         data = await self.api.request(
@@ -251,18 +305,25 @@ class BookingService:
 
     async def appointment(self, who: ClientAuth, appointment_id: int) -> Appointment:
         return Appointment.model_validate(
-            await self.api.request("GET", f"appointments/{appointment_id}/", auth=who))
+            await self.api.request("GET", f"appointments/{appointment_id}/", auth=who)
+        )
 
     async def cancel(self, who: ClientAuth, appointment_id: int) -> Appointment:
         return Appointment.model_validate(
-            await self.api.request("POST", f"appointments/{appointment_id}/cancel/", auth=who))
+            await self.api.request("POST", f"appointments/{appointment_id}/cancel/", auth=who)
+        )
 
     async def reschedule(
         self, who: ClientAuth, appointment_id: int, date: str, start_time: str
     ) -> Appointment:
-        return Appointment.model_validate(await self.api.request(
-            "POST", f"appointments/{appointment_id}/reschedule/", auth=who,
-            json_body={"date": date, "start_time": start_time}))
+        return Appointment.model_validate(
+            await self.api.request(
+                "POST",
+                f"appointments/{appointment_id}/reschedule/",
+                auth=who,
+                json_body={"date": date, "start_time": start_time},
+            )
+        )
 
     # ------------------------------------------------------------------ dialog contexts
 
@@ -277,7 +338,9 @@ class BookingService:
 
     async def save_context(self, user_key: str, data: dict[str, Any]) -> None:
         await self.api.request(
-            "PUT", f"dialog-contexts/{user_key}/", auth=SERVICE,
+            "PUT",
+            f"dialog-contexts/{user_key}/",
+            auth=SERVICE,
             json_body={"data": data, "ttl_seconds": self.settings.dialog_ttl_seconds},
         )
 

@@ -360,11 +360,28 @@ async def test_users_passwords_are_hashed(env: Env, client: httpx.AsyncClient,
         assert "/admin/user/list" not in (await other.get("/admin/")).text
 
 
-@pytest.mark.parametrize("identity", ["specialist", "service-category"])
-async def test_delete(env: Env, client: httpx.AsyncClient, cat: Catalogue, identity: str) -> None:
+async def test_delete_follows_django_on_delete(env: Env, client: httpx.AsyncClient,
+                                              cat: Catalogue) -> None:
+    """The Django layout has no ON DELETE in the database; the admin applies the models' rules."""
+    booked = await book(env, cat)
+    await env.add(Break(specialist_id=cat.anna.id, day_of_week=1, start_time=dt.time(13),
+                        end_time=dt.time(14)))
     await login(client)
-    pk = cat.maria.id if identity == "specialist" else cat.hair.id
-    r = await client.delete(f"/admin/{identity}/delete?pks={pk}")
-    assert r.status_code == 200
-    model = Specialist if identity == "specialist" else type(cat.hair)
-    assert await fetch(env, model, pk) is None
+
+    r = await client.delete(f"/admin/service-category/delete?pks={cat.nails.id}")
+    assert r.status_code == 200 and "error" not in r.text
+    assert (await fetch(env, Service, cat.manicure.id)).category_id is None  # SET NULL
+
+    r = await client.delete(f"/admin/user/delete?pks={cat.spec_user.id}")
+    assert r.status_code == 200 and "error" not in r.text
+    assert (await fetch(env, Specialist, cat.anna.id)).user_id is None  # SET NULL
+
+    r = await client.delete(f"/admin/specialist/delete?pks={cat.anna.id},{cat.maria.id}")
+    assert r.status_code == 200 and "error" not in r.text
+    for model, pk in ((Specialist, cat.anna.id), (Service, cat.manicure.id),
+                      (Service, cat.haircut.id), (Appointment, booked.id)):
+        assert await fetch(env, model, pk) is None, model  # CASCADE
+    async with env.db.read_sessions() as session:
+        assert (await session.scalars(select(SpecialistSchedule))).all() == []
+        assert (await session.scalars(select(Break))).all() == []
+    assert await fetch(env, Client, cat.client_a.id) is not None

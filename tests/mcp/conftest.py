@@ -35,7 +35,9 @@ class LiveApi:
 
     def settings(self, **overrides: object) -> Settings:
         values: dict[str, object] = dict(
-            api_url=self.url, api_username=STAFF_USER, api_password=STAFF_PASSWORD,
+            api_url=self.url,
+            api_username=STAFF_USER,
+            api_password=STAFF_PASSWORD,
             request_timeout=20.0,
         )
         values.update(overrides)
@@ -43,10 +45,12 @@ class LiveApi:
 
     async def staff_get(self, path: str, **params: object) -> object:
         async with httpx.AsyncClient(base_url=self.url + "/") as http:
-            token = (await http.post("token/", json={"username": STAFF_USER,
-                                                     "password": STAFF_PASSWORD})).json()["access"]
-            response = await http.get(path, params=params,
-                                      headers={"Authorization": f"Bearer {token}"})
+            token = (
+                await http.post("token/", json={"username": STAFF_USER, "password": STAFF_PASSWORD})
+            ).json()["access"]
+            response = await http.get(
+                path, params=params, headers={"Authorization": f"Bearer {token}"}
+            )
             response.raise_for_status()
             return response.json()
 
@@ -54,15 +58,25 @@ class LiveApi:
 async def _prepare(tmp: Path) -> object:
     url = f"sqlite+aiosqlite:///{tmp / 'mcp.sqlite3'}"
     settings = ApiSettings(  # as tests/conftest.py::make_settings (not importable from here)
-        _env_file=None, database_url=url, secret_key="mcp-test-secret-0123456789abcdef012345",
-        environment="test", password_hash_iterations=1000, media_root=tmp / "media",
-        telegram_bot_token="123456:TEST-TOKEN")  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=url,
+        secret_key="mcp-test-secret-0123456789abcdef012345",
+        environment="test",
+        password_hash_iterations=1000,
+        media_root=tmp / "media",
+        telegram_bot_token="123456:TEST-TOKEN",
+    )  # type: ignore[call-arg]
     await upgrade(url)
     db = Database.from_settings(settings)
     async with db.write_sessions() as session:
         await seed_demo(session, settings)
-        session.add(User(username=STAFF_USER, is_staff=True,
-                         password=make_password(STAFF_PASSWORD, iterations=1000)))
+        session.add(
+            User(
+                username=STAFF_USER,
+                is_staff=True,
+                password=make_password(STAFF_PASSWORD, iterations=1000),
+            )
+        )
         await session.commit()
     await db.dispose()
     return settings
@@ -73,8 +87,11 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     tmp = tmp_path_factory.mktemp("mcp-api")
     settings = asyncio.run(_prepare(tmp))
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 20

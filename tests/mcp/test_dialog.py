@@ -11,8 +11,9 @@ from mcp import Client
 
 
 async def say(client: Client, user: str, text: str, now: str) -> dict:
-    result = await client.call_tool("process_message", {"user_id": user, "message": text,
-                                                        "now": now})
+    result = await client.call_tool(
+        "process_message", {"user_id": user, "message": text, "now": now}
+    )
     assert not result.is_error, result.content
     return result.structured_content
 
@@ -55,8 +56,9 @@ async def test_english_dialog_survives_restart_then_cancel(live_api) -> None:
     user = "800002"
     server = build_server(live_api.settings())
     async with Client(server) as client:
-        reply = await say(client, user, f"I'd like a back massage on {thursday:%B} "
-                          f"{thursday.day}", now)
+        reply = await say(
+            client, user, f"I'd like a back massage on {thursday:%B} {thursday.day}", now
+        )
         assert reply["context"]["flow"] == "book"
         # Елена offers two massages: the assistant asks which one.
         back = next(o for o in options(reply, "choose_service") if "спины" in o["label"])
@@ -97,14 +99,25 @@ async def test_reschedule_dialog_and_taken_slot(mcp_server, live_api) -> None:
     user, other = "800003", "800004"
     async with Client(mcp_server) as client:
         # Someone else takes 10:00 with the dentist while our user is deciding.
-        dentist = (await client.call_tool("list_services", {"search": "Консультация"}))
+        dentist = await client.call_tool("list_services", {"search": "Консультация"})
         consult = dentist.structured_content["result"][0]
-        reply = await say(client, user, f"/pick slot {consult['specialist']} {consult['id']} "
-                          f"{monday.isoformat()} 10:00", now)
+        reply = await say(
+            client,
+            user,
+            f"/pick slot {consult['specialist']} {consult['id']} {monday.isoformat()} 10:00",
+            now,
+        )
         assert reply["context"]["pending"] == "book"
-        taken = await client.call_tool("create_appointment", {
-            "user_id": other, "specialist_id": consult["specialist"],
-            "service_id": consult["id"], "date": monday.isoformat(), "start_time": "10:00"})
+        taken = await client.call_tool(
+            "create_appointment",
+            {
+                "user_id": other,
+                "specialist_id": consult["specialist"],
+                "service_id": consult["id"],
+                "date": monday.isoformat(),
+                "start_time": "10:00",
+            },
+        )
         assert not taken.is_error
         reply = await say(client, user, "да", now)
         assert "Выбранное время уже занято." in reply["response"]

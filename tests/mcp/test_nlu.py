@@ -548,7 +548,11 @@ CASES: list[tuple[str, str, dict]] = [
     ("покажи мои записи", MINE, {}),
     ("какие у меня записи на этой неделе?", MINE, {}),
     ("куда я записан?", MINE, {}),
-    ("когда я записан к стоматологу", MINE, {"specialization": "Стоматолог", "specialist_id": None}),
+    (
+        "когда я записан к стоматологу",
+        MINE,
+        {"specialization": "Стоматолог", "specialist_id": None},
+    ),
     ("do I have any appointments tomorrow?", MINE, {"date": "2026-11-25"}),
     ("show my appointments", MINE, {}),
     ("am I booked for Friday?", MINE, {"date": "2026-11-27"}),
@@ -689,7 +693,11 @@ CASES: list[tuple[str, str, dict]] = [
     ),
     ("можно ли к Марии в субботу?", FREE, {"specialist_id": MARIA, "date": "2026-11-28"}),
     ("есть ли места на педикюр завтра?", FREE, {"service_id": PEDICURE, "date": "2026-11-25"}),
-    ("anything for a massage tomorrow morning?", FREE, {"date": "2026-11-25", "time_of_day": "morning"}),
+    (
+        "anything for a massage tomorrow morning?",
+        FREE,
+        {"date": "2026-11-25", "time_of_day": "morning"},
+    ),
     ("найдется окошко у Олега послезавтра?", FREE, {"specialist_id": OLEG, "date": "2026-11-26"}),
     # ---------------------------------------------------------------- services, not booking
     ("что есть по волосам?", SERVICES, {"category_id": HAIR}),
@@ -704,11 +712,19 @@ CASES: list[tuple[str, str, dict]] = [
     ("can you recommend a dentist?", FIND, {**DENTISTS}),
     ("стоматологи в Москве", FIND, {**DENTISTS, "city": "Москва"}),
     ("нужен стоматолог на пятницу", BOOK, {**DENTIST, "date": "2026-11-27"}),
-    ("есть ли у вас массажист?", FIND, {"specialization": "Massage therapist", "specialist_id": None}),
+    (
+        "есть ли у вас массажист?",
+        FIND,
+        {"specialization": "Massage therapist", "specialist_id": None},
+    ),
     # ---------------------------------------------------------------- reschedule phrasing
     ("push my haircut to next week", RESCHEDULE, {"service_id": HAIRCUT}),
     ("move my appointment", RESCHEDULE, {}),
-    ("can I bump my manicure to Thursday?", RESCHEDULE, {"service_id": MANICURE, "date": "2026-11-26"}),
+    (
+        "can I bump my manicure to Thursday?",
+        RESCHEDULE,
+        {"service_id": MANICURE, "date": "2026-11-26"},
+    ),
     ("отложите мой маникюр на субботу", RESCHEDULE, {"service_id": MANICURE, "date": "2026-11-28"}),
     ("put off my massage until Monday", RESCHEDULE, {"date": "2026-11-30"}),
     # ---------------------------------------------------------------- cancel X, book Y = reschedule
@@ -720,10 +736,18 @@ CASES: list[tuple[str, str, dict]] = [
         {"appointment_id": 12, "date": "2026-11-27"},
     ),
     ("не смогу прийти в четверг, запишите на субботу", RESCHEDULE, {"date": "2026-11-28"}),
-    ("cancel tomorrow's haircut and book me for Saturday instead", RESCHEDULE, {"service_id": HAIRCUT}),
+    (
+        "cancel tomorrow's haircut and book me for Saturday instead",
+        RESCHEDULE,
+        {"service_id": HAIRCUT},
+    ),
     # ---------------------------------------------------------------- relative days
     ("book a manicure the day after tomorrow", BOOK, {"date": "2026-11-26"}),
-    ("day after tomorrow at 5pm with Anna", BOOK, {"specialist_id": ANNA, "date": "2026-11-26", "time": "17:00"}),
+    (
+        "day after tomorrow at 5pm with Anna",
+        BOOK,
+        {"specialist_id": ANNA, "date": "2026-11-26", "time": "17:00"},
+    ),
     ("book pedicure in two days", BOOK, {"date": "2026-11-26"}),
     ("запишите на маникюр через 2 дня", BOOK, {"date": "2026-11-26"}),
     ("запишите к Анне после завтра", BOOK, {"date": "2026-11-26"}),
@@ -818,20 +842,53 @@ RU_CASES: list[tuple[str, str, dict]] = [
     ("book a facial for Thursday", BOOK, {"service_id": FACIAL, "date": "2026-11-26"}),
     ("how much does a facial cost", SERVICES, {"service_id": FACIAL}),
     ("looking for a good cosmetologist", FIND, {"specialization": "Косметолог"}),
-    ("book me with the beautician tomorrow", BOOK, {"specialization": "Косметолог", "specialist_id": IRINA}),
-    ("need a dentist tomorrow morning", BOOK, {"specialization": "Стоматолог", "specialist_id": SERGEY, "time_of_day": "morning"}),
-    ("any barbers in Moscow?", FIND, {"specialization": "Барбер", "specialist_id": None, "city": "Москва"}),
+    (
+        "book me with the beautician tomorrow",
+        BOOK,
+        {"specialization": "Косметолог", "specialist_id": IRINA},
+    ),
+    (
+        "need a dentist tomorrow morning",
+        BOOK,
+        {"specialization": "Стоматолог", "specialist_id": SERGEY, "time_of_day": "morning"},
+    ),
+    (
+        "any barbers in Moscow?",
+        FIND,
+        {"specialization": "Барбер", "specialist_id": None, "city": "Москва"},
+    ),
     ("book the barber for Saturday at 2pm", BOOK, {"specialist_id": PAVEL, "time": "14:00"}),
-    ("is the hairstylist free on Monday?", FREE, {"specialization": "Парикмахер", "specialist_id": OLGA}),
+    (
+        "is the hairstylist free on Monday?",
+        FREE,
+        {"specialization": "Парикмахер", "specialist_id": OLGA},
+    ),
     ("who is your hairdresser?", FIND, {"specialization": "Парикмахер", "specialist_id": None}),
-    ("book a masseuse for tonight", BOOK, {"specialization": "Массажист", "specialist_id": NINA, "time_of_day": "evening"}),
+    (
+        "book a masseuse for tonight",
+        BOOK,
+        {"specialization": "Массажист", "specialist_id": NINA, "time_of_day": "evening"},
+    ),
     ("recommend a massage therapist", FIND, {"specialization": "Массажист"}),
-    ("I need a manicurist on Friday", BOOK, {"specialization": "Мастер маникюра", "specialist_id": DARIA}),
+    (
+        "I need a manicurist on Friday",
+        BOOK,
+        {"specialization": "Мастер маникюра", "specialist_id": DARIA},
+    ),
     ("find a nail technician", FIND, {"specialization": "Мастер маникюра", "service_id": None}),
     ("нужен косметолог", FIND, {"specialization": "Косметолог", "specialist_id": None}),
-    ("посоветуйте хорошего массажиста", FIND, {"specialization": "Массажист", "specialist_id": None}),
-    ("запишите к косметологу на чистку лица завтра", BOOK, {"specialist_id": IRINA, "service_id": FACIAL}),
+    (
+        "посоветуйте хорошего массажиста",
+        FIND,
+        {"specialization": "Массажист", "specialist_id": None},
+    ),
+    (
+        "запишите к косметологу на чистку лица завтра",
+        BOOK,
+        {"specialist_id": IRINA, "service_id": FACIAL},
+    ),
 ]
+
 
 @pytest.mark.parametrize(
     ("text", "intent", "entities"), CASES, ids=[c[0] or "<empty>" for c in CASES]

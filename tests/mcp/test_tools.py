@@ -28,11 +28,22 @@ async def error(client: Client, tool: str, **args: object) -> str:
 async def test_tool_list_and_annotations(mcp_server) -> None:
     async with Client(mcp_server) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
-    expected = {"get_specialists", "get_specialist_services", "list_categories", "list_services",
-                "get_available_slots", "get_available_days", "find_nearest_slots",
-                "register_client", "create_appointment", "get_my_appointments",
-                "cancel_appointment", "reschedule_appointment", "recognize_intent",
-                "process_message"}
+    expected = {
+        "get_specialists",
+        "get_specialist_services",
+        "list_categories",
+        "list_services",
+        "get_available_slots",
+        "get_available_days",
+        "find_nearest_slots",
+        "register_client",
+        "create_appointment",
+        "get_my_appointments",
+        "cancel_appointment",
+        "reschedule_appointment",
+        "recognize_intent",
+        "process_message",
+    }
     assert expected <= set(tools)
     assert tools["get_specialists"].annotations.read_only_hint is True
     assert tools["cancel_appointment"].annotations.destructive_hint is True
@@ -62,57 +73,101 @@ async def test_slots_days_nearest(mcp_server) -> None:
     monday = next_weekday(0)
     async with Client(mcp_server) as client:
         manicure = (await call(client, "list_services", search="Маникюр"))[0]
-        slots = await call(client, "get_available_slots", specialist_id=manicure["specialist"],
-                           date=monday.isoformat(), service_id=manicure["id"])
+        slots = await call(
+            client,
+            "get_available_slots",
+            specialist_id=manicure["specialist"],
+            date=monday.isoformat(),
+            service_id=manicure["id"],
+        )
         assert slots[0]["start_time"] == "09:00"
-        days = await call(client, "get_available_days", specialist_id=manicure["specialist"],
-                          service_id=manicure["id"], month=monday.strftime("%Y-%m"))
+        days = await call(
+            client,
+            "get_available_days",
+            specialist_id=manicure["specialist"],
+            service_id=manicure["id"],
+            month=monday.strftime("%Y-%m"),
+        )
         assert monday.isoformat() in days
         nearest = await call(client, "find_nearest_slots", service_name="маникюр", limit=3)
         assert len(nearest) == 3 and nearest[0]["specialist_name"] == "Анна Иванова"
         # A day off comes back as the API's message, as a tool error.
         sunday = next_weekday(6)
-        text = await error(client, "get_available_slots", specialist_id=manicure["specialist"],
-                           date=sunday.isoformat())
+        text = await error(
+            client,
+            "get_available_slots",
+            specialist_id=manicure["specialist"],
+            date=sunday.isoformat(),
+        )
         assert "не работает" in text
 
 
 async def test_book_list_reschedule_cancel(mcp_server, live_api) -> None:
     tuesday = next_weekday(1, weeks=2)
     async with Client(mcp_server) as client:
-        client_row = await call(client, "register_client", user_id=TG, name="Тест Клиент",
-                                phone="+79990000001")
+        client_row = await call(
+            client, "register_client", user_id=TG, name="Тест Клиент", phone="+79990000001"
+        )
         assert client_row["name"] == "Тест Клиент" and client_row["telegram_id"] == TG
         manicure = (await call(client, "list_services", search="Маникюр"))[0]
-        booked = await call(client, "create_appointment", user_id=TG,
-                            specialist_id=manicure["specialist"], service_id=manicure["id"],
-                            date=tuesday.isoformat(), start_time="10:00")
+        booked = await call(
+            client,
+            "create_appointment",
+            user_id=TG,
+            specialist_id=manicure["specialist"],
+            service_id=manicure["id"],
+            date=tuesday.isoformat(),
+            start_time="10:00",
+        )
         assert booked["start_time"] == "10:00" and booked["end_time"] == "11:00"
         # The same slot again: the API's message comes back as a tool error.
-        text = await error(client, "create_appointment", user_id="700002",
-                           specialist_id=manicure["specialist"], service_id=manicure["id"],
-                           date=tuesday.isoformat(), start_time="10:00")
+        text = await error(
+            client,
+            "create_appointment",
+            user_id="700002",
+            specialist_id=manicure["specialist"],
+            service_id=manicure["id"],
+            date=tuesday.isoformat(),
+            start_time="10:00",
+        )
         assert "Выбранное время уже занято." in text
         mine = await call(client, "get_my_appointments", user_id=TG, active_only=True)
         assert [a["id"] for a in mine] == [booked["id"]]
         # Another client sees none of it and cannot cancel it.
         assert await call(client, "get_my_appointments", user_id="700002") == []
-        assert await error(client, "cancel_appointment", user_id="700002",
-                           appointment_id=booked["id"], confirm=True)
+        assert await error(
+            client,
+            "cancel_appointment",
+            user_id="700002",
+            appointment_id=booked["id"],
+            confirm=True,
+        )
 
         # Destructive calls need confirmation.
         text = await error(client, "cancel_appointment", user_id=TG, appointment_id=booked["id"])
         assert "Needs confirmation" in text
-        text = await error(client, "reschedule_appointment", user_id=TG,
-                           appointment_id=booked["id"], date=tuesday.isoformat(),
-                           start_time="12:00")
+        text = await error(
+            client,
+            "reschedule_appointment",
+            user_id=TG,
+            appointment_id=booked["id"],
+            date=tuesday.isoformat(),
+            start_time="12:00",
+        )
         assert "Needs confirmation" in text
-        moved = await call(client, "reschedule_appointment", user_id=TG,
-                           appointment_id=booked["id"], date=tuesday.isoformat(),
-                           start_time="12:00", confirm=True)
+        moved = await call(
+            client,
+            "reschedule_appointment",
+            user_id=TG,
+            appointment_id=booked["id"],
+            date=tuesday.isoformat(),
+            start_time="12:00",
+            confirm=True,
+        )
         assert moved["start_time"] == "12:00"
-        cancelled = await call(client, "cancel_appointment", user_id=TG,
-                               appointment_id=booked["id"], confirm=True)
+        cancelled = await call(
+            client, "cancel_appointment", user_id=TG, appointment_id=booked["id"], confirm=True
+        )
         assert cancelled["status"] == "cancelled"
     row = await live_api.staff_get(f"appointments/{booked['id']}/")
     assert row["status"] == "cancelled" and row["start_time"].startswith("12:00")
@@ -122,15 +177,17 @@ async def test_client_id_required_and_bad_input(mcp_server) -> None:
     async with Client(mcp_server) as client:
         assert "user_id" in await error(client, "get_my_appointments")
         assert await error(client, "get_available_slots", specialist_id=1, date="tomorrow")
-        assert "No Specialist" in await error(client, "get_specialist_services",
-                                              specialist_id=999)
+        assert "No Specialist" in await error(client, "get_specialist_services", specialist_id=999)
 
 
 async def test_recognize_intent(mcp_server) -> None:
     async with Client(mcp_server) as client:
-        result = await call(client, "recognize_intent",
-                            text="Запишите меня на маникюр завтра в 15:30",
-                            now="2026-11-24T10:00:00+03:00")
+        result = await call(
+            client,
+            "recognize_intent",
+            text="Запишите меня на маникюр завтра в 15:30",
+            now="2026-11-24T10:00:00+03:00",
+        )
     assert result["intent"] == "book_appointment"
     assert result["entities"]["date"] == "2026-11-25" and result["entities"]["time"] == "15:30"
     assert set(result["entities"]) >= {"specialist_id", "service_id", "appointment_id"}
@@ -139,8 +196,7 @@ async def test_recognize_intent(mcp_server) -> None:
 async def test_resources_and_prompts(mcp_server) -> None:
     async with Client(mcp_server) as client:
         uris = {str(r.uri) for r in (await client.list_resources()).resources}
-        assert uris >= {"catalogue://categories", "catalogue://specialists",
-                        "catalogue://services"}
+        assert uris >= {"catalogue://categories", "catalogue://specialists", "catalogue://services"}
         content = await client.read_resource("catalogue://services")
         services = json.loads(content.contents[0].text)
         assert any(s["name"] == "Маникюр" for s in services)
@@ -160,8 +216,9 @@ async def test_personal_assistant_identity(live_api, personal: str) -> None:
         import httpx
 
         async with httpx.AsyncClient(base_url=live_api.url + "/") as http:
-            tokens = (await http.post("token/", json={"username": "client1",
-                                                      "password": "demo12345"})).json()
+            tokens = (
+                await http.post("token/", json={"username": "client1", "password": "demo12345"})
+            ).json()
         settings = live_api.settings(booking_client_token=tokens["refresh"])
     server = build_server(settings)
     try:

@@ -23,15 +23,16 @@ TOKEN = "secret-mcp-token"
 
 def server_env(live_api, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MCP_", "BOOKING_"))}
-    env.update(API_URL=live_api.url, API_USERNAME=STAFF_USER, API_PASSWORD=STAFF_PASSWORD,
-               **extra)
+    env.update(API_URL=live_api.url, API_USERNAME=STAFF_USER, API_PASSWORD=STAFF_PASSWORD, **extra)
     return env
 
 
 async def test_stdio_subprocess(live_api) -> None:
-    params = StdioServerParameters(command=sys.executable,
-                                   args=["-m", "booking_mcp", "--transport", "stdio"],
-                                   env=server_env(live_api))
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "booking_mcp", "--transport", "stdio"],
+        env=server_env(live_api),
+    )
     async with Client(params) as client:
         names = {t.name for t in (await client.list_tools()).tools}
         assert "create_appointment" in names
@@ -44,10 +45,20 @@ async def test_stdio_subprocess(live_api) -> None:
 def http_server(live_api) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "booking_mcp", "--transport", "http", "--host", "127.0.0.1",
-         "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "booking_mcp",
+            "--transport",
+            "http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         env=server_env(live_api, MCP_AUTH_TOKEN=TOKEN),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
@@ -74,15 +85,19 @@ async def test_http_requires_bearer(http_server: str) -> None:
         response = await http.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
         assert response.status_code == 401
         assert (await http.get("/functions")).status_code == 401
-        assert (await http.post("/process", json={"user_id": "1", "message": "hi"})
-                ).status_code == 401
+        assert (
+            await http.post("/process", json={"user_id": "1", "message": "hi"})
+        ).status_code == 401
         wrong = await http.get("/functions", headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401
 
 
 async def test_http_mcp_with_bearer(http_server: str) -> None:
     http = create_mcp_http_client(headers={"Authorization": f"Bearer {TOKEN}"})
-    async with http, Client(streamable_http_client(http_server + "/mcp", http_client=http)) as client:
+    async with (
+        http,
+        Client(streamable_http_client(http_server + "/mcp", http_client=http)) as client,
+    ):
         tools = {t.name for t in (await client.list_tools()).tools}
         assert {"process_message", "cancel_appointment"} <= tools
         result = await client.call_tool("list_categories", {})
@@ -96,8 +111,9 @@ async def test_legacy_routes(http_server: str) -> None:
         assert "get_available_slots" in {f["name"] for f in functions}
         intents = (await http.get("/intents")).json()
         assert "book_appointment" in intents["intents"] and "date" in intents["entities"]
-        reply = await http.post("/process", json={"user_id": "900001",
-                                                  "message": "Хочу на маникюр", "context": {}})
+        reply = await http.post(
+            "/process", json={"user_id": "900001", "message": "Хочу на маникюр", "context": {}}
+        )
         assert reply.status_code == 200, reply.text
         body = reply.json()
         assert set(body) == {"response", "context", "actions"}

@@ -23,7 +23,7 @@ from sqladmin.flash import Flash
 from sqladmin.formatters import BASE_FORMATTERS
 from sqladmin.forms import ModelConverter, get_model_form
 from sqladmin.pagination import Pagination
-from sqlalchemy import DateTime, select
+from sqlalchemy import DateTime, Table, delete, select, update
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from wtforms import Form, PasswordField
@@ -34,6 +34,7 @@ from ..core.security import make_password
 from ..models import (
     APPOINTMENT_STATUSES,
     Appointment,
+    Base,
     Break,
     Client,
     Service,
@@ -265,6 +266,17 @@ class StaffView(ModelView):
             await self._remember_fk_objects(request, [obj])
         return obj
 
+    async def delete_model(self, request: Request, pk: Any) -> None:
+        async with self.session_maker() as session:
+            obj = await session.get(self.model, int(pk))
+            if obj is None:
+                return
+            await self.on_model_delete(obj, request)
+            await delete_like_django(session, self.model.__table__, [int(pk)])
+            await session.commit()
+        await self.after_model_delete(obj, request)
+        await self._emit_audit(request, "delete", pk, None)
+
     async def scaffold_form(self, rules: builtins.list[str] | None = None) -> type[Form]:
         if self.form is not None:
             return self.form
@@ -302,6 +314,29 @@ class StaffView(ModelView):
         if rules:
             self._validate_form_class(rules, form)
         return form
+
+
+async def delete_like_django(session: Any, table: Table, ids: Sequence[int]) -> None:
+    """Delete rows the way Django's ``on_delete`` does, in Python.
+
+    The Django layout's foreign keys carry no ``ON DELETE`` in the database (Django collects
+    related rows itself), so the rules declared on the models are applied here: CASCADE
+    deletes the dependants first, SET NULL clears their reference.
+    """
+    for dependant in Base.metadata.sorted_tables:
+        for fk in dependant.foreign_keys:
+            if fk.column.table is not table or dependant is table:
+                continue
+            column = fk.parent
+            if fk.ondelete == "CASCADE":
+                child_ids = (await session.scalars(
+                    select(dependant.c.id).where(column.in_(ids)))).all()
+                if child_ids:
+                    await delete_like_django(session, dependant, child_ids)
+            elif fk.ondelete == "SET NULL":
+                await session.execute(
+                    update(dependant).where(column.in_(ids)).values({column.name: None}))
+    await session.execute(delete(table).where(table.c.id.in_(ids)))
 
 
 def _fk_formatter(model: Any, name: str, request: Request) -> Any:

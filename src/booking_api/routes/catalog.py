@@ -159,6 +159,16 @@ class Schedules(Resource):
 # --- specialists ---------------------------------------------------------------------------------
 
 
+def image_kind(content: bytes) -> str | None:
+    """The image format ("png", "jpeg", ...) when Pillow can read ``content``, else None."""
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            return (image.format or "").lower() or None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+
+
 class Specialists(Resource):
     model = Specialist
     model_name = "Specialist"
@@ -243,14 +253,32 @@ class Specialists(Resource):
         }
 
     async def validate(self, session, ctx, data, obj, partial):  # type: ignore[no-untyped-def]
+        """The fields, then the photo; errors of both are reported together, as DRF does."""
         photo = data.pop("photo", ...) if isinstance(data, dict) else ...
-        values = await super().validate(session, ctx, data, obj, partial)
+        errors: dict[str, Any] = {}
+        values: dict[str, Any] = {}
+        try:
+            values = await super().validate(session, ctx, data, obj, partial)
+        except ValidationError as exc:
+            errors = dict(exc.errors)
+        content: bytes | None = None
         if photo is not ...:
-            values["photo"] = await self.store_photo(ctx, photo)
+            try:
+                content = await self.read_photo(ctx, photo)
+            except ValidationError as exc:
+                errors.update(exc.errors)
+        if errors:
+            order = list(self.fields)
+            raise ValidationError(dict(sorted(
+                errors.items(), key=lambda item: order.index(item[0]) if item[0] in order
+                else len(order))))
+        if photo is not ...:
+            values["photo"] = self.save_photo(ctx, content)
         return values
 
-    async def store_photo(self, ctx: Ctx, upload: Any) -> str | None:
-        """Check that the upload is an image within the size limit and save it under media."""
+    async def read_photo(self, ctx: Ctx, upload: Any) -> bytes | None:
+        """The uploaded image's bytes (None to remove the photo), checked like DRF's ImageField
+        plus the size limit."""
         if upload is None or upload == "":
             return None
         if not is_upload(upload):
@@ -262,15 +290,18 @@ class Specialists(Resource):
         if len(content) > ctx.settings.max_photo_bytes:
             limit = ctx.settings.max_photo_bytes // (1024 * 1024)
             raise ValidationError({"photo": [f"Файл слишком большой: не более {limit} МБ."]})
-        try:
-            with Image.open(io.BytesIO(content)) as image:
-                image.verify()
-                kind = (image.format or "").lower()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        if image_kind(content) is None:
             raise ValidationError({"photo": [
                 "Upload a valid image. The file you uploaded was either not an image or a "
-                "corrupted image."]}) from None
-        suffix = {"jpeg": "jpg"}.get(kind, kind) or "img"
+                "corrupted image."]})
+        return content
+
+    def save_photo(self, ctx: Ctx, content: bytes | None) -> str | None:
+        """Store a checked image under the media root; its path relative to it."""
+        if content is None:
+            return None
+        kind = image_kind(content) or "img"
+        suffix = "jpg" if kind == "jpeg" else kind
         relative = f"specialists/{uuid.uuid4().hex}.{suffix}"
         target = Path(ctx.settings.media_root) / relative
         target.parent.mkdir(parents=True, exist_ok=True)

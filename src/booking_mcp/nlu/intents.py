@@ -248,9 +248,7 @@ def classify(signals: set[str], features: set[str]) -> tuple[str, float]:
     """Pick the intent for the given signals and entity features; return (intent, confidence)."""
     present = signals | features
     scores = {
-        intent: sum(
-            weight for name, weight in weights.items() if _WEIGHT_PARTS[name] <= present
-        )
+        intent: sum(weight for name, weight in weights.items() if _WEIGHT_PARTS[name] <= present)
         for intent, weights in INTENT_WEIGHTS.items()
     }
     ranked = sorted(PRIORITY, key=lambda intent: -scores[intent])  # stable: ties keep PRIORITY

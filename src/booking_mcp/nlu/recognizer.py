@@ -34,6 +34,7 @@ __all__ = ["extract_appointment_id", "recognize"]
 # find_specialist, where the user asked for a list - only a name fills specialist_id.
 SPECIALIZATION_FILLS_SPECIALIST = frozenset({"book_appointment", "available_slots"})
 
+
 def recognize(
     text: str, catalogue: Catalogue = Catalogue(), now: datetime | None = None
 ) -> Recognition:
