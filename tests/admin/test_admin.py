@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from booking_api.admin import TITLE
@@ -129,12 +128,13 @@ async def test_tampered_or_stale_session_is_refused(env: Env, client: httpx.Asyn
     await login(client)
     assert (await client.get("/admin/")).status_code == 200
     async with env.db.write_sessions() as session:
-        (await session.get(User, cat.staff.id)).password = make_password("new-pass", iterations=1000)
+        staff = await session.get(User, cat.staff.id)
+        staff.password = make_password("new-pass", iterations=1000)
         await session.commit()
     assert (await client.get("/admin/")).status_code == 302
 
 
-# --- every page -------------------------------------------------------------------------------------
+# --- every page -----------------------------------------------------------------------------------
 
 
 async def test_every_page_renders(env: Env, client: httpx.AsyncClient, cat: Catalogue) -> None:
@@ -229,7 +229,7 @@ async def test_filters_and_search(env: Env, client: httpx.AsyncClient, cat: Cata
     assert "Маникюр" in services and "Стрижка" not in services
 
 
-# --- actions ----------------------------------------------------------------------------------------
+# --- actions --------------------------------------------------------------------------------------
 
 
 async def test_confirm_and_cancel_actions(env: Env, client: httpx.AsyncClient,
@@ -267,7 +267,7 @@ async def test_confirm_and_cancel_actions(env: Env, client: httpx.AsyncClient,
     assert "отменена" in details and "staff" in details  # cancelled by
 
 
-# --- forms --------------------------------------------------------------------------------------------
+# --- forms ----------------------------------------------------------------------------------------
 
 
 async def test_create_specialist_schedule_break_time_off(env: Env, client: httpx.AsyncClient,
