@@ -42,7 +42,12 @@ def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
             proc.kill()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the parts as cleanly as Ctrl-C
+
+
 def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     settings = get_settings()
     me = [sys.executable, "-m", "booking_api.cli"]
     env = dict(os.environ)

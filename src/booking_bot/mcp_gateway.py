@@ -151,15 +151,27 @@ class AssistantReply(_Model):
 
 
 def unwrap(data: Any, *keys: str) -> Any:
-    """Structured content → the payload: ``{"result": x}`` → x, ``{"items": [...]}`` → [...]."""
-    if isinstance(data, dict):
-        for key in ("result", *keys, "items", "results"):
-            if key in data and (len(data) == 1 or key != "result"):
-                return data[key]
+    """Structured content → the payload, however deeply wrapped.
+
+    ``{"result": x}`` → x (FastMCP wraps non-object outputs so), then ``{"<key>": [...]}`` /
+    ``{"items": [...]}`` → the list; a tool returning ``{"categories": [...]}`` arrives as
+    ``{"result": {"categories": [...]}}``, which used to come out as "nothing to show".
+    """
+    for _depth in range(3):
+        if not isinstance(data, dict):
+            return data
+        if set(data) == {"result"}:
+            data = data["result"]
+            continue
+        key = next((k for k in (*keys, "items", "results") if k in data), None)
+        if key is not None:
+            data = data[key]
+            continue
         if len(data) == 1:
             (only,) = data.values()
             if isinstance(only, list):
                 return only
+        return data
     return data
 
 

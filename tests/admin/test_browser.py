@@ -187,10 +187,11 @@ def test_admin_in_chromium(tmp_path: Path) -> None:
 
         # And confirms it with the list action (checkbox, Actions menu, the modal's "yes").
         browser.find(".select-box").click()
-        browser.find("#action-customconfirm-confirm").click() if browser.script(
-            "const b = document.querySelector('.dropdown-toggle');"
-            "if (b) { b.click(); } return !!b;"
-        ) else None
+        browser.find("#dropdownMenuButton").click()
+        browser.wait_for(lambda: browser.script(
+            "return document.querySelector('#action-customconfirm-confirm').offsetParent !== null"
+        ), message="no actions menu")
+        browser.find("#action-customconfirm-confirm").click()
         browser.wait_for(lambda: browser.script(
             "const m = document.querySelector('#modal-confirmation-confirm');"
             "return !!m && m.classList.contains('show');"), message="no confirmation dialog")

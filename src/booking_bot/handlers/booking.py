@@ -38,7 +38,6 @@ from ..mcp_gateway import McpGateway, Slot
 from ..states import Booking
 from .common import answer, booking_summary, reset_flow, show, stale, uid
 
-router = Router(name="booking")
 
 HORIZON_MONTHS = 3
 
@@ -200,12 +199,10 @@ async def show_confirmation(event: Message | CallbackQuery, state: FSMContext,
 # --------------------------------------------------------------------------- handlers
 
 
-@router.message(Command("book"))
 async def book_command(message: Message, state: FSMContext, gateway: McpGateway) -> None:
     await show_categories(message, state, gateway)
 
 
-@router.callback_query(CategoryCb.filter())
 async def category_chosen(callback: CallbackQuery, callback_data: CategoryCb,
                           state: FSMContext, gateway: McpGateway) -> None:
     data = await state.get_data()
@@ -216,7 +213,6 @@ async def category_chosen(callback: CallbackQuery, callback_data: CategoryCb,
     await answer(callback)
 
 
-@router.callback_query(SpecialistCb.filter())
 async def specialist_chosen(callback: CallbackQuery, callback_data: SpecialistCb,
                             state: FSMContext, gateway: McpGateway) -> None:
     data = await state.get_data()
@@ -229,7 +225,6 @@ async def specialist_chosen(callback: CallbackQuery, callback_data: SpecialistCb
     await answer(callback)
 
 
-@router.callback_query(ServiceCb.filter())
 async def service_chosen(callback: CallbackQuery, callback_data: ServiceCb,
                          state: FSMContext, gateway: McpGateway) -> None:
     data = await state.get_data()
@@ -243,7 +238,6 @@ async def service_chosen(callback: CallbackQuery, callback_data: ServiceCb,
     await answer(callback)
 
 
-@router.callback_query(CalendarCb.filter())
 async def calendar_pressed(callback: CallbackQuery, callback_data: CalendarCb,
                            state: FSMContext, gateway: McpGateway) -> None:
     data = await state.get_data()
@@ -274,7 +268,6 @@ async def calendar_pressed(callback: CallbackQuery, callback_data: CalendarCb,
     await stale(callback)
 
 
-@router.callback_query(TimeCb.filter())
 async def time_chosen(callback: CallbackQuery, callback_data: TimeCb, state: FSMContext) -> None:
     data = await state.get_data()
     start = f"{callback_data.time[:2]}:{callback_data.time[2:4]}"
@@ -291,7 +284,6 @@ async def time_chosen(callback: CallbackQuery, callback_data: TimeCb, state: FSM
     await answer(callback)
 
 
-@router.callback_query(ConfirmCb.filter())
 async def confirmed(callback: CallbackQuery, callback_data: ConfirmCb, state: FSMContext,
                     gateway: McpGateway) -> None:
     data = await state.get_data()
@@ -333,7 +325,6 @@ async def confirmed(callback: CallbackQuery, callback_data: ConfirmCb, state: FS
     await answer(callback, _("Done ✅"))
 
 
-@router.callback_query(BackCb.filter())
 async def back(callback: CallbackQuery, callback_data: BackCb, state: FSMContext,
                gateway: McpGateway) -> None:
     data = await state.get_data()
@@ -354,4 +345,18 @@ async def back(callback: CallbackQuery, callback_data: BackCb, state: FSMContext
     await answer(callback)
 
 
-__all__ = ["router", "show_calendar", "show_categories", "show_confirmation", "time_range"]
+def create_router() -> Router:
+    """A fresh router for the booking feature (one per dispatcher)."""
+    router = Router(name="booking")
+    router.message.register(book_command, Command("book"))
+    router.callback_query.register(category_chosen, CategoryCb.filter())
+    router.callback_query.register(specialist_chosen, SpecialistCb.filter())
+    router.callback_query.register(service_chosen, ServiceCb.filter())
+    router.callback_query.register(calendar_pressed, CalendarCb.filter())
+    router.callback_query.register(time_chosen, TimeCb.filter())
+    router.callback_query.register(confirmed, ConfirmCb.filter())
+    router.callback_query.register(back, BackCb.filter())
+    return router
+
+
+__all__ = ["create_router", "show_calendar", "show_categories", "show_confirmation", "time_range"]

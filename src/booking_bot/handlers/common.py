@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import gettext as _
 
 from ..formatting import day_in_words, duration, price, time_range
-from ..mcp_gateway import Appointment
+from ..mcp_gateway import Appointment, McpGateway
 
 log = logging.getLogger("booking_bot")
 
@@ -105,6 +105,23 @@ def appointment_summary(appointment: Appointment) -> str:
         minutes=appointment.duration,
         cost=appointment.price,
     )
+
+
+async def enrich(gateway: McpGateway, appointments: list[Appointment]) -> list[Appointment]:
+    """Add price and duration (the MCP server's appointments carry ids and names only)."""
+    services: dict[int, Any] = {}
+    out = []
+    for appointment in appointments:
+        if appointment.price is None and appointment.specialist_id and appointment.service_id:
+            if appointment.specialist_id not in services:
+                listed = await gateway.get_specialist_services(appointment.specialist_id)
+                services[appointment.specialist_id] = {s.id: s for s in listed}
+            service = services[appointment.specialist_id].get(appointment.service_id)
+            if service is not None:
+                appointment = appointment.model_copy(
+                    update={"price": service.price, "duration": service.duration})
+        out.append(appointment)
+    return out
 
 
 def markup_or_none(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:

@@ -9,10 +9,8 @@ from aiogram.utils.i18n import gettext as _
 from ..keyboards import main_menu
 from .common import stale
 
-router = Router(name="fallback")
 
 
-@router.message(F.sticker)
 async def sticker(message: Message) -> None:
     await message.answer(
         _("Nice sticker! 😊 I understand text and buttons: tap a button below or write, "
@@ -21,7 +19,6 @@ async def sticker(message: Message) -> None:
     )
 
 
-@router.message(F.voice | F.audio | F.video_note)
 async def voice(message: Message) -> None:
     await message.answer(
         _("Sorry, I can't listen to voice messages yet 🙉 Please write your request as text "
@@ -30,7 +27,6 @@ async def voice(message: Message) -> None:
     )
 
 
-@router.message(F.photo | F.video | F.document | F.animation)
 async def media(message: Message) -> None:
     await message.answer(
         _("Thanks! I can't look at files and pictures, though. Please describe what you "
@@ -39,7 +35,6 @@ async def media(message: Message) -> None:
     )
 
 
-@router.message()
 async def anything_else(message: Message) -> None:
     await message.answer(
         _("I didn't quite get that 🤔 Use the buttons below or write what you'd like, "
@@ -48,6 +43,16 @@ async def anything_else(message: Message) -> None:
     )
 
 
-@router.callback_query()
 async def unknown_button(callback: CallbackQuery) -> None:
     await stale(callback)
+
+
+def create_router() -> Router:
+    """A fresh router for the fallback feature (one per dispatcher)."""
+    router = Router(name="fallback")
+    router.message.register(sticker, F.sticker)
+    router.message.register(voice, F.voice | F.audio | F.video_note)
+    router.message.register(media, F.photo | F.video | F.document | F.animation)
+    router.message.register(anything_else)
+    router.callback_query.register(unknown_button)
+    return router

@@ -1,18 +1,15 @@
 """Free text at any point goes to the MCP server's ``process_message``; its actions become
-buttons.
+buttons (the reply protocol of :mod:`booking_mcp.dialog`).
 
-Actions are kept in the state data under the assistant turn they belong to, and buttons
-carry only (turn, index): a button from an older reply is recognised as stale.  Pressing an
-action button:
+Every choice action carries ``payload.options = [{label, value}]``: each option becomes a button
+and pressing it sends ``value`` (``/pick time 14:30``, ``/yes``, ...) back as the user's next
+message.  Buttons carry only (turn, index); the options live in the state data under the turn
+they belong to, so a button from an older reply is recognised as stale, and a second tap on a
+button of a turn already answered (a double tap on "yes") is told "already done" instead of
+being sent again.
 
-* an action that names a complete slot (specialist, service, date, time) opens the bot's own
-  confirmation screen (with its idempotency key and double-tap protection);
-* one naming an appointment to cancel / reschedule opens the bot's cancel confirmation /
-  reschedule calendar;
-* one naming a specialist and service opens the calendar;
-* anything else is sent back to ``process_message`` as the user's next message
-  (``payload.message`` / ``payload.text`` / the button's label), so the server's dialogue
-  continues.
+Informational actions (``booked``, ``rescheduled``, ``cancelled``) are shown as the bot's own
+summary: names, the date in words, price and duration.
 """
 
 from __future__ import annotations
@@ -28,128 +25,87 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from aiogram.utils.i18n import gettext as _
 
-from ..callbacks import AppointmentCb, AssistantCb, RetryCb
-from ..keyboards.common import _button
-from ..mcp_gateway import Action, McpGateway
+from ..callbacks import AssistantCb, RetryCb
+from ..keyboards.common import assistant_keyboard
+from ..mcp_gateway import Appointment, AssistantReply, McpGateway
 from ..states import Registration
-from .common import answer, reset_flow, show, stale, uid
+from .common import answer, appointment_summary, enrich, show, stale, uid
 
-router = Router(name="free_text")
+MAX_OPTIONS = 24
 
-_LABELS = {
-    "confirm": "✅ Confirm",
+HEADLINES = {
+    "booked": lambda: _("✅ You're booked!"),
+    "rescheduled": lambda: _("✅ Done! Your appointment has been moved."),
+    "cancelled": lambda: _("❌ Your appointment is cancelled."),
 }
 
 
-def action_label(action: Action) -> str:
-    payload = action.payload or {}
-    for key in ("label", "title", "text", "button"):
-        if action.label or isinstance(payload.get(key), str):
-            return (action.label or payload[key])[:60]
-    if "start_time" in payload:
-        return str(payload["start_time"])[:5]
-    kind = action.type.lower()
-    if "cancel" in kind:
-        return _("✖️ Cancel")
-    if "reschedul" in kind:
-        return _("🔁 Reschedule")
-    if "confirm" in kind or "book" in kind:
-        return _("✅ Confirm")
-    if "menu" in kind:
-        return _("🏠 Main menu")
-    return action.type.replace("_", " ").capitalize()
+def reply_options(reply: AssistantReply) -> list[dict[str, str]]:
+    """Every ``{label, value}`` offered by the reply's choice actions, in order."""
+    options: list[dict[str, str]] = []
+    for action in reply.actions:
+        for option in (action.payload or {}).get("options") or []:
+            if isinstance(option, dict) and option.get("value"):
+                label = str(option.get("label") or option["value"])[:60]
+                options.append({"label": label, "value": str(option["value"])})
+    return options[:MAX_OPTIONS]
 
 
-async def ask_assistant(message: Message, state: FSMContext, gateway: McpGateway,
+async def reply_text(reply: AssistantReply, gateway: McpGateway) -> str:
+    """The server's words, or the bot's own summary when something was booked/moved/cancelled."""
+    for action in reply.actions:
+        headline = HEADLINES.get(action.type)
+        appointment = (action.payload or {}).get("appointment")
+        if headline and isinstance(appointment, dict):
+            (full,) = await enrich(gateway, [Appointment.model_validate(appointment)])
+            return headline() + "\n\n" + appointment_summary(full)
+    return reply.response.strip() or _("I'm not sure I understood. Try the buttons below.")
+
+
+async def ask_assistant(event: Message | CallbackQuery, state: FSMContext, gateway: McpGateway,
                         text: str) -> None:
-    reply = await gateway.process_message(uid(message.from_user), text,
+    user = event.from_user
+    reply = await gateway.process_message(uid(user), text,
                                           dt.datetime.now().astimezone().isoformat())
     turn = uuid.uuid4().hex[:8]
-    actions = [a.model_dump(mode="json") for a in reply.actions][:12]
-    await state.update_data(assistant={"turn": turn, "actions": actions})
-    rows = [[_button(action_label(Action.model_validate(a)),
-                     AssistantCb(turn=turn, index=i).pack())] for i, a in enumerate(actions)]
-    text_out = reply.response.strip() or _("I'm not sure I understood. Try the buttons below.")
-    await message.answer(text_out,
-                         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
+    options = reply_options(reply)
+    await state.update_data(assistant={"turn": turn, "options": options})
+    markup = assistant_keyboard(turn, [o["label"] for o in options])
+    out = await reply_text(reply, gateway)
+    if isinstance(event, CallbackQuery):
+        await show(event, out, markup, new=True)
+    else:
+        await event.answer(out, reply_markup=markup)
 
 
-@router.message(F.text & ~F.text.startswith("/"), ~StateFilter(Registration))
 async def free_text(message: Message, state: FSMContext, gateway: McpGateway) -> None:
     await ask_assistant(message, state, gateway, message.text or "")
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-@router.callback_query(AssistantCb.filter())
 async def assistant_button(callback: CallbackQuery, callback_data: AssistantCb,
                            state: FSMContext, gateway: McpGateway) -> None:
-    from .booking import show_calendar, show_confirmation
-    from .my_appointments import appointment_action, show_my_appointments
-
     data = await state.get_data()
-    turn = data.get("assistant") or {}
-    actions = turn.get("actions") or []
-    if turn.get("turn") != callback_data.turn or not 0 <= callback_data.index < len(actions):
+    current = data.get("assistant") or {}
+    options = current.get("options") or []
+    if callback_data.turn in (data.get("assistant_used") or []):
+        await answer(callback, _("Already done ✅ — you don't need to press it again."))
+        return
+    if current.get("turn") != callback_data.turn or not 0 <= callback_data.index < len(options):
         await stale(callback)
         return
-    action = Action.model_validate(actions[callback_data.index])
-    payload = action.payload or {}
-    kind = action.type.lower()
-    specialist_id = _int(payload.get("specialist_id"))
-    service_id = _int(payload.get("service_id"))
-    appointment_id = _int(payload.get("appointment_id"))
-    day = payload.get("date")
-    start = payload.get("start_time")
-
-    if appointment_id and "cancel" in kind:
-        await appointment_action(callback, AppointmentCb(action="cancel", id=appointment_id),
-                                 state, gateway)
-        return
-    if appointment_id and "reschedul" in kind and not (day and start):
-        await appointment_action(callback, AppointmentCb(action="reschedule", id=appointment_id),
-                                 state, gateway)
-        return
-    if "my_appointments" in kind or kind in ("list_appointments", "show_appointments"):
-        await show_my_appointments(callback, gateway)
-        await answer(callback)
-        return
-    if specialist_id and service_id:
-        name = payload.get("specialist_name") or payload.get("specialist") or ""
-        info = {"name": payload.get("service_name") or payload.get("service") or "",
-                "price": payload.get("price"), "duration": payload.get("duration")}
-        kept = await reset_flow(state)
-        flow = "reschedule" if appointment_id and "reschedul" in kind else "book"
-        await state.update_data(
-            **kept, flow=flow, appointment_id=appointment_id,
-            candidates=[[specialist_id, service_id, str(name)]], service=info,
-            service_info={str(service_id): info},
-        )
-        if day and start:
-            try:
-                date = dt.date.fromisoformat(str(day)[:10])
-            except ValueError:
-                await stale(callback)
-                return
-            await show_confirmation(callback, state, specialist_id, service_id, date,
-                                    str(start)[:5], payload.get("end_time"))
-        else:
-            await show_calendar(callback, state, gateway)
-        await answer(callback)
-        return
-    text = payload.get("message") or payload.get("text") or action.label or action.type
+    option = options[callback_data.index]
+    used = [*(data.get("assistant_used") or []), callback_data.turn][-20:]
+    await state.update_data(assistant_used=used, assistant=None)
     await answer(callback)
-    if isinstance(callback.message, Message):
-        await ask_assistant(callback.message.model_copy(update={"from_user": callback.from_user}),
-                            state, gateway, str(text))
+    if isinstance(callback.message, Message):  # keep the choice visible, drop the old buttons
+        try:
+            await callback.message.edit_text(
+                f"{callback.message.text or ''}\n\n➡️ {option['label']}", reply_markup=None)
+        except Exception:  # noqa: BLE001 - cosmetic only
+            pass
+    await ask_assistant(callback, state, gateway, option["value"])
 
 
-@router.callback_query(RetryCb.filter())
 async def retry(callback: CallbackQuery, state: FSMContext, dispatcher: Dispatcher) -> None:
     """Replay the request that failed while the assistant was unavailable."""
     data = await state.get_data()
@@ -178,4 +134,16 @@ async def retry(callback: CallbackQuery, state: FSMContext, dispatcher: Dispatch
 
 _background: set[asyncio.Task[Any]] = set()
 
-__all__ = ["router", "show"]
+
+def create_router() -> Router:
+    """A fresh router for the free text feature (one per dispatcher)."""
+    router = Router(name="free_text")
+    router.message.register(
+        free_text, F.text & ~F.text.startswith("/"), ~StateFilter(Registration)
+    )
+    router.callback_query.register(assistant_button, AssistantCb.filter())
+    router.callback_query.register(retry, RetryCb.filter())
+    return router
+
+
+__all__ = ["create_router", "show"]

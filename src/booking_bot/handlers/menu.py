@@ -18,7 +18,6 @@ from ..mcp_gateway import McpGateway
 from .common import answer, reset_flow, show
 from .start import menu_text
 
-router = Router(name="menu")
 
 
 def help_text() -> str:
@@ -35,13 +34,11 @@ def _back() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[menu_row()])
 
 
-@router.message(Command("menu"))
 async def menu_command(message: Message, state: FSMContext) -> None:
     await reset_flow(state)
     await message.answer(menu_text(), reply_markup=main_menu())
 
 
-@router.message(Command("help"))
 async def help_command(message: Message) -> None:
     await message.answer(help_text(), reply_markup=main_menu())
 
@@ -81,7 +78,6 @@ async def specialists_text(gateway: McpGateway) -> str:
     return _("Our specialists:") + "\n\n" + "\n".join(lines)
 
 
-@router.callback_query(MenuCb.filter())
 async def menu_button(
     callback: CallbackQuery, callback_data: MenuCb, state: FSMContext, gateway: McpGateway
 ) -> None:
@@ -109,3 +105,12 @@ async def menu_button(
         await stale(callback)
         return
     await answer(callback)
+
+
+def create_router() -> Router:
+    """A fresh router for the menu feature (one per dispatcher)."""
+    router = Router(name="menu")
+    router.message.register(menu_command, Command("menu"))
+    router.message.register(help_command, Command("help"))
+    router.callback_query.register(menu_button, MenuCb.filter())
+    return router

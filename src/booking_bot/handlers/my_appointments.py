@@ -13,14 +13,13 @@ from ..keyboards import appointment_buttons, cancel_confirm_keyboard
 from ..keyboards.common import _button, menu_row
 from ..mcp_gateway import Appointment, McpGateway
 from .booking import show_calendar
-from .common import answer, appointment_summary, reset_flow, show, stale, uid
+from .common import answer, appointment_summary, enrich, reset_flow, show, stale, uid
 
-router = Router(name="my_appointments")
 
 
 async def _active(gateway: McpGateway, user_id: str) -> list[Appointment]:
     items = [a for a in await gateway.get_my_appointments(user_id) if a.active]
-    return sorted(items, key=lambda a: (a.date, a.start_time))
+    return await enrich(gateway, sorted(items, key=lambda a: (a.date, a.start_time)))
 
 
 async def show_my_appointments(event: Message | CallbackQuery, gateway: McpGateway) -> None:
@@ -40,13 +39,11 @@ async def show_my_appointments(event: Message | CallbackQuery, gateway: McpGatew
         )
 
 
-@router.message(Command("my"))
 async def my_command(message: Message, state: FSMContext, gateway: McpGateway) -> None:
     await reset_flow(state)
     await show_my_appointments(message, gateway)
 
 
-@router.callback_query(AppointmentCb.filter())
 async def appointment_action(callback: CallbackQuery, callback_data: AppointmentCb,
                              state: FSMContext, gateway: McpGateway) -> None:
     user_id = uid(callback.from_user)
@@ -90,3 +87,11 @@ async def appointment_action(callback: CallbackQuery, callback_data: Appointment
         await stale(callback)
         return
     await answer(callback)
+
+
+def create_router() -> Router:
+    """A fresh router for the my appointments feature (one per dispatcher)."""
+    router = Router(name="my_appointments")
+    router.message.register(my_command, Command("my"))
+    router.callback_query.register(appointment_action, AppointmentCb.filter())
+    return router

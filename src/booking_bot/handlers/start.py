@@ -15,14 +15,12 @@ from ..mcp_gateway import McpGateway
 from ..states import Registration
 from .common import reset_flow, uid
 
-router = Router(name="start")
 
 
 def menu_text() -> str:
     return _("What would you like to do?")
 
 
-@router.message(CommandStart())
 async def start(message: Message, state: FSMContext) -> None:
     data = await reset_flow(state)
     if data.get("registered"):
@@ -52,7 +50,6 @@ async def start(message: Message, state: FSMContext) -> None:
     )
 
 
-@router.message(Registration.name, F.text)
 async def got_name(message: Message, state: FSMContext) -> None:
     name = (message.text or "").strip()
     if not name or name.startswith("/") or len(name) > 100:
@@ -69,7 +66,6 @@ async def got_name(message: Message, state: FSMContext) -> None:
     )
 
 
-@router.message(Registration.name)
 async def name_not_text(message: Message) -> None:
     await message.answer(_("Please send your name as text, for example: Anna"))
 
@@ -93,7 +89,6 @@ async def _finish(message: Message, state: FSMContext, gateway: McpGateway, phon
     )
 
 
-@router.message(Registration.phone, F.contact)
 async def got_contact(message: Message, state: FSMContext, gateway: McpGateway) -> None:
     contact = message.contact
     if contact is None or (contact.user_id and message.from_user
@@ -109,7 +104,6 @@ async def got_contact(message: Message, state: FSMContext, gateway: McpGateway) 
     await _finish(message, state, gateway, phone)
 
 
-@router.message(Registration.phone, F.text)
 async def skipped_or_typed(message: Message, state: FSMContext, gateway: McpGateway) -> None:
     text = (message.text or "").strip()
     digits = "".join(ch for ch in text if ch.isdigit())
@@ -122,3 +116,14 @@ async def skipped_or_typed(message: Message, state: FSMContext, gateway: McpGate
             _("Tap “📱 Share my phone number” below, type a number, or tap “Skip”."),
             reply_markup=contact_keyboard(),
         )
+
+
+def create_router() -> Router:
+    """A fresh router for the start feature (one per dispatcher)."""
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    router.message.register(got_name, Registration.name, F.text)
+    router.message.register(name_not_text, Registration.name)
+    router.message.register(got_contact, Registration.phone, F.contact)
+    router.message.register(skipped_or_typed, Registration.phone, F.text)
+    return router

@@ -15,6 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from ..callbacks import (
     AppointmentCb,
+    AssistantCb,
     BackCb,
     CategoryCb,
     ConfirmCb,
@@ -156,6 +157,18 @@ def cancel_confirm_keyboard(appointment_id: int) -> InlineKeyboardMarkup:
             [_button(_("No, keep it"), AppointmentCb(action="keep", id=appointment_id).pack())],
         ]
     )
+
+
+def assistant_keyboard(turn: str, labels: Sequence[str]) -> InlineKeyboardMarkup | None:
+    """The assistant's options as buttons: short ones (times, days) several to a row."""
+    if not labels:
+        return None
+    builder = InlineKeyboardBuilder()
+    for index, label in enumerate(labels):
+        builder.button(text=label, callback_data=AssistantCb(turn=turn, index=index))
+    per_row = 4 if all(len(label) <= 8 for label in labels) else 1
+    builder.adjust(per_row)
+    return builder.as_markup()
 
 
 def retry_keyboard() -> InlineKeyboardMarkup:

@@ -1,0 +1,77 @@
+"""``booking run``: starts the API and the MCP server, stops them together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from test_multiprocess_booking import free_port
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int]:
+    api_port, mcp_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "API_USERNAME", "API_URL")}
+    env.update(PASSWORD_HASH_ITERATIONS="1000", PYTHONPATH=str(ROOT / "src"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "booking_api.cli", "run", "--demo", "--api-port", str(api_port),
+         "--mcp-port", str(mcp_port)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if (httpx.get(f"http://127.0.0.1:{mcp_port}/health").status_code == 200 and
+                    httpx.get(f"http://127.0.0.1:{api_port}/api/services/").status_code == 200):
+                return proc, api_port, mcp_port
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline, "booking run did not come up"
+        time.sleep(0.5)
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_run_serves_the_demo_and_stops_cleanly_on_ctrl_c(tmp_path):
+    proc, api_port, _ = start(tmp_path)
+    services = httpx.get(f"http://127.0.0.1:{api_port}/api/services/").json()
+    assert len(services) >= 10  # the demo catalogue on the embedded SQLite default
+    assert (tmp_path / "booking.sqlite3").exists()
+    parts = children(proc.pid)
+    assert len(parts) == 2  # API and MCP server (no bot without a token)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 0
+    output = proc.stdout.read()
+    assert "TELEGRAM_BOT_TOKEN is not set" in output
+    assert all(gone(pid) for pid in parts)
+
+
+def test_when_one_part_dies_the_rest_stop(tmp_path):
+    proc, api_port, mcp_port = start(tmp_path)
+    parts = children(proc.pid)
+    api = next(pid for pid in parts if str(api_port) in Path(f"/proc/{pid}/cmdline").read_text())
+    os.kill(api, signal.SIGKILL)
+    assert proc.wait(timeout=60) == 1
+    assert "API stopped unexpectedly" in proc.stdout.read()
+    time.sleep(1)
+    assert all(gone(pid) for pid in parts)
