@@ -20,7 +20,8 @@ from .core.config import Settings, get_settings
 from .core.db import Database
 from .core.errors import APIError, MethodNotAllowed, NotFound
 from .core.http import JSON
-from .routes import appointments, auth, catalog, clients, dialogs, slots
+from .admin import mount_admin
+from .routes import appointments, auth, catalog, clients, dialogs, slots, waitlist
 
 log = logging.getLogger("booking_api")
 
@@ -43,7 +44,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             from .migrate import upgrade
 
             await upgrade(settings.database_url)  # the embedded default migrates itself
-        yield
+        # Jobs: the in-process poller (no Redis) or arq wake-ups (REDIS_URL); see booking_api.jobs
+        from .jobs.runner import api_jobs_runtime
+
+        async with api_jobs_runtime(app.state.db, settings):
+            yield
         await app.state.db.dispose()
 
     app = FastAPI(
@@ -59,7 +64,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = database or Database.from_settings(settings)
 
-    for module in (auth, catalog, slots, clients, appointments, dialogs):
+    for module in (auth, catalog, slots, clients, appointments, dialogs, waitlist):
         app.include_router(module.router, prefix="/api")
 
     settings.media_root.mkdir(parents=True, exist_ok=True)
@@ -79,7 +84,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             return JSON({"status": "unavailable", "database": "down"}, status_code=503)
         return JSON({"status": "ok", "database": "ok"})
 
-    __import__("booking_api.admin", fromlist=["mount_admin"]).mount_admin(app)
+    mount_admin(app)
     install_error_handlers(app)
     install_openapi(app)
     return app

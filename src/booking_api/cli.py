@@ -166,6 +166,14 @@ def chat() -> None:
 
 
 @app.command()
+def worker() -> None:
+    """Run the job worker: arq on Redis when REDIS_URL is set, else a database poller."""
+    from .jobs.runner import run_worker
+
+    run_worker()
+
+
+@app.command()
 def run(
     demo: bool = typer.Option(False, help="Seed the demo catalogue into an empty database"),
     api_port: int = typer.Option(8000),

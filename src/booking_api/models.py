@@ -167,6 +167,8 @@ class Appointment(Base):
     cancelled_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("auth_user.id", ondelete="SET NULL")
     )
+    # New: when the client confirmed they will come (the reminder's "confirm" button).
+    client_confirmed_at: Mapped[dt.datetime | None] = mapped_column(server_default=text("NULL"))
 
     client: Mapped[Client] = relationship(lazy="raise")
     service: Mapped[Service] = relationship(lazy="raise")
@@ -252,6 +254,72 @@ class BlacklistedToken(Base):
     )
 
 
+JOB_STATUSES = ("queued", "running", "done", "skipped", "failed")
+
+
+class Job(Base):
+    """New: the transactional outbox of background work (see ``booking_api.jobs``).
+
+    Rows are written in the same transaction as the booking change that causes them;
+    ``dedupe_key`` makes "never twice" a database guarantee.
+    """
+
+    __tablename__ = "booking_job"
+    __table_args__ = (Index("booking_job_due", "status", "run_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    run_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(
+        String(16), default="queued", server_default=text("'queued'"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[dt.datetime | None]
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    done_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+WAITLIST_STATUSES = ("active", "offered", "booked", "expired")
+
+
+class WaitlistEntry(Base):
+    """New: a client waiting for a time to free up (specialist null = any)."""
+
+    __tablename__ = "booking_waitlistentry"
+    __table_args__ = (Index("booking_waitlist_match", "service_id", "date", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("booking_client.id", ondelete="CASCADE"), index=True)
+    specialist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("booking_specialist.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("booking_service.id", ondelete="CASCADE"))
+    date: Mapped[dt.date]
+    time_from: Mapped[dt.time | None]
+    time_to: Mapped[dt.time | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    status: Mapped[str] = mapped_column(
+        String(16), default="active", server_default=text("'active'"))
+    offered_at: Mapped[dt.datetime | None]
+    offer_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    offer_expires_at: Mapped[dt.datetime | None]
+    # The freed slot the current offer is for.
+    offer_specialist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("booking_specialist.id", ondelete="SET NULL"))
+    offer_start_time: Mapped[dt.time | None]
+    offer_end_time: Mapped[dt.time | None]
+    appointment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("booking_appointment.id", ondelete="SET NULL"))
+
+    client: Mapped[Client] = relationship(lazy="raise")
+    service: Mapped[Service] = relationship(lazy="raise")
+    specialist: Mapped[Specialist | None] = relationship(
+        lazy="raise", foreign_keys=[specialist_id])
+
+
 __all__ = [
     "ACTIVE_STATUSES",
     "APPOINTMENT_STATUSES",
@@ -262,6 +330,8 @@ __all__ = [
     "Client",
     "DialogContext",
     "IdempotencyKey",
+    "JOB_STATUSES",
+    "Job",
     "OutstandingToken",
     "Service",
     "ServiceCategory",
@@ -269,5 +339,7 @@ __all__ = [
     "SpecialistSchedule",
     "TimeOff",
     "User",
+    "WAITLIST_STATUSES",
+    "WaitlistEntry",
     "func",
 ]

@@ -8,11 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 
 from .i18n import current_locale
+
+#: The salon's time zone: what "today" means (set from ``TIME_ZONE`` by ``create_dispatcher``).
+_time_zone = ZoneInfo("Europe/Moscow")
+
+
+def set_time_zone(name: str) -> None:
+    global _time_zone
+    _time_zone = ZoneInfo(name)
+
+
+def now() -> dt.datetime:
+    """The current moment in the salon's time zone."""
+    return dt.datetime.now(_time_zone)
+
+
+def today() -> dt.date:
+    return now().date()
 
 
 def _locale(locale: str | None) -> str:
@@ -22,7 +40,7 @@ def _locale(locale: str | None) -> str:
 def day_in_words(day: dt.date, locale: str | None = None, *, year: bool = False) -> str:
     """``среда, 25 ноября`` (``…, 2026`` with ``year=True`` or when not this year)."""
     pattern = "EEEE, d MMMM"
-    if year or day.year != dt.date.today().year:
+    if year or day.year != today().year:
         pattern += " y"
     return format_date(day, pattern, locale=_locale(locale))
 

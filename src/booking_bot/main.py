@@ -22,8 +22,9 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
 from .config import BotSettings
+from .formatting import set_time_zone
 from .handlers import build_router
-from .i18n import default_i18n, UserLanguageMiddleware
+from .i18n import UserLanguageMiddleware, default_i18n
 from .mcp_gateway import McpGateway
 from .middlewares import ErrorsMiddleware, RetryMiddleware
 from .storage import SQLiteStorage
@@ -69,6 +70,7 @@ def create_dispatcher(
         events_isolation = events_isolation or default_isolation
     dp = Dispatcher(storage=storage, events_isolation=events_isolation or SimpleEventIsolation())
     dp["gateway"] = gateway
+    set_time_zone(settings.time_zone)
     i18n = default_i18n()
     i18n.default_locale = settings.default_language
     UserLanguageMiddleware(i18n).setup(dp)
@@ -130,8 +132,8 @@ async def _serve_webhook(bot: Bot, dp: Dispatcher, settings: BotSettings, host: 
                          port: int) -> None:
     import asyncio
 
-    from aiohttp import web
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
 
     secret = (settings.webhook_secret.get_secret_value() if settings.webhook_secret
               else secrets.token_urlsafe(32))

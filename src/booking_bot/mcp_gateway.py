@@ -23,11 +23,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx2
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mcp import Client, MCPError
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 
 log = logging.getLogger("booking_bot.mcp")
 

@@ -17,7 +17,13 @@ from typing import Any
 
 import aiosqlite
 from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
+from aiogram.fsm.storage.base import (
+    BaseStorage,
+    DefaultKeyBuilder,
+    KeyBuilder,
+    StateType,
+    StorageKey,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS fsm (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -12,10 +11,10 @@ import uuid
 from urllib.parse import urlencode
 
 import pytest
-from conftest import SECRET
 from jose import jwt
 
-from booking_api.models import Client, User
+from booking_api.models import User
+from conftest import SECRET
 
 BOT_TOKEN = "123456:TEST-TOKEN"  # conftest's make_settings
 INVALID_BEARER = {
@@ -26,7 +25,8 @@ INVALID_BEARER = {
 }
 
 
-def django_hash(password: str, salt: str = "seasalt0123456789abcd", iterations: int = 260000) -> str:
+def django_hash(password: str, salt: str = "seasalt0123456789abcd",
+                iterations: int = 260000) -> str:
     """What Django's PBKDF2PasswordHasher.encode writes."""
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations)
     return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(digest).decode()}"

@@ -7,9 +7,9 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import future_day
 
 from booking_api.models import Appointment, Service, Specialist
+from conftest import future_day
 
 NOT_FOUND = {"detail": "Not found."}
 
@@ -77,7 +77,7 @@ async def test_method_not_allowed(client, env, cat):
     assert r.json() == {"detail": 'Method "DELETE" not allowed.'}
     r = await client.post(f"/api/services/{cat.manicure.id}/", json={}, headers=headers)
     assert r.status_code == 405 and r.json() == {"detail": 'Method "POST" not allowed.'}
-    r = await client.get(f"/api/appointments/1/cancel/", headers=headers)
+    r = await client.get("/api/appointments/1/cancel/", headers=headers)
     assert r.status_code == 405 and r.json() == {"detail": 'Method "GET" not allowed.'}
 
 
@@ -399,3 +399,33 @@ async def test_lists_show_only_active_rows(client, env, cat):
     assert "Старая" not in [s["name"] for s in r.json()]
     r = await client.get(f"/api/specialists/{cat.anna.id}/services/")
     assert [s["name"] for s in r.json()] == ["Маникюр"]
+
+
+async def test_negative_id_is_a_missing_object(client, cat):
+    r = await client.get("/api/services/-1/")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "No Service matches the given query."}
+
+
+async def test_clients_me_other_methods(client, env, cat):
+    r = await client.put("/api/clients/me/", json={}, headers=env.auth(cat.alice))
+    assert r.status_code == 405 and r.json() == {"detail": 'Method "PUT" not allowed.'}
+    assert r.headers["allow"] == "GET, PATCH"
+    r = await client.delete("/api/clients/me/")
+    assert r.status_code == 401
+
+
+async def test_specialist_and_client_shapes(client, env, cat):
+    r = await client.get(f"/api/specialists/{cat.anna.id}/")
+    body = r.json()
+    assert list(body)[:9] == ["id", "user", "name", "specialization", "description", "photo",
+                              "city", "is_active", "schedules"]
+    assert body["user"] == {"id": cat.spec_user.id, "username": "anna",
+                            "email": "anna@example.com", "first_name": "", "last_name": ""}
+    assert body["schedules"][0] == {
+        "id": body["schedules"][0]["id"], "specialist": cat.anna.id, "day_of_week": 0,
+        "day_name": "Понедельник", "start_time": "09:00:00", "end_time": "18:00:00"}
+    assert (await client.get(f"/api/specialists/{cat.maria.id}/")).json()["user"] is None
+    r = await client.get(f"/api/clients/{cat.client_a.id}/", headers=env.auth(cat.alice))
+    assert list(r.json())[:6] == ["id", "user", "name", "phone", "email", "city"]
+    assert r.json()["user"]["username"] == "alice"

@@ -12,9 +12,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from conftest import future_day
 
-from booking_api.models import Appointment, Service, ServiceCategory, SpecialistSchedule
+from booking_api.models import (
+    Appointment,
+    Service,
+    ServiceCategory,
+    Specialist,
+    SpecialistSchedule,
+)
+from conftest import future_day
 
 ROLES = ("anon", "alice", "bob", "anna", "stranger", "staff")
 DENIED = {"detail": "You do not have permission to perform this action."}
@@ -52,35 +58,8 @@ STAFF_CHANGES = expect(401, 403, 403, 403, 403, 200)
 STAFF_DELETES = expect(401, 403, 403, 403, 403, 204)
 
 
-def catalogue_rows(cat) -> dict[str, dict[str, Any]]:
-    """Per resource: a factory of a fresh row, and a valid body for create/update."""
-    counter = iter(range(1000))
-    return {
-        "categories": {
-            "make": lambda: ServiceCategory(name="Тест", description=""),
-            "body": lambda: {"name": "Новая категория"},
-        },
-        "schedules": {
-            "make": None,  # built below: one per weekday only
-            "body": None,
-        },
-        "services": {
-            "make": lambda: Service(name="Тест", description="", price=1, duration=30,
-                                    specialist_id=cat.maria.id),
-            "body": lambda: {"name": "Новая", "price": "10", "duration": 30,
-                             "specialist": cat.maria.id},
-        },
-        "specialists": {
-            "make": None,
-            "body": lambda: {"name": f"Новый {next(counter)}", "specialization": "Массаж"},
-        },
-    }
-
-
 @pytest.mark.parametrize("route", ["categories", "specialists", "schedules", "services"])
 async def test_catalogue_permissions(client, env, cat, route):
-    from booking_api.models import Specialist
-
     days = iter(range(7))
 
     async def fresh() -> str:
@@ -118,7 +97,9 @@ async def test_catalogue_permissions(client, env, cat, route):
     if route == "schedules":  # PUT keeps its own weekday, so it does not clash
         put_body = lambda: {"specialist": cat.maria.id, "day_of_week": 6,  # noqa: E731
                             "start_time": "10:00", "end_time": "12:00"}
-        detail = f"/api/schedules/{(await env.add(SpecialistSchedule(specialist_id=cat.maria.id, day_of_week=6, start_time=dt.time(9), end_time=dt.time(17)))).id}/"  # noqa: E501
+        sunday = await env.add(SpecialistSchedule(specialist_id=cat.maria.id, day_of_week=6,
+                                                  start_time=dt.time(9), end_time=dt.time(17)))
+        detail = f"/api/schedules/{sunday.id}/"
     await check_row(client, env, cat, "PUT", detail, STAFF_CHANGES, body=put_body)
     await check_row(client, env, cat, "PATCH", detail, STAFF_CHANGES, body=patch_bodies[route])
     await check_row(client, env, cat, "DELETE", detail, STAFF_DELETES)

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from conftest import future_day
 from sqlalchemy import event
 
 from booking_api.models import (
@@ -23,6 +22,7 @@ from booking_api.models import (
     SpecialistSchedule,
     User,
 )
+from conftest import future_day
 
 # Queries per route on PostgreSQL, the same for 2 and 20 rows. Each includes the bearer
 # authentication's user lookup (1). SQLite adds the two ``BEGIN`` statements of the

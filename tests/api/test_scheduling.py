@@ -8,10 +8,10 @@ import datetime as dt
 import uuid
 
 import pytest
-from conftest import future_day
 from sqlalchemy import func, select
 
 from booking_api.models import Appointment, Break, Service, SpecialistSchedule, TimeOff
+from conftest import future_day
 
 TAKEN = "Выбранное время уже занято."
 
@@ -329,3 +329,28 @@ async def test_slots_across_a_dst_change(client, env, cat, monkeypatch):
     assert starts == ["01:00", "01:30", "03:00", "03:30", "04:00", "04:30"]
     # 01:30 + 30 real minutes is 03:00 local time.
     assert result[1] == ("01:30", "03:00")
+
+
+# --- deleting (Django's on_delete rules) ---------------------------------------------------------
+
+async def test_deleting_a_specialist_takes_their_services_schedule_and_bookings(client, env, cat):
+    r = await client.post("/api/appointments/", headers=env.auth(cat.alice),
+                          json=booking(cat, future_day(), "10:00", "11:00"))
+    assert r.status_code == 201
+    await env.add(Break(specialist_id=cat.anna.id, day_of_week=None,
+                        start_time=dt.time(13), end_time=dt.time(14)))
+    r = await client.delete(f"/api/specialists/{cat.anna.id}/", headers=env.auth(cat.staff))
+    assert r.status_code == 204, r.text
+    assert (await client.get(f"/api/services/{cat.manicure.id}/")).status_code == 404
+    assert await count_rows(env) == 0
+    r = await client.delete(f"/api/categories/{cat.hair.id}/", headers=env.auth(cat.staff))
+    assert r.status_code == 204
+    r = await client.delete(f"/api/clients/{cat.client_b.id}/", headers=env.auth(cat.staff))
+    assert r.status_code == 204
+
+
+async def test_deleting_a_category_keeps_its_services(client, env, cat):
+    r = await client.delete(f"/api/categories/{cat.nails.id}/", headers=env.auth(cat.staff))
+    assert r.status_code == 204
+    service = (await client.get(f"/api/services/{cat.manicure.id}/")).json()
+    assert service["category"] is None and "category_name" not in service

@@ -1,137 +1,255 @@
-"""The real bot (long polling) against FakeTelegram and a stand-in MCP server over HTTP."""
+"""The real bot (long polling) against FakeTelegram, the real MCP server over HTTP and the
+real API on SQLite: what the user sees, and what ends up in the database."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
+from bot_stack import LiveApi, RunningBot, ServerThread, new_user
+
+from booking_bot.formatting import day_in_words, today
 from support.fake_telegram import FakeTelegram, User
 
-ANNA = User(id=501, first_name="Анна", language_code="ru", phone="+79001112233")
-JOHN = User(id=502, first_name="John", language_code="en")
+MONTHS_GENITIVE = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+                   "сентября", "октября", "ноября", "декабря"]
+
+
+def text_of(tg: FakeTelegram, user: User) -> str:
+    message = tg.last_message(user)
+    return (message.text or "") if message else ""
 
 
 async def register(tg: FakeTelegram, user: User) -> None:
+    ru = user.language_code != "en"
     tg.send_command(user, "/start")
-    await tg.wait_for_message(user, contains="Как к вам обращаться" if user.language_code == "ru"
+    await tg.wait_for_message(user, contains="Как к вам обращаться" if ru
                               else "How should we address you")
     tg.tap_reply_button(user, user.first_name)
-    await tg.wait_for(lambda: tg.reply_keyboard(user) and any(
-        "📱" in b for row in tg.reply_keyboard(user) for b in row))
+    await tg.wait_for(lambda: any("📱" in b for row in tg.reply_keyboard(user) or [] for b in row))
     tg.tap_reply_button(user, "📱")
-    await tg.wait_for(lambda: tg.last_message(user) and tg.last_message(user).inline_keyboard)
+    await tg.wait_for_message(user, contains="Записывайтесь" if ru else "Book with the buttons")
 
 
-async def book_by_buttons(tg: FakeTelegram, user: User) -> str:
-    tg.press_button(user, "Записаться")
-    await tg.wait_for(lambda: "Ногтевой сервис" in tg.last_message(user).button_texts)
-    tg.press_button(user, "Ногтевой сервис")
-    await tg.wait_for(lambda: any("Анна Иванова" in b for b in tg.last_message(user).button_texts))
-    tg.press_button(user, "Анна Иванова")
-    await tg.wait_for(lambda: any("Маникюр" in b for b in tg.last_message(user).button_texts))
-    assert "Маникюр · 1 500 ₽ · 1 ч 30 мин" in tg.last_message(user).button_texts
-    tg.press_button(user, "Маникюр")
-    await tg.wait_for(lambda: "выберите день" in (tg.last_message(user).text or ""))
-    days = [d for t, d in tg.last_message(user).buttons if d and d.startswith("cal:day:")]
-    assert days
-    tg.press(user, tg.last_message(user), days[0])
-    await tg.wait_for(lambda: "Свободное время" in (tg.last_message(user).text or ""))
-    tg.press_button(user, "11:30")
-    await tg.wait_for(lambda: "Проверьте" in (tg.last_message(user).text or ""))
-    return days[0].split(":", 2)[2]
+async def press_and_wait(tg: FakeTelegram, user: User, button: str, contains: str,
+                         timeout: float = 10) -> str:  # noqa: ASYNC109
+    mark = tg.mark()
+    tg.press_button(user, button)
+    message = await tg.wait_for_message(user, contains=contains, since=mark, timeout=timeout)
+    return message.text or ""
 
 
-async def test_registration_and_booking_by_buttons(tg, running_bot, mcp_server) -> None:
-    await register(tg, ANNA)
-    assert mcp_server.data.clients["501"] == {"name": "Анна", "phone": "+79001112233",
-                                              "language": "ru"}
-    assert "Спасибо, Анна" in " ".join(m.text or "" for m in tg.messages_to(ANNA))
-    day = await book_by_buttons(tg, ANNA)
-    summary = tg.last_message(ANNA).text
-    assert "Маникюр" in summary and "Анна Иванова" in summary and "1 500 ₽" in summary
-    assert "1 ч 30 мин" in summary and "11:30" in summary
-    confirm = tg.last_message(ANNA)
+async def open_calendar(tg: FakeTelegram, user: User, specialist: str = "Анна Иванова",
+                        service: str = "Маникюр · 1 500 ₽ · 1 ч") -> None:
+    await press_and_wait(tg, user, "Записаться", "Выберите категорию")
+    assert "Ногтевой сервис" in tg.last_message(user).button_texts
+    await press_and_wait(tg, user, "Ногтевой сервис", "К кому")
+    await press_and_wait(tg, user, specialist, "Выберите услугу")
+    assert service in tg.last_message(user).button_texts
+    await press_and_wait(tg, user, service, "выберите день")
+
+
+async def pick_day_and_time(tg: FakeTelegram, user: User, day: dt.date, time: str,
+                            expect: str = "Проверьте") -> None:
+    calendar = tg.last_message(user)
+    assert f"cal:day:{day.isoformat()}" in [d for _t, d in calendar.buttons], calendar.buttons
+    mark = tg.mark()
+    tg.press(user, calendar, f"cal:day:{day.isoformat()}")
+    await tg.wait_for_message(user, contains="Свободное время", since=mark)
+    await press_and_wait(tg, user, time, expect)
+
+
+async def book_manicure(tg: FakeTelegram, user: User, live_api: LiveApi,
+                        after: dt.date | None = None) -> tuple[dt.date, str]:
+    day, time = await live_api.free_slot("Маникюр", after=after)
+    await open_calendar(tg, user)
+    if day.month != today().month and f"cal:day:{day}" not in str(
+            tg.last_message(user).buttons):
+        await press_and_wait(tg, user, "›", "выберите день")
+    await pick_day_and_time(tg, user, day, time)
+    return day, time
+
+
+# --------------------------------------------------------------------------- flows
+
+
+async def test_registration_and_booking_by_buttons(tg, running_bot, live_api) -> None:
+    anna = new_user()
+    await register(tg, anna)
+    said = " ".join(m.text or "" for m in tg.messages_to(anna))
+    assert "Спасибо, Анна" in said
+    clients = [c for c in await live_api.items("clients/") if c["telegram_id"] == str(anna.id)]
+    assert clients and clients[0]["name"] == "Анна" and clients[0]["phone"] == anna.phone
+
+    day, time = await book_manicure(tg, anna, live_api)
+    summary = text_of(tg, anna)
+    for part in ("Маникюр", "Анна Иванова", day_in_words(day, "ru"), time, "1 500 ₽", "1 ч"):
+        assert part in summary, (part, summary)
+    confirm = tg.last_message(anna)
     data = next(d for t, d in confirm.buttons if "Подтвердить" in t)
-    tg.press(ANNA, confirm, data)  # a double tap
-    tg.press(ANNA, confirm, data)
-    await tg.wait_for(lambda: len(tg.answered_callbacks) >= 2 and any(
-        "Уже готово" in (a.text or "") for a in tg.answered_callbacks))
-    await tg.wait_for(lambda: "Вы записаны" in (tg.messages_to(ANNA)[-1].text or ""))
-    assert len(mcp_server.data.appointments) == 1
-    row = mcp_server.data.appointments[0]
-    assert (row["date"], row["start_time"], row["user_id"]) == (day, "11:30", "501")
+    tg.press(anna, confirm, data)  # a double tap: both presses reach the bot
+    tg.press(anna, confirm, data)
+    await tg.wait_for(lambda: any("Уже готово" in (a.text or "") for a in tg.answered_callbacks))
+    done = await tg.wait_for_message(anna, contains="Вы записаны")
+    assert day_in_words(day, "ru") in done.text and "1 500 ₽" in done.text
+
+    rows = await live_api.appointments_of(anna)
+    assert len(rows) == 1, rows  # booked once
+    row = rows[0]
+    assert (row["date"], row["start_time"][:5], row["service_name"], row["specialist_name"]) == (
+        day.isoformat(), time, "Маникюр", "Анна Иванова")
 
 
-async def test_cancel_with_confirmation(tg, running_bot, mcp_server) -> None:
-    await register(tg, ANNA)
-    await book_by_buttons(tg, ANNA)
-    tg.press_button(ANNA, "Подтвердить")
-    await tg.wait_for(lambda: "Вы записаны" in (tg.last_message(ANNA).text or ""))
-    tg.send_command(ANNA, "/my")
-    await tg.wait_for(lambda: "Отменить" in tg.last_message(ANNA).button_texts[-1])
-    tg.press_button(ANNA, "Отменить")
-    await tg.wait_for(lambda: "Отменить эту запись?" in (tg.last_message(ANNA).text or ""))
-    assert mcp_server.data.appointments[0]["status"] == "pending"
-    tg.press_button(ANNA, "Да, отменить")
-    await tg.wait_for(lambda: "Запись отменена" in (tg.last_message(ANNA).text or ""))
-    assert mcp_server.data.appointments[0]["status"] == "cancelled"
+async def test_any_specialist(tg, running_bot, live_api) -> None:
+    user = new_user("Пётр")
+    await register(tg, user)
+    await press_and_wait(tg, user, "Записаться", "Выберите категорию")
+    await press_and_wait(tg, user, "Волосы", "К кому")
+    text = await press_and_wait(tg, user, "Любой специалист", "Выберите услугу")
+    assert "Стрижка мужская · от 1 000 ₽ · 30 мин" in tg.last_message(user).button_texts, text
+    await press_and_wait(tg, user, "Стрижка мужская", "выберите день")
+    days = [d for _t, d in tg.last_message(user).buttons if d and d.startswith("cal:day:")]
+    mark = tg.mark()
+    tg.press(user, tg.last_message(user), days[0])
+    await tg.wait_for_message(user, contains="Свободное время", since=mark)
+    times = [t for t, d in tg.last_message(user).buttons if d and d.startswith("tm:")]
+    await press_and_wait(tg, user, times[-1], "Проверьте")
+    summary = text_of(tg, user)
+    assert "Стрижка мужская" in summary
+    assert ("Мария Петрова" in summary) or ("Дмитрий Волков" in summary)
+    await press_and_wait(tg, user, "Подтвердить", "Вы записаны")
+    rows = await live_api.appointments_of(user)
+    assert len(rows) == 1 and rows[0]["service_name"] == "Стрижка мужская"
+    assert rows[0]["start_time"][:5] == times[-1]
 
 
-async def test_stale_and_forged_callbacks(tg, running_bot, mcp_server) -> None:
-    await register(tg, ANNA)
-    menu = tg.last_message(ANNA)
-    tg.press(ANNA, menu, "ok:deadbeefdeadbeef")
-    tg.press(ANNA, menu, "garbage-from-nowhere")
-    tg.press(ANNA, menu, "cal:day:2020-01-01")
-    await tg.wait_for(lambda: len(tg.answered_callbacks) >= 3)
-    assert all("устарела" in (a.text or "") for a in tg.answered_callbacks[-3:])
-    assert mcp_server.data.appointments == []
+async def follow_assistant(tg: FakeTelegram, user: User, text: str, expect: str) -> str:
+    mark = tg.mark()
+    tg.send_text(user, text)
+    message = await tg.wait_for_message(user, since=mark, timeout=20)
+    assert expect in (message.text or ""), message.text
+    return message.text or ""
+
+
+async def test_free_text_booking_in_russian(tg, running_bot, live_api) -> None:
+    user = new_user("Ольга")
+    await register(tg, user)
+    tomorrow = today() + dt.timedelta(days=1)
+    day, _time = await live_api.free_slot("Маникюр", wanted="15:00")
+    when = "завтра" if day == tomorrow else f"{day.day} {MONTHS_GENITIVE[day.month - 1]}"
+    reply = await follow_assistant(tg, user, f"запишите меня на маникюр {when} в 15:00", "15:00")
+    buttons = tg.last_message(user).button_texts
+    if "Маникюр" in str(buttons) and not any(b in ("Да", "да") for b in buttons):
+        # two manicures: the assistant asks which one
+        await press_and_wait(tg, user, "Маникюр — 1 500 ₽", "15:00")
+    assert "1 500 ₽" in text_of(tg, user), reply
+    yes = tg.last_message(user)
+    data = next(d for t, d in yes.buttons if t.lower().startswith("да"))
+    tg.press(user, yes, data)  # a double tap on "yes" books once
+    tg.press(user, yes, data)
+    done = await tg.wait_for_message(user, contains="Вы записаны", timeout=20)
+    assert day_in_words(day, "ru") in done.text and "Анна Иванова" in done.text
+    assert "1 500 ₽" in done.text and "1 ч" in done.text
+    await tg.wait_for(lambda: any("Уже готово" in (a.text or "") for a in tg.answered_callbacks))
+    rows = await live_api.appointments_of(user)
+    assert [(r["date"], r["start_time"][:5], r["service_name"]) for r in rows] == [
+        (day.isoformat(), "15:00", "Маникюр")]
+
+
+async def test_free_text_booking_in_english(tg, running_bot, live_api) -> None:
+    john = new_user("John", "en")
+    await register(tg, john)
+    day, _time = await live_api.free_slot("Педикюр", wanted="11:00")
+    await follow_assistant(tg, john, f"I'd like a pedicure on {day:%B} {day.day} at 11:00",
+                           "11:00")
+    assert "500 ₽" in text_of(tg, john)
+    done = await press_and_wait(tg, john, "Yes", "You're booked", timeout=20)
+    assert day_in_words(day, "en") in done and "1 h 30 min" in done and "2,500 ₽" in done
+    rows = await live_api.appointments_of(john)
+    assert [(r["date"], r["start_time"][:5], r["service_name"]) for r in rows] == [
+        (day.isoformat(), "11:00", "Педикюр")]
+
+
+async def test_cancel_with_confirmation(tg, running_bot, live_api) -> None:
+    user = new_user("Ирина")
+    await register(tg, user)
+    day, _ = await book_manicure(tg, user, live_api)
+    await press_and_wait(tg, user, "Подтвердить", "Вы записаны")
+    mark = tg.mark()
+    tg.send_command(user, "/my")
+    listed = await tg.wait_for_message(user, contains="1 500 ₽", since=mark)
+    assert day_in_words(day, "ru") in listed.text and "Отменить" in str(listed.button_texts)
+    await press_and_wait(tg, user, "Отменить", "Отменить эту запись?")
+    assert (await live_api.appointments_of(user))[0]["status"] != "cancelled"
+    await press_and_wait(tg, user, "Да, отменить", "Запись отменена")
+    assert (await live_api.appointments_of(user))[0]["status"] == "cancelled"
+
+
+async def test_reschedule(tg, running_bot, live_api) -> None:
+    user = new_user("Вера")
+    await register(tg, user)
+    day, time = await book_manicure(tg, user, live_api)
+    await press_and_wait(tg, user, "Подтвердить", "Вы записаны")
+    new_day, new_time = await live_api.free_slot("Маникюр", after=day)
+    mark = tg.mark()
+    tg.send_command(user, "/my")
+    await tg.wait_for_message(user, contains="1 500 ₽", since=mark)
+    await press_and_wait(tg, user, "Перенести", "выберите день")
+    if f"cal:day:{new_day}" not in str(tg.last_message(user).buttons):
+        await press_and_wait(tg, user, "›", "выберите день")
+    await pick_day_and_time(tg, user, new_day, new_time, expect="Перенести запись?")
+    assert day_in_words(new_day, "ru") in text_of(tg, user)
+    await press_and_wait(tg, user, "Подтвердить", "перенесена")
+    rows = await live_api.appointments_of(user)
+    assert len(rows) == 1
+    assert (rows[0]["date"], rows[0]["start_time"][:5]) == (new_day.isoformat(), new_time)
+
+
+async def test_stale_and_forged_callbacks(tg, running_bot, live_api) -> None:
+    user = new_user()
+    await register(tg, user)
+    menu = tg.last_message(user)
+    for data in ("ok:deadbeefdeadbeef", "garbage-from-nowhere", "cal:day:2020-01-01",
+                 "tm:1:1:1000", "as:abcdef12:0"):
+        tg.press(user, menu, data)
+    await tg.wait_for(lambda: len(tg.answered_callbacks) >= 5)
+    assert all("устарела" in (a.text or "") for a in tg.answered_callbacks[-5:])
+    assert await live_api.appointments_of(user) == []
 
 
 async def test_sticker_voice_photo_get_helpful_replies(tg, running_bot) -> None:
-    tg.send_sticker(ANNA)
-    await tg.wait_for_message(ANNA, contains="стикер")
-    tg.send_voice(JOHN)
-    await tg.wait_for_message(JOHN, contains="voice messages")
-    tg.send_photo(ANNA)
-    await tg.wait_for_message(ANNA, contains="картинки")
+    anna, john = new_user(), new_user("John", "en")
+    tg.send_sticker(anna)
+    await tg.wait_for_message(anna, contains="стикер")
+    tg.send_voice(john)
+    await tg.wait_for_message(john, contains="voice messages")
+    tg.send_photo(anna)
+    await tg.wait_for_message(anna, contains="картинки")
 
 
-async def test_free_text_actions_become_buttons(tg, running_bot, mcp_server) -> None:
-    await register(tg, JOHN)
-    day = next(iter(__import__("tests.bot.conftest", fromlist=["free_days"]).free_days(
-        __import__("datetime").date.today().strftime("%Y-%m")) or ["2099-01-05"]))
-    mcp_server.data.response = "Manicure with Anna, 11:30 — shall I book it?"
-    mcp_server.data.actions = [{"type": "confirm_booking", "payload": {
-        "specialist_id": 7, "service_id": 11, "date": day, "start_time": "11:30",
-        "service_name": "Manicure", "specialist_name": "Anna Ivanova", "price": "1500",
-        "duration": 90, "label": "✅ Book 11:30"}}]
-    tg.send_text(JOHN, "manicure tomorrow at 11:30")
-    await tg.wait_for_message(JOHN, contains="shall I book it")
-    assert tg.last_message(JOHN).button_texts == ["✅ Book 11:30"]
-    tg.press_button(JOHN, "Book 11:30")
-    await tg.wait_for(lambda: "Please check your booking" in (tg.last_message(JOHN).text or ""))
-    assert "1 h 30 min" in tg.last_message(JOHN).text
-    tg.press_button(JOHN, "Confirm")
-    await tg.wait_for(lambda: "You're booked" in (tg.last_message(JOHN).text or ""))
-    assert mcp_server.data.appointments[0]["user_id"] == "502"
-
-
-async def test_mcp_down_apology_then_back(tg, running_bot, mcp_server) -> None:
-    await register(tg, ANNA)
-    await asyncio.to_thread(mcp_server.server.stop)
-    tg.press_button(ANNA, "Записаться")
-    await tg.wait_for_message(ANNA, contains="сервис записи сейчас недоступен", timeout=20)
-    await asyncio.to_thread(mcp_server.restart)
-    tg.press_button(ANNA, "Попробовать ещё раз")
-    await tg.wait_for(lambda: "Ногтевой сервис" in tg.last_message(ANNA).button_texts,
+async def test_mcp_down_apology_then_back(tg, running_bot, mcp_http: ServerThread) -> None:
+    user = new_user()
+    await register(tg, user)
+    await asyncio.to_thread(mcp_http.stop)
+    try:
+        tg.send_text(user, "хочу на маникюр")
+        await tg.wait_for_message(user, contains="сервис записи сейчас недоступен", timeout=20)
+        tg.press_button(user, "Записаться")  # the bot keeps running
+        await tg.wait_for(lambda: sum("недоступен" in (m.text or "")
+                                      for m in tg.messages_to(user)) >= 2, timeout=20)
+    finally:
+        await asyncio.to_thread(mcp_http.start)
+    tg.press_button(user, "Попробовать ещё раз")
+    await tg.wait_for(lambda: "Ногтевой сервис" in tg.last_message(user).button_texts,
                       timeout=20)
 
 
-async def test_restart_mid_booking_loses_nothing(tg, running_bot, mcp_server) -> None:
-    await register(tg, ANNA)
-    await book_by_buttons(tg, ANNA)
+async def test_restart_mid_booking_loses_nothing(tg, running_bot: RunningBot, live_api) -> None:
+    user = new_user()
+    await register(tg, user)
+    day, time = await book_manicure(tg, user, live_api)
     await running_bot.stop()
     await running_bot.start()
-    tg.press_button(ANNA, "Подтвердить")
-    await tg.wait_for(lambda: "Вы записаны" in (tg.last_message(ANNA).text or ""))
-    assert len(mcp_server.data.appointments) == 1
+    await press_and_wait(tg, user, "Подтвердить", "Вы записаны")
+    rows = await live_api.appointments_of(user)
+    assert [(r["date"], r["start_time"][:5]) for r in rows] == [(day.isoformat(), time)]

@@ -26,6 +26,7 @@ def mount_admin(app: FastAPI) -> Admin:
     auth = StaffAuth(
         settings.secret_key.get_secret_value(),
         sessions,
+        password_iterations=settings.password_hash_iterations,
         https_only=settings.environment == "production",
     )
     admin = Admin(

@@ -10,18 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import secrets
 from typing import TYPE_CHECKING, Any
 
 import anyio
 from sqladmin.authentication import AuthenticationBackend
 from sqlalchemy import select
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..core.security import check_password
+from ..core.security import check_password, make_password
 from ..models import User
-from .session import SignedCookieSession
 
 if TYPE_CHECKING:
     from sqladmin import Admin
@@ -33,8 +32,6 @@ LOGIN_ERROR = (
     "Неверное имя пользователя или пароль, либо у пользователя нет доступа к администрированию."
 )
 
-# Checked when the username is unknown too, so the answer takes as long either way.
-_DUMMY_HASH = "pbkdf2_sha256$1000$dummysaltdummysalt12$ZmFrZWZha2VmYWtlZmFrZWZha2VmYWtlZmFrZWZha2U="
 
 
 class StaffAuth(AuthenticationBackend):
@@ -43,13 +40,11 @@ class StaffAuth(AuthenticationBackend):
         secret_key: str,
         sessions: async_sessionmaker[AsyncSession],
         *,
+        password_iterations: int,
         https_only: bool = False,
     ) -> None:
-        # Not ``super().__init__``: it builds Starlette's SessionMiddleware, which needs
-        # ``itsdangerous``; ours signs with the standard library.
-        self.middlewares = [Middleware(
-            SignedCookieSession,
-            secret_key=secret_key,
+        super().__init__(  # Starlette's SessionMiddleware, signed with SECRET_KEY
+            secret_key,
             session_cookie=SESSION_COOKIE,
             max_age=SESSION_AGE,
             path="/admin",
@@ -57,10 +52,20 @@ class StaffAuth(AuthenticationBackend):
             # another site, which keeps them safe from cross-site requests.
             same_site="strict",
             https_only=https_only,
-        )]
+        )
         self._secret = secret_key.encode()
         self._sessions = sessions
         self.admin: Admin | None = None  # set by mount_admin, to render the login page
+        self._iterations = password_iterations
+        self._dummy_hash: str | None = None
+
+    async def _dummy(self) -> str:
+        """Checked when the username is unknown, so the answer takes as long either way."""
+        if self._dummy_hash is None:
+            self._dummy_hash = await anyio.to_thread.run_sync(
+                lambda: make_password(secrets.token_urlsafe(), iterations=self._iterations)
+            )
+        return self._dummy_hash
 
     def _auth_hash(self, user: User) -> str:
         return hmac.new(self._secret, user.password.encode(), hashlib.sha256).hexdigest()
@@ -71,7 +76,7 @@ class StaffAuth(AuthenticationBackend):
         password = str(form.get("password") or "")
         async with self._sessions() as session:
             user = await session.scalar(select(User).where(User.username == username))
-            encoded = user.password if user is not None else _DUMMY_HASH
+            encoded = user.password if user is not None else await self._dummy()
             valid = bool(username and password) and await anyio.to_thread.run_sync(
                 check_password, password, encoded
             )

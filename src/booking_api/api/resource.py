@@ -20,6 +20,7 @@ from ..core.errors import NotFound, ValidationError
 from ..core.fields import Field, PrimaryKeyField, missing_pk, object_schema, validate_fields
 from ..core.http import JSON, Page, positive_int, read_body
 from ..models import Base
+from ..services.deletion import delete_with_dependents
 from .deps import Ctx, CtxDep, ReadSession, WriteSession
 from .openapi import ERRORS, register_schema
 
@@ -32,8 +33,13 @@ def icontains(column: Any) -> SearchField:
 
 
 def parse_pk(raw: str, model_name: str) -> int:
-    """A numeric id, else DRF's 404 "Not found." (never FastAPI's 422)."""
-    if not raw.isdigit() or len(raw) > 18:
+    """A numeric id, else DRF's 404 "Not found." (never FastAPI's 422).
+
+    A negative number is an id like any other to Django: it is simply not found, so it gets
+    the model's "No ... matches the given query." from the lookup.
+    """
+    digits = raw[1:] if raw.startswith("-") else raw
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 18:
         raise NotFound()
     return int(raw)
 
@@ -152,7 +158,9 @@ class Resource:
         return obj
 
     async def destroy(self, session: AsyncSession, ctx: Ctx, obj: Any) -> None:
-        await session.delete(obj)
+        """Delete with Django's on_delete rules (dependents cascade or are detached)."""
+        session.expunge(obj)
+        await delete_with_dependents(session, self.model, [obj.id])
 
     # --- listing ---------------------------------------------------------------------------
     async def list_response(self, request: Request, session: AsyncSession, ctx: Ctx) -> Any:

@@ -58,6 +58,18 @@ class Settings(BaseSettings):
 
     max_page_size: int = 100
 
+    # Jobs (reminders, notifications, waitlist offers); see ``booking_api.jobs``.
+    redis_url: str | None = Field(None, description="redis://… — arq dispatches jobs when set")
+    reminder_offsets: str = Field(
+        "1440,120", description="Reminders: minutes before the start, comma-separated")
+    run_jobs_in_process: bool | None = Field(
+        None, description="Run due jobs inside the API process (default: when REDIS_URL is unset)")
+    job_lease_seconds: int = 120
+    job_poll_seconds: float = 5.0
+    job_max_attempts: int = 8
+    waitlist_offer_minutes: int = 30
+    telegram_api_url: str = "https://api.telegram.org"
+
     @field_validator("database_url")
     @classmethod
     def _driver(cls, value: str) -> str:

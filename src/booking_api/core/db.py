@@ -115,7 +115,7 @@ class Database:
             _configure_sqlite(read, immediate=False)
             _configure_sqlite(write, immediate=True)
         else:
-            read = write = create_async_engine(
+            write = create_async_engine(
                 url,
                 echo=settings.db_echo,
                 pool_size=settings.db_pool_size,
@@ -123,6 +123,9 @@ class Database:
                 pool_pre_ping=False,
                 connect_args={"server_settings": {"jit": "off", "application_name": "booking-api"}},
             )
+            # Reads run in autocommit: no BEGIN/ROLLBACK round trips around every GET. Bookings
+            # are validated inside write transactions, so no decision rests on a read session.
+            read = write.execution_options(isolation_level="AUTOCOMMIT")
         kw = {"expire_on_commit": False, "autoflush": False}
         return cls(
             url=url,
@@ -134,8 +137,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.read_engine.dispose()
-        if self.write_engine is not self.read_engine:
-            await self.write_engine.dispose()
+        await self.write_engine.dispose()
 
     async def read_session(self) -> AsyncIterator[AsyncSession]:
         async with self.read_sessions() as session:

@@ -27,6 +27,7 @@ from ..core.fields import (
     validate_fields,
 )
 from ..core.http import JSON, format_datetime, read_body
+from ..jobs import appointment_changed, snapshot
 from ..models import (
     APPOINTMENT_STATUSES,
     Appointment,
@@ -203,6 +204,7 @@ class Appointments(Resource):
 
     async def update(self, session, ctx, obj, values):  # type: ignore[no-untyped-def]
         service = values.pop("_service")
+        before = snapshot(obj)  # jobs hook
         if values.get("status") == "cancelled" and obj.status != "cancelled":
             obj.cancelled_at = dt.datetime.now(dt.UTC)
             obj.cancelled_by_id = ctx.user.id
@@ -210,6 +212,7 @@ class Appointments(Resource):
             setattr(obj, key, value)
         booking.stamp_buffers(obj, service)
         await booking.flush_or_taken(session)
+        await appointment_changed(session, ctx.settings, obj, before)  # jobs hook
         return obj
 
 
@@ -291,6 +294,7 @@ async def create_appointment(
             IdempotencyKey.user_id == user.id, IdempotencyKey.created_at < expired))
         session.add(IdempotencyKey(user_id=user.id, key=idempotency_key, request_hash=digest,
                                    status_code=201, body=body))
+    await appointment_changed(session, ctx.settings, obj, None)  # jobs hook
     try:
         await session.commit()
     except IntegrityError:
@@ -318,7 +322,9 @@ async def _act(pk: str, session: AsyncSession, ctx: Ctx, action: str) -> Any:
             raise BadRequest({"error": (
                 "Отменить запись можно не позднее чем за "
                 f"{ctx.settings.cancel_cutoff_minutes} мин. до начала.")})
+    before = snapshot(obj)  # jobs hook
     booking.transition(obj, action, user)
+    await appointment_changed(session, ctx.settings, obj, before)  # jobs hook
     await session.commit()
     obj = await appointments.get_object(session, ctx, obj.id)
     return JSON(appointments.represent(obj, ctx))
@@ -348,6 +354,35 @@ def _action_route(action: str) -> None:
 
 for _action in ("cancel", "confirm", "complete"):
     _action_route(_action)
+
+
+@router.post(
+    "/appointments/{pk}/attend/",
+    tags=["Appointments"],
+    summary="Confirm attendance (the client)",
+    description="The client says they will come (the reminder's \"confirm\" button): stores "
+    "`client_confirmed_at`; the status stays as it is (confirming the booking itself is the "
+    "specialist's or staff's `confirm`). The appointment's client or staff; active "
+    "appointments only.",
+    responses=ERRORS(400, 401, 403, 404),
+    operation_id="appointments_attend",
+)
+async def attend(pk: str, session: WriteSession, ctx: CtxDep) -> Any:
+    ctx.require_user()
+    obj = await appointments.get_object(session, ctx, parse_pk(pk, "Appointment"))
+    if not ctx.is_staff and (ctx.client_id is None or obj.client_id != ctx.client_id):
+        raise PermissionDenied()
+    if obj.status not in ("pending", "confirmed"):
+        raise BadRequest({"error": (
+            f"Нельзя подтвердить визит: запись {booking.STATUS_NAMES[obj.status]}.")})
+    if obj.client_confirmed_at is None:
+        obj.client_confirmed_at = dt.datetime.now(dt.UTC)
+    confirmed_at = obj.client_confirmed_at
+    await session.commit()
+    obj = await appointments.get_object(session, ctx, obj.id)
+    body = appointments.represent(obj, ctx)
+    body["client_confirmed_at"] = format_datetime(confirmed_at, ctx.settings.tz)
+    return JSON(body)
 
 
 _RESCHEDULE = {"date": DateField(), "start_time": TimeField(), "end_time": TimeField(required=False)}
@@ -393,8 +428,10 @@ async def reschedule(pk: str, request: Request, session: WriteSession, ctx: CtxD
         session, ctx.settings, specialist_id=obj.specialist_id, service=service,
         day=values["date"], start=start, end=end, exclude_appointment=obj.id,
     )
+    before = snapshot(obj)  # jobs hook
     obj.date, obj.start_time, obj.end_time = values["date"], start, end
     await booking.flush_or_taken(session)
+    await appointment_changed(session, ctx.settings, obj, before)  # jobs hook
     await session.commit()
     obj = await appointments.get_object(session, ctx, obj.id)
     return JSON(appointments.represent(obj, ctx))

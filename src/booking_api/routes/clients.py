@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from ..api.deps import Ctx, CtxDep, ReadSession, WriteSession
 from ..api.openapi import ERRORS, register_schema
 from ..api.resource import Resource, crud_router, icontains
-from ..core.errors import NotFound, PermissionDenied
+from ..core.errors import MethodNotAllowed, NotFound, PermissionDenied
 from ..core.fields import CharField, ChoiceField, EmailField, object_schema
 from ..core.http import JSON, read_body
 from ..models import Client
@@ -147,6 +147,14 @@ async def patch_me(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
     await clients.update(session, ctx, client, values)
     await session.commit()
     return JSON(represent_client(await _own_profile(session, ctx)))
+
+
+@router.api_route("/clients/me/", methods=["POST", "PUT", "DELETE"], include_in_schema=False)
+async def me_other_methods(request: Request, ctx: CtxDep) -> Any:
+    """DRF's ``me`` action serves GET and PATCH only; without this, ``me`` would be taken for
+    an id by the detail routes and answered 404."""
+    ctx.require_user()
+    raise MethodNotAllowed(request.method, ["GET", "PATCH"])
 
 
 router.include_router(crud_router(clients, "clients", tag="Clients"))

@@ -24,7 +24,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from ..callbacks import BackCb, CalendarCb, CategoryCb, ConfirmCb, ServiceCb, SpecialistCb, TimeCb
-from ..formatting import day_in_words, time_range
+from ..formatting import day_in_words, time_range, today
 from ..keyboards import (
     categories_keyboard,
     confirm_keyboard,
@@ -38,12 +38,7 @@ from ..mcp_gateway import McpGateway, Slot
 from ..states import Booking
 from .common import answer, booking_summary, reset_flow, show, stale, uid
 
-
 HORIZON_MONTHS = 3
-
-
-def today() -> dt.date:
-    return dt.date.today()
 
 
 # --------------------------------------------------------------------------- steps
@@ -319,7 +314,8 @@ async def confirmed(callback: CallbackQuery, callback_data: ConfirmCb, state: FS
     await reset_flow(state)
     await show(
         callback,
-        headline + "\n\n" + summary + "\n\n" + _("See you! You can find it under “🗂 My appointments”."),
+        headline + "\n\n" + summary + "\n\n"
+        + _("See you! You can find it under “🗂 My appointments”."),
         InlineKeyboardMarkup(inline_keyboard=[menu_row()]),
     )
     await answer(callback, _("Done ✅"))

@@ -10,7 +10,6 @@ from ..keyboards import main_menu
 from .common import stale
 
 
-
 async def sticker(message: Message) -> None:
     await message.answer(
         _("Nice sticker! 😊 I understand text and buttons: tap a button below or write, "

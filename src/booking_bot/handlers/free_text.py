@@ -15,17 +15,17 @@ summary: names, the date in words, price and duration.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 from typing import Any
 
 from aiogram import Dispatcher, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from aiogram.types import CallbackQuery, Message, Update
 from aiogram.utils.i18n import gettext as _
 
 from ..callbacks import AssistantCb, RetryCb
+from ..formatting import now
 from ..keyboards.common import assistant_keyboard
 from ..mcp_gateway import Appointment, AssistantReply, McpGateway
 from ..states import Registration
@@ -66,7 +66,7 @@ async def ask_assistant(event: Message | CallbackQuery, state: FSMContext, gatew
                         text: str) -> None:
     user = event.from_user
     reply = await gateway.process_message(uid(user), text,
-                                          dt.datetime.now().astimezone().isoformat())
+                                          now().isoformat())
     turn = uuid.uuid4().hex[:8]
     options = reply_options(reply)
     await state.update_data(assistant={"turn": turn, "options": options})

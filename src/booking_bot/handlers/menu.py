@@ -19,7 +19,6 @@ from .common import answer, reset_flow, show
 from .start import menu_text
 
 
-
 def help_text() -> str:
     return _(
         "I can book you in, show your appointments, move or cancel them.\n\n"

@@ -16,7 +16,6 @@ from .booking import show_calendar
 from .common import answer, appointment_summary, enrich, reset_flow, show, stale, uid
 
 
-
 async def _active(gateway: McpGateway, user_id: str) -> list[Appointment]:
     items = [a for a in await gateway.get_my_appointments(user_id) if a.active]
     return await enrich(gateway, sorted(items, key=lambda a: (a.date, a.start_time)))

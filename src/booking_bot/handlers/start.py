@@ -16,7 +16,6 @@ from ..states import Registration
 from .common import reset_flow, uid
 
 
-
 def menu_text() -> str:
     return _("What would you like to do?")
 

@@ -144,7 +144,8 @@ def confirm_keyboard(key: str) -> InlineKeyboardMarkup:
 def appointment_buttons(appointment: Appointment) -> list[list[InlineKeyboardButton]]:
     return [
         [
-            _button(_("🔁 Reschedule"), AppointmentCb(action="reschedule", id=appointment.id).pack()),
+            _button(_("🔁 Reschedule"),
+                    AppointmentCb(action="reschedule", id=appointment.id).pack()),
             _button(_("✖️ Cancel"), AppointmentCb(action="cancel", id=appointment.id).pack()),
         ]
     ]
@@ -153,7 +154,8 @@ def appointment_buttons(appointment: Appointment) -> list[list[InlineKeyboardBut
 def cancel_confirm_keyboard(appointment_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("Yes, cancel it"), AppointmentCb(action="cancel_yes", id=appointment_id).pack())],
+            [_button(_("Yes, cancel it"),
+                     AppointmentCb(action="cancel_yes", id=appointment_id).pack())],
             [_button(_("No, keep it"), AppointmentCb(action="keep", id=appointment_id).pack())],
         ]
     )

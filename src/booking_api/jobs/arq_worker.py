@@ -1,0 +1,108 @@
+"""arq on Redis: how jobs are woken and dispatched when ``REDIS_URL`` is set.
+
+arq only *dispatches*; the ``booking_job`` table stays the source of truth (see the package
+docstring for why). Two arq functions, both running the same claim/execute code as the
+in-process poller:
+
+* ``run_job(dedupe_key)`` — enqueued by the API right after a booking change commits, with
+  ``_job_id = "booking:" + dedupe_key`` so arq itself never queues one wake-up twice; it
+  claims that row (and whatever it causes) at once: specialist notices, waitlist offers.
+* ``dispatch_due`` — an arq cron every ``JOB_POLL_SECONDS`` (``unique``: one worker per
+  tick) that claims every due row: reminders, retries, jobs whose wake-up was lost (Redis
+  down, API crashed after commit), and jobs whose worker was killed (lease expired).
+
+If Redis loses its data, nothing is lost: the rows are still queued in the database and the
+next cron tick of any worker runs them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arq import cron
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.worker import Worker, func
+
+from ..core.config import Settings
+from ..core.db import Database
+from .outbox import Waker
+from .runner import new_worker_id, run_due
+
+log = logging.getLogger("booking_api.jobs")
+
+QUEUE = "booking:jobs"
+
+
+def redis_settings(settings: Settings) -> RedisSettings:
+    assert settings.redis_url, "REDIS_URL is not set"
+    return RedisSettings.from_dsn(settings.redis_url)
+
+
+async def connect(settings: Settings) -> ArqRedis:
+    return await create_pool(redis_settings(settings), default_queue_name=QUEUE)
+
+
+def make_waker(pool: ArqRedis) -> Waker:
+    async def wake(keys: list[str]) -> None:
+        for key in keys:
+            await pool.enqueue_job("run_job", key, _job_id=f"booking:{key}", _queue_name=QUEUE)
+
+    return wake
+
+
+async def _startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx["settings"]
+    if "db" not in ctx:
+        ctx["db"] = Database.from_settings(settings)
+        ctx["own_db"] = True
+    if "sender" not in ctx:
+        from .telegram import TelegramSender
+
+        ctx["sender"] = TelegramSender(settings)
+    ctx.setdefault("worker_id", new_worker_id("arq"))
+    log.info("jobs: arq worker %s started on %s", ctx["worker_id"], settings.redis_url)
+
+
+async def _shutdown(ctx: dict[str, Any]) -> None:
+    close = getattr(ctx.get("sender"), "close", None)
+    if close is not None:
+        await close()
+    if ctx.get("own_db"):
+        await ctx["db"].dispose()
+
+
+async def run_job(ctx: dict[str, Any], dedupe_key: str) -> int:
+    report = await run_due(ctx["db"], ctx["settings"], ctx["sender"], worker_id=ctx["worker_id"],
+                           now=ctx.get("now"), dedupe_key=dedupe_key)
+    return report.total
+
+
+async def dispatch_due(ctx: dict[str, Any]) -> int:
+    report = await run_due(ctx["db"], ctx["settings"], ctx["sender"], worker_id=ctx["worker_id"],
+                           now=ctx.get("now"))
+    return report.total
+
+
+def build_worker(settings: Settings, **overrides: Any) -> Worker:
+    step = max(1, min(30, int(settings.job_poll_seconds)))
+    options: dict[str, Any] = dict(
+        functions=[func(run_job, name="run_job", max_tries=3)],
+        cron_jobs=[cron(dispatch_due, name="dispatch_due", second=set(range(0, 60, step)),
+                        run_at_startup=True, unique=True, max_tries=1)],
+        queue_name=QUEUE,
+        redis_settings=redis_settings(settings),
+        on_startup=_startup,
+        on_shutdown=_shutdown,
+        ctx={"settings": settings},
+        # Our own rows carry retries and leases; arq's result keys only stop duplicate wake-ups.
+        keep_result=3600,
+        job_timeout=max(60, settings.job_lease_seconds),
+    )
+    ctx = {**options["ctx"], **overrides.pop("ctx", {})}
+    options.update(overrides, ctx=ctx)
+    return Worker(**options)
+
+
+def run_arq_worker(settings: Settings) -> None:
+    build_worker(settings).run()

@@ -1,0 +1,141 @@
+"""Claiming and finishing job rows: the part that makes "exactly once" hold.
+
+A worker *claims* due rows in one statement: ``status`` becomes ``running`` with
+``locked_by`` = the worker and a lease ``locked_until``. PostgreSQL picks rows with
+``FOR UPDATE SKIP LOCKED`` so concurrent workers never claim the same row; on SQLite the
+write transaction (``BEGIN IMMEDIATE``) serialises claimers. A row whose lease ran out
+(its worker died mid-job) is due again and is claimed by the next worker, with a log line.
+
+Finishing is fenced by ``locked_by``: a worker whose lease was taken over cannot mark the
+row done a second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_, select, update
+
+from ..core.db import Database
+from ..models import Job
+from .outbox import utcnow
+
+log = logging.getLogger("booking_api.jobs")
+
+
+_RECOVERED = "lease expired (held by "
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    run_at: dt.datetime
+    attempts: int
+    dedupe_key: str
+    recovered: str | None  # set when the previous holder's lease expired
+
+
+async def claim_due(
+    db: Database,
+    worker_id: str,
+    *,
+    now: dt.datetime | None = None,
+    limit: int = 20,
+    lease_seconds: int = 120,
+    dedupe_key: str | None = None,
+) -> list[ClaimedJob]:
+    """Atomically take up to ``limit`` due jobs for ``worker_id`` (oldest ``run_at`` first)."""
+    now = now or utcnow()
+    due = or_(
+        and_(Job.status == "queued", Job.run_at <= now),
+        and_(Job.status == "running", Job.locked_until < now),
+    )
+    pick = select(Job.id).where(due).order_by(Job.run_at, Job.id).limit(limit)
+    if dedupe_key is not None:
+        pick = pick.where(Job.dedupe_key == dedupe_key)
+    pick = pick.with_for_update(skip_locked=True)
+    # SET expressions see the row as it was: a running row is one whose lease expired.
+    recovered = literal(_RECOVERED) + func.coalesce(Job.locked_by, "?") + literal(")")
+    stmt = (
+        update(Job)
+        .where(Job.id.in_(pick))
+        .values(status="running", locked_by=worker_id,
+                locked_until=now + dt.timedelta(seconds=lease_seconds),
+                attempts=Job.attempts + 1,
+                last_error=case((Job.status == "running", recovered), else_=Job.last_error))
+        .returning(Job.id, Job.kind, Job.payload, Job.run_at, Job.attempts, Job.dedupe_key,
+                   Job.last_error)
+        .execution_options(synchronize_session=False)
+    )
+    async with db.write_sessions() as session:
+        rows = (await session.execute(stmt)).all()
+        await session.commit()
+    jobs = [ClaimedJob(r[0], r[1], r[2] or {}, r[3], r[4], r[5],
+                       r[6] if (r[6] or "").startswith(_RECOVERED) else None) for r in rows]
+    jobs.sort(key=lambda j: (j.run_at, j.id))
+    for job in jobs:
+        if job.recovered:
+            log.warning("job %s %s (%s): %s; retrying (attempt %s)",
+                        job.id, job.kind, job.dedupe_key, job.recovered, job.attempts)
+    return jobs
+
+
+async def finish(
+    db: Database,
+    job: ClaimedJob,
+    worker_id: str,
+    status: str,
+    *,
+    error: str | None = None,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Mark a claimed job done/skipped/failed; False when the lease was lost meanwhile."""
+    stmt = (
+        update(Job)
+        .where(Job.id == job.id, Job.status == "running", Job.locked_by == worker_id)
+        .values(status=status, done_at=now or utcnow(), locked_until=None, last_error=error)
+        .execution_options(synchronize_session=False)
+    )
+    async with db.write_sessions() as session:
+        result = await session.execute(stmt)
+        await session.commit()
+    if not result.rowcount:
+        log.warning("job %s %s: lease lost before it could be marked %s",
+                    job.id, job.kind, status)
+    return bool(result.rowcount)
+
+
+async def retry_later(
+    db: Database,
+    job: ClaimedJob,
+    worker_id: str,
+    *,
+    delay: float,
+    error: str,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Put a claimed job back in the queue to run ``delay`` seconds from ``now``."""
+    now = now or utcnow()
+    stmt = (
+        update(Job)
+        .where(Job.id == job.id, Job.status == "running", Job.locked_by == worker_id)
+        .values(status="queued", run_at=now + dt.timedelta(seconds=delay), locked_by=None,
+                locked_until=None, last_error=error[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    async with db.write_sessions() as session:
+        result = await session.execute(stmt)
+        await session.commit()
+    return bool(result.rowcount)
+
+
+async def next_run_at(db: Database) -> dt.datetime | None:
+    """When the next queued job is due (for the poller's sleep)."""
+    async with db.read_sessions() as session:
+        return await session.scalar(
+            select(func.min(Job.run_at)).where(Job.status == "queued"))

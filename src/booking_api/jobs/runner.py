@@ -1,0 +1,241 @@
+"""Running due jobs: one pass (:func:`run_due`), the in-process poller, and ``booking worker``.
+
+The same :func:`run_due` is used everywhere: by the poller inside the API process (the
+embedded default, no Redis), by the arq functions in :mod:`.arq_worker`, and by tests with a
+controllable clock (``now=``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.config import Settings
+from ..core.db import Database
+from .errors import PermanentFailure, RetryLater, Skip
+from .handlers import HANDLERS, JobContext
+from .outbox import set_waker, utcnow
+from .queue import ClaimedJob, claim_due, finish, next_run_at, retry_later
+
+log = logging.getLogger("booking_api.jobs")
+
+LATE_AFTER = dt.timedelta(minutes=1)
+
+
+def new_worker_id(prefix: str = "worker") -> str:
+    return f"{prefix}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class RunReport:
+    done: list[ClaimedJob] = field(default_factory=list)
+    skipped: list[ClaimedJob] = field(default_factory=list)
+    retried: list[ClaimedJob] = field(default_factory=list)
+    failed: list[ClaimedJob] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.done) + len(self.skipped) + len(self.retried) + len(self.failed)
+
+
+def _backoff(attempts: int) -> float:
+    return min(3600.0, 30.0 * 2 ** max(0, attempts - 1))
+
+
+async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> None:
+    """Run one claimed job and record its outcome (the row is finished in every case)."""
+    s = ctx.settings
+    late = ctx.now - job.run_at
+    if late > LATE_AFTER and job.attempts == 1:
+        log.warning("job %s %s (%s) runs %s late (was a worker down?)",
+                    job.id, job.kind, job.dedupe_key, str(late).split(".")[0])
+    handler = HANDLERS.get(job.kind)
+    try:
+        if handler is None:
+            raise PermanentFailure(f"unknown job kind {job.kind!r}")
+        if job.attempts > s.job_max_attempts:
+            raise PermanentFailure(f"gave up after {job.attempts - 1} attempts")
+        await handler(job, ctx)
+    except Skip as exc:
+        log.info("job %s %s (%s) skipped: %s", job.id, job.kind, job.dedupe_key, exc)
+        await finish(ctx.db, job, ctx.worker_id, "skipped", error=str(exc), now=ctx.now)
+        report.skipped.append(job)
+    except PermanentFailure as exc:
+        log.error("job %s %s (%s) failed: %s", job.id, job.kind, job.dedupe_key, exc)
+        await finish(ctx.db, job, ctx.worker_id, "failed", error=str(exc), now=ctx.now)
+        report.failed.append(job)
+    except Exception as exc:  # noqa: BLE001 - any other error is retried with backoff
+        if job.attempts >= s.job_max_attempts:
+            log.error("job %s %s (%s) failed for good after %s attempts: %s",
+                      job.id, job.kind, job.dedupe_key, job.attempts, exc)
+            await finish(ctx.db, job, ctx.worker_id, "failed", error=repr(exc), now=ctx.now)
+            report.failed.append(job)
+            return
+        delay = exc.delay if isinstance(exc, RetryLater) else _backoff(job.attempts)
+        if not isinstance(exc, RetryLater):
+            log.exception("job %s %s (%s) raised", job.id, job.kind, job.dedupe_key)
+        log.warning("job %s %s (%s) will be retried in %ss (attempt %s): %s",
+                    job.id, job.kind, job.dedupe_key, int(delay), job.attempts, exc)
+        await retry_later(ctx.db, job, ctx.worker_id, delay=delay, error=str(exc), now=ctx.now)
+        report.retried.append(job)
+    else:
+        await finish(ctx.db, job, ctx.worker_id, "done", now=ctx.now)
+        log.info("job %s %s (%s) done", job.id, job.kind, job.dedupe_key)
+        report.done.append(job)
+
+
+async def run_due(
+    db: Database,
+    settings: Settings,
+    sender: Any,
+    *,
+    worker_id: str,
+    now: dt.datetime | None = None,
+    limit: int = 20,
+    max_rounds: int = 20,
+    dedupe_key: str | None = None,
+) -> RunReport:
+    """Claim and run what is due at ``now`` (default: the real clock), until nothing is.
+
+    Jobs queued by jobs (a waitlist offer queues its message) run in the same call.
+    """
+    report = RunReport()
+    for _ in range(max_rounds):
+        clock = now or utcnow()
+        jobs = await claim_due(db, worker_id, now=clock, limit=limit,
+                               lease_seconds=settings.job_lease_seconds, dedupe_key=dedupe_key)
+        if not jobs:
+            break
+        ctx = JobContext(db=db, settings=settings, sender=sender, now=clock, worker_id=worker_id)
+        for job in jobs:
+            await execute(job, ctx, report)
+        if dedupe_key is not None:
+            dedupe_key = None  # then whatever it caused
+    return report
+
+
+class InProcessPoller:
+    """Runs due jobs inside the API process (``RUN_JOBS_IN_PROCESS``, the embedded default).
+
+    Sleeps until the next job is due (at most ``JOB_POLL_SECONDS``), and wakes at once when a
+    booking change commits new immediate work.
+    """
+
+    def __init__(self, db: Database, settings: Settings, sender: Any | None = None):
+        from .telegram import TelegramSender
+
+        self.db = db
+        self.settings = settings
+        self.sender = sender or TelegramSender(settings)
+        self.worker_id = new_worker_id("api")
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._previous_waker: Any = None
+
+    async def _on_commit(self, keys: list[str]) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._previous_waker = set_waker(self._on_commit)
+        self._task = asyncio.create_task(self._loop(), name="booking-jobs-poller")
+        log.info("jobs: running in process (%s)", self.worker_id)
+
+    async def stop(self) -> None:
+        set_waker(self._previous_waker)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        close = getattr(self.sender, "close", None)
+        if close is not None:
+            await close()
+
+    async def _loop(self) -> None:
+        poll = self.settings.job_poll_seconds
+        while True:
+            try:
+                await run_due(self.db, self.settings, self.sender, worker_id=self.worker_id)
+                upcoming = await next_run_at(self.db)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - keep polling (the database may be back soon)
+                log.exception("jobs: poll failed; retrying in %ss", poll)
+                upcoming = None
+            wait = poll
+            if upcoming is not None:
+                wait = max(0.05, min(poll, (upcoming - utcnow()).total_seconds()))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+
+
+def runs_in_process(settings: Settings) -> bool:
+    if settings.run_jobs_in_process is not None:
+        return settings.run_jobs_in_process
+    return not settings.redis_url
+
+
+@contextlib.asynccontextmanager
+async def api_jobs_runtime(db: Database, settings: Settings):  # type: ignore[no-untyped-def]
+    """For the API's lifespan: the in-process poller, or arq wake-ups when Redis is set."""
+    poller: InProcessPoller | None = None
+    pool = None
+    previous = None
+    if runs_in_process(settings):
+        poller = InProcessPoller(db, settings)
+        await poller.start()
+    elif settings.redis_url:
+        from .arq_worker import connect, make_waker
+
+        try:
+            pool = await connect(settings)
+            previous = set_waker(make_waker(pool))
+        except Exception:  # noqa: BLE001 - the worker's cron still picks the jobs up
+            log.warning("jobs: Redis at REDIS_URL is unreachable; `booking worker` will pick "
+                        "jobs up on its next poll", exc_info=True)
+    try:
+        yield
+    finally:
+        if poller is not None:
+            await poller.stop()
+        if pool is not None:
+            set_waker(previous)
+            await pool.aclose()
+
+
+async def _run_db_worker(settings: Settings) -> None:
+    db = Database.from_settings(settings)
+    poller = InProcessPoller(db, settings)
+    poller.worker_id = new_worker_id("worker")
+    await poller.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await poller.stop()
+        await db.dispose()
+
+
+def run_worker(settings: Settings | None = None) -> None:
+    """``booking worker``: arq on Redis when REDIS_URL is set, else a database poller."""
+    from ..core.config import get_settings
+    from ..migrate import upgrade_sync
+
+    settings = settings or get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.is_sqlite:
+        upgrade_sync(settings.database_url)
+    if settings.redis_url:
+        from .arq_worker import run_arq_worker
+
+        run_arq_worker(settings)
+    else:
+        log.info("REDIS_URL is not set: running jobs from the database table")
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_run_db_worker(settings))
