@@ -65,3 +65,12 @@ async def book(client: Any, env: Any, user: Any, cat: Any, day: dt.date, start: 
         "start_time": start, "end_time": end})
     assert r.status_code == 201, r.text
     return r.json()
+
+
+@pytest.fixture
+def booker(client, env, cat):  # type: ignore[no-untyped-def]
+    async def _book(user: Any, day: dt.date, start: str = "10:00",
+                    end: str = "11:00") -> dict[str, Any]:
+        return await book(client, env, user, cat, day, start, end)
+
+    return _book

@@ -3,11 +3,14 @@ and the old deployment's JSON routes."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -119,3 +122,63 @@ async def test_legacy_routes(http_server: str) -> None:
         assert set(body) == {"response", "context", "actions"}
         assert body["context"]["flow"] == "book"
         assert (await http.post("/process", json={"user_id": "1"})).status_code == 400
+
+
+INSPECTOR_DIR = Path(os.environ.get("MCP_INSPECTOR_DIR",
+                                    Path.home() / ".cache" / "booking-tests" / "inspector"))
+
+
+def inspector_cli() -> Path | None:
+    """The official MCP Inspector CLI from npm, installed once into a cache folder."""
+    binary = INSPECTOR_DIR / "node_modules" / ".bin" / "mcp-inspector"
+    if binary.exists():
+        return binary
+    if shutil.which("npm") is None:
+        return None
+    INSPECTOR_DIR.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(INSPECTOR_DIR),
+         "@modelcontextprotocol/inspector"],
+        capture_output=True, text=True, timeout=300)
+    return binary if result.returncode == 0 and binary.exists() else None
+
+
+def test_official_inspector_cli_lists_and_calls_tools(live_api) -> None:
+    cli = inspector_cli()
+    if cli is None:
+        pytest.skip("npm (and the @modelcontextprotocol/inspector package) is not available")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "booking_mcp", "--transport", "http", "--port", str(port)],
+        env=server_env(live_api), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline and process.poll() is None, "MCP server did not start"
+            time.sleep(0.2)
+
+        def inspect(*args: str) -> dict:
+            out = subprocess.run([str(cli), "--cli", url, "--transport", "http", *args],
+                                 capture_output=True, text=True, timeout=120)
+            assert out.returncode == 0, out.stderr
+            return json.loads(out.stdout)
+
+        tools = {t["name"]: t for t in inspect("--method", "tools/list")["tools"]}
+        assert {"create_appointment", "cancel_appointment", "find_nearest_slots",
+                "process_message"} <= set(tools)
+        assert tools["cancel_appointment"]["annotations"]["destructiveHint"] is True
+        assert tools["list_categories"]["annotations"]["readOnlyHint"] is True
+        called = inspect("--method", "tools/call", "--tool-name", "get_specialists",
+                         "--tool-arg", "city=Москва")
+        assert not called.get("isError")
+        cities = {s["city"] for s in called["structuredContent"]["result"]}
+        assert cities == {"Москва"}
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -1,0 +1,228 @@
+"""Structured logs: a JSON (or text) formatter, a request id in every line, secret redaction.
+
+* ``request_id_var`` holds the current request id; the request-id middleware sets it from
+  ``X-Request-ID`` (or makes one), the MCP server's API client forwards it, so one id follows
+  a user's message from the bot through the MCP server to the API.
+* :class:`JsonFormatter` writes one JSON object per line: ``ts``, ``level``, ``logger``,
+  ``msg``, ``request_id`` and any ``extra={...}`` fields.
+* :class:`RedactFilter` (installed on the handler, so it sees every logger's records, uvicorn's
+  included) replaces bearer tokens, JWTs, Telegram bot tokens, ``password=``-style pairs and
+  the configured secret values (SECRET_KEY, TELEGRAM_BOT_TOKEN, ENCRYPTION_KEY, …) by ``[redacted]``.
+
+``LOG_LEVEL`` (default INFO) and ``LOG_FORMAT`` (``json`` | ``text``, default json) configure it;
+:func:`logging_config` gives the same set-up as a ``dictConfig`` dict for uvicorn, which applies
+it in every worker process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import logging.config
+import os
+import re
+import secrets
+import sys
+from contextvars import ContextVar, Token
+from typing import Any
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+REDACTED = "[redacted]"
+
+# LogRecord's own attributes: anything else in record.__dict__ came from ``extra=``.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+_PATTERNS = [
+    # Authorization: Bearer <token> / Basic <creds>
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]+"), r"\1 " + REDACTED),
+    # JWTs (header.payload.signature, base64url)
+    (re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), REDACTED),
+    # Telegram bot tokens: 123456789:AA…
+    (re.compile(r"\b\d{5,12}:[A-Za-z0-9_\-]{30,}\b"), REDACTED),
+    # Fernet tokens (encrypted personal data)
+    (re.compile(r"gAAAAA[A-Za-z0-9_\-=]{20,}"), REDACTED),
+    # password=…, "token": "…", secret: … (key/value pairs in messages, query strings, JSON)
+    (re.compile(
+        r"(?i)([\"']?\b(?:password|passwd|secret|secret_key|token|access|refresh|hash|"
+        r"api_key|authorization|encryption_key)\b[\"']?\s*[=:]\s*)"
+        r"(\"[^\"]*\"|'[^']*'|[^\s&,;}\]]+)"), r"\1" + '"' + REDACTED + '"'),
+]
+
+_secret_values: set[str] = set()
+
+
+def register_secret(*values: Any) -> None:
+    """Values never to be written to a log (SecretStr, str or None; short ones are ignored)."""
+    for value in values:
+        if value is None:
+            continue
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        for part in str(value).split(","):
+            part = part.strip()
+            if len(part) >= 8:
+                _secret_values.add(part)
+
+
+def redact(text: str) -> str:
+    for secret in sorted(_secret_values, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern, repl in _PATTERNS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _register_settings_secrets() -> None:
+    try:
+        from .config import get_settings
+
+        s = get_settings()
+    except Exception:  # noqa: BLE001 - logging must work even with broken settings
+        return
+    register_secret(s.secret_key, s.telegram_bot_token,
+                    getattr(s, "encryption_key", None), getattr(s, "encryption_old_keys", None))
+
+
+class RedactFilter(logging.Filter):
+    """Rewrites each record's message with secrets removed (never drops a record)."""
+
+    def __init__(self, name: str = "") -> None:
+        super().__init__(name)
+        _register_settings_secrets()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001
+            return True
+        clean = redact(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        for key, value in list(record.__dict__.items()):
+            if key not in _STANDARD and isinstance(value, str):
+                setattr(record, key, redact(value))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or request_id_var.get(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and key not in out and not key.startswith("_"):
+                out[key] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            out["exc"] = record.exc_text
+        if out["request_id"] is None:
+            del out["request_id"]
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id_var.get() or "-"
+        return super().format(record)
+
+
+def logging_config(level: str | None = None, fmt: str | None = None) -> dict[str, Any]:
+    """The ``dictConfig`` for LOG_LEVEL / LOG_FORMAT (uvicorn gets it as ``log_config``)."""
+    level = (level or os.environ.get("LOG_LEVEL") or "INFO").upper()
+    fmt = (fmt or os.environ.get("LOG_FORMAT") or "json").lower()
+    formatter = ("booking_api.core.logging.TextFormatter" if fmt == "text"
+                 else "booking_api.core.logging.JsonFormatter")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": "booking_api.core.logging.RequestIdFilter"},
+            "redact": {"()": "booking_api.core.logging.RedactFilter"},
+        },
+        "formatters": {"default": {"()": formatter}},
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "default",
+                "filters": ["request_id", "redact"],
+            },
+        },
+        "root": {"level": level, "handlers": ["default"]},
+        "loggers": {
+            name: {"level": level, "handlers": [], "propagate": True}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "booking_api",
+                         "booking_mcp", "booking_bot")
+        },
+    }
+
+
+def configure_logging(level: str | None = None, fmt: str | None = None,
+                      stream: Any = None) -> logging.Handler:
+    """Install the handler on the root logger (replacing one installed before); returns it."""
+    config = logging_config(level, fmt)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_booking", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler._booking = True  # type: ignore[attr-defined]
+    handler.addFilter(RequestIdFilter())
+    handler.addFilter(RedactFilter())
+    handler.setFormatter(TextFormatter() if config["formatters"]["default"]["()"].endswith(
+        "TextFormatter") else JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(config["root"]["level"])
+    for name, spec in config["loggers"].items():
+        logging.getLogger(name).setLevel(spec["level"])
+    return handler
+
+
+# --------------------------------------------------------------------------- request ids
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(8)
+
+
+def clean_request_id(value: str | bytes | None) -> str | None:
+    """An incoming id if it is sane (no spaces or control characters, ≤128), else None."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return value if value and _VALID_ID.match(value) else None
+
+
+def set_request_id(value: str | None) -> Token[str | None]:
+    return request_id_var.set(value)
+
+
+def get_request_id() -> str | None:
+    return request_id_var.get()
