@@ -68,6 +68,11 @@ def make_settings(url: str, tmp: Path, **overrides: Any) -> Settings:
         password_hash_iterations=1000,
         media_root=tmp / "media",
         telegram_bot_token="123456:TEST-TOKEN",
+        # Tests write rows behind the API's back and sign in often: no response cache, no
+        # rate limits (tests/api/test_cache.py and test_throttle.py turn them on).
+        cache_backend="off",
+        throttle_auth="",
+        throttle_booking="",
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -16,10 +16,14 @@ from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 
 from .api.openapi import install_openapi
+from .core import crypto
 from .core.config import Settings, get_settings
+from .core.cache import install as install_cache
 from .core.db import Database
 from .core.errors import APIError, MethodNotAllowed, NotFound
 from .core.http import JSON
+from .core.logging import register_secret
+from .middleware import HSTSMiddleware, RequestIdMiddleware
 from .admin import mount_admin
 from .routes import appointments, auth, catalog, clients, dialogs, slots, waitlist
 
@@ -49,6 +53,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
         async with api_jobs_runtime(app.state.db, settings):
             yield
+        await app.state.redis.close()  # the cache's and the throttles' Redis client, if opened
         await app.state.db.dispose()
 
     app = FastAPI(
@@ -63,6 +68,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = database or Database.from_settings(settings)
+    # Personal data at rest: bind ENCRYPTION_KEY's keyring to these sessions (a no-op without).
+    crypto.install_events()
+    crypto.attach(app.state.db, settings)
+    register_secret(settings.secret_key, settings.telegram_bot_token,
+                    settings.encryption_key, settings.encryption_old_keys)
 
     for module in (auth, catalog, slots, clients, appointments, dialogs, waitlist):
         app.include_router(module.router, prefix="/api")
@@ -77,17 +87,43 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @app.get("/ready", include_in_schema=False)
     async def ready(request: Request) -> Any:
+        """200 when the database (and Redis, when REDIS_URL is set) answer; else 503."""
+        parts: dict[str, str] = {}
         try:
             async with request.app.state.db.read_sessions() as session:
                 await session.execute(text("SELECT 1"))
+            parts["database"] = "ok"
         except Exception:  # noqa: BLE001 - any failure means not ready
-            return JSON({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSON({"status": "ok", "database": "ok"})
+            parts["database"] = "down"
+        if settings.redis_url:
+            parts["redis"] = "ok" if await _redis_ok(settings.redis_url) else "down"
+        down = [name for name, state in parts.items() if state != "ok"]
+        body = {"status": "unavailable" if down else "ok", **parts}
+        if down:
+            body["down"] = down
+        return JSON(body, status_code=503 if down else 200)
 
     mount_admin(app)
+    install_cache(app, settings)  # response cache + write detection (core/cache.py)
     install_error_handlers(app)
     install_openapi(app)
+    # Outermost first: the request id wraps everything (error handlers' logs included).
+    app.add_middleware(HSTSMiddleware, max_age=settings.hsts_max_age)
+    app.add_middleware(RequestIdMiddleware)
     return app
+
+
+async def _redis_ok(url: str) -> bool:
+    try:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            return bool(await client.ping())
+        finally:
+            await client.aclose()
+    except Exception:  # noqa: BLE001 - unreachable, refused, bad URL: all mean "down"
+        return False
 
 
 def _slash_route_exists(app: FastAPI, request: Request) -> bool:

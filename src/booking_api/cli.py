@@ -30,7 +30,10 @@ def api(
     """Serve the REST API (migrates an embedded SQLite database on first start)."""
     import uvicorn
 
+    from .core.logging import configure_logging, logging_config
+
     settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
     if settings.is_sqlite or workers > 1:
         from .migrate import upgrade_sync
 
@@ -45,8 +48,10 @@ def api(
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
-        log_level="info",
-        access_log=False,
+        log_config=logging_config(settings.log_level, settings.log_format),
+        log_level=settings.log_level.lower(),
+        access_log=False,  # RequestIdMiddleware writes one access line per request
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 
@@ -137,11 +142,45 @@ def mcp(
     transport: str = typer.Option("stdio", help="stdio | http"),
     host: str = typer.Option("127.0.0.1"),
     port: int | None = typer.Option(None, help="Default: MCP_SERVER_PORT (5000)"),
+    ssl_certfile: str | None = typer.Option(None, help="TLS certificate (PEM), --transport http"),
+    ssl_keyfile: str | None = typer.Option(None, help="TLS private key (PEM), --transport http"),
 ) -> None:
     """Serve the MCP server (stdio for a desktop assistant, streamable HTTP at /mcp)."""
     from booking_mcp.cli import run as run_mcp
 
-    run_mcp(transport=transport, host=host, port=port)
+    run_mcp(transport=transport, host=host, port=port,
+            ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+
+
+@app.command("rotate-key")
+def rotate_key(
+    batch: int = typer.Option(200, help="Rows per transaction"),
+) -> None:
+    """Encrypt personal data with ENCRYPTION_KEY: plaintext rows and rows under
+    ENCRYPTION_OLD_KEYS are (re-)encrypted; rows already under the current key are skipped."""
+    from .core import crypto
+
+    settings = get_settings()
+    if settings.encryption_key is None:
+        typer.echo("ENCRYPTION_KEY is not set: nothing to encrypt.", err=True)
+        raise typer.Exit(2)
+
+    async def run() -> dict[str, int]:
+        from .core.db import Database
+        from .migrate import upgrade
+
+        await upgrade(settings.database_url)
+        db = Database.from_settings(settings)
+        try:
+            return await crypto.rotate_all(db, crypto.cached_keyring(settings), batch=batch)
+        finally:
+            await db.dispose()
+
+    counts = asyncio.run(run())
+    typer.echo(
+        f"Clients: {counts['clients_updated']} of {counts['clients_scanned']} re-encrypted; "
+        f"dialog contexts: {counts['dialogs_updated']} of {counts['dialogs_scanned']} re-encrypted."
+    )
 
 
 @app.command()

@@ -124,6 +124,12 @@ class Client(Base):
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(20), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
+    # New (0003): with ENCRYPTION_KEY, ``phone``/``email`` hold a masked value and these the
+    # Fernet ciphertext and the phone's keyed lookup hash (see ``booking_api.core.crypto``).
+    phone_encrypted: Mapped[str | None] = mapped_column(Text, server_default=text("NULL"))
+    email_encrypted: Mapped[str | None] = mapped_column(Text, server_default=text("NULL"))
+    phone_hash: Mapped[str | None] = mapped_column(
+        String(64), index=True, server_default=text("NULL"))
     city: Mapped[str] = mapped_column(String(100), default="Казань")
     telegram_id: Mapped[str | None] = mapped_column(String(20), index=True)
     user_id: Mapped[int | None] = mapped_column(

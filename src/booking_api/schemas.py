@@ -84,6 +84,8 @@ class AppointmentOut(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     cancelled_at: dt.datetime | None = None
+    client_confirmed_at: dt.datetime | None = Field(
+        None, description="When the client confirmed they will come (reminder button)")
 
 
 class SlotOut(BaseModel):

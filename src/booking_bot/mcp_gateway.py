@@ -27,6 +27,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from booking_api.core.logging import new_request_id, request_id_var
 from mcp import Client, MCPError
 
 log = logging.getLogger("booking_bot.mcp")
@@ -209,6 +210,25 @@ def _error_text(result: Any) -> str:
     return text or "error"
 
 
+# --------------------------------------------------------------------------- request ids
+
+
+def update_request_id() -> str:
+    """The request id of the Telegram update being handled: made by its first MCP call and
+    kept in a context variable, so every call of that update (aiogram handles each update in
+    a task of its own) carries the same id; the MCP server forwards it to the API.
+
+    It travels as the request's ``_meta.request_id``, not as an ``X-Request-ID`` header: the
+    MCP client sends headers per session (one long-lived session serves every update), and
+    its per-message headers are not part of its public API.
+    """
+    request_id = request_id_var.get()
+    if request_id is None:
+        request_id = new_request_id()
+        request_id_var.set(request_id)
+    return request_id
+
+
 # --------------------------------------------------------------------------- the gateway
 
 
@@ -293,12 +313,14 @@ class McpGateway:
     async def call(self, tool: str, **arguments: Any) -> Any:
         """Call ``tool``; returns its structured content (or text content) or raises."""
         arguments = {k: v for k, v in arguments.items() if v is not None}
+        meta = {"request_id": update_request_id()}
         last: BaseException | None = None
         for attempt in range(2):
             client: Client | None = None
             try:
                 client = await self._connect()
-                result = await asyncio.wait_for(client.call_tool(tool, arguments), self.timeout)
+                result = await asyncio.wait_for(
+                    client.call_tool(tool, arguments, meta=meta), self.timeout)
             except (TimeoutError, OSError, httpx2.HTTPError, MCPError, ExceptionGroup) as error:
                 last = error
                 log.warning("MCP call %s failed (attempt %d): %r", tool, attempt + 1, error)

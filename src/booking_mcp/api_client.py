@@ -27,6 +27,8 @@ from tenacity import (
     wait_exponential,
 )
 
+from booking_api.core.logging import REQUEST_ID_HEADER, request_id_var
+
 from .config import Settings
 
 log = logging.getLogger("booking_mcp.api")
@@ -126,6 +128,14 @@ class ClientAuth:
 SERVICE = "service"  # the ``auth`` value for calls made as the service account
 
 
+async def _forward_request_id(request: httpx.Request) -> None:
+    """Every API call carries the current request id (``X-Request-ID``), so the API's log
+    lines of a user's message share the id of the bot's and the MCP server's."""
+    request_id = request_id_var.get()
+    if request_id and REQUEST_ID_HEADER not in request.headers:
+        request.headers[REQUEST_ID_HEADER] = request_id
+
+
 class ApiClient:
     """Async client of the booking API; see the module docstring."""
 
@@ -140,6 +150,7 @@ class ApiClient:
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
             headers={"Accept": "application/json"},
             transport=transport,
+            event_hooks={"request": [_forward_request_id]},
         )
         self._service: _Tokens | None = None
         self._clients: dict[str, _Tokens] = {}

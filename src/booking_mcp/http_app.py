@@ -22,6 +22,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from booking_api.core.logging import (
+    REQUEST_ID_HEADER,
+    clean_request_id,
+    new_request_id,
+    request_id_var,
+)
+from booking_api.middleware import install as install_request_id_and_hsts
+
 from .api_client import ApiError, ApiUnavailable
 from .config import Settings
 from .nlu import ENTITY_KEYS, INTENTS
@@ -94,7 +102,43 @@ def build_http_app(
     """The ASGI app served by ``booking mcp --transport http``."""
     server = server or build_server(settings)
     add_legacy_routes(server)
+    propagate_request_id(server)
     app: ASGIApp = server.streamable_http_app(streamable_http_path="/mcp", host=host)
     if settings.mcp_auth_token:
         app = BearerTokenMiddleware(app, settings.mcp_auth_token)
-    return app
+    # Outermost: X-Request-ID in (or a new one) → every log line and API call of the request.
+    return install_request_id_and_hsts(app)
+
+
+def _request_id_of(context: Any) -> str | None:
+    """A tool call's request id: the request's ``_meta.request_id`` (the bot sends one per
+    Telegram update), else the HTTP request's ``X-Request-ID`` header."""
+    request_context = getattr(context, "request_context", None)
+    meta = getattr(request_context, "meta", None)
+    value = None
+    if meta is not None:
+        value = meta.get("request_id") if isinstance(meta, dict) else getattr(
+            meta, "request_id", None) or (getattr(meta, "model_extra", None) or {}).get(
+            "request_id")
+    if not value:
+        request = getattr(request_context, "request", None)
+        headers = getattr(request, "headers", None)
+        value = headers.get(REQUEST_ID_HEADER) if headers is not None else None
+    return clean_request_id(value) if isinstance(value, str) else None
+
+
+def propagate_request_id(server: MCPServer) -> None:
+    """Tool calls run in the MCP session's task, not the HTTP request's, so the middleware's
+    context variable does not reach them: set it again around each call."""
+    original = server.call_tool
+
+    async def call_tool(name: str, arguments: dict[str, Any], context: Any = None,
+                        *args: Any, **kwargs: Any) -> Any:
+        request_id = _request_id_of(context) or request_id_var.get() or new_request_id()
+        token = request_id_var.set(request_id)
+        try:
+            return await original(name, arguments, context, *args, **kwargs)
+        finally:
+            request_id_var.reset(token)
+
+    server.call_tool = call_tool  # type: ignore[method-assign]

@@ -95,6 +95,44 @@ class Appointment(_Out):
         return _hhmm(value)
 
 
+class WaitlistOffer(_Out):
+    """A freed time offered to the client; book it with ``claim_waitlist_offer(token)``."""
+
+    token: str
+    specialist: int | None = None
+    date: str
+    start_time: str = Field(description="HH:MM")
+    end_time: str = Field(description="HH:MM")
+    expires_at: str | None = None
+
+    @field_validator("start_time", "end_time", mode="before")
+    @classmethod
+    def _times(cls, value: Any) -> Any:
+        return _hhmm(value)
+
+
+class WaitlistEntry(_Out):
+    """A wish to be told when a time frees up (``specialist`` null = any)."""
+
+    id: int
+    client: int | None = None
+    specialist: int | None = None
+    specialist_name: str | None = None
+    service: int
+    service_name: str | None = None
+    date: str
+    time_from: str | None = Field(None, description="HH:MM")
+    time_to: str | None = Field(None, description="HH:MM")
+    status: str = Field(description="active | offered | booked | expired")
+    offer: WaitlistOffer | None = None
+    appointment: int | None = None
+
+    @field_validator("time_from", "time_to", mode="before")
+    @classmethod
+    def _times(cls, value: Any) -> Any:
+        return _hhmm(value)
+
+
 class Intent(_Out):
     """What a message asks for (``recognize_intent``)."""
 

@@ -35,6 +35,7 @@ from .schemas import (
     Service,
     Slot,
     Specialist,
+    WaitlistEntry,
 )
 from .service import BookingService
 
@@ -275,6 +276,60 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
             f"to {date} {start_time}?",
         )
         return await service.reschedule(who, appointment_id, date, start_time)
+
+    # ------------------------------------------------------------------ the waitlist
+
+    @mcp.tool(annotations=WRITE)
+    @api_errors
+    async def join_waitlist(
+        service_id: int,
+        date: Date,
+        user_id: UserId = None,
+        specialist_id: Annotated[int | None, Field(description="Null: any specialist")] = None,
+        time_from: Time | None = None,
+        time_to: Time | None = None,
+    ) -> WaitlistEntry:
+        """Ask to be told (in Telegram) when a time frees up for a service on a day.
+
+        When someone cancels or moves a booking, the first client in line gets a message with
+        a "Book" button; see claim_waitlist_offer.
+        """
+        return await service.join_waitlist(
+            service.who(user_id), service_id, date, specialist_id, time_from, time_to)
+
+    @mcp.tool(annotations=READ)
+    @api_errors
+    async def get_my_waitlist(user_id: UserId = None) -> list[WaitlistEntry]:
+        """The client's waitlist entries; an ``offered`` one carries the offer and its token."""
+        return await service.waitlist(service.who(user_id))
+
+    @mcp.tool(annotations=DESTRUCTIVE)
+    @api_errors
+    async def leave_waitlist(
+        entry_id: int,
+        user_id: UserId = None,
+        confirm: Confirm = False,
+        ctx: Context | None = None,
+    ) -> WaitlistEntry:
+        """Leave the waitlist (one entry). Needs confirm=true (after asking the user)."""
+        who = service.who(user_id)
+        current = await service.waitlist_entry(who, entry_id)
+        await _confirmed(
+            ctx, confirm,
+            f"Stop waiting for {current.service_name} on {current.date} (entry {entry_id})?")
+        await service.leave_waitlist(who, entry_id)
+        return current
+
+    @mcp.tool(annotations=WRITE)
+    @api_errors
+    async def claim_waitlist_offer(
+        token: Annotated[str, Field(description="The offer token (button wl:book:<token>)")],
+        user_id: UserId = None,
+    ) -> Appointment:
+        """Book the freed time a waitlist offer is for. First come, first served: when the
+        time was taken meanwhile this fails with "Выбранное время уже занято." and the client
+        stays on the waitlist."""
+        return await service.claim_waitlist_offer(service.who(user_id), token)
 
     # ------------------------------------------------------------------ conversation
 

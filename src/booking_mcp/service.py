@@ -16,7 +16,16 @@ from zoneinfo import ZoneInfo
 from .api_client import SERVICE, ApiClient, ApiError, ClientAuth
 from .config import Settings
 from .nlu import CatalogItem, Catalogue
-from .schemas import Appointment, Category, Client, NearestSlot, Service, Slot, Specialist
+from .schemas import (
+    Appointment,
+    Category,
+    Client,
+    NearestSlot,
+    Service,
+    Slot,
+    Specialist,
+    WaitlistEntry,
+)
 
 ACTIVE_STATUSES = ("pending", "confirmed")
 
@@ -324,6 +333,39 @@ class BookingService:
                 json_body={"date": date, "start_time": start_time},
             )
         )
+
+    # ------------------------------------------------------------------ the waitlist
+
+    async def join_waitlist(
+        self,
+        who: ClientAuth,
+        service_id: int,
+        date: str,
+        specialist_id: int | None = None,
+        time_from: str | None = None,
+        time_to: str | None = None,
+    ) -> WaitlistEntry:
+        body = {"service": service_id, "date": date, "specialist": specialist_id,
+                "time_from": time_from, "time_to": time_to}
+        data = await self.api.request(
+            "POST", "waitlist/", auth=who,
+            json_body={k: v for k, v in body.items() if v is not None})
+        return WaitlistEntry.model_validate(data)
+
+    async def waitlist(self, who: ClientAuth) -> list[WaitlistEntry]:
+        data = await self.api.request("GET", "waitlist/", auth=who)
+        return [WaitlistEntry.model_validate(e) for e in data]
+
+    async def waitlist_entry(self, who: ClientAuth, entry_id: int) -> WaitlistEntry:
+        return WaitlistEntry.model_validate(
+            await self.api.request("GET", f"waitlist/{entry_id}/", auth=who))
+
+    async def leave_waitlist(self, who: ClientAuth, entry_id: int) -> None:
+        await self.api.request("DELETE", f"waitlist/{entry_id}/", auth=who)
+
+    async def claim_waitlist_offer(self, who: ClientAuth, token: str) -> Appointment:
+        return Appointment.model_validate(
+            await self.api.request("POST", "waitlist/claim/", auth=who, json_body={"token": token}))
 
     # ------------------------------------------------------------------ dialog contexts
 

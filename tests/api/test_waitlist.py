@@ -59,9 +59,9 @@ async def people(env, cat):  # type: ignore[no-untyped-def]
     return cat
 
 
-async def join(client, env, user, cat, day, **extra) -> Any:  # type: ignore[no-untyped-def]
+async def join(http, env, user, cat, day, **extra) -> Any:  # type: ignore[no-untyped-def]
     body = {"service": cat.manicure.id, "date": day.isoformat(), **extra}
-    return await client.post("/api/waitlist/", headers=env.auth(user), json=body)
+    return await http.post("/api/waitlist/", headers=env.auth(user), json=body)
 
 
 async def book(client, env, user, cat, day, start="10:00", end="11:00") -> Any:  # type: ignore[no-untyped-def]
@@ -228,3 +228,58 @@ async def test_reschedule_frees_the_old_time_for_the_waitlist(client, env, peopl
     assert tg.messages_to(2001)[-1].text.startswith("Запись перенесена")
     [offer] = tg.messages_to(1002)
     assert "at 10:00" in offer.text
+
+
+async def test_mcp_waitlist_tools(env, people, run, tg, client):
+    """join_waitlist → the offer → claim_waitlist_offer, through the MCP tools and the API."""
+    import httpx
+
+    from booking_mcp.api_client import ApiClient
+    from booking_mcp.config import Settings as McpSettings
+    from booking_mcp.server import build_server
+    from booking_mcp.service import BookingService
+    from mcp import Client as McpClient
+
+    cat = people
+    day = future_day(6)
+    appt = (await book(client, env, cat.alice, cat, day)).json()
+    settings = McpSettings(_env_file=None, api_url="http://testserver/api",  # type: ignore[call-arg]
+                           api_username="staff", api_password="pass12345")
+    api = ApiClient(settings, transport=httpx.ASGITransport(app=env.app))
+    server = build_server(settings, BookingService(settings, api))
+
+    async def call(mcp: Any, tool: str, **args: Any) -> Any:
+        result = await mcp.call_tool(tool, args)
+        assert not result.is_error, result.content
+        data = result.structured_content
+        return data["result"] if isinstance(data, dict) and set(data) == {"result"} else data
+
+    try:
+        async with McpClient(server) as mcp:
+            entry_ = await call(mcp, "join_waitlist", user_id="1002", service_id=cat.manicure.id,
+                                date=day.isoformat(), time_from="09:00")
+            assert (entry_["status"], entry_["time_from"]) == ("active", "09:00")
+            other = await call(mcp, "join_waitlist", user_id="1002", service_id=cat.manicure.id,
+                               date=(day + dt.timedelta(days=1)).isoformat())
+            await client.post(f"/api/appointments/{appt['id']}/cancel/",
+                              headers=env.auth(cat.alice))
+            await run()
+            [mine, _] = await call(mcp, "get_my_waitlist", user_id="1002")
+            assert mine["status"] == "offered"
+            assert mine["offer"]["start_time"] == "10:00"
+            token = mine["offer"]["token"]
+            assert tg.messages_to(1002)[-1].buttons[0][1] == f"wl:book:{token}"
+            booked = await call(mcp, "claim_waitlist_offer", user_id="1002", token=token)
+            assert (booked["date"], booked["start_time"], booked["status"]) == (
+                day.isoformat(), "10:00", "pending")
+            again = await mcp.call_tool("claim_waitlist_offer", {"user_id": "1002",
+                                                                 "token": token})
+            assert again.is_error
+            refused = await mcp.call_tool("leave_waitlist", {"user_id": "1002",
+                                                             "entry_id": other["id"]})
+            assert refused.is_error and "confirm" in refused.content[0].text
+            await call(mcp, "leave_waitlist", user_id="1002", entry_id=other["id"], confirm=True)
+            assert [e["status"] for e in await call(mcp, "get_my_waitlist", user_id="1002")] == [
+                "booked"]
+    finally:
+        await api.aclose()

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..core.config import Settings
 from ..core.db import Database
@@ -64,9 +65,20 @@ async def authenticate(request: Request) -> User | None:
             "Authorization header must contain two space-delimited values",
             code="bad_authorization_header",
         )
+    state = request.scope.get("state")
+    if state and "auth_user" in state:  # authenticated already (the cache middleware)
+        return state["auth_user"]
+    raw = parts[1]
+    cache = getattr(request.app.state, "cache", None)
+    users = cache.users if cache is not None and cache.users.seconds > 0 else None
+    if users is not None and (values := users.get(raw)) is not None:
+        user = _cached_user(values)
+        request.state.user_id = user.id
+        request.state.auth_user = user
+        return user
     settings: Settings = request.app.state.settings
     try:
-        token = decode_token(parts[1], settings.secret_key.get_secret_value(), "access")
+        token = decode_token(raw, settings.secret_key.get_secret_value(), "access")
     except TokenError as exc:
         raise invalid_bearer(str(exc)) from None
     if token.user_id is None:
@@ -77,7 +89,20 @@ async def authenticate(request: Request) -> User | None:
         raise AuthenticationFailed("User not found", code="user_not_found")
     if not user.is_active:
         raise AuthenticationFailed("User is inactive", code="user_inactive")
+    if users is not None:
+        users.put(raw, {c: getattr(user, c) for c in _USER_COLUMNS}, token.exp.timestamp())
     request.state.user_id = user.id
+    request.state.auth_user = user
+    return user
+
+
+_USER_COLUMNS = tuple(c.key for c in User.__mapper__.column_attrs)
+
+
+def _cached_user(values: dict) -> User:
+    """A fresh detached User per request (never one instance shared between sessions)."""
+    user = User(**values)
+    make_transient_to_detached(user)
     return user
 
 
@@ -121,6 +146,11 @@ class Ctx:
         self._client_id, self._specialist_id = row
         self._profiles_loaded = True
 
+    def set_profiles(self, client_id: int | None, specialist_id: int | None) -> None:
+        """The profile ids, when a caller loaded them along with something else."""
+        self._client_id, self._specialist_id = client_id, specialist_id
+        self._profiles_loaded = True
+
     @property
     def client_id(self) -> int | None:
         return self._client_id
@@ -131,7 +161,8 @@ class Ctx:
 
 
 async def get_ctx(request: Request) -> Ctx:
-    return Ctx(request=request, settings=request.app.state.settings, user=await authenticate(request))
+    user = await authenticate(request)
+    return Ctx(request=request, settings=request.app.state.settings, user=user)
 
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]

@@ -70,6 +70,29 @@ class Settings(BaseSettings):
     waitlist_offer_minutes: int = 30
     telegram_api_url: str = "https://api.telegram.org"
 
+    # Caching and rate limits (see booking_api.core.cache / core.throttle).
+    cache_backend: str = Field(
+        "auto", description="auto | redis | local | off: auto = Redis when REDIS_URL is set, "
+        "in-process for a single worker, off for several workers without Redis")
+    cache_ttl_seconds: int = 300
+    cache_max_entries: int = 5000
+    cache_max_bytes: int = 32 * 1024 * 1024
+    user_cache_seconds: float = Field(
+        5.0, description="How long a bearer token's user row is reused (0 = every request)")
+    throttle_auth: str = Field("20/min", description="Token/Telegram sign-in per client IP")
+    throttle_booking: str = Field("30/min", description="Booking creation per user")
+
+    # Production shape: logs, shutdown, HTTPS, personal data at rest.
+    log_level: str = Field("INFO", description="DEBUG | INFO | WARNING | ERROR")
+    log_format: str = Field("json", description="json | text")
+    shutdown_grace_seconds: int = Field(
+        20, description="On SIGTERM, how long in-flight requests may take to finish")
+    hsts_max_age: int = Field(31536000, description="Strict-Transport-Security max-age (https)")
+    encryption_key: SecretStr | None = Field(
+        None, description="Encrypt client phone/email and dialog context at rest (>=32 chars)")
+    encryption_old_keys: SecretStr | None = Field(
+        None, description="Previous ENCRYPTION_KEYs, comma-separated (decrypt only; rotate-key)")
+
     @field_validator("database_url")
     @classmethod
     def _driver(cls, value: str) -> str:
@@ -91,6 +114,17 @@ class Settings(BaseSettings):
                 "SECRET_KEY must be set to a random value of at least 32 characters in production"
             )
         return self
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _key_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        if value is not None and len(value.get_secret_value().strip()) < 32:
+            raise ValueError("ENCRYPTION_KEY must be at least 32 characters "
+                             "(e.g. python -c 'from cryptography.fernet import Fernet; "
+                             "print(Fernet.generate_key().decode())')")
+        return value
 
     @property
     def tz(self) -> ZoneInfo:

@@ -42,7 +42,7 @@ _PATTERNS = [
     # JWTs (header.payload.signature, base64url)
     (re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), REDACTED),
     # Telegram bot tokens: 123456789:AA…
-    (re.compile(r"\b\d{5,12}:[A-Za-z0-9_\-]{30,}\b"), REDACTED),
+    (re.compile(r"(?<!\d)\d{5,12}:[A-Za-z0-9_\-]{30,}"), REDACTED),
     # Fernet tokens (encrypted personal data)
     (re.compile(r"gAAAAA[A-Za-z0-9_\-=]{20,}"), REDACTED),
     # password=…, "token": "…", secret: … (key/value pairs in messages, query strings, JSON)

@@ -8,20 +8,23 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Header, Request
-from sqlalchemy import Select, delete, false, or_, select, text
+from sqlalchemy import Select, delete, false, literal, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..api.deps import Ctx, CtxDep, WriteSession
 from ..api.openapi import ERRORS, register_schema
 from ..api.resource import Resource, crud_router, icontains, parse_pk
+from ..core import throttle
 from ..core.errors import APIError, BadRequest, PermissionDenied, ValidationError
 from ..core.fields import (
     ChoiceField,
     DateField,
     PrimaryKeyField,
     TimeField,
+    missing_pk,
     object_schema,
     parse_date,
     validate_fields,
@@ -34,6 +37,7 @@ from ..models import (
     Client,
     IdempotencyKey,
     Service,
+    ServiceCategory,
     Specialist,
 )
 from ..schemas import AppointmentOut
@@ -61,6 +65,7 @@ def represent_appointment(obj: Appointment, tz: dt.tzinfo) -> dict[str, Any]:
         created_at=format_datetime(obj.created_at, tz),
         updated_at=format_datetime(obj.updated_at, tz),
         cancelled_at=format_datetime(obj.cancelled_at, tz),
+        client_confirmed_at=format_datetime(obj.client_confirmed_at, tz),
     )
     return data
 
@@ -157,6 +162,46 @@ class Appointments(Resource):
         return fields
 
     # --- validation ----------------------------------------------------------------------------
+    async def check_relations_and_profiles(
+        self, session: AsyncSession, ctx: Ctx, values: dict[str, Any]
+    ) -> None:
+        """check_relations + load_profiles in one query (booking creation).
+
+        The client, service (with its category) and specialist rows land in the session's
+        identity map, so the rules below and the 201 answer need no further lookups.
+        """
+        user = ctx.require_user()
+        client_q = select(Client.id).where(Client.user_id == user.id).scalar_subquery()
+        spec_q = select(Specialist.id).where(Specialist.user_id == user.id).scalar_subquery()
+        cid, sid, spid = (values.get(k) for k in ("client", "service", "specialist"))
+        one = select(literal(1).label("one")).subquery()
+        stmt = (
+            select(client_q.label("my_client"), spec_q.label("my_specialist"),
+                   Client, Service, ServiceCategory, Specialist)
+            .select_from(one)
+            .outerjoin(Client, Client.id == (cid if cid is not None else client_q))
+            .outerjoin(Service, Service.id == sid)
+            .outerjoin(ServiceCategory, ServiceCategory.id == Service.category_id)
+            .outerjoin(Specialist, Specialist.id == spid)
+        )
+        row = (await session.execute(stmt)).one()
+        ctx.set_profiles(row.my_client, row.my_specialist)
+        if row.Service is not None:
+            set_committed_value(row.Service, "category", row.ServiceCategory)
+        found = {"client": row.Client, "service": row.Service, "specialist": row.Specialist}
+        errors = {name: [missing_pk(values[name])] for name in ("client", "service", "specialist")
+                  if values.get(name) is not None and found[name] is None}
+        if errors:
+            raise ValidationError(errors)
+
+    async def validate(self, session, ctx, data, obj, partial):  # type: ignore[no-untyped-def]
+        if obj is not None:
+            return await super().validate(session, ctx, data, obj, partial)
+        values = validate_fields(self.writable_fields(ctx), data, partial=partial)
+        await self.check_relations_and_profiles(session, ctx, values)
+        await self.validate_object(session, ctx, values, obj)
+        return values
+
     async def validate_object(self, session, ctx, values, obj) -> None:  # type: ignore[no-untyped-def]
         await ctx.load_profiles(session)
         if not ctx.is_staff:
@@ -200,6 +245,10 @@ class Appointments(Resource):
         booking.stamp_buffers(obj, service)
         session.add(obj)
         await booking.flush_or_taken(session)
+        # The answer is built from rows loaded during validation (identity map, no SQL).
+        set_committed_value(obj, "service", service)
+        set_committed_value(obj, "client", await session.get(Client, obj.client_id))
+        set_committed_value(obj, "specialist", await session.get(Specialist, obj.specialist_id))
         return obj
 
     async def update(self, session, ctx, obj, values):  # type: ignore[no-untyped-def]
@@ -277,6 +326,7 @@ async def create_appointment(
     idempotency_key: str | None = Header(None, max_length=255),
 ) -> Any:
     user = ctx.require_user()
+    await throttle.check(request, "booking", user.id)
     data = await read_body(request)
     digest = _request_hash(data)
     if idempotency_key:
@@ -284,8 +334,7 @@ async def create_appointment(
         if (replay := await _replay(session, user.id, idempotency_key, digest)) is not None:
             return replay
     values = await appointments.validate(session, ctx, data, None, partial=False)
-    obj = await appointments.create(session, ctx, values)
-    obj = await appointments.get_object(session, ctx, obj.id)
+    obj = await appointments.create(session, ctx, values)  # relations attached, no re-select
     body = appointments.represent(obj, ctx)
     if idempotency_key:
         # Keys live IDEMPOTENCY_TTL_HOURS; the user's expired ones are cleared as new ones come.

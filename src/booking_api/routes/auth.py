@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..api.deps import CtxDep, WriteSession
 from ..api.openapi import ERRORS, register_schema
+from ..core import throttle
 from ..core.errors import PermissionDenied, ValidationError
 from ..core.fields import CharField, ChoiceField, object_schema, validate_fields
 from ..core.http import JSON, read_body
@@ -40,6 +41,7 @@ def _body(name: str, fields: dict) -> dict[str, Any]:
 @router.post("/token/", summary="Obtain a refresh/access token pair", response_model=TokenPair,
              responses=ERRORS(400, 401, 415), openapi_extra=_body("TokenObtain", _OBTAIN))
 async def obtain_token(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
+    await throttle.check(request, "auth")
     # simplejwt's PasswordField is a DRF CharField, so the password is trimmed like the username.
     values = validate_fields(_OBTAIN, await read_body(request))
     return JSON(await tokens.obtain(session, ctx.settings, values["username"], values["password"]))
@@ -49,6 +51,7 @@ async def obtain_token(request: Request, session: WriteSession, ctx: CtxDep) -> 
              response_model=AccessToken, responses=ERRORS(400, 401, 415),
              openapi_extra=_body("TokenRefresh", _REFRESH))
 async def refresh_token(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
+    await throttle.check(request, "auth")
     values = validate_fields(_REFRESH, await read_body(request))
     return JSON(await tokens.refresh(session, ctx.settings, values["refresh"]))
 
@@ -103,6 +106,7 @@ _TELEGRAM_DOC = {
     openapi_extra=_TELEGRAM_DOC,
 )
 async def telegram_auth(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
+    await throttle.check(request, "auth")
     data = await read_body(request)
     if not isinstance(data, dict):
         raise ValidationError(["Invalid data. Expected a dictionary, but got list."])

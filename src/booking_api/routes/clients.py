@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from ..api.deps import Ctx, CtxDep, ReadSession, WriteSession
 from ..api.openapi import ERRORS, register_schema
 from ..api.resource import Resource, crud_router, icontains
+from ..core import crypto
 from ..core.errors import MethodNotAllowed, NotFound, PermissionDenied
 from ..core.fields import CharField, ChoiceField, EmailField, object_schema
 from ..core.http import JSON, read_body
@@ -19,6 +20,16 @@ from ..models import Client
 from ..schemas import ClientOut
 from ..services.users import create_linked_user
 from .catalog import nested_user
+
+
+def phone_matches(phone: str, settings: Any) -> Any:
+    """``?phone=`` exact match: the keyed hash under ENCRYPTION_KEY (current or old keys, and
+    rows not yet encrypted), the plain column without it."""
+    keyring = crypto.cached_keyring(settings)
+    if keyring is None:
+        return Client.phone == phone
+    return or_(Client.phone_hash.in_(keyring.lookup_hashes(phone)),
+               and_(Client.phone_encrypted.is_(None), Client.phone == phone))
 
 
 def represent_client(obj: Client) -> dict[str, Any]:
@@ -66,6 +77,11 @@ class Clients(Resource):
         if user.is_staff:
             return select(Client)
         return select(Client).where(Client.user_id == user.id) if user else select(Client).where(false())
+
+    def list_query(self, ctx: Ctx) -> Select[Any]:
+        stmt = super().list_query(ctx)
+        phone = (ctx.request.query_params.get("phone") or "").strip()
+        return stmt.where(phone_matches(phone, ctx.settings)) if phone else stmt
 
     def check_read(self, ctx: Ctx) -> None:
         ctx.require_user()

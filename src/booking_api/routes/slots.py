@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..api.deps import CtxDep, ReadSession
 from ..api.openapi import ERRORS
 from ..api.resource import parse_pk
+from ..core.cache import slot_now
 from ..core.config import Settings
 from ..core.errors import BadRequest, NotFound
 from ..core.fields import parse_date
@@ -19,7 +20,7 @@ from ..core.http import JSON, format_decimal
 from ..models import Service, ServiceCategory, Specialist
 from ..scheduling.engine import days_with_room, free_slots
 from ..schemas import NearestSlotOut, SlotOut
-from ..services.availability import Window, days_between, load_day_rules, load_rules
+from ..services.availability import Window, days_between, load_rules, load_rules_checked
 
 router = APIRouter(tags=["Availability"])
 
@@ -82,15 +83,23 @@ async def available_slots(
     service: str | None = Query(None, description="Service id: slots fit its duration"),
 ) -> Any:
     specialist_id = parse_pk(pk, "Specialist")
-    if await session.scalar(select(Specialist.id).where(Specialist.id == specialist_id)) is None:
-        raise NotFound.model("Specialist")
     settings = ctx.settings
-    today = dt.datetime.now(settings.tz).date()
-    day = today if date is None else parse_date(date)
+    now = slot_now(request, settings.tz)
+    day = now.date() if date is None else parse_date(date)
     if day is None:
+        # The contract checks the specialist first: a bad date of an unknown one is a 404.
+        known = select(Specialist.id).where(Specialist.id == specialist_id)
+        if await session.scalar(known) is None:
+            raise NotFound.model("Specialist")
         raise BadRequest({"error": BAD_DATE})
+    # Hours, breaks and the specialist's existence in one query; busy time in a second.
+    found, existing = await load_rules_checked(
+        session, settings, [specialist_id], day, day, Window.for_slots(settings, now),
+        check_exists=True)
+    if specialist_id not in existing:
+        raise NotFound.model("Specialist")
     shape = await _slot_shape(session, settings, specialist_id, service)
-    rules = await load_day_rules(session, settings, specialist_id, day, Window.from_settings(settings))
+    rules = found.get((specialist_id, day))
     if rules is None:
         raise BadRequest({"error": NOT_WORKING})
     slots = free_slots(rules, **shape)
@@ -132,6 +141,7 @@ def _date_param(name: str, raw: str | None) -> dt.date | None:
     responses={400: {"description": "A malformed parameter, or no criterion given"}},
 )
 async def nearest_slots(
+    request: Request,
     session: ReadSession,
     ctx: CtxDep,
     service: str | None = Query(None, description="Service id"),
@@ -151,7 +161,7 @@ async def nearest_slots(
     if service_id is None and category is None and not service_name and specialist_id is None:
         raise BadRequest({"non_field_errors": [
             "Укажите service, category_id, service_name или specialist."]})
-    window = Window.from_settings(settings)
+    window = Window.for_slots(settings, slot_now(request, settings.tz))
     today = window.earliest.date()
     first = max(_date_param("date_from", date_from) or today, today)
     last = _date_param("date_to", date_to) or first + dt.timedelta(days=13)
@@ -239,6 +249,7 @@ async def nearest_slots(
 )
 async def available_days(
     pk: str,
+    request: Request,
     session: ReadSession,
     ctx: CtxDep,
     service: str | None = Query(None, description="Service id"),
@@ -248,7 +259,8 @@ async def available_days(
     specialist_id = parse_pk(pk, "Specialist")
     if await session.scalar(select(Specialist.id).where(Specialist.id == specialist_id)) is None:
         raise NotFound.model("Specialist")
-    today = dt.datetime.now(settings.tz).date()
+    now = slot_now(request, settings.tz)
+    today = now.date()
     if month:
         parsed = parse_date(f"{month}-01") if len(month) == 7 else None
         if parsed is None:
@@ -258,7 +270,7 @@ async def available_days(
         first = today.replace(day=1)
     last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     shape = await _slot_shape(session, settings, specialist_id, service)
-    window = Window.from_settings(settings)
+    window = Window.for_slots(settings, now)
     first = max(first, window.earliest.date())
     last = min(last, window.latest.date())
     rules = await load_rules(session, settings, [specialist_id], first, last, window)

@@ -1,8 +1,9 @@
 """Loads specialists' rules from the database for the pure slot engine.
 
 One loader serves every question (a day's slots, a month's free days, the nearest free slot
-across specialists): four queries, each bounded by the specialists and the date range asked
-about (indexed), so the cost does not grow with the total number of appointments.
+across specialists): two round trips (UNION ALL statements), each part bounded by the
+specialists and the date range asked about (indexed), so the cost does not
+grow with the total number of appointments.
 """
 
 from __future__ import annotations
@@ -11,12 +12,20 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.config import Settings
-from ..models import ACTIVE_STATUSES, Appointment, Break, SpecialistSchedule, TimeOff
+from ..models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    Break,
+    Specialist,
+    SpecialistSchedule,
+    TimeOff,
+)
 from ..scheduling.engine import DayRules, Interval, local_dt
 
 
@@ -34,6 +43,13 @@ class Window:
             earliest=now + dt.timedelta(minutes=settings.min_notice_minutes),
             latest=now + dt.timedelta(days=settings.booking_horizon_days),
         )
+
+    @classmethod
+    def for_slots(cls, settings: Settings, next_minute: dt.datetime) -> Window:
+        """The window of a free-slot answer valid for a whole minute (``core.cache.slot_now``):
+        ``earliest`` from the end of the minute, ``latest`` from its start (both conservative)."""
+        window = cls.from_settings(settings, next_minute)
+        return cls(window.earliest, window.latest - dt.timedelta(minutes=1))
 
 
 def appointment_interval(
@@ -61,63 +77,111 @@ async def load_rules(
     exclude_appointment: int | None = None,
 ) -> dict[tuple[int, dt.date], DayRules]:
     """Rules for every (specialist, day) in ``first..last`` on which the specialist works."""
-    if not specialist_ids or last < first:
-        return {}
-    tz = settings.tz
-    ids = list(set(specialist_ids))
-    window = window or Window.from_settings(settings)
+    rules, _ = await load_rules_checked(session, settings, specialist_ids, first, last, window,
+                                        exclude_appointment=exclude_appointment)
+    return rules
 
-    hours: dict[tuple[int, int], tuple[dt.time, dt.time]] = {}
-    for row in await session.execute(
-        select(SpecialistSchedule.specialist_id, SpecialistSchedule.day_of_week,
-               SpecialistSchedule.start_time, SpecialistSchedule.end_time)
-        .where(SpecialistSchedule.specialist_id.in_(ids))
-    ):
-        start, end = row.start_time, row.end_time
-        if end <= start and end != dt.time(0):
-            end = start  # a reversed row (possible in Django data) is a day without room
-        hours[(row.specialist_id, row.day_of_week)] = (start, end)
-    if not hours:
-        return {}
 
-    breaks: dict[tuple[int, int | None], list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    for row in await session.execute(
-        select(Break.specialist_id, Break.day_of_week, Break.start_time, Break.end_time)
-        .where(Break.specialist_id.in_(ids))
-    ):
-        if row.start_time < row.end_time or row.end_time == dt.time(0):
-            breaks[(row.specialist_id, row.day_of_week)].append((row.start_time, row.end_time))
+def _weekly_stmt(ids: list[int], with_specialists: bool) -> Any:
+    """Working hours and breaks (and which of ``ids`` exist) in one statement (UNION ALL)."""
+    parts = [
+        select(literal("h").label("kind"), SpecialistSchedule.specialist_id.label("sid"),
+               SpecialistSchedule.day_of_week.label("dow"),
+               SpecialistSchedule.start_time.label("start"),
+               SpecialistSchedule.end_time.label("end"))
+        .where(SpecialistSchedule.specialist_id.in_(ids)),
+        select(literal("b"), Break.specialist_id, Break.day_of_week, Break.start_time,
+               Break.end_time)
+        .where(Break.specialist_id.in_(ids)),
+    ]
+    if with_specialists:
+        parts.append(select(literal("s"), Specialist.id, null(), null(), null())
+                     .where(Specialist.id.in_(ids)))
+    return union_all(*parts)
 
-    range_start = local_dt(first, dt.time(0), tz)
-    range_end = local_dt(last + dt.timedelta(days=1), dt.time(0), tz)
-    time_off: dict[int, list[Interval]] = defaultdict(list)
-    for row in await session.execute(
-        select(TimeOff.specialist_id, TimeOff.start, TimeOff.end).where(
-            TimeOff.specialist_id.in_(ids), TimeOff.start < range_end, TimeOff.end > range_start
-        )
-    ):
-        if row.start < row.end:
-            time_off[row.specialist_id].append(Interval(row.start.astimezone(tz),
-                                                        row.end.astimezone(tz)))
 
-    busy_stmt = select(
-        Appointment.specialist_id, Appointment.date, Appointment.start_time,
-        Appointment.end_time, Appointment.buffer_before, Appointment.buffer_after,
+def _dated_stmt(ids: list[int], first: dt.date, last: dt.date, range_start: dt.datetime,
+                range_end: dt.datetime, exclude_appointment: int | None) -> Any:
+    """Busy appointments and time off in one statement (UNION ALL)."""
+    busy = select(
+        literal("a").label("kind"), Appointment.specialist_id.label("sid"),
+        Appointment.date.label("date"), Appointment.start_time.label("start_time"),
+        Appointment.end_time.label("end_time"), Appointment.buffer_before.label("bb"),
+        Appointment.buffer_after.label("ba"),
+        cast(null(), TimeOff.start.type).label("off_start"),
+        cast(null(), TimeOff.end.type).label("off_end"),
     ).where(
         Appointment.specialist_id.in_(ids),
         Appointment.date.between(first - dt.timedelta(days=1), last + dt.timedelta(days=1)),
         Appointment.status.in_(ACTIVE_STATUSES),
     )
     if exclude_appointment is not None:
-        busy_stmt = busy_stmt.where(Appointment.id != exclude_appointment)
+        busy = busy.where(Appointment.id != exclude_appointment)
+    off = select(
+        literal("t"), TimeOff.specialist_id, null(), null(), null(), null(), null(),
+        TimeOff.start, TimeOff.end,
+    ).where(TimeOff.specialist_id.in_(ids), TimeOff.start < range_end, TimeOff.end > range_start)
+    return union_all(busy, off)
+
+
+async def load_rules_checked(
+    session: AsyncSession,
+    settings: Settings,
+    specialist_ids: Sequence[int],
+    first: dt.date,
+    last: dt.date,
+    window: Window | None = None,
+    *,
+    exclude_appointment: int | None = None,
+    check_exists: bool = False,
+) -> tuple[dict[tuple[int, dt.date], DayRules], set[int]]:
+    """:func:`load_rules` in two round trips, plus (``check_exists``) the ids that exist.
+
+    1. weekly hours + breaks (+ the specialists' ids), 2. appointments + time off of the range.
+    The second is skipped when nobody works on any weekday.
+    """
+    if not specialist_ids or last < first:
+        if check_exists and specialist_ids:
+            found = await session.scalars(
+                select(Specialist.id).where(Specialist.id.in_(list(set(specialist_ids)))))
+            return {}, set(found)
+        return {}, set()
+    tz = settings.tz
+    ids = list(set(specialist_ids))
+    window = window or Window.from_settings(settings)
+
+    hours: dict[tuple[int, int], tuple[dt.time, dt.time]] = {}
+    breaks: dict[tuple[int, int | None], list[tuple[dt.time, dt.time]]] = defaultdict(list)
+    existing: set[int] = set()
+    for kind, sid, dow, start, end in await session.execute(_weekly_stmt(ids, check_exists)):
+        if kind == "h":
+            if end <= start and end != dt.time(0):
+                end = start  # a reversed row (possible in Django data) is a day without room
+            hours[(sid, dow)] = (start, end)
+        elif kind == "b":
+            if start < end or end == dt.time(0):
+                breaks[(sid, dow)].append((start, end))
+        else:
+            existing.add(sid)
+    if not hours:
+        return {}, existing
+
+    range_start = local_dt(first, dt.time(0), tz)
+    range_end = local_dt(last + dt.timedelta(days=1), dt.time(0), tz)
+    time_off: dict[int, list[Interval]] = defaultdict(list)
     busy: dict[tuple[int, dt.date], list[Interval]] = defaultdict(list)
-    for row in await session.execute(busy_stmt):
-        if row.start_time < row.end_time:
+    stmt = _dated_stmt(ids, first, last, range_start, range_end, exclude_appointment)
+    for row in await session.execute(stmt):
+        if row.kind == "t":
+            if row.off_start < row.off_end:
+                time_off[row.sid].append(Interval(row.off_start.astimezone(tz),
+                                                  row.off_end.astimezone(tz)))
+        elif row.start_time < row.end_time:
             span = appointment_interval(row.date, row.start_time, row.end_time,
-                                        row.buffer_before, row.buffer_after, tz)
+                                        row.bb, row.ba, tz)
             # Buffers may reach into the neighbouring days.
             for offset in (-1, 0, 1):
-                busy[(row.specialist_id, row.date + dt.timedelta(days=offset))].append(span)
+                busy[(row.sid, row.date + dt.timedelta(days=offset))].append(span)
 
     rules: dict[tuple[int, dt.date], DayRules] = {}
     for day in days_between(first, last):
@@ -137,7 +201,7 @@ async def load_rules(
                 earliest=window.earliest,
                 latest=window.latest,
             )
-    return rules
+    return rules, existing
 
 
 async def load_day_rules(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,7 +129,8 @@ def starts_within(
 
 
 async def load_service(session: AsyncSession, service_id: int) -> Service | None:
-    return await session.scalar(select(Service).where(Service.id == service_id))
+    """The service (from the identity map when validation loaded it already)."""
+    return await session.get(Service, service_id)
 
 
 def stamp_buffers(appointment: Appointment, service: Service) -> None:

@@ -1,0 +1,162 @@
+"""Structured logs: request ids, one access line per request, no secrets, id propagation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+
+import httpx
+from ops_support import captured_logs, json_lines
+
+from booking_api.core.logging import redact, register_secret
+from booking_mcp.api_client import SERVICE, ApiClient
+from booking_mcp.config import Settings as McpSettings
+from booking_mcp.http_app import build_http_app
+from booking_mcp.server import build_server
+from booking_mcp.service import BookingService
+from conftest import SECRET
+
+BOT_TOKEN = "123456:TEST-TOKEN"
+
+
+def widget_data(tg_id: int = 555001) -> dict[str, str]:
+    data = {"id": str(tg_id), "first_name": "Иван", "username": "ivan",
+            "auth_date": str(int(time.time()))}
+    check = "\n".join(f"{k}={data[k]}" for k in sorted(data))
+    secret = hashlib.sha256(BOT_TOKEN.encode()).digest()
+    data["hash"] = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
+    return data
+
+
+async def test_request_id_header_and_access_line(client, env, cat):
+    with captured_logs() as logs:
+        r = await client.get("/api/clients/", headers={**env.auth(cat.staff),
+                                                       "X-Request-ID": "req-42.a"})
+        fresh = await client.get("/api/categories/")
+        bad = await client.get("/api/categories/", headers={"X-Request-ID": "no spaces\tplease"})
+    assert r.status_code == 200 and r.headers["X-Request-ID"] == "req-42.a"
+    assert len(fresh.headers["X-Request-ID"]) >= 16
+    assert bad.headers["X-Request-ID"] != "no spaces\tplease"
+    lines = [x for x in json_lines(logs) if x["logger"] == "booking_api.access"]
+    mine = [x for x in lines if x.get("request_id") == "req-42.a"]
+    assert len(mine) == 1
+    line = mine[0]
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/api/clients/", 200)
+    assert line["user_id"] == cat.staff.id and line["duration_ms"] >= 0
+    assert {x["request_id"] for x in lines} >= {fresh.headers["X-Request-ID"]}
+    assert "Bearer" not in logs.getvalue() and "+7900" not in logs.getvalue()
+
+
+async def test_secrets_never_in_logs(client, env, cat):
+    password = "pass12345"
+    seen: list[str] = [password, BOT_TOKEN, SECRET]
+    mcp_settings = McpSettings(api_url="http://testserver/api", api_username="staff",
+                               api_password=password, mcp_auth_token="mcp-bearer-secret-000111")
+    seen.append("mcp-bearer-secret-000111")
+    register_secret(mcp_settings.mcp_auth_token)
+    with captured_logs("DEBUG") as logs:
+        logging.getLogger("httpx").setLevel(logging.DEBUG)
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # echo every statement
+        try:
+            r = await client.post("/api/token/", json={"username": "staff", "password": password})
+            assert r.status_code == 200
+            tokens = r.json()
+            seen += [tokens["access"], tokens["refresh"]]
+            r = await client.post("/api/token/refresh/", json={"refresh": tokens["refresh"]})
+            seen.append(r.json()["access"])
+            bad = await client.post("/api/token/", json={"username": "staff", "password": "wr0ng!"})
+            assert bad.status_code == 401
+            seen.append("wr0ng!")
+            r = await client.post("/api/auth/telegram/", json=widget_data())
+            assert r.status_code == 200, r.text
+            seen += [r.json()["access"], r.json()["refresh"], widget_data()["hash"]]
+            # The MCP server's service-account login and a call on a client's behalf.
+            api = ApiClient(mcp_settings, transport=httpx.ASGITransport(app=env.app))
+            try:
+                await api.request("GET", "clients/", auth=SERVICE)
+                seen.append(api._service.access)  # noqa: SLF001
+            finally:
+                await api.aclose()
+            # Even a careless log call is scrubbed.
+            logging.getLogger("booking_api.careless").warning(
+                "login %s password=%s header Authorization: Bearer %s secret %s",
+                "staff", password, tokens["access"], SECRET)
+        finally:
+            logging.getLogger("httpx").setLevel(logging.NOTSET)
+            logging.getLogger("sqlalchemy.engine").setLevel(logging.NOTSET)
+    text = logs.getvalue()
+    assert "booking_api.access" in text and "[redacted]" in text
+    for value in seen:
+        assert value not in text, value
+
+
+def test_redact_patterns():
+    assert "hunter22" not in redact('{"password": "hunter22"}')
+    assert "abc.def.ghi" not in redact("Authorization: Bearer abc.def.ghi")
+    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in redact(
+        "https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage")
+    assert redact("GET /api/services/ 200") == "GET /api/services/ 200"
+
+
+def _mcp_app(env):
+    settings = McpSettings(api_url="http://testserver/api", api_username="staff",
+                           api_password="pass12345")
+    api = ApiClient(settings, transport=httpx.ASGITransport(app=env.app))
+    server = build_server(settings, BookingService(settings, api))
+    return server, build_http_app(settings, server=server), api
+
+
+async def test_request_id_follows_mcp_http_to_api(env, cat):
+    """One id: given to the MCP HTTP app, it appears on the API's access lines of that call."""
+    server, app, api = _mcp_app(env)
+    try:
+        with captured_logs() as logs:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                         base_url="http://mcp") as http:
+                r = await http.post("/process", headers={"X-Request-ID": "bot-update-777"},
+                                    json={"user_id": "1001", "message": "Какие есть услуги?"})
+        assert r.status_code == 200, r.text
+        assert r.headers["X-Request-ID"] == "bot-update-777"
+    finally:
+        await api.aclose()
+    lines = json_lines(logs)
+    api_lines = [x for x in lines if x["logger"] == "booking_api.access"
+                 and x.get("request_id") == "bot-update-777"]
+    assert api_lines, [x for x in lines if x["logger"].endswith("access")]
+    assert all(x["path"].startswith("/api/") for x in api_lines)
+    assert any(x["logger"] == "booking_mcp.access" and x.get("request_id") == "bot-update-777"
+               for x in lines)
+
+
+async def test_request_id_of_a_tool_call_reaches_the_api(env, cat):
+    """The bot sends its per-update id as the tool call's ``_meta.request_id``."""
+    from mcp import Client
+
+    server, _app, api = _mcp_app(env)
+    try:
+        with captured_logs() as logs:
+            async with Client(server) as mcp_client:
+                result = await mcp_client.call_tool("list_categories", {},
+                                                    meta={"request_id": "tg-update-9001"})
+        assert not result.is_error
+    finally:
+        await api.aclose()
+    assert any(x["logger"] == "booking_api.access" and x.get("request_id") == "tg-update-9001"
+               for x in json_lines(logs))
+
+
+async def test_bot_gateway_keeps_one_id_per_update():
+    import asyncio
+
+    from booking_api.core.logging import request_id_var
+    from booking_bot.mcp_gateway import update_request_id
+
+    async def one_update() -> tuple[str, str]:
+        return update_request_id(), update_request_id()
+
+    (a1, a2), (b1, b2) = await asyncio.gather(
+        asyncio.create_task(one_update()), asyncio.create_task(one_update()))
+    assert a1 == a2 and b1 == b2 and a1 != b1
+    assert request_id_var.get() is None

@@ -1,0 +1,184 @@
+"""`booking api` / `booking mcp --transport http` as processes: TLS, HSTS, /ready, SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from ops_support import self_signed_cert
+
+from booking_api.app import create_app
+from conftest import make_settings
+
+pytestmark = pytest.mark.slow
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(tmp: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ENCRYPTION_", "REDIS_"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", ENVIRONMENT="test",
+               SECRET_KEY="serving-test-secret-0123456789abcdef0123", MEDIA_ROOT=str(tmp / "m"),
+               PASSWORD_HASH_ITERATIONS="1000", RUN_JOBS_IN_PROCESS="false", **extra)
+    return env
+
+
+def _booking(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from booking_api.cli import main; main()", *args]
+
+
+def _wait(url: str, verify: object = True, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(proc.stderr.read().decode() if proc.stderr else "exited")
+        try:
+            if httpx.get(url, verify=verify, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} never came up")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def test_hsts_only_over_https(env):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=env.app),
+                                 base_url="https://testserver") as https:
+        assert (await https.get("/health")).headers["Strict-Transport-Security"] == HSTS
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=env.app),
+                                 base_url="http://testserver") as http:
+        assert "Strict-Transport-Security" not in (await http.get("/health")).headers
+
+
+async def test_ready_reports_the_part_that_is_down(env, tmp_path):
+    app = create_app(env.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}),
+                     env.db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://t") as http:
+        r = await http.get("/ready")
+    assert r.status_code == 503
+    assert r.json() == {"status": "unavailable", "database": "ok", "redis": "down",
+                        "down": ["redis"]}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=env.app),
+                                 base_url="http://t") as http:
+        r = await http.get("/ready")
+    assert r.status_code == 200 and r.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.redis
+async def test_ready_with_redis(env):
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    from booking_api.app import _redis_ok
+
+    if not await _redis_ok(url):
+        pytest.skip("no Redis server")
+    app = create_app(env.settings.model_copy(update={"redis_url": url}), env.db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://t") as http:
+        r = await http.get("/ready")
+    assert r.status_code == 200 and r.json()["redis"] == "ok"
+
+
+def test_api_and_mcp_serve_tls(tmp_path):
+    cert, key = self_signed_cert(tmp_path)
+    verify = ssl.create_default_context(cafile=str(cert))
+    env = _env(tmp_path)
+    api_port, mcp_port, plain_port = free_port(), free_port(), free_port()
+    procs = [
+        subprocess.Popen(_booking("api", "--port", str(api_port), "--ssl-certfile", str(cert),
+                                  "--ssl-keyfile", str(key)), env=env, stderr=subprocess.PIPE),
+        subprocess.Popen(_booking("mcp", "--transport", "http", "--port", str(mcp_port),
+                                  "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)),
+                         env={**env, "API_URL": f"https://127.0.0.1:{api_port}/api"},
+                         stderr=subprocess.PIPE),
+        subprocess.Popen(_booking("api", "--port", str(plain_port)), env=env,
+                         stderr=subprocess.PIPE),
+    ]
+    try:
+        for port, proc in ((api_port, procs[0]), (mcp_port, procs[1])):
+            _wait(f"https://127.0.0.1:{port}/health", verify, proc)
+            r = httpx.get(f"https://127.0.0.1:{port}/health", verify=verify,
+                          headers={"X-Request-ID": "tls-check-1"})
+            assert r.status_code == 200
+            assert r.headers["Strict-Transport-Security"] == HSTS
+            assert r.headers["X-Request-ID"] == "tls-check-1"
+            with pytest.raises(httpx.HTTPError):  # plain HTTP on the TLS port is refused
+                httpx.get(f"http://127.0.0.1:{port}/health", timeout=3).raise_for_status()
+        r = httpx.get(f"https://localhost:{api_port}/ready", verify=verify)
+        assert r.status_code == 200 and r.json()["database"] == "ok"
+        # Behind a TLS-terminating proxy (trusted: FORWARDED_ALLOW_IPS, default 127.0.0.1).
+        _wait(f"http://127.0.0.1:{plain_port}/health", proc=procs[2])
+        r = httpx.get(f"http://127.0.0.1:{plain_port}/health",
+                      headers={"X-Forwarded-Proto": "https"})
+        assert r.headers["Strict-Transport-Security"] == HSTS
+        r = httpx.get(f"http://127.0.0.1:{plain_port}/health")
+        assert "Strict-Transport-Security" not in r.headers
+    finally:
+        for proc in procs:
+            _stop(proc)
+
+
+async def test_sigterm_lets_in_flight_requests_finish(tmp_path):
+    env = _env(tmp_path, SHUTDOWN_GRACE_SECONDS="20")
+    subprocess.run(_booking("createsuperuser", "--noinput", "--username", "boss",
+                            "--password", "boss-pass-123", "--email", ""), env=env, check=True,
+                   capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen(_booking("api", "--port", str(port)), env=env,
+                            stderr=subprocess.PIPE)
+    try:
+        await asyncio.to_thread(_wait, f"http://127.0.0.1:{port}/health", True, proc)
+        body = b'{"username": "boss", "password": "boss-pass-123"}'
+        started = asyncio.Event()
+        sent = 0
+
+        async def trickle():
+            # The request is in flight (headers read, body arriving) when SIGTERM comes.
+            nonlocal sent
+            for i in range(0, len(body), 4):
+                yield body[i:i + 4]
+                sent += 1
+                if sent >= 5:
+                    started.set()
+                await asyncio.sleep(0.08)
+
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            tasks = [asyncio.create_task(http.post(
+                "/api/token/", content=trickle(),
+                headers={"Content-Type": "application/json",
+                         "Content-Length": str(len(body))})) for _ in range(4)]
+            await started.wait()
+            proc.send_signal(signal.SIGTERM)
+            responses = await asyncio.gather(*tasks)
+        assert [r.status_code for r in responses] == [200] * 4
+        assert all("access" in r.json() for r in responses)
+        code = await asyncio.to_thread(proc.wait, 20)
+        assert code == 0
+        log = proc.stderr.read().decode()
+        assert "boss-pass-123" not in log
+    finally:
+        _stop(proc)
