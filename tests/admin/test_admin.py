@@ -20,7 +20,7 @@ from booking_api.models import (
     TimeOff,
     User,
 )
-from conftest import Catalogue, Env, future_day
+from testkit import Catalogue, Env, future_day
 
 PASSWORD = "pass12345"
 

@@ -25,7 +25,7 @@ from booking_api.core.db import Database
 from booking_api.core.security import make_password
 from booking_api.migrate import upgrade
 from booking_api.models import Appointment, Client, Service, Specialist, User
-from conftest import make_settings
+from testkit import make_settings
 
 pytestmark = [
     pytest.mark.slow,

@@ -14,7 +14,7 @@ import pytest
 from jose import jwt
 
 from booking_api.models import User
-from conftest import SECRET
+from testkit import SECRET
 
 BOT_TOKEN = "123456:TEST-TOKEN"  # conftest's make_settings
 INVALID_BEARER = {

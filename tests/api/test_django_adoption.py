@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from booking_api.app import create_app
 from booking_api.core.db import Database
 from booking_api.migrate import upgrade
-from conftest import _fresh_pg_database, make_settings
+from testkit import _fresh_pg_database, make_settings
 
 SQLITE_DDL = [
     'CREATE TABLE "auth_user" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "password" '

@@ -20,7 +20,7 @@ from booking_api.models import (
     Specialist,
     SpecialistSchedule,
 )
-from conftest import future_day
+from testkit import future_day
 
 ROLES = ("anon", "alice", "bob", "anna", "stranger", "staff")
 DENIED = {"detail": "You do not have permission to perform this action."}

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from booking_api.models import Appointment, Break, Service, SpecialistSchedule, TimeOff
-from conftest import future_day
+from testkit import future_day
 
 TAKEN = "Выбранное время уже занято."
 

@@ -1,4 +1,4 @@
-from conftest import future_day
+from testkit import future_day
 
 
 async def test_catalogue_lists(client, cat):

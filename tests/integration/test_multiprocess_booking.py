@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import PG_ADMIN_URL, _drop_pg_database, _fresh_pg_database
+from testkit import PG_ADMIN_URL, _drop_pg_database, _fresh_pg_database
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ import pytest
 from ops_support import self_signed_cert
 
 from booking_api.app import create_app
-from conftest import make_settings
+from testkit import make_settings
 
 pytestmark = pytest.mark.slow
 HSTS = "max-age=31536000; includeSubDomains"
@@ -177,8 +177,10 @@ async def test_sigterm_lets_in_flight_requests_finish(tmp_path):
         assert [r.status_code for r in responses] == [200] * 4
         assert all("access" in r.json() for r in responses)
         code = await asyncio.to_thread(proc.wait, 20)
-        assert code == 0
+        # uvicorn re-raises the signal once the shutdown is complete.
+        assert code in (0, -signal.SIGTERM)
         log = proc.stderr.read().decode()
+        assert "Finished server process" in log or "Shutting down" in log, log[-2000:]
         assert "boss-pass-123" not in log
     finally:
         _stop(proc)

@@ -193,6 +193,7 @@ class Appointments(Resource):
                   if values.get(name) is not None and found[name] is None}
         if errors:
             raise ValidationError(errors)
+        values["_rows"] = found  # strong references: the identity map holds rows weakly
 
     async def validate(self, session, ctx, data, obj, partial):  # type: ignore[no-untyped-def]
         if obj is not None:
@@ -217,7 +218,9 @@ class Appointments(Resource):
             values.pop("status", None)
         stored = booking.values_or_stored
         service_id = stored(values, obj, "service", "service_id")
-        service = await booking.load_service(session, service_id)
+        service = values.get("_rows", {}).get("service")
+        if service is None or service.id != service_id:
+            service = await booking.load_service(session, service_id)
         assert service is not None  # checked by check_relations
         moved = obj is None or any(
             k in values for k in ("service", "specialist", "date", "start_time", "end_time")
@@ -241,14 +244,21 @@ class Appointments(Resource):
 
     async def create(self, session, ctx, values):  # type: ignore[no-untyped-def]
         service = values.pop("_service")
+        rows = values.pop("_rows", {})
         obj = Appointment(**values)
         booking.stamp_buffers(obj, service)
         session.add(obj)
         await booking.flush_or_taken(session)
-        # The answer is built from rows loaded during validation (identity map, no SQL).
+        # The answer is built from rows loaded during validation (no re-select).
+        for name, model in (("client", Client), ("specialist", Specialist)):
+            row = rows.get(name)
+            if row is None or row.id != getattr(obj, f"{name}_id"):
+                row = await session.get(model, getattr(obj, f"{name}_id"))
+            set_committed_value(obj, name, row)
+        if "category" not in service.__dict__:
+            service = await session.get(Service, service.id, options=[joinedload(Service.category)],
+                                        populate_existing=True)
         set_committed_value(obj, "service", service)
-        set_committed_value(obj, "client", await session.get(Client, obj.client_id))
-        set_committed_value(obj, "specialist", await session.get(Specialist, obj.specialist_id))
         return obj
 
     async def update(self, session, ctx, obj, values):  # type: ignore[no-untyped-def]

@@ -1,0 +1,214 @@
+"""Shared test kit, imported by tests/conftest.py and by tests as ``testkit``.
+
+The API on SQLite and on PostgreSQL, clients, users and a small catalogue.
+
+Every API test runs twice, once per database (the ``backend`` parameter). Each backend's schema
+is built once by the real Alembic migrations; each test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from booking_api.app import create_app
+from booking_api.core.config import Settings
+from booking_api.core.db import Database
+from booking_api.core.security import issue_token, make_password
+from booking_api.migrate import upgrade
+from booking_api.models import (
+    Base,
+    Client,
+    Service,
+    ServiceCategory,
+    Specialist,
+    SpecialistSchedule,
+    User,
+)
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SECRET = "test-secret-key-0123456789abcdef0123456789"
+BACKENDS = [b for b in os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+
+
+async def _fresh_pg_database(name: str) -> str:
+    import asyncpg
+
+    admin = PG_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return admin.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def _drop_pg_database(name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def make_settings(url: str, tmp: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = dict(
+        database_url=url,
+        secret_key=SECRET,
+        environment="test",
+        password_hash_iterations=1000,
+        media_root=tmp / "media",
+        telegram_bot_token="123456:TEST-TOKEN",
+        # Tests write rows behind the API's back and sign in often: no response cache, no
+        # rate limits (tests/api/test_cache.py and test_throttle.py turn them on).
+        cache_backend="off",
+        throttle_auth="",
+        throttle_booking="",
+    )
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+_TEST_PASSWORD = make_password("pass12345", iterations=1000)
+
+
+class Env:
+    """One backend's app, database and helpers for building test data."""
+
+    def __init__(self, backend: str, settings: Settings, db: Database):
+        self.backend = backend
+        self.settings = settings
+        self.db = db
+        self.app = create_app(settings, db)
+
+    async def reset(self) -> None:
+        names = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        async with self.db.write_engine.begin() as conn:
+            if self.backend == "postgresql":
+                # DELETE and restarting the sequences is many times faster than TRUNCATE on
+                # tables this small, and gives the same clean state.
+                for name in names:
+                    await conn.execute(text(f"DELETE FROM {name}"))
+                await conn.execute(text(
+                    "SELECT setval(pg_get_serial_sequence(t, 'id'), 1, false) "
+                    "FROM unnest(CAST(:names AS text[])) AS t"), {"names": names})
+            else:
+                for name in names:
+                    await conn.execute(text(f"DELETE FROM {name}"))
+                await conn.execute(text("DELETE FROM sqlite_sequence"))
+
+    async def add(self, *objs: Any) -> Any:
+        async with self.db.write_sessions() as session:
+            session.add_all(objs)
+            await session.commit()
+        return objs[0] if len(objs) == 1 else objs
+
+    async def user(self, username: str, *, staff: bool = False, password: str = "pass12345") -> User:
+        return await self.add(User(
+            username=username, is_staff=staff, is_superuser=staff, email=f"{username}@example.com",
+            password=make_password(password, iterations=1000),
+        ))
+
+    def token(self, user: User, kind: str = "access") -> str:
+        return issue_token(user.id, kind, dt.timedelta(minutes=5), SECRET).raw
+
+    def auth(self, user: User | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user)}"} if user else {}
+
+
+@pytest.fixture(scope="session")
+async def envs(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, Env]]:
+    built: dict[str, Env] = {}
+    for backend in BACKENDS:
+        tmp = tmp_path_factory.mktemp(backend)
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{tmp / 'test.sqlite3'}"
+        else:
+            # One database per test process, so parallel runs never disturb each other.
+            url = await _fresh_pg_database(f"booking_test_{os.getpid()}")
+        settings = make_settings(url, tmp)
+        await upgrade(settings.database_url)
+        built[backend] = Env(backend, settings, Database.from_settings(settings))
+    yield built
+    for env in built.values():
+        await env.db.dispose()
+    if "postgresql" in built:
+        await _drop_pg_database(f"booking_test_{os.getpid()}")
+
+
+@pytest.fixture(params=BACKENDS)
+async def env(request: pytest.FixtureRequest, envs: dict[str, Env]) -> Env:
+    env = envs[request.param]
+    await env.reset()
+    return env
+
+
+@pytest.fixture
+async def client(env: Env) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=env.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+class Catalogue:
+    """A salon: two specialists (one with a linked user), services, a weekly schedule."""
+
+    def __init__(self) -> None:
+        self.staff: User
+        self.alice: User  # client A
+        self.bob: User  # client B
+        self.spec_user: User  # the user linked to specialist anna
+        self.stranger: User  # signed in, no profile
+
+
+@pytest.fixture
+async def cat(env: Env) -> Catalogue:
+    """Built in one transaction (fixtures run before every test on two databases)."""
+    c = Catalogue()
+
+    def user(username: str, staff: bool = False) -> User:
+        return User(username=username, is_staff=staff, is_superuser=staff,
+                    email=f"{username}@example.com", password=_TEST_PASSWORD)
+
+    async with env.db.write_sessions() as session:
+        c.staff, c.alice, c.bob, c.spec_user, c.stranger = users = [
+            user("staff", staff=True), user("alice"), user("bob"), user("anna"), user("stranger")]
+        c.nails = ServiceCategory(name="Ногтевой сервис", description="Маникюр")
+        c.hair = ServiceCategory(name="Волосы", description="")
+        session.add_all([*users, c.nails, c.hair])
+        await session.flush()
+        c.anna = Specialist(name="Анна Иванова", specialization="Мастер маникюра",
+                            description="", city="Казань", user_id=c.spec_user.id)
+        c.maria = Specialist(name="Мария Петрова", specialization="Парикмахер",
+                             description="", city="Москва")
+        session.add_all([c.anna, c.maria])
+        await session.flush()
+        session.add_all([SpecialistSchedule(specialist_id=c.anna.id, day_of_week=day,
+                                            start_time=dt.time(9), end_time=dt.time(18))
+                         for day in range(7)])
+        c.manicure = Service(name="Маникюр", description="", price=Decimal("1500"),
+                             duration=60, specialist_id=c.anna.id, category_id=c.nails.id)
+        c.haircut = Service(name="Стрижка", description="", price=Decimal("1200.5"),
+                            duration=30, specialist_id=c.maria.id, category_id=None)
+        c.client_a = Client(name="Алиса", phone="+79000000001", email="a@example.com",
+                            city="Казань", user_id=c.alice.id, telegram_id="1001")
+        c.client_b = Client(name="Борис", phone="+79000000002", email="b@example.com",
+                            city="Москва", user_id=c.bob.id)
+        session.add_all([c.manicure, c.haircut, c.client_a, c.client_b])
+        await session.commit()
+    return c
+
+
+def future_day(days: int = 7) -> dt.date:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).date()
