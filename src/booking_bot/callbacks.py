@@ -27,8 +27,8 @@ class ServiceCb(CallbackData, prefix="sv"):
 
 
 class CalendarCb(CallbackData, prefix="cal"):
-    action: str  # day | nav | noop
-    value: str = ""  # 2026-11-25 for day, 2026-12 for nav
+    action: str  # day | full | nav | noop
+    value: str = ""  # 2026-11-25 for day and full (a day without free time), 2026-12 for nav
 
 
 class TimeCb(CallbackData, prefix="tm"):
@@ -57,3 +57,30 @@ class AssistantCb(CallbackData, prefix="as"):
 
 class RetryCb(CallbackData, prefix="rt"):
     pass
+
+
+# --------------------------------------------------------------------------- sent by the API
+# The API's job runner sends reminders and waitlist offers itself (``booking_api.jobs.texts``)
+# with plain callback_data strings; these factories pack to exactly the same strings.
+
+
+class ReminderCb(CallbackData, prefix="rem"):
+    """``rem:confirm:<id>`` and ``rem:cancel:<id>`` (from the API's reminder); the bot adds
+    ``cancel_yes`` and ``keep`` for the cancellation question."""
+
+    action: str  # confirm | cancel | cancel_yes | keep
+    id: int
+
+
+class WaitlistOfferCb(CallbackData, prefix="wl"):
+    """``wl:book:<offer token>`` (from the API's waitlist offer)."""
+
+    action: str  # book
+    token: str
+
+
+class WaitlistCb(CallbackData, prefix="wj"):
+    """The bot's own waitlist buttons: join for the day shown, leave an entry."""
+
+    action: str  # join | leave | leave_yes | keep
+    value: str = ""  # the day (2026-11-25) for join, the entry id otherwise

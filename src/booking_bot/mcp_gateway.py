@@ -139,6 +139,30 @@ class Appointment(_Model):
         return self.status not in ("cancelled", "canceled", "completed", "no_show")
 
 
+class WaitlistEntry(_Model):
+    """A wish to be told when a time frees up (``status``: active | offered | booked | expired)."""
+
+    id: int
+    date: dt.date
+    status: str = "active"
+    service_id: int | None = Field(None, alias="service")
+    service_name: str = ""
+    specialist_id: int | None = Field(None, alias="specialist")
+    specialist_name: str | None = None
+    time_from: str | None = None
+    time_to: str | None = None
+    offer: dict[str, Any] | None = None
+
+    @field_validator("service_id", "specialist_id", mode="before")
+    @classmethod
+    def _flatten(cls, value: Any) -> Any:
+        return _as_id(value)
+
+    @property
+    def waiting(self) -> bool:
+        return self.status in ("active", "offered")
+
+
 class Action(_Model):
     type: str
     payload: dict[str, Any] = Field(default_factory=dict)
@@ -449,6 +473,37 @@ class McpGateway:
             start_time=start_time,
             confirm=confirm,
         )
+
+    async def confirm_attendance(self, user_id: str, appointment_id: int) -> Appointment:
+        data = await self.call(
+            "confirm_attendance", user_id=user_id, appointment_id=appointment_id
+        )
+        return Appointment.model_validate(unwrap(data, "appointment"))
+
+    async def join_waitlist(
+        self, user_id: str, service_id: int, date: dt.date, specialist_id: int | None = None
+    ) -> WaitlistEntry:
+        data = await self.call(
+            "join_waitlist",
+            user_id=user_id,
+            service_id=service_id,
+            date=date.isoformat(),
+            specialist_id=specialist_id,
+        )
+        return WaitlistEntry.model_validate(unwrap(data, "entry"))
+
+    async def get_my_waitlist(self, user_id: str) -> list[WaitlistEntry]:
+        return _list(await self.call("get_my_waitlist", user_id=user_id), WaitlistEntry,
+                     "entries", "waitlist")
+
+    async def leave_waitlist(self, user_id: str, entry_id: int, confirm: bool) -> Any:
+        return await self.call(
+            "leave_waitlist", user_id=user_id, entry_id=entry_id, confirm=confirm
+        )
+
+    async def claim_waitlist_offer(self, user_id: str, token: str) -> Appointment:
+        data = await self.call("claim_waitlist_offer", user_id=user_id, token=token)
+        return Appointment.model_validate(unwrap(data, "appointment"))
 
     async def process_message(
         self, user_id: str, message: str, now: str | None = None

@@ -32,9 +32,9 @@ def run(
         raise SystemExit(f"Unknown transport {transport!r}: use stdio or http")
     import uvicorn
 
-    from .http_app import build_http_app
-
     from booking_api.core.logging import configure_logging, logging_config
+
+    from .http_app import build_http_app
 
     if bool(ssl_certfile) != bool(ssl_keyfile):
         raise SystemExit("--ssl-certfile and --ssl-keyfile go together")

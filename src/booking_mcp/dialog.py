@@ -24,13 +24,20 @@ commands, recognised before any language understanding:
 ``/pick slot <spec> <service> <date> <HH:MM>``  take a nearest free slot (``choose_slot``)
 ``/pick appointment <id>``                  choose one of the user's bookings
                                             (``choose_appointment``)
+``/waitlist join``                          join the waitlist for the fully booked day just
+                                            shown (action ``join_waitlist``, offered with
+                                            ``payload["specialist_id"]``, ``["service_id"]``,
+                                            ``["date"]`` when a chosen day has no free time);
+                                            a freed time then comes as a Telegram message
+                                            with a "Book" button
 ``/yes`` / ``/no``                          answer a ``confirm`` action (free text "да", "yes",
                                             "нет", "no" works too)
 ``/reset``                                  forget the conversation
 ==========================================  =================================================
 
 Informational actions (no reply expected): ``booked``, ``cancelled``, ``rescheduled`` with
-``payload["appointment"]``, and ``appointments`` with ``payload["appointments"]``.
+``payload["appointment"]``, ``appointments`` with ``payload["appointments"]``, and
+``waitlist_joined`` with ``payload["entry"]``.
 Free text is always accepted as well ("завтра в 15:00", "к Анне", "the second one" is not).
 """
 
@@ -89,6 +96,7 @@ STATE_KEYS = (
     "appointment_id",
     "pending",
     "idem",
+    "waitlist",
 )
 COMMAND = re.compile(r"^/(\w+)(?:\s+(.*))?$", re.S)
 
@@ -213,6 +221,9 @@ class Dialog:
             return False
         if name == "my":
             await self._my_appointments(state, who, now, turn)
+            return False
+        if name == "waitlist" and args[:1] == ["join"]:
+            await self._join_waitlist(state, who, turn)
             return False
         if name == "pick" and len(args) >= 2:
             what, value = args[0].lower(), args[1]
@@ -362,7 +373,7 @@ class Dialog:
             if svc_id is not None and services[svc_id].specialist != spec_id:
                 svc_id = None  # the chosen service belongs to someone else: find theirs
             if svc_id is None:
-                matching = [s for s in candidates if s.specialist == spec_id]
+                matching = [s for s in candidates or [] if s.specialist == spec_id]
                 options = matching if matching else mine
                 if len(options) == 1:
                     svc_id = options[0].id
@@ -567,6 +578,8 @@ class Dialog:
         else:
             if not slots:
                 turn.say("no_slots_day", date=format_day(date, turn.lang), specialist=spec_name)
+                if confirm == "book":
+                    self._offer_waitlist(state, turn, spec_id, service, date)
         if not slots:
             state["date"] = state["time"] = None
             days = await self.service.upcoming_days(spec_id, service.id, today)
@@ -609,6 +622,46 @@ class Dialog:
             turn.say("confirm_reschedule", id=state.get("appointment_id"), **values)
         self._offer_confirm(turn, confirm, values)
         return True
+
+    def _offer_waitlist(
+        self, state: dict[str, Any], turn: Turn, spec_id: int, service: Service, date: str
+    ) -> None:
+        """A fully booked day: offer to be told when a time frees up (``/waitlist join``)."""
+        state["waitlist"] = {"specialist_id": spec_id, "service_id": service.id, "date": date}
+        turn.say("waitlist_hint")
+        turn.offer(
+            _action(
+                "join_waitlist",
+                specialist_id=spec_id,
+                service_id=service.id,
+                date=date,
+                options=[_opt(t(turn.lang, "waitlist_button"), "/waitlist join")],
+            )
+        )
+
+    async def _join_waitlist(self, state: dict[str, Any], who: ClientAuth, turn: Turn) -> None:
+        wanted = state.pop("waitlist", None)
+        if not wanted:
+            turn.say("waitlist_nothing")
+            return
+        try:
+            entry = await self.service.join_waitlist(
+                who, int(wanted["service_id"]), wanted["date"], int(wanted["specialist_id"])
+            )
+        except ApiError as exc:
+            if isinstance(exc, ApiUnavailable):
+                raise
+            turn.say("waitlist_failed", error=exc.message)
+            return
+        _, index = await self.service.catalogue()
+        specialist = index["specialists"].get(entry.specialist)
+        turn.say(
+            "waitlist_joined",
+            date=format_day(entry.date, turn.lang),
+            service=entry.service_name or "",
+            specialist=entry.specialist_name or (specialist.name if specialist else ""),
+        )
+        turn.offer(_action("waitlist_joined", entry=entry.model_dump()))
 
     def _offer_days(self, turn: Turn, days: list[str]) -> None:
         turn.offer(

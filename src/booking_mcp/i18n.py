@@ -68,6 +68,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nearest": "Ближайшее свободное время: {items}.",
         "nearest_line": "{date} {time} — {specialist}",
         "error": "Сервис записи сейчас недоступен, попробуйте чуть позже.",
+        "waitlist_hint": "Могу сообщить в Telegram, если в этот день освободится время.",
+        "waitlist_button": "Сообщить, если время освободится",
+        "waitlist_joined": (
+            "Хорошо! Сообщу, если {date} освободится время: {service}, {specialist}. "
+            "Кто первым нажмёт «Записаться» в сообщении — того и запишем."
+        ),
+        "waitlist_failed": "Не получилось встать в лист ожидания: {error}",
+        "waitlist_nothing": "Сначала выберите день, на который нет свободного времени.",
         "yes": "Да",
         "no": "Нет",
         "and_more": "и ещё",
@@ -123,6 +131,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nearest": "The nearest free times: {items}.",
         "nearest_line": "{date} {time} with {specialist}",
         "error": "The booking service is unavailable right now, please try again later.",
+        "waitlist_hint": "I can tell you in Telegram if a time frees up that day.",
+        "waitlist_button": "Notify me if a time frees up",
+        "waitlist_joined": (
+            "All right! I'll tell you if a time frees up on {date}: {service} with {specialist}. "
+            'Whoever taps "Book" in that message first gets it.'
+        ),
+        "waitlist_failed": "Could not join the waitlist: {error}",
+        "waitlist_nothing": "First choose a day that has no free time.",
         "yes": "Yes",
         "no": "No",
         "and_more": "and more",

@@ -88,6 +88,9 @@ class Appointment(_Out):
     start_time: str = Field(description="HH:MM")
     end_time: str = Field(description="HH:MM")
     status: str
+    client_confirmed_at: str | None = Field(
+        None, description="When the client said they will come (confirm_attendance); null if not"
+    )
 
     @field_validator("start_time", "end_time", mode="before")
     @classmethod

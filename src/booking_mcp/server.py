@@ -46,6 +46,9 @@ READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 WRITE = ToolAnnotations(
     read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
 )
+IDEMPOTENT_WRITE = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
 DESTRUCTIVE = ToolAnnotations(
     read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False
 )
@@ -64,6 +67,8 @@ INSTRUCTIONS = """Books appointments with specialists (salons, clinics, studios)
 Typical flow: list_services / get_specialists → get_available_days → get_available_slots
 (or find_nearest_slots) → create_appointment. Always confirm with the user before
 cancel_appointment or reschedule_appointment and then pass confirm=true.
+A reminder's "I'll be there" button is confirm_attendance. When a day is fully booked,
+join_waitlist; a freed time is offered in Telegram and booked with claim_waitlist_offer.
 process_message runs a whole conversation for chat front-ends."""
 
 
@@ -254,6 +259,14 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
             f"({current.service_name}, {current.date} {current.start_time})?",
         )
         return await service.cancel(who, appointment_id)
+
+    @mcp.tool(annotations=IDEMPOTENT_WRITE)
+    @api_errors
+    async def confirm_attendance(appointment_id: int, user_id: UserId = None) -> Appointment:
+        """The client confirms they will come to one of their active appointments (the
+        reminder's "confirm" button). Sets ``client_confirmed_at``; the status is unchanged.
+        Repeating it changes nothing."""
+        return await service.confirm_attendance(service.who(user_id), appointment_id)
 
     @mcp.tool(annotations=DESTRUCTIVE)
     @api_errors

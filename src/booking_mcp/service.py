@@ -322,6 +322,12 @@ class BookingService:
             await self.api.request("POST", f"appointments/{appointment_id}/cancel/", auth=who)
         )
 
+    async def confirm_attendance(self, who: ClientAuth, appointment_id: int) -> Appointment:
+        """The client says they will come (the reminder's "confirm" button)."""
+        return Appointment.model_validate(
+            await self.api.request("POST", f"appointments/{appointment_id}/attend/", auth=who)
+        )
+
     async def reschedule(
         self, who: ClientAuth, appointment_id: int, date: str, start_time: str
     ) -> Appointment:

@@ -23,6 +23,12 @@ import httpx
 import uvicorn
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 
+from booking_api.core.config import Settings as ApiSettings
+from booking_api.core.db import Database
+from booking_api.core.security import make_password
+from booking_api.demo import seed_demo
+from booking_api.migrate import upgrade
+from booking_api.models import User as ApiUser
 from booking_bot.config import BotSettings
 from booking_bot.formatting import today
 from booking_bot.main import create_bot, create_dispatcher, create_gateway, create_storage
@@ -44,6 +50,30 @@ def new_user(first_name: str = "Анна", language_code: str = "ru") -> User:
     user_id = next(_user_ids)
     return User(id=user_id, first_name=first_name, language_code=language_code,
                 phone=f"+7900{user_id:07d}")
+
+
+async def prepare_api(tmp: Path, **overrides: Any) -> ApiSettings:
+    """A fresh SQLite database (migrated, demo catalogue, a staff account) and its settings."""
+    url = f"sqlite+aiosqlite:///{tmp / 'api.sqlite3'}"
+    values: dict[str, Any] = dict(  # as tests/mcp/conftest.py
+        database_url=url,
+        secret_key="bot-e2e-secret-0123456789abcdef0123456",
+        environment="test",
+        password_hash_iterations=1000,
+        media_root=tmp / "media",
+        telegram_bot_token="123456:TEST-TOKEN",
+    )
+    values.update(overrides)
+    settings = ApiSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    await upgrade(url)
+    db = Database.from_settings(settings)
+    async with db.write_sessions() as session:
+        await seed_demo(session, settings)
+        session.add(ApiUser(username=STAFF_USER, is_staff=True,
+                            password=make_password(STAFF_PASSWORD, iterations=1000)))
+        await session.commit()
+    await db.dispose()
+    return settings
 
 
 class ServerThread:
@@ -91,6 +121,20 @@ class LiveApi:
             response.raise_for_status()
             return response.json()
 
+    async def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        """A staff POST (e.g. booking for a client); raises on an error status."""
+        await self.get("categories/")  # makes sure there is a token
+        async with httpx.AsyncClient(base_url=self.url + "/", timeout=20) as http:
+            response = await http.post(path, json=body or {},
+                                       headers={"Authorization": f"Bearer {self._token}"})
+            response.raise_for_status()
+            return response.json()
+
+    async def client_of(self, user: User) -> dict[str, Any]:
+        """The client row registered with ``user``'s Telegram id."""
+        return next(c for c in await self.items("clients/")
+                    if str(c.get("telegram_id")) == str(user.id))
+
     async def items(self, path: str, **params: object) -> list[dict[str, Any]]:
         data = await self.get(path, page_size=500, **params)
         return data["results"] if isinstance(data, dict) else data
@@ -115,8 +159,13 @@ class LiveApi:
         day = after or today()
         for _ in range(60):
             day += dt.timedelta(days=1)
-            slots = await self.get(f"specialists/{service['specialist']}/available_slots/",
-                                   date=day.isoformat(), service=service["id"])
+            try:
+                slots = await self.get(f"specialists/{service['specialist']}/available_slots/",
+                                       date=day.isoformat(), service=service["id"])
+            except httpx.HTTPStatusError as error:
+                if error.response.status_code == 400:  # a day off
+                    continue
+                raise
             times = [str(s["start_time"])[:5] for s in slots]
             if wanted is None and times:
                 return day, times[0]

@@ -17,45 +17,18 @@ from bot_stack import (
     RunningBot,
     ServerThread,
     bot_settings,
+    prepare_api,
 )
 
 from booking_api.app import create_app
-from booking_api.core.config import Settings as ApiSettings
-from booking_api.core.db import Database
-from booking_api.core.security import make_password
-from booking_api.demo import seed_demo
-from booking_api.migrate import upgrade
-from booking_api.models import User
 from booking_mcp.config import Settings as McpSettings
 from booking_mcp.http_app import build_http_app
 from support.fake_telegram import FakeTelegram
 
 
-async def _prepare_api(tmp: Path) -> ApiSettings:
-    url = f"sqlite+aiosqlite:///{tmp / 'api.sqlite3'}"
-    settings = ApiSettings(  # as tests/mcp/conftest.py
-        _env_file=None,
-        database_url=url,
-        secret_key="bot-e2e-secret-0123456789abcdef0123456",
-        environment="test",
-        password_hash_iterations=1000,
-        media_root=tmp / "media",
-        telegram_bot_token="123456:TEST-TOKEN",
-    )  # type: ignore[call-arg]
-    await upgrade(url)
-    db = Database.from_settings(settings)
-    async with db.write_sessions() as session:
-        await seed_demo(session, settings)
-        session.add(User(username=STAFF_USER, is_staff=True,
-                         password=make_password(STAFF_PASSWORD, iterations=1000)))
-        await session.commit()
-    await db.dispose()
-    return settings
-
-
 @pytest.fixture(scope="session")
 def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
-    settings = asyncio.run(_prepare_api(tmp_path_factory.mktemp("bot-api")))
+    settings = asyncio.run(prepare_api(tmp_path_factory.mktemp("bot-api")))
     server = ServerThread(lambda: create_app(settings))
     server.start()
     yield LiveApi(f"http://127.0.0.1:{server.port}/api")

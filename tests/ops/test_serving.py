@@ -16,7 +16,6 @@ import pytest
 from ops_support import self_signed_cert
 
 from booking_api.app import create_app
-from testkit import make_settings
 
 pytestmark = pytest.mark.slow
 HSTS = "max-age=31536000; includeSubDomains"
@@ -115,7 +114,8 @@ def test_api_and_mcp_serve_tls(tmp_path):
                                   "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)),
                          env={**env, "API_URL": f"https://127.0.0.1:{api_port}/api"},
                          stderr=subprocess.PIPE),
-        subprocess.Popen(_booking("api", "--port", str(plain_port)), env=env,
+        subprocess.Popen(_booking("api", "--port", str(plain_port)),  # its own database
+                         env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'plain.sqlite3'}"},
                          stderr=subprocess.PIPE),
     ]
     try:
@@ -144,12 +144,13 @@ def test_api_and_mcp_serve_tls(tmp_path):
 
 async def test_sigterm_lets_in_flight_requests_finish(tmp_path):
     env = _env(tmp_path, SHUTDOWN_GRACE_SECONDS="20")
-    subprocess.run(_booking("createsuperuser", "--noinput", "--username", "boss",
-                            "--password", "boss-pass-123", "--email", ""), env=env, check=True,
-                   capture_output=True)
+    made = subprocess.run(  # noqa: ASYNC221 - set-up, before the event loop matters
+        _booking("createsuperuser", "--noinput", "--username", "boss",
+                 "--password", "boss-pass-123", "--email", ""), env=env, capture_output=True)
+    assert made.returncode == 0, made.stderr.decode()[-3000:]
     port = free_port()
-    proc = subprocess.Popen(_booking("api", "--port", str(port)), env=env,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(_booking("api", "--port", str(port)),  # noqa: ASYNC220
+                            env=env, stderr=subprocess.PIPE)
     try:
         await asyncio.to_thread(_wait, f"http://127.0.0.1:{port}/health", True, proc)
         body = b'{"username": "boss", "password": "boss-pass-123"}'

@@ -7,7 +7,8 @@
   ``msg``, ``request_id`` and any ``extra={...}`` fields.
 * :class:`RedactFilter` (installed on the handler, so it sees every logger's records, uvicorn's
   included) replaces bearer tokens, JWTs, Telegram bot tokens, ``password=``-style pairs and
-  the configured secret values (SECRET_KEY, TELEGRAM_BOT_TOKEN, ENCRYPTION_KEY, …) by ``[redacted]``.
+  the configured secret values (SECRET_KEY, TELEGRAM_BOT_TOKEN, ENCRYPTION_KEY, …) by
+  ``[redacted]``.
 
 ``LOG_LEVEL`` (default INFO) and ``LOG_FORMAT`` (``json`` | ``text``, default json) configure it;
 :func:`logging_config` gives the same set-up as a ``dictConfig`` dict for uvicorn, which applies

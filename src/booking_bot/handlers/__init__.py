@@ -5,9 +5,18 @@ Order matters: specific handlers before free text before the fallback.
 
 from aiogram import Router
 
-from . import booking, fallback, free_text, menu, my_appointments, start
+from . import (
+    booking,
+    fallback,
+    free_text,
+    menu,
+    my_appointments,
+    reminders,
+    start,
+    waitlist,
+)
 
-FEATURES = (start, menu, booking, my_appointments, free_text, fallback)
+FEATURES = (start, menu, booking, my_appointments, reminders, waitlist, free_text, fallback)
 
 
 def build_router() -> Router:

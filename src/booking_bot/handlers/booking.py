@@ -7,7 +7,9 @@ State data keys: ``flow`` (book | reschedule), ``category_ids``, ``category_id``
 ``specialist_ids``, ``specialist_id`` (0 = any), ``service_ids``, ``candidates``
 ([[specialist_id, service_id, specialist_name]]), ``service`` (name/price/duration),
 ``month``, ``days``, ``date``, ``times``, ``confirm`` (the pending confirmation with its
-idempotency key), ``done_keys`` (confirmed keys: a second tap says "already booked").
+idempotency key), ``done_keys`` (confirmed keys: a second tap says "already booked"),
+``waitlist_day`` (the fully booked day whose "🔔 notify me" button is shown; see
+``handlers/waitlist.py``).
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ from ..keyboards import (
     specialists_keyboard,
     time_grid,
 )
-from ..keyboards.common import menu_row
-from ..mcp_gateway import McpGateway, Slot
+from ..keyboards.common import menu_row, waitlist_join_keyboard
+from ..mcp_gateway import McpGateway, Slot, ToolFailed
 from ..states import Booking
 from .common import answer, booking_summary, reset_flow, show, stale, uid
 
@@ -142,6 +144,9 @@ async def show_calendar(event: Message | CallbackQuery, state: FSMContext, gatew
         service=service.get("name", ""))
     if not days:
         text += "\n\n" + _("No free days this month — try the next one ›")
+        if data.get("flow") == "book":
+            text += "\n" + _("🔔 Or press a day marked “·”: if it is fully booked, I can "
+                             "message you when a time frees up.")
     markup = month_calendar(year, mon, days, today=start, horizon_months=HORIZON_MONTHS,
                             back_to=back)
     if back is None:
@@ -149,22 +154,50 @@ async def show_calendar(event: Message | CallbackQuery, state: FSMContext, gatew
     await show(event, text, markup)
 
 
+async def _slots(gateway: McpGateway, candidates: list[list[Any]], day: dt.date
+                 ) -> tuple[list[tuple[int, int, Slot]], list[ToolFailed]]:
+    """Free times of the day across the candidates, and the refusals (a day off says so)."""
+    seen: dict[str, tuple[int, int, Slot]] = {}
+    refused: list[ToolFailed] = []
+    for specialist_id, service_id, _name in candidates:
+        try:
+            found = await gateway.get_available_slots(specialist_id, day, service_id)
+        except ToolFailed as error:
+            refused.append(error)
+            continue
+        for slot in found:
+            seen.setdefault(slot.start_time, (specialist_id, service_id, slot))
+    return [seen[t] for t in sorted(seen)], refused
+
+
 async def show_times(event: Message | CallbackQuery, state: FSMContext, gateway: McpGateway,
                      day: dt.date) -> None:
     data = await state.get_data()
-    seen: dict[str, tuple[int, int, Slot]] = {}
-    for specialist_id, service_id, _name in data.get("candidates") or []:
-        for slot in await gateway.get_available_slots(specialist_id, day, service_id):
-            seen.setdefault(slot.start_time, (specialist_id, service_id, slot))
-    slots = [seen[t] for t in sorted(seen)]
+    candidates = data.get("candidates") or []
+    slots, refused = await _slots(gateway, candidates, day)
+    if refused and len(refused) == len(candidates):
+        raise refused[0]  # nobody works that day: the API's reason, as before
     await state.update_data(date=day.isoformat(),
                             times=[[s, v, sl.start_time, sl.end_time] for s, v, sl in slots])
     await state.set_state(Booking.time)
     if not slots:
-        await show(event, _("Sorry, {day} is fully booked now. Please choose another day:").format(
-            day=day_in_words(day)), time_grid([]))
+        await show_full_day(event, state, day)
         return
     await show(event, _("🕐 Free times on {day}:").format(day=day_in_words(day)), time_grid(slots))
+
+
+async def show_full_day(event: Message | CallbackQuery, state: FSMContext, day: dt.date) -> None:
+    """No free time on the day: offer the waitlist for it (booking only, not a move)."""
+    data = await state.get_data()
+    text = _("Sorry, {day} is fully booked now. Please choose another day:").format(
+        day=day_in_words(day))
+    if data.get("flow") != "book":
+        await show(event, text, time_grid([]))
+        return
+    await state.update_data(waitlist_day=day.isoformat())
+    text += "\n\n" + _("🔔 Or I can message you if a time frees up on that day — "
+                        "whoever presses “Book” first gets it.")
+    await show(event, text, waitlist_join_keyboard(day.isoformat()))
 
 
 async def show_confirmation(event: Message | CallbackQuery, state: FSMContext,
@@ -260,7 +293,38 @@ async def calendar_pressed(callback: CallbackQuery, callback_data: CalendarCb,
         await show_times(callback, state, gateway, dt.date.fromisoformat(callback_data.value))
         await answer(callback)
         return
+    if callback_data.action == "full":
+        await full_day_pressed(callback, state, gateway, callback_data.value)
+        return
     await stale(callback)
+
+
+async def full_day_pressed(callback: CallbackQuery, state: FSMContext, gateway: McpGateway,
+                           value: str) -> None:
+    """A "·" day: a day off (say why) or fully booked (offer the waitlist)."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        await stale(callback)
+        return
+    data = await state.get_data()
+    month = data.get("month", "")
+    if day < today() or value[:7] != month:
+        await stale(callback)
+        return
+    slots, refused = await _slots(gateway, data.get("candidates") or [], day)
+    if slots:  # the calendar was out of date: there is time after all
+        await show_times(callback, state, gateway, day)
+        await answer(callback)
+        return
+    if refused and len(refused) == len(data.get("candidates") or []):
+        reason = refused[0].message.split(": ", 1)[-1]
+        await answer(callback, reason, alert=True)
+        return
+    await state.update_data(date=day.isoformat(), times=[])
+    await state.set_state(Booking.time)
+    await show_full_day(callback, state, day)
+    await answer(callback)
 
 
 async def time_chosen(callback: CallbackQuery, callback_data: TimeCb, state: FSMContext) -> None:

@@ -1,4 +1,5 @@
-"""“My appointments”: each upcoming visit with Reschedule / Cancel (cancel asks first)."""
+"""“My appointments”: each upcoming visit with Reschedule / Cancel (cancel asks first), then
+the waitlist entries with a "leave" button (see :mod:`.waitlist`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ..keyboards.common import _button, menu_row
 from ..mcp_gateway import Appointment, McpGateway
 from .booking import show_calendar
 from .common import answer, appointment_summary, enrich, reset_flow, show, stale, uid
+from .waitlist import my_waitlist, show_waitlist
 
 
 async def _active(gateway: McpGateway, user_id: str) -> list[Appointment]:
@@ -22,11 +24,14 @@ async def _active(gateway: McpGateway, user_id: str) -> list[Appointment]:
 
 
 async def show_my_appointments(event: Message | CallbackQuery, gateway: McpGateway) -> None:
-    appointments = await _active(gateway, uid(event.from_user))
+    user_id = uid(event.from_user)
+    appointments = await _active(gateway, user_id)
+    waiting = await my_waitlist(gateway, user_id)
     if not appointments:
         markup = InlineKeyboardMarkup(inline_keyboard=[
             [_button(_("📅 Book an appointment"), MenuCb(action="book").pack())], menu_row()])
         await show(event, _("You have no upcoming appointments."), markup)
+        await show_waitlist(event, waiting)
         return
     await show(event, _("Your upcoming appointments ({count}):").format(count=len(appointments)),
                InlineKeyboardMarkup(inline_keyboard=[menu_row()]))
@@ -36,6 +41,7 @@ async def show_my_appointments(event: Message | CallbackQuery, gateway: McpGatew
             chat_id, appointment_summary(appointment),
             reply_markup=InlineKeyboardMarkup(inline_keyboard=appointment_buttons(appointment)),
         )
+    await show_waitlist(event, waiting)
 
 
 async def my_command(message: Message, state: FSMContext, gateway: McpGateway) -> None:

@@ -30,7 +30,8 @@ def month_calendar(
     back_to: str | None = "services",
 ) -> InlineKeyboardMarkup:
     """Rows: month title with ‹ › navigation, weekday names, weeks (free days clickable,
-    the rest shown as "·"), and a back button.  No navigation before this month or past
+    the rest shown as "·"; a future "·" day answers why it is not free and offers the
+    waitlist when it is fully booked), and a back button.  No navigation before this month or past
     ``horizon_months``."""
     free = {d for d in available if d.year == year and d.month == month and d >= today}
     rows: list[list[InlineKeyboardButton]] = []
@@ -69,6 +70,9 @@ def month_calendar(
                         callback_data=CalendarCb(action="day", value=day.isoformat()).pack(),
                     )
                 )
+            elif day >= today:  # fully booked or a day off: pressing it tells which
+                full = CalendarCb(action="full", value=day.isoformat()).pack()
+                row.append(InlineKeyboardButton(text="·", callback_data=full))
             else:
                 row.append(InlineKeyboardButton(text="·", callback_data=NOOP))
         rows.append(row)

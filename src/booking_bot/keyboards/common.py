@@ -20,9 +20,11 @@ from ..callbacks import (
     CategoryCb,
     ConfirmCb,
     MenuCb,
+    ReminderCb,
     ServiceCb,
     SpecialistCb,
     TimeCb,
+    WaitlistCb,
 )
 from ..formatting import duration, price
 from ..mcp_gateway import Appointment, Category, Service, Slot, Specialist
@@ -178,4 +180,51 @@ def retry_keyboard() -> InlineKeyboardMarkup:
 
     return InlineKeyboardMarkup(
         inline_keyboard=[[_button(_("🔁 Try again"), RetryCb().pack())], menu_row()]
+    )
+
+
+def waitlist_join_keyboard(day: str) -> InlineKeyboardMarkup:
+    """A fully booked day: "notify me", or back to the calendar."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("🔔 Notify me when a time frees up"),
+                     WaitlistCb(action="join", value=day).pack())],
+            back_row("calendar"),
+        ]
+    )
+
+
+def waitlist_entry_buttons(entry_id: int) -> list[list[InlineKeyboardButton]]:
+    return [[_button(_("✖️ Leave the waitlist"),
+                     WaitlistCb(action="leave", value=str(entry_id)).pack())]]
+
+
+def waitlist_leave_keyboard(entry_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("Yes, stop waiting"),
+                     WaitlistCb(action="leave_yes", value=str(entry_id)).pack())],
+            [_button(_("No, keep waiting"),
+                     WaitlistCb(action="keep", value=str(entry_id)).pack())],
+        ]
+    )
+
+
+def reminder_keyboard(appointment_id: int) -> InlineKeyboardMarkup:
+    """The reminder's own buttons (as the API sends them), for going back to it."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[
+            _button(_("✅ I'll be there"), ReminderCb(action="confirm", id=appointment_id).pack()),
+            _button(_("❌ Cancel it"), ReminderCb(action="cancel", id=appointment_id).pack()),
+        ]]
+    )
+
+
+def reminder_cancel_keyboard(appointment_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("Yes, cancel it"),
+                     ReminderCb(action="cancel_yes", id=appointment_id).pack())],
+            [_button(_("No, keep it"), ReminderCb(action="keep", id=appointment_id).pack())],
+        ]
     )

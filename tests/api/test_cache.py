@@ -1,0 +1,335 @@
+"""The response cache (core/cache.py): hits, invalidation after writes (through the API and
+behind it), authentication before the cache, Redis down, and — the rule that matters — a slot
+is never offered from cache after it was booked, under concurrent bookings and reads.
+
+Runs on both databases with the in-process backend and (``redis`` marker) with real Redis
+(``redis://127.0.0.1:6379/13``, flushed by the fixture); the two-worker test starts
+``booking api --workers 2`` as a subprocess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from booking_api.app import create_app
+from booking_api.models import ServiceCategory
+from testkit import SECRET, Env, future_day
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def redis_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+needs_redis = pytest.mark.skipif(not redis_available(), reason="no Redis on 127.0.0.1:6379")
+
+
+async def flush_redis() -> None:
+    import redis.asyncio as redis
+
+    client = redis.from_url(REDIS_URL)
+    try:
+        await client.flushdb()
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(params=["local", pytest.param("redis", marks=[pytest.mark.redis, needs_redis])])
+async def cached(request: pytest.FixtureRequest, env: Env) -> AsyncIterator[tuple]:
+    """(app, client, cache) with the cache on, over the test's database."""
+    kind = request.param
+    if kind == "redis":
+        await flush_redis()
+        settings = env.settings.model_copy(update={"cache_backend": "redis",
+                                                   "redis_url": REDIS_URL})
+    else:
+        settings = env.settings.model_copy(update={"cache_backend": "local"})
+    app = create_app(settings, env.db)
+    cache = app.state.cache
+    assert cache.mode == kind
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield app, c, cache
+    await app.state.redis.close()
+
+
+class Counter:
+    def __init__(self, env: Env):
+        self.n = 0
+        self.engines = {id(e.sync_engine.pool): e.sync_engine
+                        for e in (env.db.read_engine, env.db.write_engine)}
+
+    def _count(self, *_args) -> None:  # noqa: ANN002
+        self.n += 1
+
+    def __enter__(self) -> Counter:
+        for engine in self.engines.values():
+            event.listen(engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_exc) -> None:  # noqa: ANN002
+        for engine in self.engines.values():
+            event.remove(engine, "before_cursor_execute", self._count)
+
+
+async def test_catalogue_is_cached_and_invalidated_by_writes(cached, env, cat):
+    _app, client, cache = cached
+    first = await client.get("/api/categories/")
+    assert first.status_code == 200
+    with Counter(env) as queries:
+        again = await client.get("/api/categories/")
+    assert again.content == first.content and queries.n == 0 and cache.hits >= 1
+
+    # A write through the API is visible to the very next read.
+    staff = env.auth(cat.staff)
+    r = await client.post("/api/categories/", json={"name": "Брови"}, headers=staff)
+    assert r.status_code == 201
+    names = [c["name"] for c in (await client.get("/api/categories/")).json()]
+    assert "Брови" in names
+
+    # So is a write behind the API's back (ORM session events), after its commit.
+    await env.add(ServiceCategory(name="Массаж", description=""))
+    await asyncio.sleep(0.05)  # Redis: the bump of a commit outside a request is a task
+    names = [c["name"] for c in (await client.get("/api/categories/")).json()]
+    assert "Массаж" in names
+
+    # Specialist lists embed schedules: a schedule change invalidates them too.
+    before = (await client.get(f"/api/specialists/{cat.anna.id}/")).json()
+    sched = before["schedules"][0]
+    r = await client.patch(f"/api/schedules/{sched['id']}/", json={"end_time": "17:00"},
+                           headers=staff)
+    assert r.status_code == 200
+    after = (await client.get(f"/api/specialists/{cat.anna.id}/")).json()
+    assert after["schedules"][0]["end_time"] == "17:00:00"
+
+
+async def test_authentication_runs_before_the_cache(cached, env, cat):
+    _app, client, _cache = cached
+    assert (await client.get("/api/services/")).status_code == 200
+    r = await client.get("/api/services/", headers={"Authorization": "Bearer not-a-token"})
+    assert r.status_code == 401 and r.json()["code"] == "token_not_valid"
+    r = await client.get("/api/services/", headers=env.auth(cat.alice))
+    assert r.status_code == 200
+
+
+async def test_slots_are_cached_and_a_booking_invalidates_them(cached, env, cat):
+    _app, client, _cache = cached
+    day = future_day()
+    url = f"/api/specialists/{cat.anna.id}/available_slots/?date={day}"
+    first = (await client.get(url)).json()
+    assert {"start_time": "10:00", "end_time": "10:30"} in first
+    with Counter(env) as queries:
+        assert (await client.get(url)).json() == first
+    assert queries.n == 0
+    r = await client.post("/api/appointments/", headers=env.auth(cat.alice), json={
+        "service": cat.manicure.id, "specialist": cat.anna.id, "date": str(day),
+        "start_time": "10:00", "end_time": "11:00"})
+    assert r.status_code == 201, r.text
+    starts = [s["start_time"] for s in (await client.get(url)).json()]
+    assert "10:00" not in starts and "10:30" not in starts
+    # Another specialist's answers were not invalidated (per-specialist scope).
+    other = f"/api/specialists/{cat.maria.id}/available_days/?month={day:%Y-%m}"
+    await client.get(other)
+    with Counter(env) as queries:
+        await client.get(other)
+    assert queries.n == 0
+    # Cancelling frees the slot again.
+    r = await client.post(f"/api/appointments/{r.json()['id']}/cancel/",
+                          headers=env.auth(cat.alice))
+    assert r.status_code == 200
+    starts = [s["start_time"] for s in (await client.get(url)).json()]
+    assert "10:00" in starts
+
+
+async def test_nearest_is_invalidated_by_any_booking(cached, env, cat):
+    _app, client, _cache = cached
+    day = future_day()
+    url = (f"/api/slots/nearest/?service={cat.manicure.id}&date_from={day}&date_to={day}"
+           "&limit=1")
+    assert (await client.get(url)).json()[0]["start_time"] == "09:00"
+    r = await client.post("/api/appointments/", headers=env.auth(cat.alice), json={
+        "service": cat.manicure.id, "specialist": cat.anna.id, "date": str(day),
+        "start_time": "09:00", "end_time": "10:00"})
+    assert r.status_code == 201
+    assert (await client.get(url)).json()[0]["start_time"] == "10:00"
+
+
+async def test_a_slot_is_never_offered_from_cache_after_it_was_booked(cached, env, cat):
+    """Bookings and reads race; every read that *started* after a booking's 201 excludes it."""
+    _app, client, _cache = cached
+    day = future_day(3)
+    url = f"/api/specialists/{cat.anna.id}/available_slots/?date={day}"
+    headers = env.auth(cat.alice)
+    clock = {"t": 0}
+    booked: list[tuple[int, str]] = []  # (tick when the 201 arrived, start)
+    reads: list[tuple[int, list[str]]] = []  # (tick when the read started, starts)
+
+    async def book(hour: int) -> None:
+        await asyncio.sleep(0)
+        start = f"{hour:02d}:00"
+        r = await client.post("/api/appointments/", headers=headers, json={
+            "service": cat.manicure.id, "specialist": cat.anna.id, "date": str(day),
+            "start_time": start, "end_time": f"{hour + 1:02d}:00"})
+        assert r.status_code == 201, r.text
+        clock["t"] += 1
+        booked.append((clock["t"], start))
+
+    async def read() -> None:
+        after = 0
+        while after < 3:  # keep reading until every booking is in, then a few more
+            after += len(booked) == 8
+            started = clock["t"]
+            r = await client.get(url)
+            assert r.status_code == 200
+            reads.append((started, [s["start_time"] for s in r.json()]))
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*[book(h) for h in range(9, 17)], *[read() for _ in range(8)])
+    assert len(booked) == 8
+    checked = 0
+    for started, starts in reads:
+        for done, start in booked:
+            if done <= started:
+                checked += 1
+                assert start not in starts, (started, done, start)
+    final = [s["start_time"] for s in (await client.get(url)).json()]
+    assert final == ["17:00", "17:30"]  # 09:00–17:00 booked
+    assert checked > 0  # some reads did start after some bookings
+
+
+async def test_redis_down_serves_without_cache(env, cat):
+    settings = env.settings.model_copy(update={"cache_backend": "redis",
+                                               "redis_url": "redis://127.0.0.1:1/0"})
+    app = create_app(settings, env.db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        for _ in range(2):
+            r = await client.get("/api/categories/")
+            assert r.status_code == 200 and len(r.json()) == 2
+        r = await client.post("/api/categories/", json={"name": "Новая"},
+                              headers=env.auth(cat.staff))
+        assert r.status_code == 201
+        assert len((await client.get("/api/categories/")).json()) == 3
+    await app.state.redis.close()
+
+
+def test_several_workers_without_redis_do_not_cache(env, monkeypatch):
+    from booking_api.core import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "in_worker_pool", lambda: True)
+    app = create_app(env.settings.model_copy(update={"cache_backend": "auto"}), env.db)
+    assert app.state.cache.mode == "off"
+    monkeypatch.setattr(cache_module, "in_worker_pool", lambda: False)
+    app = create_app(env.settings.model_copy(update={"cache_backend": "auto"}), env.db)
+    assert app.state.cache.mode == "local"
+
+
+# --- two API worker processes sharing Redis -----------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+@needs_redis
+def test_two_workers_share_invalidation_and_rate_limit(tmp_path: Path):
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    port = _free_port()
+    envvars = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'two.sqlite3'}",
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": SECRET,
+        "PASSWORD_HASH_ITERATIONS": "1000",
+        "THROTTLE_AUTH": "5/min",
+        "THROTTLE_BOOKING": "",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "RUN_JOBS_IN_PROCESS": "false",
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+    }
+    envvars.pop("ENVIRONMENT", None)
+    booking = [sys.executable, "-m", "booking_api.cli"]
+    subprocess.run([*booking, "migrate"], env=envvars, check=True, capture_output=True)
+    subprocess.run([*booking, "createsuperuser", "--username", "admin", "--email", "a@b.c",
+                    "--password", "admin-pass-123", "--noinput"],
+                   env=envvars, check=True, capture_output=True)
+    server = subprocess.Popen([*booking, "api", "--workers", "2", "--port", str(port)],
+                              env=envvars, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "API did not start"
+            time.sleep(0.2)
+        time.sleep(1.0)  # both workers up
+
+        # A new connection per request, so that either worker may answer any request.
+        with httpx.Client(base_url=base, timeout=10,
+                          limits=httpx.Limits(max_keepalive_connections=0)) as c:
+            r = c.post("/api/token/", json={"username": "admin",
+                                                  "password": "admin-pass-123"},
+                             headers={"X-Forwarded-For": "10.0.0.1"})
+            assert r.status_code == 200, r.text
+            staff = {"Authorization": f"Bearer {r.json()['access']}"}
+            for _ in range(12):  # warm both workers' caches
+                assert (c.get("/api/categories/")).json() == []
+            r = c.post("/api/categories/", json={"name": "Новая"}, headers=staff)
+            assert r.status_code == 201
+            for _ in range(12):
+                assert [x["name"] for x in (c.get("/api/categories/")).json()] == ["Новая"]
+
+            # Rate limit of 5/min shared by both workers (per client IP, proxy header honoured
+            # because 127.0.0.1 is a trusted proxy).
+            statuses = []
+            for _ in range(8):
+                r = c.post("/api/token/", json={"username": "admin", "password": "wrong"},
+                                 headers={"X-Forwarded-For": "10.0.0.2"})
+                statuses.append(r.status_code)
+                if r.status_code == 429:
+                    wait = int(r.headers["Retry-After"])
+                    assert 1 <= wait <= 60
+                    unit = "second" if wait == 1 else "seconds"
+                    assert r.json() == {"detail": "Request was throttled. Expected available "
+                                                  f"in {wait} {unit}."}
+            assert statuses == [401] * 5 + [429] * 3
+            # Another client IP has its own budget.
+            r = c.post("/api/token/", json={"username": "admin", "password": "wrong"},
+                             headers={"X-Forwarded-For": "10.0.0.3"})
+            assert r.status_code == 401
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+

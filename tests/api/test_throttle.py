@@ -1,0 +1,97 @@
+"""Rate limits (core/throttle.py): DRF's 429 text and Retry-After, sign-in per client IP,
+booking per user, empty setting = off; in-process and (``redis`` marker) shared in Redis.
+The two-worker case is in test_cache.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from test_cache import REDIS_URL, flush_redis, needs_redis
+
+from booking_api.app import create_app
+from booking_api.core.throttle import parse_rate
+from testkit import Env, future_day
+
+
+def test_parse_rate():
+    assert parse_rate("20/min") == (20, 60)
+    assert parse_rate("5/s") == (5, 1)
+    assert parse_rate("3/sec") == (3, 1)
+    assert parse_rate("100/hour") == (100, 3600)
+    assert parse_rate("1000/day") == (1000, 86400)
+    assert parse_rate("7/m") == (7, 60)
+    assert parse_rate("") is None and parse_rate(None) is None and parse_rate("  ") is None
+    with pytest.raises(ValueError):
+        parse_rate("5/week")
+
+
+def check_429(r: httpx.Response, period: int = 60) -> None:
+    assert r.status_code == 429
+    wait = int(r.headers["Retry-After"])
+    assert 1 <= wait <= period
+    unit = "second" if wait == 1 else "seconds"
+    assert r.json() == {"detail": f"Request was throttled. Expected available in {wait} {unit}."}
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=[pytest.mark.redis, needs_redis])])
+async def limited(request: pytest.FixtureRequest, env: Env) -> AsyncIterator[httpx.AsyncClient]:
+    update = {"throttle_auth": "3/min", "throttle_booking": "2/min"}
+    if request.param == "redis":
+        await flush_redis()
+        update["redis_url"] = REDIS_URL
+    app = create_app(env.settings.model_copy(update=update), env.db)
+    transport = httpx.ASGITransport(app=app, client=("10.1.1.1", 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+    await app.state.redis.close()
+
+
+async def test_sign_in_is_limited_per_client_ip(limited, env, cat):
+    body = {"username": "alice", "password": "wrong"}
+    statuses = [(await limited.post("/api/token/", json=body)).status_code for _ in range(3)]
+    assert statuses == [401, 401, 401]
+    check_429(await limited.post("/api/token/", json=body))
+    # The same budget covers refresh and Telegram sign-in (one "auth" scope per IP).
+    check_429(await limited.post("/api/token/refresh/", json={"refresh": "x"}))
+    check_429(await limited.post("/api/auth/telegram/", json={"hash": "x"}))
+    # Other routes are not limited.
+    assert (await limited.get("/api/categories/")).status_code == 200
+
+
+async def test_booking_is_limited_per_user(limited, env, cat):
+    day = future_day()
+
+    def body(hour: int) -> dict:
+        return {"service": cat.manicure.id, "specialist": cat.anna.id, "date": str(day),
+                "start_time": f"{hour:02d}:00", "end_time": f"{hour + 1:02d}:00"}
+
+    alice, bob = env.auth(cat.alice), env.auth(cat.bob)
+    r = await limited.post("/api/appointments/", json=body(9), headers=alice)
+    assert r.status_code == 201
+    r = await limited.post("/api/appointments/", json=body(9), headers=alice)
+    assert r.status_code == 400  # refused requests count too (DRF throttles every request)
+    check_429(await limited.post("/api/appointments/", json=body(11), headers=alice))
+    # Another user has their own budget; anonymous requests are a 401, not counted.
+    assert (await limited.post("/api/appointments/", json=body(12), headers=bob)).status_code == 201
+    assert (await limited.post("/api/appointments/", json=body(12))).status_code == 401
+
+
+async def test_empty_rate_turns_the_limit_off(client, env, cat):
+    # The suite's settings leave both rates empty (testkit.make_settings).
+    for _ in range(30):
+        r = await client.post("/api/token/", json={"username": "alice", "password": "wrong"})
+        assert r.status_code == 401
+
+
+async def test_redis_down_falls_back_to_process_counts(env, cat):
+    settings = env.settings.model_copy(update={"throttle_auth": "2/min",
+                                               "redis_url": "redis://127.0.0.1:1/0"})
+    app = create_app(settings, env.db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        body = {"username": "alice", "password": "wrong"}
+        assert [(await c.post("/api/token/", json=body)).status_code for _ in range(2)] == [401] * 2
+        check_429(await c.post("/api/token/", json=body))
+    await app.state.redis.close()
