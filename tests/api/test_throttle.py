@@ -95,3 +95,12 @@ async def test_redis_down_falls_back_to_process_counts(env, cat):
         assert [(await c.post("/api/token/", json=body)).status_code for _ in range(2)] == [401] * 2
         check_429(await c.post("/api/token/", json=body))
     await app.state.redis.close()
+
+
+async def test_service_account_exchange_is_not_limited(limited, env, cat):
+    """The MCP server and the bot sign in every client they serve from one address."""
+    staff = env.auth(cat.staff)
+    for i in range(5):
+        r = await limited.post("/api/auth/telegram/", json={"telegram_id": str(5000 + i)},
+                               headers=staff)
+        assert r.status_code == 200, r.text

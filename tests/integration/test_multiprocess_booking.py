@@ -42,7 +42,8 @@ async def server(request, tmp_path):
     else:
         url = await _fresh_pg_database(f"booking_multi_{os.getpid()}")
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "x" * 40,
-           "PASSWORD_HASH_ITERATIONS": "1000", "MEDIA_ROOT": str(tmp_path / "media")}
+           "PASSWORD_HASH_ITERATIONS": "1000", "MEDIA_ROOT": str(tmp_path / "media"),
+           "THROTTLE_BOOKING": "", "THROTTLE_AUTH": ""}  # 50 bookings by one user at once
     booking_cli("migrate", env=env)
     booking_cli("createsuperuser", "--username", "admin", "--email", "a@example.com",
                 "--password", "admin-pass-123", "--noinput", env=env)

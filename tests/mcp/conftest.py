@@ -65,6 +65,9 @@ async def _prepare(tmp: Path) -> object:
         password_hash_iterations=1000,
         media_root=tmp / "media",
         telegram_bot_token="123456:TEST-TOKEN",
+        cache_backend="off",
+        throttle_auth="",
+        throttle_booking="",
     )  # type: ignore[call-arg]
     await upgrade(url)
     db = Database.from_settings(settings)

@@ -235,89 +235,105 @@ async def test_personal_assistant_identity(live_api, personal: str) -> None:
         await server.booking_service.aclose()
 
 
-async def test_confirm_attendance(mcp_server, live_api) -> None:
+async def _confirm_attendance(client: Client, live_api) -> None:  # type: ignore[no-untyped-def]
     wednesday = next_weekday(2, weeks=3)
-    owner, other = "700011", "700012"
-    async with Client(mcp_server) as client:
-        tools = {t.name: t for t in (await client.list_tools()).tools}
-        assert tools["confirm_attendance"].annotations.read_only_hint is False
-        assert tools["confirm_attendance"].annotations.destructive_hint is False
-        assert tools["confirm_attendance"].output_schema is not None
-        await call(client, "register_client", user_id=owner, name="Гость", phone="+79990000011")
-        await call(client, "register_client", user_id=other, name="Чужой", phone="+79990000012")
-        manicure = (await call(client, "list_services", search="Маникюр"))[0]
-        booked = await call(
+    owner, other = TG, "700002"
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert tools["confirm_attendance"].annotations.read_only_hint is False
+    assert tools["confirm_attendance"].annotations.destructive_hint is False
+    assert tools["confirm_attendance"].output_schema is not None
+    await call(client, "register_client", user_id=owner)
+    await call(client, "register_client", user_id=other)
+    manicure = (await call(client, "list_services", search="Маникюр"))[0]
+    booked = await call(
+        client,
+        "create_appointment",
+        user_id=owner,
+        specialist_id=manicure["specialist"],
+        service_id=manicure["id"],
+        date=wednesday.isoformat(),
+        start_time="16:00",
+    )
+    assert booked["client_confirmed_at"] is None
+    # Someone else's appointment: a tool error, nothing stored.
+    assert await error(client, "confirm_attendance", user_id=other, appointment_id=booked["id"])
+    row = await live_api.staff_get(f"appointments/{booked['id']}/")
+    assert row["client_confirmed_at"] is None
+    # The owner's: confirmed, the status unchanged; a repeat keeps the first moment.
+    done = await call(client, "confirm_attendance", user_id=owner, appointment_id=booked["id"])
+    assert done["id"] == booked["id"] and done["client_confirmed_at"]
+    assert done["status"] == booked["status"]
+    again = await call(client, "confirm_attendance", user_id=owner, appointment_id=booked["id"])
+    assert again["client_confirmed_at"] == done["client_confirmed_at"]
+    row = await live_api.staff_get(f"appointments/{booked['id']}/")
+    assert row["client_confirmed_at"] == done["client_confirmed_at"]
+    # A cancelled appointment cannot be confirmed.
+    await call(
+        client, "cancel_appointment", user_id=owner, appointment_id=booked["id"], confirm=True
+    )
+    assert "Нельзя подтвердить" in await error(
+        client, "confirm_attendance", user_id=owner, appointment_id=booked["id"]
+    )
+
+
+async def _dialog_offers_the_waitlist(client: Client) -> None:
+    """A day without free time: the dialog offers "/waitlist join", which joins it."""
+    thursday = next_weekday(3, weeks=4)
+    filler, waiter = TG, "700002"
+    await call(client, "register_client", user_id=filler)
+    await call(client, "register_client", user_id=waiter)
+    manicure = (await call(client, "list_services", search="Маникюр"))[0]
+    spec, svc = manicure["specialist"], manicure["id"]
+    for _ in range(30):  # book the whole day
+        slots = await call(
+            client,
+            "get_available_slots",
+            specialist_id=spec,
+            date=thursday.isoformat(),
+            service_id=svc,
+        )
+        if not slots:
+            break
+        await call(
             client,
             "create_appointment",
-            user_id=owner,
-            specialist_id=manicure["specialist"],
-            service_id=manicure["id"],
-            date=wednesday.isoformat(),
-            start_time="16:00",
+            user_id=filler,
+            specialist_id=spec,
+            service_id=svc,
+            date=thursday.isoformat(),
+            start_time=slots[0]["start_time"],
         )
-        assert booked["client_confirmed_at"] is None
-        # Someone else's appointment: a tool error, nothing stored.
-        assert await error(
-            client, "confirm_attendance", user_id=other, appointment_id=booked["id"]
-        )
-        row = await live_api.staff_get(f"appointments/{booked['id']}/")
-        assert row["client_confirmed_at"] is None
-        # The owner's: confirmed, the status unchanged; a repeat keeps the first moment.
-        done = await call(client, "confirm_attendance", user_id=owner, appointment_id=booked["id"])
-        assert done["id"] == booked["id"] and done["client_confirmed_at"]
-        assert done["status"] == booked["status"]
-        again = await call(client, "confirm_attendance", user_id=owner, appointment_id=booked["id"])
-        assert again["client_confirmed_at"] == done["client_confirmed_at"]
-        row = await live_api.staff_get(f"appointments/{booked['id']}/")
-        assert row["client_confirmed_at"] == done["client_confirmed_at"]
-        # A cancelled appointment cannot be confirmed.
-        await call(
-            client, "cancel_appointment", user_id=owner, appointment_id=booked["id"], confirm=True
-        )
-        assert "Нельзя подтвердить" in await error(
-            client, "confirm_attendance", user_id=owner, appointment_id=booked["id"]
-        )
+    assert not slots
+
+    async def say(text: str) -> dict:
+        return await call(client, "process_message", user_id=waiter, message=text)
+
+    await say("/reset")
+    await say(f"/pick specialist {spec}")
+    await say(f"/pick service {svc}")
+    reply = await say(f"/pick date {thursday.isoformat()}")
+    assert "нет свободного времени" in reply["response"]
+    [join] = [a for a in reply["actions"] if a["type"] == "join_waitlist"]
+    assert join["payload"]["date"] == thursday.isoformat()
+    assert join["payload"]["options"] == [
+        {"label": "Сообщить, если время освободится", "value": "/waitlist join"}
+    ]
+    reply = await say("/waitlist join")
+    assert "Сообщу" in reply["response"] and "Маникюр" in reply["response"]
+    assert [a["type"] for a in reply["actions"]] == ["waitlist_joined"]
+    [entry] = await call(client, "get_my_waitlist", user_id=waiter)
+    assert (entry["date"], entry["service"], entry["specialist"], entry["status"]) == (
+        thursday.isoformat(),
+        svc,
+        spec,
+        "active",
+    )
+    # Pressing it again: nothing left to join.
+    assert "Сначала выберите день" in (await say("/waitlist join"))["response"]
 
 
-async def test_dialog_offers_the_waitlist_for_a_full_day(mcp_server, live_api) -> None:
-    thursday = next_weekday(3, weeks=4)
-    filler, waiter = "700021", "700022"
+async def test_confirm_attendance_and_the_dialogs_waitlist(mcp_server, live_api) -> None:
+    """One server for both (each server signs in afresh, and sign-ins are throttled)."""
     async with Client(mcp_server) as client:
-        await call(client, "register_client", user_id=filler, name="Занятой", phone="+79990000021")
-        await call(client, "register_client", user_id=waiter, name="Ждущий", phone="+79990000022")
-        manicure = (await call(client, "list_services", search="Маникюр"))[0]
-        spec, svc = manicure["specialist"], manicure["id"]
-        for _ in range(30):  # book the whole day
-            slots = await call(
-                client, "get_available_slots", specialist_id=spec, date=thursday.isoformat(),
-                service_id=svc,
-            )
-            if not slots:
-                break
-            await call(
-                client, "create_appointment", user_id=filler, specialist_id=spec,
-                service_id=svc, date=thursday.isoformat(), start_time=slots[0]["start_time"],
-            )
-        assert not slots
-
-        async def say(text: str) -> dict:
-            return await call(client, "process_message", user_id=waiter, message=text)
-
-        await say("/reset")
-        await say(f"/pick specialist {spec}")
-        await say(f"/pick service {svc}")
-        reply = await say(f"/pick date {thursday.isoformat()}")
-        assert "нет свободного времени" in reply["response"]
-        [join] = [a for a in reply["actions"] if a["type"] == "join_waitlist"]
-        assert join["payload"]["date"] == thursday.isoformat()
-        assert join["payload"]["options"] == [
-            {"label": "Сообщить, если время освободится", "value": "/waitlist join"}
-        ]
-        reply = await say("/waitlist join")
-        assert "Сообщу" in reply["response"] and "Маникюр" in reply["response"]
-        assert [a["type"] for a in reply["actions"]] == ["waitlist_joined"]
-        [entry] = await call(client, "get_my_waitlist", user_id=waiter)
-        assert (entry["date"], entry["service"], entry["specialist"], entry["status"]) == (
-            thursday.isoformat(), svc, spec, "active")
-        # Pressing it again: nothing left to join.
-        assert "Сначала выберите день" in (await say("/waitlist join"))["response"]
+        await _confirm_attendance(client, live_api)
+        await _dialog_offers_the_waitlist(client)
