@@ -26,7 +26,10 @@ import statistics
 import time
 from zoneinfo import ZoneInfo
 
-os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/" + os.environ.get("BENCH_DB", "booking_bench"))
+os.environ.setdefault(
+    "DATABASE_URL",
+    "postgresql://postgres@127.0.0.1:5432/" + os.environ.get("BENCH_DB", "booking_bench"),
+)
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnop")
 os.environ.setdefault("PASSWORD_HASH_ITERATIONS", "1000")
 os.environ.setdefault("ACCESS_TOKEN_LIFETIME_MINUTES", "240")
@@ -86,7 +89,9 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default=None, help="path to cProfile (GET), or 'book'")
     ap.add_argument("-n", type=int, default=300, help="requests per route")
-    ap.add_argument("--patch", action="append", default=[], choices=sorted({**PATCHES, **APP_PATCHES}))
+    ap.add_argument(
+        "--patch", action="append", default=[], choices=sorted({**PATCHES, **APP_PATCHES})
+    )
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--sql", action="store_true", help="print the statements of one request")
     args = ap.parse_args()
@@ -113,8 +118,9 @@ async def main() -> None:
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        r = await client.post("/api/token/", json={"username": "bench",
-                                                   "password": "bench-pass-123"})
+        r = await client.post(
+            "/api/token/", json={"username": "bench", "password": "bench-pass-123"}
+        )
         token = r.json()["access"]
         auth = {"Authorization": f"Bearer {token}"}
         specialists = (await client.get("/api/specialists/")).json()
@@ -123,39 +129,51 @@ async def main() -> None:
         today = dt.datetime.now(tz).date()
         sp = specialists[0]
         workdays = {s["day_of_week"] for s in sp["schedules"]}
-        day = next(today + dt.timedelta(days=i) for i in range(1, 8)
-                   if (today + dt.timedelta(days=i)).weekday() in workdays)
+        day = next(
+            today + dt.timedelta(days=i)
+            for i in range(1, 8)
+            if (today + dt.timedelta(days=i)).weekday() in workdays
+        )
         svc = next(s for s in services if s["specialist"] == sp["id"])
         routes = {
             "/api/services/": "/api/services/",
             "/api/specialists/": "/api/specialists/",
             "/api/categories/": "/api/categories/",
             "available_slots": f"/api/specialists/{sp['id']}/available_slots/?date={day}",
-            "available_slots+service":
-                f"/api/specialists/{sp['id']}/available_slots/?date={day}&service={svc['id']}",
+            "available_slots+service": f"/api/specialists/{sp['id']}/available_slots/?date={day}&service={svc['id']}",
             "nearest ?service": f"/api/slots/nearest/?service={svc['id']}&limit=5",
             "nearest ?category_id": f"/api/slots/nearest/?category_id={svc['category']}&limit=5",
             "available_days": f"/api/specialists/{sp['id']}/available_days/?service={svc['id']}"
-                              f"&month={today:%Y-%m}",
+            f"&month={today:%Y-%m}",
             "/api/services/ (with token)": "/api/services/",
         }
 
         from run import PG, Catalogue  # bench/run.py
 
-        cat = Catalogue(PG("127.0.0.1", 5432, "postgres", os.environ.get("BENCH_DB", "booking_bench")))
+        cat = Catalogue(
+            PG("127.0.0.1", 5432, "postgres", os.environ.get("BENCH_DB", "booking_bench"))
+        )
         bodies = iter(cat.booking_bodies(today + dt.timedelta(days=300), 400))
 
         async def one(name: str) -> httpx.Response:
             if name == "book":
-                return await client.post("/api/appointments/", content=next(bodies),
-                                         headers={**auth, "Content-Type": "application/json"})
+                return await client.post(
+                    "/api/appointments/",
+                    content=next(bodies),
+                    headers={**auth, "Content-Type": "application/json"},
+                )
             headers = auth if "token" in name else None
             return await client.get(routes[name], headers=headers)
 
         if args.profile:
-            name = args.profile if args.profile == "book" else next(
-                (k for k, v in routes.items() if k == args.profile or v == args.profile),
-                args.profile)
+            name = (
+                args.profile
+                if args.profile == "book"
+                else next(
+                    (k for k, v in routes.items() if k == args.profile or v == args.profile),
+                    args.profile,
+                )
+            )
             for _ in range(50):
                 await one(name)
             prof = cProfile.Profile()
@@ -165,16 +183,21 @@ async def main() -> None:
                 await one(name)
             prof.disable()
             elapsed = time.perf_counter() - t0
-            print(f"{name}: {args.n} requests, {elapsed / args.n * 1000:.2f} ms each "
-                  f"(under cProfile)")
+            print(
+                f"{name}: {args.n} requests, {elapsed / args.n * 1000:.2f} ms each (under cProfile)"
+            )
             out = io.StringIO()
             stats = pstats.Stats(prof, stream=out).sort_stats("cumulative")
             stats.print_stats(args.top)
             stats.sort_stats("tottime").print_stats(args.top)
+            if os.environ.get("PROFILE_CALLERS"):
+                stats.print_callers(os.environ["PROFILE_CALLERS"])
             print(out.getvalue())
         else:
-            print(f"{'route':32} {'status':>6} {'SQL/req':>8} {'wall ms (median)':>17} "
-                  f"{'CPU ms/req':>11}")
+            print(
+                f"{'route':32} {'status':>6} {'SQL/req':>8} {'wall ms (median)':>17} "
+                f"{'CPU ms/req':>11}"
+            )
             for name in [*routes, "book"]:
                 times, counts, status = [], [], None
                 cpu0 = 0.0
@@ -189,8 +212,10 @@ async def main() -> None:
                         counts.append(counter["n"] - before)
                     status = resp.status_code
                 cpu = (time.process_time() - cpu0) * 1000 / args.n
-                print(f"{name:32} {status:>6} {statistics.median(counts):>8} "
-                      f"{statistics.median(times):>17.2f} {cpu:>11.2f}")
+                print(
+                    f"{name:32} {status:>6} {statistics.median(counts):>8} "
+                    f"{statistics.median(times):>17.2f} {cpu:>11.2f}"
+                )
                 if args.sql:
                     statements.clear()
                     await one(name)

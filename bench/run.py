@@ -58,8 +58,10 @@ FILLER_SPECIALISTS = 400
 PROBE_DAYS = 14  # scaling phase: the next 14 days of the demo specialists are probed
 PROBE_PER_DAY = 8  # appointments per demo specialist per probed day (08:00, 09:00, ... 15:00)
 FILLER_PER_DAY = 12  # filler appointments per specialist-day (08:00 ... 19:00, 30 min each)
-STATUS_MIX = "ARRAY['pending','confirmed','pending','completed','confirmed','cancelled'," \
-             "'pending','confirmed','pending','completed']"
+STATUS_MIX = (
+    "ARRAY['pending','confirmed','pending','completed','confirmed','cancelled',"
+    "'pending','confirmed','pending','completed']"
+)
 
 
 def log(msg: str) -> None:
@@ -75,9 +77,25 @@ class PG:
 
     def run(self, sql: str, db: str | None = None, timeout: float = 900) -> str:
         out = subprocess.run(
-            ["psql", "-h", self.host, "-p", str(self.port), "-U", self.user, "-d", db or self.db,
-             "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql],
-            capture_output=True, text=True, timeout=timeout,
+            [
+                "psql",
+                "-h",
+                self.host,
+                "-p",
+                str(self.port),
+                "-U",
+                self.user,
+                "-d",
+                db or self.db,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-qAt",
+                "-c",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if out.returncode != 0:
             raise RuntimeError(f"psql failed: {out.stderr.strip()}\n{sql[:500]}")
@@ -168,14 +186,29 @@ class Server:
     def __init__(self, env: dict[str, str], port: int, workers: int) -> None:
         self.env, self.port, self.workers = env, port, workers
         self.proc: subprocess.Popen | None = None
-        self.log_file = tempfile.NamedTemporaryFile("w+", prefix="bench-api-", suffix=".log",
-                                                    delete=False)
+        self.log_file = tempfile.NamedTemporaryFile(
+            "w+", prefix="bench-api-", suffix=".log", delete=False
+        )
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["uv", "run", "--no-sync", "booking", "api", "--host", "127.0.0.1", "--port",
-             str(self.port), "--workers", str(self.workers)],
-            cwd=ROOT, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT,
+            [
+                "uv",
+                "run",
+                "--no-sync",
+                "booking",
+                "api",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopped as one by its id
         )
         deadline = time.monotonic() + 60
@@ -198,8 +231,11 @@ class Server:
     def worker_pids(self) -> list[int]:
         if self.proc is None:
             return []
-        return [p for p in descendants(self.proc.pid)
-                if "multiprocessing" in cmdline(p) and "resource_tracker" not in cmdline(p)]
+        return [
+            p
+            for p in descendants(self.proc.pid)
+            if "multiprocessing" in cmdline(p) and "resource_tracker" not in cmdline(p)
+        ]
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -248,8 +284,10 @@ class CPUMeter:
         self.workers = workers
 
     def _snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
-        return ({p: cpu_seconds(p) for p in self.workers},
-                {p: cpu_seconds(p) for p in postgres_pids()})
+        return (
+            {p: cpu_seconds(p) for p in self.workers},
+            {p: cpu_seconds(p) for p in postgres_pids()},
+        )
 
     def start(self) -> None:
         self.t0 = time.monotonic()
@@ -265,8 +303,12 @@ class CPUMeter:
         pg = sum(v - self.before[1].get(p, 0.0) for p, v in after[1].items())
         busy = [b - a for a, b in zip(self.total0, total1)]
         machine = (sum(busy) - busy[3] - busy[4]) / CLK_TCK  # all but idle and iowait
-        return {"api_cpu_s": api, "pg_cpu_s": pg, "machine_cpu_s": machine,
-                "wall_s": time.monotonic() - self.t0}
+        return {
+            "api_cpu_s": api,
+            "pg_cpu_s": pg,
+            "machine_cpu_s": machine,
+            "wall_s": time.monotonic() - self.t0,
+        }
 
 
 class RSSSampler(threading.Thread):
@@ -324,10 +366,21 @@ class Runner:
         self.args, self.server, self.token = args, server, token
         self.results: list[dict] = []
 
-    def wrk(self, target: str, script: str | None, script_args: list[str], duration: float,
-            auth: bool) -> str:
-        cmd = ["wrk", "-t", str(self.args.threads), "-c", str(self.args.connections),
-               "-d", f"{max(int(duration), 1)}s", "--timeout", "5s", "--latency"]
+    def wrk(
+        self, target: str, script: str | None, script_args: list[str], duration: float, auth: bool
+    ) -> str:
+        cmd = [
+            "wrk",
+            "-t",
+            str(self.args.threads),
+            "-c",
+            str(self.args.connections),
+            "-d",
+            f"{max(int(duration), 1)}s",
+            "--timeout",
+            "5s",
+            "--latency",
+        ]
         if auth:
             cmd += ["-H", f"Authorization: Bearer {self.token}"]
         if script:
@@ -340,16 +393,32 @@ class Runner:
             raise RuntimeError(f"wrk failed: {out.stderr}\n{out.stdout}")
         return out.stdout
 
-    def scenario(self, phase: str, name: str, target: str, *, script: str | None = None,
-                 script_args: list[str] | None = None, warm_args: list[str] | None = None,
-                 auth: bool = False, expect_2xx: bool = True, before_run=None,
-                 target_rps: float = TARGET_READ_RPS, size: int | None = None) -> dict:
+    def scenario(
+        self,
+        phase: str,
+        name: str,
+        target: str,
+        *,
+        script: str | None = None,
+        script_args: list[str] | None = None,
+        warm_args: list[str] | None = None,
+        auth: bool = False,
+        expect_2xx: bool = True,
+        before_run=None,
+        target_rps: float = TARGET_READ_RPS,
+        size: int | None = None,
+    ) -> dict:
         runs = []
         for n in range(self.args.runs):
             if before_run:
                 before_run(n)
-            self.wrk(target, script, warm_args if warm_args is not None else script_args or [],
-                     self.args.warmup, auth)
+            self.wrk(
+                target,
+                script,
+                warm_args if warm_args is not None else script_args or [],
+                self.args.warmup,
+                auth,
+            )
             sampler = RSSSampler(self.server.worker_pids())
             meter = CPUMeter(self.server.worker_pids())
             sampler.start()
@@ -366,19 +435,29 @@ class Runner:
             res["pg_cpu_ms"] = cpu["pg_cpu_s"] * 1000 / reqs
             # Share of the machine's busy CPU that was neither the API nor PostgreSQL (wrk
             # itself plus other people's processes): how noisy this run was.
-            res["other_cpu"] = max(cpu["machine_cpu_s"] - cpu["api_cpu_s"] - cpu["pg_cpu_s"],
-                                   0) / max(cpu["wall_s"] * (os.cpu_count() or 1), 1e-9)
+            res["other_cpu"] = max(
+                cpu["machine_cpu_s"] - cpu["api_cpu_s"] - cpu["pg_cpu_s"], 0
+            ) / max(cpu["wall_s"] * (os.cpu_count() or 1), 1e-9)
             runs.append(res)
-            log(f"  {phase}/{name} run {n + 1}: {res.get('rps', 0):.0f} req/s, "
+            log(
+                f"  {phase}/{name} run {n + 1}: {res.get('rps', 0):.0f} req/s, "
                 f"p50 {res.get('p50', 0):.1f} ms, p99 {res.get('p99', 0):.1f} ms, "
                 f"non-2xx {res['non2xx']}, errors {res['errors']}, RSS {peak:.0f} MB, "
                 f"CPU/req api {res['api_cpu_ms']:.2f} ms pg {res['pg_cpu_ms']:.2f} ms, "
-                f"other load {res['other_cpu']:.0%}")
-        med = {k: statistics.median(r.get(k, float('nan')) for r in runs)
-               for k in ("rps", "p50", "p99", "rss_mb", "api_cpu_ms", "pg_cpu_ms", "other_cpu")}
+                f"other load {res['other_cpu']:.0%}"
+            )
+        med = {
+            k: statistics.median(r.get(k, float("nan")) for r in runs)
+            for k in ("rps", "p50", "p99", "rss_mb", "api_cpu_ms", "pg_cpu_ms", "other_cpu")
+        }
         entry = {
-            "phase": phase, "name": name, "size": size, "target_rps": target_rps,
-            "expect_2xx": expect_2xx, "runs": runs, **med,
+            "phase": phase,
+            "name": name,
+            "size": size,
+            "target_rps": target_rps,
+            "expect_2xx": expect_2xx,
+            "runs": runs,
+            **med,
             "non2xx": sum(r["non2xx"] for r in runs),
             "requests": sum(r.get("requests", 0) for r in runs),
             "errors": sum(r["errors"] for r in runs),
@@ -394,11 +473,28 @@ def setup_database(pg: PG, env: dict[str, str]) -> None:
     log(f"creating database {pg.db}")
     pg.run(f"DROP DATABASE IF EXISTS {pg.db} WITH (FORCE)", db="postgres")
     pg.run(f"CREATE DATABASE {pg.db}", db="postgres")
-    for cmd in (["migrate"], ["seed-demo"],
-                ["createsuperuser", "--username", "bench", "--email", "bench@example.com",
-                 "--password", "bench-pass-123", "--noinput"]):
-        subprocess.run(["uv", "run", "--no-sync", "booking", *cmd], cwd=ROOT, env=env,
-                       check=True, capture_output=True, timeout=300)
+    for cmd in (
+        ["migrate"],
+        ["seed-demo"],
+        [
+            "createsuperuser",
+            "--username",
+            "bench",
+            "--email",
+            "bench@example.com",
+            "--password",
+            "bench-pass-123",
+            "--noinput",
+        ],
+    ):
+        subprocess.run(
+            ["uv", "run", "--no-sync", "booking", *cmd],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     pg.run(
         "INSERT INTO booking_specialist (name, specialization, description, city, is_active) "
         f"SELECT 'Bench filler ' || g, 'bench', '', 'Казань', false "
@@ -419,33 +515,47 @@ class Catalogue:
     """What the demo seed created, read back from the database."""
 
     def __init__(self, pg: PG) -> None:
-        self.specialists = [int(r[0]) for r in pg.rows(
-            "SELECT id FROM booking_specialist WHERE is_active ORDER BY id")]
+        self.specialists = [
+            int(r[0])
+            for r in pg.rows("SELECT id FROM booking_specialist WHERE is_active ORDER BY id")
+        ]
         self.hours: dict[int, dict[int, tuple[int, int]]] = {}
         for sid, dow, start, end in pg.rows(
-                "SELECT specialist_id, day_of_week, start_time, end_time "
-                "FROM booking_specialistschedule"):
+            "SELECT specialist_id, day_of_week, start_time, end_time "
+            "FROM booking_specialistschedule"
+        ):
             self.hours.setdefault(int(sid), {})[int(dow)] = (
-                hm(dt.time.fromisoformat(start)), hm(dt.time.fromisoformat(end)))
+                hm(dt.time.fromisoformat(start)),
+                hm(dt.time.fromisoformat(end)),
+            )
         self.breaks: dict[int, list[tuple[int, int]]] = {}
-        for sid, start, end in pg.rows("SELECT specialist_id, start_time, end_time "
-                                       "FROM booking_break WHERE day_of_week IS NULL"):
+        for sid, start, end in pg.rows(
+            "SELECT specialist_id, start_time, end_time "
+            "FROM booking_break WHERE day_of_week IS NULL"
+        ):
             self.breaks.setdefault(int(sid), []).append(
-                (hm(dt.time.fromisoformat(start)), hm(dt.time.fromisoformat(end))))
+                (hm(dt.time.fromisoformat(start)), hm(dt.time.fromisoformat(end)))
+            )
         self.services: dict[int, list[tuple[int, int, int, int]]] = {}
         for sid, svc, dur, before, after in pg.rows(
-                "SELECT specialist_id, id, duration, buffer_before, buffer_after "
-                "FROM booking_service WHERE is_active ORDER BY id"):
+            "SELECT specialist_id, id, duration, buffer_before, buffer_after "
+            "FROM booking_service WHERE is_active ORDER BY id"
+        ):
             self.services.setdefault(int(sid), []).append(
-                (int(svc), int(dur), int(before), int(after)))
-        self.categories = [int(r[0]) for r in pg.rows(
-            "SELECT id FROM booking_servicecategory ORDER BY id")]
+                (int(svc), int(dur), int(before), int(after))
+            )
+        self.categories = [
+            int(r[0]) for r in pg.rows("SELECT id FROM booking_servicecategory ORDER BY id")
+        ]
         self.client = int(pg.run("SELECT min(id) FROM booking_client"))
         self.first_service = {s: self.services[s][0][0] for s in self.specialists}
 
     def working_days(self, sid: int, first: dt.date, days: int) -> list[dt.date]:
-        return [first + dt.timedelta(days=i) for i in range(days)
-                if (first + dt.timedelta(days=i)).weekday() in self.hours.get(sid, {})]
+        return [
+            first + dt.timedelta(days=i)
+            for i in range(days)
+            if (first + dt.timedelta(days=i)).weekday() in self.hours.get(sid, {})
+        ]
 
     def booking_bodies(self, first: dt.date, days: int) -> list[str]:
         """Free, rule-abiding bookings, interleaved across specialists and days."""
@@ -462,14 +572,25 @@ class Catalogue:
                 for _ in range(200):
                     if t + dur > hours[1]:
                         break
-                    if any(t < b_end and t + dur > b_start
-                           for b_start, b_end in self.breaks.get(sid, [])):
+                    if any(
+                        t < b_end and t + dur > b_start
+                        for b_start, b_end in self.breaks.get(sid, [])
+                    ):
                         t += 15
                         continue
-                    todays.append(json.dumps({
-                        "client": self.client, "service": svc, "specialist": sid,
-                        "date": day.isoformat(), "start_time": fmt(t),
-                        "end_time": fmt(t + dur)}, separators=(",", ":")))
+                    todays.append(
+                        json.dumps(
+                            {
+                                "client": self.client,
+                                "service": svc,
+                                "specialist": sid,
+                                "date": day.isoformat(),
+                                "start_time": fmt(t),
+                                "end_time": fmt(t + dur),
+                            },
+                            separators=(",", ":"),
+                        )
+                    )
                     t += before + dur + after
             per_day.append(todays)
         # Round-robin over days so that neighbouring requests rarely hit one specialist-day.
@@ -487,15 +608,17 @@ def write_lines(lines: list[str], name: str, workdir: Path) -> str:
     return str(path)
 
 
-def fill_appointments(pg: PG, cat: Catalogue, today: dt.date, start: int, stop: int,
-                      ids: list[int]) -> None:
+def fill_appointments(
+    pg: PG, cat: Catalogue, today: dt.date, start: int, stop: int, ids: list[int]
+) -> None:
     """Filler rows number ``start .. stop-1``: 12 a day per specialist, going back in time."""
     if stop <= start:
         return
     n = len(ids)
     arr = "ARRAY[" + ",".join(map(str, ids)) + "]"
     svc = cat.first_service[cat.specialists[0]]
-    pg.run(f"""
+    pg.run(
+        f"""
         INSERT INTO booking_appointment (date, start_time, end_time, status, created_at,
             updated_at, client_id, service_id, specialist_id, buffer_before, buffer_after)
         SELECT DATE '{today.isoformat()}' - 1 - ((g / {FILLER_PER_DAY}) / {n})::int,
@@ -503,7 +626,9 @@ def fill_appointments(pg: PG, cat: Catalogue, today: dt.date, start: int, stop: 
                TIME '08:30' + (g % {FILLER_PER_DAY}) * INTERVAL '1 hour',
                ({STATUS_MIX})[g % 10 + 1], now(), now(), {cat.client}, {svc},
                ({arr})[(g / {FILLER_PER_DAY}) % {n} + 1], 0, 0
-        FROM generate_series({start}, {stop - 1}) g""", timeout=1800)
+        FROM generate_series({start}, {stop - 1}) g""",
+        timeout=1800,
+    )
 
 
 def probe_appointments(pg: PG, cat: Catalogue, today: dt.date) -> int:
@@ -543,17 +668,23 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=10)
     ap.add_argument("--warmup", type=float, default=3)
     ap.add_argument("--sizes", default="1000,10000,100000,1000000")
-    ap.add_argument("--only", default="catalog,slots,booking,scaling",
-                    help="comma-separated phases: catalog, slots, booking, scaling")
+    ap.add_argument(
+        "--only",
+        default="catalog,slots,booking,scaling",
+        help="comma-separated phases: catalog, slots, booking, scaling",
+    )
     ap.add_argument("--pool-size", type=int, default=16)
     ap.add_argument("--max-overflow", type=int, default=16)
     ap.add_argument("--quick", action="store_true", help="1 run of 5 s, sizes 1k and 10k")
     ap.add_argument("--keep", action="store_true", help="leave the database in place")
     ap.add_argument("--out", default=None, help="results file (default bench/results/<date>.md)")
-    ap.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL"),
-                    help="REDIS_URL for the API (response cache shared by the workers); "
-                         "FLUSHDB'd after every raw-SQL change of the tables. Without it two "
-                         "workers run uncached")
+    ap.add_argument(
+        "--redis",
+        default=os.environ.get("BENCH_REDIS_URL"),
+        help="REDIS_URL for the API (response cache shared by the workers); "
+        "FLUSHDB'd after every raw-SQL change of the tables. Without it two "
+        "workers run uncached",
+    )
     args = ap.parse_args()
     if args.quick:
         args.runs, args.duration, args.warmup, args.sizes = 1, 5, 2, "1000,10000"
@@ -586,20 +717,32 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-lua-"))
     nthreads = str(args.threads)
 
-    slot_paths = [f"/api/specialists/{s}/available_slots/?date={d.isoformat()}"
-                  for s in cat.specialists for d in cat.working_days(s, today + dt.timedelta(1),
-                                                                     PROBE_DAYS)]
-    slot_svc_paths = [f"/api/specialists/{s}/available_slots/?date={d.isoformat()}"
-                      f"&service={svc[0]}"
-                      for s in cat.specialists for svc in cat.services[s]
-                      for d in cat.working_days(s, today + dt.timedelta(1), PROBE_DAYS)]
-    nearest_svc = [f"/api/slots/nearest/?service={svc[0]}&limit=5"
-                   for s in cat.specialists for svc in cat.services[s]]
+    slot_paths = [
+        f"/api/specialists/{s}/available_slots/?date={d.isoformat()}"
+        for s in cat.specialists
+        for d in cat.working_days(s, today + dt.timedelta(1), PROBE_DAYS)
+    ]
+    slot_svc_paths = [
+        f"/api/specialists/{s}/available_slots/?date={d.isoformat()}&service={svc[0]}"
+        for s in cat.specialists
+        for svc in cat.services[s]
+        for d in cat.working_days(s, today + dt.timedelta(1), PROBE_DAYS)
+    ]
+    nearest_svc = [
+        f"/api/slots/nearest/?service={svc[0]}&limit=5"
+        for s in cat.specialists
+        for svc in cat.services[s]
+    ]
     nearest_cat = [f"/api/slots/nearest/?category_id={c}&limit=5" for c in cat.categories]
-    months = sorted({today.strftime("%Y-%m"), (today.replace(day=28) + dt.timedelta(days=5))
-                     .strftime("%Y-%m")})
-    days_paths = [f"/api/specialists/{s}/available_days/?service={svc[0]}&month={m}"
-                  for s in cat.specialists for svc in cat.services[s] for m in months]
+    months = sorted(
+        {today.strftime("%Y-%m"), (today.replace(day=28) + dt.timedelta(days=5)).strftime("%Y-%m")}
+    )
+    days_paths = [
+        f"/api/specialists/{s}/available_days/?service={svc[0]}&month={m}"
+        for s in cat.specialists
+        for svc in cat.services[s]
+        for m in months
+    ]
     files = {
         "slots": write_lines(slot_paths, "slots.txt", workdir),
         "slots_svc": write_lines(slot_svc_paths, "slots_svc.txt", workdir),
@@ -613,12 +756,16 @@ def main() -> int:
     try:
         log(f"starting API: {args.workers} workers on :{args.port} (log {server.log_file.name})")
         server.start()
-        log(f"workers: {server.worker_pids()}, idle RSS "
-            f"{[round(rss_mb(p) or 0) for p in server.worker_pids()]} MB")
+        log(
+            f"workers: {server.worker_pids()}, idle RSS "
+            f"{[round(rss_mb(p) or 0) for p in server.worker_pids()]} MB"
+        )
         req = urllib.request.Request(
-            f"{server.base}/api/token/", method="POST",
+            f"{server.base}/api/token/",
+            method="POST",
             data=json.dumps({"username": "bench", "password": "bench-pass-123"}).encode(),
-            headers={"Content-Type": "application/json"})
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=10) as r:
             token = json.load(r)["access"]
         runner = Runner(args, server, token)
@@ -629,16 +776,41 @@ def main() -> int:
                 runner.scenario("catalog", path, path)
         if "slots" in phases:
             log("phase slots (no appointments)")
-            runner.scenario("slots", "available_slots ?date", "/", script="paths.lua",
-                            script_args=[files["slots"], nthreads])
-            runner.scenario("slots", "available_slots ?date&service", "/", script="paths.lua",
-                            script_args=[files["slots_svc"], nthreads])
-            runner.scenario("slots", "nearest ?service", "/", script="paths.lua",
-                            script_args=[files["nearest_svc"], nthreads])
-            runner.scenario("slots", "nearest ?category_id", "/", script="paths.lua",
-                            script_args=[files["nearest_cat"], nthreads])
-            runner.scenario("slots", "available_days ?service&month", "/", script="paths.lua",
-                            script_args=[files["days"], nthreads])
+            runner.scenario(
+                "slots",
+                "available_slots ?date",
+                "/",
+                script="paths.lua",
+                script_args=[files["slots"], nthreads],
+            )
+            runner.scenario(
+                "slots",
+                "available_slots ?date&service",
+                "/",
+                script="paths.lua",
+                script_args=[files["slots_svc"], nthreads],
+            )
+            runner.scenario(
+                "slots",
+                "nearest ?service",
+                "/",
+                script="paths.lua",
+                script_args=[files["nearest_svc"], nthreads],
+            )
+            runner.scenario(
+                "slots",
+                "nearest ?category_id",
+                "/",
+                script="paths.lua",
+                script_args=[files["nearest_cat"], nthreads],
+            )
+            runner.scenario(
+                "slots",
+                "available_days ?service&month",
+                "/",
+                script="paths.lua",
+                script_args=[files["days"], nthreads],
+            )
         if "booking" in phases:
             log("phase booking")
             bodies = cat.booking_bodies(today + dt.timedelta(days=2), 1100)
@@ -647,8 +819,9 @@ def main() -> int:
             if len(bodies) < need + warm_need:
                 log(f"  only {len(bodies)} distinct slots for {need + warm_need} wanted")
             main_file = write_lines(bodies[:need], "book.txt", workdir)
-            warm_file = write_lines(bodies[need:need + warm_need] or bodies[:100], "warm.txt",
-                                    workdir)
+            warm_file = write_lines(
+                bodies[need : need + warm_need] or bodies[:100], "warm.txt", workdir
+            )
             log(f"  {len(bodies)} distinct free slots generated")
 
             def clear(_n: int) -> None:
@@ -657,31 +830,60 @@ def main() -> int:
                 pg.run("VACUUM ANALYZE booking_appointment")
                 redis_flush(args.redis)
 
-            runner.scenario("booking", "POST appointments (free slots)", "/api/appointments/",
-                            script="bookings.lua", script_args=[main_file, nthreads],
-                            warm_args=[warm_file, nthreads], auth=True, before_run=clear,
-                            target_rps=TARGET_BOOK_RPS)
+            runner.scenario(
+                "booking",
+                "POST appointments (free slots)",
+                "/api/appointments/",
+                script="bookings.lua",
+                script_args=[main_file, nthreads],
+                warm_args=[warm_file, nthreads],
+                auth=True,
+                before_run=clear,
+                target_rps=TARGET_BOOK_RPS,
+            )
             booked = int(pg.run("SELECT count(*) FROM booking_appointment"))
             log(f"  appointments in the database after the last run: {booked}")
             # Slots the last run booked: every request is refused (400 "already taken").
             time.sleep(2)
-            taken = [json.dumps({"client": int(c), "service": int(sv), "specialist": int(sp),
-                                 "date": d, "start_time": st[:5], "end_time": en[:5]},
-                                separators=(",", ":"))
-                     for c, sv, sp, d, st, en in pg.rows(
-                         "SELECT client_id, service_id, specialist_id, date, start_time, "
-                         "end_time FROM booking_appointment ORDER BY id LIMIT 2000")]
+            taken = [
+                json.dumps(
+                    {
+                        "client": int(c),
+                        "service": int(sv),
+                        "specialist": int(sp),
+                        "date": d,
+                        "start_time": st[:5],
+                        "end_time": en[:5],
+                    },
+                    separators=(",", ":"),
+                )
+                for c, sv, sp, d, st, en in pg.rows(
+                    "SELECT client_id, service_id, specialist_id, date, start_time, "
+                    "end_time FROM booking_appointment ORDER BY id LIMIT 2000"
+                )
+            ]
             taken_file = write_lines(taken, "taken.txt", workdir)
-            runner.scenario("booking", "POST appointments (taken: 400)", "/api/appointments/",
-                            script="bookings.lua", script_args=[taken_file, nthreads],
-                            auth=True, expect_2xx=False, target_rps=TARGET_BOOK_RPS)
+            runner.scenario(
+                "booking",
+                "POST appointments (taken: 400)",
+                "/api/appointments/",
+                script="bookings.lua",
+                script_args=[taken_file, nthreads],
+                auth=True,
+                expect_2xx=False,
+                target_rps=TARGET_BOOK_RPS,
+            )
             clear(0)
         if "scaling" in phases:
             log("phase scaling")
             pg.run("DELETE FROM booking_appointment")
             probe = probe_appointments(pg, cat, today)
-            ids = cat.specialists + [int(r[0]) for r in pg.rows(
-                "SELECT id FROM booking_specialist WHERE NOT is_active ORDER BY id")]
+            ids = cat.specialists + [
+                int(r[0])
+                for r in pg.rows(
+                    "SELECT id FROM booking_specialist WHERE NOT is_active ORDER BY id"
+                )
+            ]
             filled = 0
             for size in sizes:
                 t0 = time.monotonic()
@@ -691,12 +893,20 @@ def main() -> int:
                 redis_flush(args.redis)
                 total = int(pg.run("SELECT count(*) FROM booking_appointment"))
                 log(f"  {total} appointments ({time.monotonic() - t0:.1f} s to insert)")
-                for name, key in (("available_slots ?date", "slots"),
-                                  ("nearest ?service", "nearest_svc"),
-                                  ("nearest ?category_id", "nearest_cat"),
-                                  ("available_days ?service&month", "days")):
-                    runner.scenario("scaling", name, "/", script="paths.lua",
-                                    script_args=[files[key], nthreads], size=total)
+                for name, key in (
+                    ("available_slots ?date", "slots"),
+                    ("nearest ?service", "nearest_svc"),
+                    ("nearest ?category_id", "nearest_cat"),
+                    ("available_days ?service&month", "days"),
+                ):
+                    runner.scenario(
+                        "scaling",
+                        name,
+                        "/",
+                        script="paths.lua",
+                        script_args=[files[key], nthreads],
+                        size=total,
+                    )
     finally:
         server.stop()
         log("API stopped")
@@ -736,15 +946,19 @@ def render(results: list[dict], args: argparse.Namespace, elapsed: float) -> str
     ]
     for r in results:
         ratio = r["rps"] / r["target_rps"] if r["rps"] == r["rps"] else float("nan")
-        size = f"{r['size']:,}" if r["size"] is not None else ("0" if r["phase"] != "booking"
-                                                              else "grows")
+        size = (
+            f"{r['size']:,}"
+            if r["size"] is not None
+            else ("0" if r["phase"] != "booking" else "grows")
+        )
         non2xx = f"{r['non2xx']}/{r['requests']}" + ("" if r["expect_2xx"] else " (expected)")
         lines.append(
             f"| {r['phase']} | {r['name']} | {size} | {r['rps']:.0f} | {ratio:.2f} | "
             f"{r['p50']:.1f} | {r['p99']:.1f} | {'yes' if r['p99'] < TARGET_P99_MS else 'NO'} | "
             f"{r['rss_mb']:.0f} | {r['api_cpu_ms']:.2f} | {r['pg_cpu_ms']:.2f} | "
             f"{r['other_cpu']:.0%} | {non2xx} | {r['errors']} | "
-            f"{1000 * (os.cpu_count() or 1) / max(r['api_cpu_ms'] + r['pg_cpu_ms'], 1e-9):.0f} |")
+            f"{1000 * (os.cpu_count() or 1) / max(r['api_cpu_ms'] + r['pg_cpu_ms'], 1e-9):.0f} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -100,9 +100,13 @@ class Env:
                 # tables this small, and gives the same clean state.
                 for name in names:
                     await conn.execute(text(f"DELETE FROM {name}"))
-                await conn.execute(text(
-                    "SELECT setval(pg_get_serial_sequence(t, 'id'), 1, false) "
-                    "FROM unnest(CAST(:names AS text[])) AS t"), {"names": names})
+                await conn.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence(t, 'id'), 1, false) "
+                        "FROM unnest(CAST(:names AS text[])) AS t"
+                    ),
+                    {"names": names},
+                )
             else:
                 for name in names:
                     await conn.execute(text(f"DELETE FROM {name}"))
@@ -114,11 +118,18 @@ class Env:
             await session.commit()
         return objs[0] if len(objs) == 1 else objs
 
-    async def user(self, username: str, *, staff: bool = False, password: str = "pass12345") -> User:
-        return await self.add(User(
-            username=username, is_staff=staff, is_superuser=staff, email=f"{username}@example.com",
-            password=make_password(password, iterations=1000),
-        ))
+    async def user(
+        self, username: str, *, staff: bool = False, password: str = "pass12345"
+    ) -> User:
+        return await self.add(
+            User(
+                username=username,
+                is_staff=staff,
+                is_superuser=staff,
+                email=f"{username}@example.com",
+                password=make_password(password, iterations=1000),
+            )
+        )
 
     def token(self, user: User, kind: str = "access") -> str:
         return issue_token(user.id, kind, dt.timedelta(minutes=5), SECRET).raw
@@ -178,33 +189,80 @@ async def cat(env: Env) -> Catalogue:
     c = Catalogue()
 
     def user(username: str, staff: bool = False) -> User:
-        return User(username=username, is_staff=staff, is_superuser=staff,
-                    email=f"{username}@example.com", password=_TEST_PASSWORD)
+        return User(
+            username=username,
+            is_staff=staff,
+            is_superuser=staff,
+            email=f"{username}@example.com",
+            password=_TEST_PASSWORD,
+        )
 
     async with env.db.write_sessions() as session:
         c.staff, c.alice, c.bob, c.spec_user, c.stranger = users = [
-            user("staff", staff=True), user("alice"), user("bob"), user("anna"), user("stranger")]
+            user("staff", staff=True),
+            user("alice"),
+            user("bob"),
+            user("anna"),
+            user("stranger"),
+        ]
         c.nails = ServiceCategory(name="Ногтевой сервис", description="Маникюр")
         c.hair = ServiceCategory(name="Волосы", description="")
         session.add_all([*users, c.nails, c.hair])
         await session.flush()
-        c.anna = Specialist(name="Анна Иванова", specialization="Мастер маникюра",
-                            description="", city="Казань", user_id=c.spec_user.id)
-        c.maria = Specialist(name="Мария Петрова", specialization="Парикмахер",
-                             description="", city="Москва")
+        c.anna = Specialist(
+            name="Анна Иванова",
+            specialization="Мастер маникюра",
+            description="",
+            city="Казань",
+            user_id=c.spec_user.id,
+        )
+        c.maria = Specialist(
+            name="Мария Петрова", specialization="Парикмахер", description="", city="Москва"
+        )
         session.add_all([c.anna, c.maria])
         await session.flush()
-        session.add_all([SpecialistSchedule(specialist_id=c.anna.id, day_of_week=day,
-                                            start_time=dt.time(9), end_time=dt.time(18))
-                         for day in range(7)])
-        c.manicure = Service(name="Маникюр", description="", price=Decimal("1500"),
-                             duration=60, specialist_id=c.anna.id, category_id=c.nails.id)
-        c.haircut = Service(name="Стрижка", description="", price=Decimal("1200.5"),
-                            duration=30, specialist_id=c.maria.id, category_id=None)
-        c.client_a = Client(name="Алиса", phone="+79000000001", email="a@example.com",
-                            city="Казань", user_id=c.alice.id, telegram_id="1001")
-        c.client_b = Client(name="Борис", phone="+79000000002", email="b@example.com",
-                            city="Москва", user_id=c.bob.id)
+        session.add_all(
+            [
+                SpecialistSchedule(
+                    specialist_id=c.anna.id,
+                    day_of_week=day,
+                    start_time=dt.time(9),
+                    end_time=dt.time(18),
+                )
+                for day in range(7)
+            ]
+        )
+        c.manicure = Service(
+            name="Маникюр",
+            description="",
+            price=Decimal("1500"),
+            duration=60,
+            specialist_id=c.anna.id,
+            category_id=c.nails.id,
+        )
+        c.haircut = Service(
+            name="Стрижка",
+            description="",
+            price=Decimal("1200.5"),
+            duration=30,
+            specialist_id=c.maria.id,
+            category_id=None,
+        )
+        c.client_a = Client(
+            name="Алиса",
+            phone="+79000000001",
+            email="a@example.com",
+            city="Казань",
+            user_id=c.alice.id,
+            telegram_id="1001",
+        )
+        c.client_b = Client(
+            name="Борис",
+            phone="+79000000002",
+            email="b@example.com",
+            city="Москва",
+            user_id=c.bob.id,
+        )
         session.add_all([c.manicure, c.haircut, c.client_a, c.client_b])
         await session.commit()
     return c

@@ -27,7 +27,8 @@ def _tables() -> list[sa.Table]:
     tz = sa.DateTime(timezone=True)
     return [
         sa.Table(
-            "auth_user", meta,
+            "auth_user",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("password", sa.String(128), nullable=False),
             sa.Column("last_login", tz, nullable=True),
@@ -41,13 +42,15 @@ def _tables() -> list[sa.Table]:
             sa.Column("date_joined", tz, nullable=False),
         ),
         sa.Table(
-            "booking_servicecategory", meta,
+            "booking_servicecategory",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("name", sa.String(100), nullable=False),
             sa.Column("description", sa.Text, nullable=False),
         ),
         sa.Table(
-            "booking_specialist", meta,
+            "booking_specialist",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("name", sa.String(100), nullable=False),
             sa.Column("specialization", sa.String(100), nullable=False),
@@ -55,49 +58,70 @@ def _tables() -> list[sa.Table]:
             sa.Column("photo", sa.String(100), nullable=True),
             sa.Column("city", sa.String(100), nullable=False),
             sa.Column("is_active", sa.Boolean, nullable=False),
-            sa.Column("user_id", sa.Integer, sa.ForeignKey("auth_user.id"), nullable=True,
-                      unique=True),
+            sa.Column(
+                "user_id", sa.Integer, sa.ForeignKey("auth_user.id"), nullable=True, unique=True
+            ),
             sa.Column("telegram_id", sa.String(20), nullable=True),  # new
         ),
         sa.Table(
-            "booking_specialistschedule", meta,
+            "booking_specialistschedule",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("day_of_week", sa.Integer, nullable=False),
             sa.Column("start_time", sa.Time, nullable=False),
             sa.Column("end_time", sa.Time, nullable=False),
-            sa.Column("specialist_id", sa.Integer, sa.ForeignKey("booking_specialist.id"),
-                      nullable=False, index=True),
+            sa.Column(
+                "specialist_id",
+                sa.Integer,
+                sa.ForeignKey("booking_specialist.id"),
+                nullable=False,
+                index=True,
+            ),
             sa.UniqueConstraint("specialist_id", "day_of_week"),
         ),
         sa.Table(
-            "booking_service", meta,
+            "booking_service",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("name", sa.String(100), nullable=False),
             sa.Column("description", sa.Text, nullable=False),
             sa.Column("price", sa.Numeric(10, 2), nullable=False),
             sa.Column("duration", sa.Integer, nullable=False),
             sa.Column("is_active", sa.Boolean, nullable=False),
-            sa.Column("category_id", sa.Integer, sa.ForeignKey("booking_servicecategory.id"),
-                      nullable=True, index=True),
-            sa.Column("specialist_id", sa.Integer, sa.ForeignKey("booking_specialist.id"),
-                      nullable=False, index=True),
+            sa.Column(
+                "category_id",
+                sa.Integer,
+                sa.ForeignKey("booking_servicecategory.id"),
+                nullable=True,
+                index=True,
+            ),
+            sa.Column(
+                "specialist_id",
+                sa.Integer,
+                sa.ForeignKey("booking_specialist.id"),
+                nullable=False,
+                index=True,
+            ),
             sa.Column("buffer_before", sa.Integer, nullable=False, server_default=ZERO),  # new
             sa.Column("buffer_after", sa.Integer, nullable=False, server_default=ZERO),  # new
         ),
         sa.Table(
-            "booking_client", meta,
+            "booking_client",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("name", sa.String(100), nullable=False),
             sa.Column("phone", sa.String(20), nullable=False),
             sa.Column("email", sa.String(254), nullable=False),
             sa.Column("city", sa.String(100), nullable=False),
             sa.Column("telegram_id", sa.String(20), nullable=True, index=True),
-            sa.Column("user_id", sa.Integer, sa.ForeignKey("auth_user.id"), nullable=True,
-                      unique=True),
+            sa.Column(
+                "user_id", sa.Integer, sa.ForeignKey("auth_user.id"), nullable=True, unique=True
+            ),
             sa.Column("language", sa.String(8), nullable=False, server_default=sa.text("'ru'")),
         ),
         sa.Table(
-            "booking_appointment", meta,
+            "booking_appointment",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("date", sa.Date, nullable=False),
             sa.Column("start_time", sa.Time, nullable=False),
@@ -105,21 +129,38 @@ def _tables() -> list[sa.Table]:
             sa.Column("status", sa.String(20), nullable=False),
             sa.Column("created_at", tz, nullable=False),
             sa.Column("updated_at", tz, nullable=False),
-            sa.Column("client_id", sa.Integer, sa.ForeignKey("booking_client.id"),
-                      nullable=False, index=True),
-            sa.Column("service_id", sa.Integer, sa.ForeignKey("booking_service.id"),
-                      nullable=False, index=True),
-            sa.Column("specialist_id", sa.Integer, sa.ForeignKey("booking_specialist.id"),
-                      nullable=False, index=True),
+            sa.Column(
+                "client_id",
+                sa.Integer,
+                sa.ForeignKey("booking_client.id"),
+                nullable=False,
+                index=True,
+            ),
+            sa.Column(
+                "service_id",
+                sa.Integer,
+                sa.ForeignKey("booking_service.id"),
+                nullable=False,
+                index=True,
+            ),
+            sa.Column(
+                "specialist_id",
+                sa.Integer,
+                sa.ForeignKey("booking_specialist.id"),
+                nullable=False,
+                index=True,
+            ),
             sa.Column("buffer_before", sa.Integer, nullable=False, server_default=ZERO),  # new
             sa.Column("buffer_after", sa.Integer, nullable=False, server_default=ZERO),  # new
             sa.Column("cancelled_at", tz, nullable=True),  # new
-            sa.Column("cancelled_by_id", sa.Integer, sa.ForeignKey("auth_user.id"),
-                      nullable=True),  # new
+            sa.Column(
+                "cancelled_by_id", sa.Integer, sa.ForeignKey("auth_user.id"), nullable=True
+            ),  # new
         ),
         # simplejwt's token_blacklist app (shared with the Django service).
         sa.Table(
-            "token_blacklist_outstandingtoken", meta,
+            "token_blacklist_outstandingtoken",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("token", sa.Text, nullable=False),
             sa.Column("created_at", tz, nullable=True),
@@ -128,39 +169,59 @@ def _tables() -> list[sa.Table]:
             sa.Column("jti", sa.String(255), nullable=False, unique=True),
         ),
         sa.Table(
-            "token_blacklist_blacklistedtoken", meta,
+            "token_blacklist_blacklistedtoken",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("blacklisted_at", tz, nullable=False),
-            sa.Column("token_id", sa.Integer,
-                      sa.ForeignKey("token_blacklist_outstandingtoken.id", ondelete="CASCADE"),
-                      nullable=False, unique=True),
+            sa.Column(
+                "token_id",
+                sa.Integer,
+                sa.ForeignKey("token_blacklist_outstandingtoken.id", ondelete="CASCADE"),
+                nullable=False,
+                unique=True,
+            ),
         ),
         # New tables.
         sa.Table(
-            "booking_break", meta,
+            "booking_break",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("specialist_id", sa.Integer,
-                      sa.ForeignKey("booking_specialist.id", ondelete="CASCADE"),
-                      nullable=False, index=True),
+            sa.Column(
+                "specialist_id",
+                sa.Integer,
+                sa.ForeignKey("booking_specialist.id", ondelete="CASCADE"),
+                nullable=False,
+                index=True,
+            ),
             sa.Column("day_of_week", sa.Integer, nullable=True),
             sa.Column("start_time", sa.Time, nullable=False),
             sa.Column("end_time", sa.Time, nullable=False),
         ),
         sa.Table(
-            "booking_timeoff", meta,
+            "booking_timeoff",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("specialist_id", sa.Integer,
-                      sa.ForeignKey("booking_specialist.id", ondelete="CASCADE"), nullable=False),
+            sa.Column(
+                "specialist_id",
+                sa.Integer,
+                sa.ForeignKey("booking_specialist.id", ondelete="CASCADE"),
+                nullable=False,
+            ),
             sa.Column("start", tz, nullable=False),
             sa.Column("end", tz, nullable=False),
             sa.Column("reason", sa.String(200), nullable=False, server_default=sa.text("''")),
             sa.Index("booking_timeoff_specialist_span", "specialist_id", "start", "end"),
         ),
         sa.Table(
-            "booking_idempotencykey", meta,
+            "booking_idempotencykey",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("user_id", sa.Integer,
-                      sa.ForeignKey("auth_user.id", ondelete="CASCADE"), nullable=False),
+            sa.Column(
+                "user_id",
+                sa.Integer,
+                sa.ForeignKey("auth_user.id", ondelete="CASCADE"),
+                nullable=False,
+            ),
             sa.Column("key", sa.String(255), nullable=False),
             sa.Column("request_hash", sa.String(64), nullable=False),
             sa.Column("status_code", sa.Integer, nullable=False),
@@ -169,7 +230,8 @@ def _tables() -> list[sa.Table]:
             sa.UniqueConstraint("user_id", "key"),
         ),
         sa.Table(
-            "booking_dialogcontext", meta,
+            "booking_dialogcontext",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("user_key", sa.String(64), nullable=False, unique=True),
             sa.Column("data", sa.JSON, nullable=False),
@@ -182,8 +244,9 @@ def _tables() -> list[sa.Table]:
 TABLES = _tables()
 for _table in TABLES:  # Django's SQLite tables never reuse ids
     _table.dialect_options["sqlite"]["autoincrement"] = True
-EXTRA_INDEXES = [("booking_appointment_specialist_day", "booking_appointment",
-                  ["specialist_id", "date"])]
+EXTRA_INDEXES = [
+    ("booking_appointment_specialist_day", "booking_appointment", ["specialist_id", "date"])
+]
 
 NO_OVERLAP = "booking_appointment_no_overlap"
 BLOCKED_RANGE = (
@@ -199,14 +262,21 @@ def _adopt(table: sa.Table, inspector: sa.Inspector) -> None:
     for column in table.columns:
         if column.name not in present:
             fk = list(column.foreign_keys)
-            new = sa.Column(column.name, column.type, nullable=column.nullable,
-                            server_default=column.server_default)
+            new = sa.Column(
+                column.name,
+                column.type,
+                nullable=column.nullable,
+                server_default=column.server_default,
+            )
             with op.batch_alter_table(table.name) as batch:
                 batch.add_column(new)
                 if fk and op.get_bind().dialect.name != "sqlite":
                     batch.create_foreign_key(
-                        f"{table.name}_{column.name}_fk", fk[0].column.table.name,
-                        [column.name], [fk[0].column.name])
+                        f"{table.name}_{column.name}_fk",
+                        fk[0].column.table.name,
+                        [column.name],
+                        [fk[0].column.name],
+                    )
 
 
 def _create_indexes(inspector: sa.Inspector) -> None:
@@ -225,15 +295,25 @@ def _exclusion_constraint() -> None:
     ).scalar()
     if exists:
         return
-    clashes = bind.execute(sa.text(f"""
+    clashes = bind.execute(
+        sa.text(f"""
         SELECT a.id, b.id FROM booking_appointment a JOIN booking_appointment b
           ON a.specialist_id = b.specialist_id AND a.id < b.id
-         AND {BLOCKED_RANGE.replace('date', 'a.date').replace('start_time', 'a.start_time')
-              .replace('end_time', 'a.end_time').replace('buffer_', 'a.buffer_')}
-          && {BLOCKED_RANGE.replace('date', 'b.date').replace('start_time', 'b.start_time')
-              .replace('end_time', 'b.end_time').replace('buffer_', 'b.buffer_')}
+         AND {
+            BLOCKED_RANGE.replace("date", "a.date")
+            .replace("start_time", "a.start_time")
+            .replace("end_time", "a.end_time")
+            .replace("buffer_", "a.buffer_")
+        }
+          && {
+            BLOCKED_RANGE.replace("date", "b.date")
+            .replace("start_time", "b.start_time")
+            .replace("end_time", "b.end_time")
+            .replace("buffer_", "b.buffer_")
+        }
          WHERE a.status IN ('pending', 'confirmed') AND b.status IN ('pending', 'confirmed')
-         LIMIT 20""")).all()
+         LIMIT 20""")
+    ).all()
     if clashes:
         pairs = ", ".join(f"{x}/{y}" for x, y in clashes)
         raise RuntimeError(
@@ -266,6 +346,10 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute(f"ALTER TABLE booking_appointment DROP CONSTRAINT IF EXISTS {NO_OVERLAP}")
-    for name in ("booking_dialogcontext", "booking_idempotencykey", "booking_timeoff",
-                 "booking_break"):
+    for name in (
+        "booking_dialogcontext",
+        "booking_idempotencykey",
+        "booking_timeoff",
+        "booking_break",
+    ):
         op.drop_table(name)

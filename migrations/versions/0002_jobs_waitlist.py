@@ -28,7 +28,8 @@ for _name in ("booking_client", "booking_specialist", "booking_service", "bookin
 def _tables() -> list[sa.Table]:
     return [
         sa.Table(
-            "booking_job", meta,
+            "booking_job",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("kind", sa.String(40), nullable=False),
             sa.Column("payload", sa.JSON, nullable=False),
@@ -44,15 +45,28 @@ def _tables() -> list[sa.Table]:
             sa.Index("booking_job_due", "status", "run_at"),
         ),
         sa.Table(
-            "booking_waitlistentry", meta,
+            "booking_waitlistentry",
+            meta,
             sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("client_id", sa.Integer,
-                      sa.ForeignKey("booking_client.id", ondelete="CASCADE"),
-                      nullable=False, index=True),
-            sa.Column("specialist_id", sa.Integer,
-                      sa.ForeignKey("booking_specialist.id", ondelete="CASCADE"), nullable=True),
-            sa.Column("service_id", sa.Integer,
-                      sa.ForeignKey("booking_service.id", ondelete="CASCADE"), nullable=False),
+            sa.Column(
+                "client_id",
+                sa.Integer,
+                sa.ForeignKey("booking_client.id", ondelete="CASCADE"),
+                nullable=False,
+                index=True,
+            ),
+            sa.Column(
+                "specialist_id",
+                sa.Integer,
+                sa.ForeignKey("booking_specialist.id", ondelete="CASCADE"),
+                nullable=True,
+            ),
+            sa.Column(
+                "service_id",
+                sa.Integer,
+                sa.ForeignKey("booking_service.id", ondelete="CASCADE"),
+                nullable=False,
+            ),
             sa.Column("date", sa.Date, nullable=False),
             sa.Column("time_from", sa.Time, nullable=True),
             sa.Column("time_to", sa.Time, nullable=True),
@@ -61,13 +75,20 @@ def _tables() -> list[sa.Table]:
             sa.Column("offered_at", TZ, nullable=True),
             sa.Column("offer_token", sa.String(64), nullable=True, unique=True),
             sa.Column("offer_expires_at", TZ, nullable=True),
-            sa.Column("offer_specialist_id", sa.Integer,
-                      sa.ForeignKey("booking_specialist.id", ondelete="SET NULL"), nullable=True),
+            sa.Column(
+                "offer_specialist_id",
+                sa.Integer,
+                sa.ForeignKey("booking_specialist.id", ondelete="SET NULL"),
+                nullable=True,
+            ),
             sa.Column("offer_start_time", sa.Time, nullable=True),
             sa.Column("offer_end_time", sa.Time, nullable=True),
-            sa.Column("appointment_id", sa.Integer,
-                      sa.ForeignKey("booking_appointment.id", ondelete="SET NULL"),
-                      nullable=True),
+            sa.Column(
+                "appointment_id",
+                sa.Integer,
+                sa.ForeignKey("booking_appointment.id", ondelete="SET NULL"),
+                nullable=True,
+            ),
             sa.Index("booking_waitlist_match", "service_id", "date", "status"),
         ),
     ]
@@ -87,8 +108,10 @@ def upgrade() -> None:
             table.create(bind)
     columns = {c["name"] for c in inspector.get_columns("booking_appointment")}
     if "client_confirmed_at" not in columns:
-        op.add_column("booking_appointment", sa.Column(
-            "client_confirmed_at", TZ, nullable=True, server_default=sa.text("NULL")))
+        op.add_column(
+            "booking_appointment",
+            sa.Column("client_confirmed_at", TZ, nullable=True, server_default=sa.text("NULL")),
+        )
 
 
 def downgrade() -> None:

@@ -27,11 +27,16 @@ def upgrade() -> None:
     bind = op.get_bind()
     inspector = sa.inspect(bind)
     columns = {c["name"] for c in inspector.get_columns("booking_client")}
-    for name, type_ in (("phone_encrypted", sa.Text()), ("email_encrypted", sa.Text()),
-                        ("phone_hash", sa.String(64))):
+    for name, type_ in (
+        ("phone_encrypted", sa.Text()),
+        ("email_encrypted", sa.Text()),
+        ("phone_hash", sa.String(64)),
+    ):
         if name not in columns:
-            op.add_column("booking_client", sa.Column(
-                name, type_, nullable=True, server_default=sa.text("NULL")))
+            op.add_column(
+                "booking_client",
+                sa.Column(name, type_, nullable=True, server_default=sa.text("NULL")),
+            )
     if INDEX not in {i["name"] for i in inspector.get_indexes("booking_client")}:
         op.create_index(INDEX, "booking_client", ["phone_hash"])
 

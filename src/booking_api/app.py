@@ -15,16 +15,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 
+from .admin import mount_admin
 from .api.openapi import install_openapi
 from .core import crypto
-from .core.config import Settings, get_settings
 from .core.cache import install as install_cache
+from .core.config import Settings, get_settings
 from .core.db import Database
 from .core.errors import APIError, MethodNotAllowed, NotFound
 from .core.http import JSON
 from .core.logging import register_secret
 from .middleware import HSTSMiddleware, RequestIdMiddleware
-from .admin import mount_admin
 from .routes import appointments, auth, catalog, clients, dialogs, slots, waitlist
 
 log = logging.getLogger("booking_api")
@@ -71,15 +71,22 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Personal data at rest: bind ENCRYPTION_KEY's keyring to these sessions (a no-op without).
     crypto.install_events()
     crypto.attach(app.state.db, settings)
-    register_secret(settings.secret_key, settings.telegram_bot_token,
-                    settings.encryption_key, settings.encryption_old_keys)
+    register_secret(
+        settings.secret_key,
+        settings.telegram_bot_token,
+        settings.encryption_key,
+        settings.encryption_old_keys,
+    )
 
     for module in (auth, catalog, slots, clients, appointments, dialogs, waitlist):
         app.include_router(module.router, prefix="/api")
 
     settings.media_root.mkdir(parents=True, exist_ok=True)
-    app.mount(settings.media_url.rstrip("/"), StaticFiles(directory=settings.media_root,
-                                                          check_dir=False), name="media")
+    app.mount(
+        settings.media_url.rstrip("/"),
+        StaticFiles(directory=settings.media_root, check_dir=False),
+        name="media",
+    )
 
     @app.get("/health", include_in_schema=False)
     async def health() -> Any:

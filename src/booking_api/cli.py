@@ -85,8 +85,9 @@ def createsuperuser(
                 typer.echo("Error: Your passwords didn't match.", err=True)
                 continue
             if len(first) < 8:
-                typer.echo("This password is too short. It must contain at least 8 characters.",
-                           err=True)
+                typer.echo(
+                    "This password is too short. It must contain at least 8 characters.", err=True
+                )
                 continue
             password = first
     asyncio.run(_createsuperuser(username, email or "", password))
@@ -108,9 +109,15 @@ async def _createsuperuser(username: str, email: str, password: str) -> None:
             typer.echo("Error: That username is already taken.", err=True)
             await db.dispose()
             sys.exit(1)
-        session.add(User(username=username, email=email, is_staff=True, is_superuser=True,
-                         password=make_password(password,
-                                                iterations=settings.password_hash_iterations)))
+        session.add(
+            User(
+                username=username,
+                email=email,
+                is_staff=True,
+                is_superuser=True,
+                password=make_password(password, iterations=settings.password_hash_iterations),
+            )
+        )
         await session.commit()
     await db.dispose()
     typer.echo("Superuser created successfully.")
@@ -148,8 +155,13 @@ def mcp(
     """Serve the MCP server (stdio for a desktop assistant, streamable HTTP at /mcp)."""
     from booking_mcp.cli import run as run_mcp
 
-    run_mcp(transport=transport, host=host, port=port,
-            ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+    run_mcp(
+        transport=transport,
+        host=host,
+        port=port,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
 
 
 @app.command("rotate-key")

@@ -22,37 +22,103 @@ CATEGORIES = [
 
 # name, specialization, city, description, weekly hours (weekday -> (start, end)), services
 SPECIALISTS = [
-    ("Анна Иванова", "Мастер маникюра", "Казань", "Стаж 8 лет, аппаратный маникюр.",
-     {0: ("09:00", "18:00"), 1: ("09:00", "18:00"), 2: ("09:00", "18:00"),
-      3: ("09:00", "18:00"), 4: ("09:00", "17:00")},
-     [("Маникюр", "Ногтевой сервис", "1500.00", 60, 0, 10),
-      ("Маникюр с покрытием гель-лак", "Ногтевой сервис", "2200.00", 90, 0, 10),
-      ("Педикюр", "Ногтевой сервис", "2500.00", 90, 0, 15)]),
-    ("Мария Петрова", "Парикмахер", "Казань", "Женские и мужские стрижки, сложное окрашивание.",
-     {1: ("10:00", "20:00"), 2: ("10:00", "20:00"), 3: ("10:00", "20:00"),
-      4: ("10:00", "20:00"), 5: ("10:00", "16:00")},
-     [("Стрижка женская", "Волосы", "1800.00", 60, 0, 0),
-      ("Стрижка мужская", "Волосы", "1000.00", 30, 0, 0),
-      ("Окрашивание", "Волосы", "4500.00", 150, 0, 15)]),
-    ("Олег Смирнов", "Стоматолог", "Казань", "Стоматолог-терапевт, врач высшей категории.",
-     {0: ("08:00", "16:00"), 2: ("08:00", "16:00"), 4: ("08:00", "16:00")},
-     [("Профессиональная чистка зубов", "Стоматология", "4000.00", 60, 5, 10),
-      ("Консультация стоматолога", "Стоматология", "800.00", 30, 0, 5)]),
-    ("Елена Кузнецова", "Массажист", "Москва", "Классический, спортивный и лимфодренажный массаж.",
-     {0: ("11:00", "21:00"), 1: ("11:00", "21:00"), 3: ("11:00", "21:00"),
-      4: ("11:00", "21:00"), 6: ("12:00", "18:00")},
-     [("Массаж спины", "Массаж", "2000.00", 45, 0, 15),
-      ("Общий массаж", "Массаж", "3500.00", 90, 0, 15)]),
-    ("Дмитрий Волков", "Барбер", "Москва", "Мужские стрижки и борода.",
-     {1: ("10:00", "19:00"), 2: ("10:00", "19:00"), 3: ("10:00", "19:00"),
-      4: ("10:00", "19:00"), 5: ("10:00", "19:00")},
-     [("Стрижка мужская", "Волосы", "1500.00", 45, 0, 0),
-      ("Оформление бороды", "Волосы", "900.00", 30, 0, 0)]),
-    ("Ольга Соколова", "Косметолог", "Москва", "Чистка и уход за лицом.",
-     {0: ("10:00", "18:00"), 2: ("10:00", "18:00"), 4: ("10:00", "18:00"),
-      5: ("10:00", "15:00")},
-     [("Чистка лица", "Косметология", "3000.00", 75, 0, 15),
-      ("Уходовая процедура", "Косметология", "2500.00", 60, 0, 10)]),
+    (
+        "Анна Иванова",
+        "Мастер маникюра",
+        "Казань",
+        "Стаж 8 лет, аппаратный маникюр.",
+        {
+            0: ("09:00", "18:00"),
+            1: ("09:00", "18:00"),
+            2: ("09:00", "18:00"),
+            3: ("09:00", "18:00"),
+            4: ("09:00", "17:00"),
+        },
+        [
+            ("Маникюр", "Ногтевой сервис", "1500.00", 60, 0, 10),
+            ("Маникюр с покрытием гель-лак", "Ногтевой сервис", "2200.00", 90, 0, 10),
+            ("Педикюр", "Ногтевой сервис", "2500.00", 90, 0, 15),
+        ],
+    ),
+    (
+        "Мария Петрова",
+        "Парикмахер",
+        "Казань",
+        "Женские и мужские стрижки, сложное окрашивание.",
+        {
+            1: ("10:00", "20:00"),
+            2: ("10:00", "20:00"),
+            3: ("10:00", "20:00"),
+            4: ("10:00", "20:00"),
+            5: ("10:00", "16:00"),
+        },
+        [
+            ("Стрижка женская", "Волосы", "1800.00", 60, 0, 0),
+            ("Стрижка мужская", "Волосы", "1000.00", 30, 0, 0),
+            ("Окрашивание", "Волосы", "4500.00", 150, 0, 15),
+        ],
+    ),
+    (
+        "Олег Смирнов",
+        "Стоматолог",
+        "Казань",
+        "Стоматолог-терапевт, врач высшей категории.",
+        {0: ("08:00", "16:00"), 2: ("08:00", "16:00"), 4: ("08:00", "16:00")},
+        [
+            ("Профессиональная чистка зубов", "Стоматология", "4000.00", 60, 5, 10),
+            ("Консультация стоматолога", "Стоматология", "800.00", 30, 0, 5),
+        ],
+    ),
+    (
+        "Елена Кузнецова",
+        "Массажист",
+        "Москва",
+        "Классический, спортивный и лимфодренажный массаж.",
+        {
+            0: ("11:00", "21:00"),
+            1: ("11:00", "21:00"),
+            3: ("11:00", "21:00"),
+            4: ("11:00", "21:00"),
+            6: ("12:00", "18:00"),
+        },
+        [
+            ("Массаж спины", "Массаж", "2000.00", 45, 0, 15),
+            ("Общий массаж", "Массаж", "3500.00", 90, 0, 15),
+        ],
+    ),
+    (
+        "Дмитрий Волков",
+        "Барбер",
+        "Москва",
+        "Мужские стрижки и борода.",
+        {
+            1: ("10:00", "19:00"),
+            2: ("10:00", "19:00"),
+            3: ("10:00", "19:00"),
+            4: ("10:00", "19:00"),
+            5: ("10:00", "19:00"),
+        },
+        [
+            ("Стрижка мужская", "Волосы", "1500.00", 45, 0, 0),
+            ("Оформление бороды", "Волосы", "900.00", 30, 0, 0),
+        ],
+    ),
+    (
+        "Ольга Соколова",
+        "Косметолог",
+        "Москва",
+        "Чистка и уход за лицом.",
+        {
+            0: ("10:00", "18:00"),
+            2: ("10:00", "18:00"),
+            4: ("10:00", "18:00"),
+            5: ("10:00", "15:00"),
+        },
+        [
+            ("Чистка лица", "Косметология", "3000.00", 75, 0, 15),
+            ("Уходовая процедура", "Косметология", "2500.00", 60, 0, 10),
+        ],
+    ),
 ]
 
 CLIENTS = [
@@ -76,26 +142,55 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> bool:
         session.add(categories[name])
     iterations = min(settings.password_hash_iterations, 100_000)
     for i, (name, spec, city, about, hours, services) in enumerate(SPECIALISTS, start=1):
-        user = User(username=f"specialist{i}", password=make_password("demo12345",
-                    iterations=iterations), first_name=name.split()[0],
-                    last_name=name.split()[-1], email=f"specialist{i}@example.com")
-        specialist = Specialist(name=name, specialization=spec, city=city, description=about,
-                                user=user)
+        user = User(
+            username=f"specialist{i}",
+            password=make_password("demo12345", iterations=iterations),
+            first_name=name.split()[0],
+            last_name=name.split()[-1],
+            email=f"specialist{i}@example.com",
+        )
+        specialist = Specialist(
+            name=name, specialization=spec, city=city, description=about, user=user
+        )
         session.add(specialist)
         await session.flush()
         for weekday, (start, end) in hours.items():
-            session.add(SpecialistSchedule(specialist_id=specialist.id, day_of_week=weekday,
-                                           start_time=_t(start), end_time=_t(end)))
-        session.add(Break(specialist_id=specialist.id, day_of_week=None,
-                          start_time=_t("13:00"), end_time=_t("14:00")))
+            session.add(
+                SpecialistSchedule(
+                    specialist_id=specialist.id,
+                    day_of_week=weekday,
+                    start_time=_t(start),
+                    end_time=_t(end),
+                )
+            )
+        session.add(
+            Break(
+                specialist_id=specialist.id,
+                day_of_week=None,
+                start_time=_t("13:00"),
+                end_time=_t("14:00"),
+            )
+        )
         for title, category, price, duration, before, after in services:
-            session.add(Service(name=title, description="", price=Decimal(price),
-                                duration=duration, specialist_id=specialist.id,
-                                category=categories[category], buffer_before=before,
-                                buffer_after=after))
+            session.add(
+                Service(
+                    name=title,
+                    description="",
+                    price=Decimal(price),
+                    duration=duration,
+                    specialist_id=specialist.id,
+                    category=categories[category],
+                    buffer_before=before,
+                    buffer_after=after,
+                )
+            )
     for i, (name, phone, email, city) in enumerate(CLIENTS, start=1):
-        user = User(username=f"client{i}", password=make_password("demo12345",
-                    iterations=iterations), first_name=name.split()[0], email=email)
+        user = User(
+            username=f"client{i}",
+            password=make_password("demo12345", iterations=iterations),
+            first_name=name.split()[0],
+            email=email,
+        )
         session.add(Client(name=name, phone=phone, email=email, city=city, user=user))
     await session.commit()
     return True

@@ -29,8 +29,13 @@ QUIET_PATHS = frozenset({"/health", "/ready"})
 
 
 class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp, *, logger: str = "booking_api.access",
-                 quiet_paths: frozenset[str] = QUIET_PATHS) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        logger: str = "booking_api.access",
+        quiet_paths: frozenset[str] = QUIET_PATHS,
+    ) -> None:
         self.app = app
         self.log = logging.getLogger(logger)
         self.quiet_paths = quiet_paths
@@ -74,14 +79,21 @@ class RequestIdMiddleware:
                 }
                 if user_id is not None:
                     extra["user_id"] = user_id
-                self.log.info("%s %s %s %.1fms", extra["method"], path, status,
-                              extra["duration_ms"], extra=extra)
+                self.log.info(
+                    "%s %s %s %.1fms",
+                    extra["method"],
+                    path,
+                    status,
+                    extra["duration_ms"],
+                    extra=extra,
+                )
             request_id_var.reset(token)
 
 
 class HSTSMiddleware:
-    def __init__(self, app: ASGIApp, *, max_age: int = 31536000,
-                 include_subdomains: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_age: int = 31536000, include_subdomains: bool = True
+    ) -> None:
         self.app = app
         value = f"max-age={max_age}" + ("; includeSubDomains" if include_subdomains else "")
         self.header = (b"strict-transport-security", value.encode())
@@ -104,5 +116,6 @@ class HSTSMiddleware:
 
 def install(app: ASGIApp, *, hsts_max_age: int = 31536000) -> ASGIApp:
     """Wrap a plain ASGI app (the MCP HTTP app) in both middlewares."""
-    return RequestIdMiddleware(HSTSMiddleware(app, max_age=hsts_max_age),
-                               logger="booking_mcp.access")
+    return RequestIdMiddleware(
+        HSTSMiddleware(app, max_age=hsts_max_age), logger="booking_mcp.access"
+    )

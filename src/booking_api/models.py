@@ -129,7 +129,8 @@ class Client(Base):
     phone_encrypted: Mapped[str | None] = mapped_column(Text, server_default=text("NULL"))
     email_encrypted: Mapped[str | None] = mapped_column(Text, server_default=text("NULL"))
     phone_hash: Mapped[str | None] = mapped_column(
-        String(64), index=True, server_default=text("NULL"))
+        String(64), index=True, server_default=text("NULL")
+    )
     city: Mapped[str] = mapped_column(String(100), default="Казань")
     telegram_id: Mapped[str | None] = mapped_column(String(20), index=True)
     user_id: Mapped[int | None] = mapped_column(
@@ -278,7 +279,8 @@ class Job(Base):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     run_at: Mapped[dt.datetime]
     status: Mapped[str] = mapped_column(
-        String(16), default="queued", server_default=text("'queued'"))
+        String(16), default="queued", server_default=text("'queued'")
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     locked_by: Mapped[str | None] = mapped_column(String(100))
     locked_until: Mapped[dt.datetime | None]
@@ -299,31 +301,35 @@ class WaitlistEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(
-        ForeignKey("booking_client.id", ondelete="CASCADE"), index=True)
+        ForeignKey("booking_client.id", ondelete="CASCADE"), index=True
+    )
     specialist_id: Mapped[int | None] = mapped_column(
-        ForeignKey("booking_specialist.id", ondelete="CASCADE"))
+        ForeignKey("booking_specialist.id", ondelete="CASCADE")
+    )
     service_id: Mapped[int] = mapped_column(ForeignKey("booking_service.id", ondelete="CASCADE"))
     date: Mapped[dt.date]
     time_from: Mapped[dt.time | None]
     time_to: Mapped[dt.time | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     status: Mapped[str] = mapped_column(
-        String(16), default="active", server_default=text("'active'"))
+        String(16), default="active", server_default=text("'active'")
+    )
     offered_at: Mapped[dt.datetime | None]
     offer_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     offer_expires_at: Mapped[dt.datetime | None]
     # The freed slot the current offer is for.
     offer_specialist_id: Mapped[int | None] = mapped_column(
-        ForeignKey("booking_specialist.id", ondelete="SET NULL"))
+        ForeignKey("booking_specialist.id", ondelete="SET NULL")
+    )
     offer_start_time: Mapped[dt.time | None]
     offer_end_time: Mapped[dt.time | None]
     appointment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("booking_appointment.id", ondelete="SET NULL"))
+        ForeignKey("booking_appointment.id", ondelete="SET NULL")
+    )
 
     client: Mapped[Client] = relationship(lazy="raise")
     service: Mapped[Service] = relationship(lazy="raise")
-    specialist: Mapped[Specialist | None] = relationship(
-        lazy="raise", foreign_keys=[specialist_id])
+    specialist: Mapped[Specialist | None] = relationship(lazy="raise", foreign_keys=[specialist_id])
 
 
 __all__ = [

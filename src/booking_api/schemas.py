@@ -85,7 +85,8 @@ class AppointmentOut(BaseModel):
     updated_at: dt.datetime
     cancelled_at: dt.datetime | None = None
     client_confirmed_at: dt.datetime | None = Field(
-        None, description="When the client confirmed they will come (reminder button)")
+        None, description="When the client confirmed they will come (reminder button)"
+    )
 
 
 class SlotOut(BaseModel):

@@ -73,7 +73,8 @@ def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
             print("The API did not start; stopping.", file=sys.stderr)
             return 1
         procs["MCP server"] = subprocess.Popen(
-            [*me, "mcp", "--transport", "http", "--port", str(mcp_port)], env=env)
+            [*me, "mcp", "--transport", "http", "--port", str(mcp_port)], env=env
+        )
         if not _wait_http(f"http://127.0.0.1:{mcp_port}/health", procs["MCP server"]):
             print("The MCP server did not start; stopping.", file=sys.stderr)
             return 1
@@ -92,8 +93,11 @@ def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
         while True:
             for name, proc in procs.items():
                 if proc.poll() is not None:
-                    print(f"{name} stopped unexpectedly (exit code {proc.returncode}); "
-                          "stopping the rest.", file=sys.stderr)
+                    print(
+                        f"{name} stopped unexpectedly (exit code {proc.returncode}); "
+                        "stopping the rest.",
+                        file=sys.stderr,
+                    )
                     return 1
             time.sleep(0.5)
     except KeyboardInterrupt:

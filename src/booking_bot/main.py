@@ -34,11 +34,13 @@ log = logging.getLogger("booking_bot")
 
 def create_bot(settings: BotSettings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(RetryMiddleware(
-        max_retries=settings.telegram_max_retries,
-        base_delay=settings.telegram_backoff_base,
-        max_delay=settings.telegram_backoff_max,
-    ))
+    session.middleware(
+        RetryMiddleware(
+            max_retries=settings.telegram_max_retries,
+            base_delay=settings.telegram_backoff_base,
+            max_delay=settings.telegram_backoff_max,
+        )
+    )
     return Bot(settings.token, session=session, default=DefaultBotProperties(parse_mode=None))
 
 
@@ -128,23 +130,29 @@ async def run_bot(
         await dp.storage.close()
 
 
-async def _serve_webhook(bot: Bot, dp: Dispatcher, settings: BotSettings, host: str,
-                         port: int) -> None:
+async def _serve_webhook(
+    bot: Bot, dp: Dispatcher, settings: BotSettings, host: str, port: int
+) -> None:
     import asyncio
 
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
     from aiohttp import web
 
-    secret = (settings.webhook_secret.get_secret_value() if settings.webhook_secret
-              else secrets.token_urlsafe(32))
+    secret = (
+        settings.webhook_secret.get_secret_value()
+        if settings.webhook_secret
+        else secrets.token_urlsafe(32)
+    )
     app = web.Application()
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
-        app, path=settings.webhook_path)
+        app, path=settings.webhook_path
+    )
     setup_application(app, dp, bot=bot)
     if settings.webhook_base_url:
         url = settings.webhook_base_url.rstrip("/") + settings.webhook_path
-        await bot.set_webhook(url, secret_token=secret,
-                              allowed_updates=dp.resolve_used_update_types())
+        await bot.set_webhook(
+            url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
+        )
         log.info("webhook set to %s", url)
     runner = web.AppRunner(app)
     await runner.setup()

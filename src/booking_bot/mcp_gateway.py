@@ -344,7 +344,8 @@ class McpGateway:
             try:
                 client = await self._connect()
                 result = await asyncio.wait_for(
-                    client.call_tool(tool, arguments, meta=meta), self.timeout)
+                    client.call_tool(tool, arguments, meta=meta), self.timeout
+                )
             except (TimeoutError, OSError, httpx2.HTTPError, MCPError, ExceptionGroup) as error:
                 last = error
                 log.warning("MCP call %s failed (attempt %d): %r", tool, attempt + 1, error)
@@ -454,8 +455,9 @@ class McpGateway:
         return Appointment.model_validate(unwrap(data, "appointment"))
 
     async def get_my_appointments(self, user_id: str) -> list[Appointment]:
-        return _list(await self.call("get_my_appointments", user_id=user_id), Appointment,
-                     "appointments")
+        return _list(
+            await self.call("get_my_appointments", user_id=user_id), Appointment, "appointments"
+        )
 
     async def cancel_appointment(self, user_id: str, appointment_id: int, confirm: bool) -> Any:
         return await self.call(
@@ -475,9 +477,7 @@ class McpGateway:
         )
 
     async def confirm_attendance(self, user_id: str, appointment_id: int) -> Appointment:
-        data = await self.call(
-            "confirm_attendance", user_id=user_id, appointment_id=appointment_id
-        )
+        data = await self.call("confirm_attendance", user_id=user_id, appointment_id=appointment_id)
         return Appointment.model_validate(unwrap(data, "appointment"))
 
     async def join_waitlist(
@@ -493,8 +493,12 @@ class McpGateway:
         return WaitlistEntry.model_validate(unwrap(data, "entry"))
 
     async def get_my_waitlist(self, user_id: str) -> list[WaitlistEntry]:
-        return _list(await self.call("get_my_waitlist", user_id=user_id), WaitlistEntry,
-                     "entries", "waitlist")
+        return _list(
+            await self.call("get_my_waitlist", user_id=user_id),
+            WaitlistEntry,
+            "entries",
+            "waitlist",
+        )
 
     async def leave_waitlist(self, user_id: str, entry_id: int, confirm: bool) -> Any:
         return await self.call(

@@ -70,8 +70,12 @@ class RetryMiddleware(BaseRequestMiddleware):
                 if attempt >= self.max_retries:
                     raise
                 delay = self.backoff(attempt)
-                log.info("Telegram %s failed (%s); retrying in %.2fs", method.__api_method__,
-                         error, delay)
+                log.info(
+                    "Telegram %s failed (%s); retrying in %.2fs",
+                    method.__api_method__,
+                    error,
+                    delay,
+                )
             attempt += 1
             await self.sleep(delay)
 

@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 import httpx
+
 from mcp import Client
 
 from .config import Settings
@@ -57,8 +58,9 @@ async def chat_loop(settings: Settings, user_id: str | None = None) -> None:
                 break
             if not line.strip():
                 break
-            result = await client.call_tool("process_message",
-                                            {"user_id": user_id, "message": line})
+            result = await client.call_tool(
+                "process_message", {"user_id": user_id, "message": line}
+            )
             reply = _reply(result)
             print(reply.get("response", ""))
             for action in reply.get("actions", []):

@@ -63,5 +63,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ssl-keyfile", default=None, help="TLS private key (PEM), http only")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    run(args.transport, args.host, args.port,
-        ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
+    run(
+        args.transport,
+        args.host,
+        args.port,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+    )

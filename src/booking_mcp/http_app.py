@@ -117,9 +117,12 @@ def _request_id_of(context: Any) -> str | None:
     meta = getattr(request_context, "meta", None)
     value = None
     if meta is not None:
-        value = meta.get("request_id") if isinstance(meta, dict) else getattr(
-            meta, "request_id", None) or (getattr(meta, "model_extra", None) or {}).get(
-            "request_id")
+        value = (
+            meta.get("request_id")
+            if isinstance(meta, dict)
+            else getattr(meta, "request_id", None)
+            or (getattr(meta, "model_extra", None) or {}).get("request_id")
+        )
     if not value:
         request = getattr(request_context, "request", None)
         headers = getattr(request, "headers", None)
@@ -132,8 +135,9 @@ def propagate_request_id(server: MCPServer) -> None:
     context variable does not reach them: set it again around each call."""
     original = server.call_tool
 
-    async def call_tool(name: str, arguments: dict[str, Any], context: Any = None,
-                        *args: Any, **kwargs: Any) -> Any:
+    async def call_tool(
+        name: str, arguments: dict[str, Any], context: Any = None, *args: Any, **kwargs: Any
+    ) -> Any:
         request_id = _request_id_of(context) or request_id_var.get() or new_request_id()
         token = request_id_var.set(request_id)
         try:

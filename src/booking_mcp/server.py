@@ -308,7 +308,8 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
         a "Book" button; see claim_waitlist_offer.
         """
         return await service.join_waitlist(
-            service.who(user_id), service_id, date, specialist_id, time_from, time_to)
+            service.who(user_id), service_id, date, specialist_id, time_from, time_to
+        )
 
     @mcp.tool(annotations=READ)
     @api_errors
@@ -328,8 +329,10 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
         who = service.who(user_id)
         current = await service.waitlist_entry(who, entry_id)
         await _confirmed(
-            ctx, confirm,
-            f"Stop waiting for {current.service_name} on {current.date} (entry {entry_id})?")
+            ctx,
+            confirm,
+            f"Stop waiting for {current.service_name} on {current.date} (entry {entry_id})?",
+        )
         await service.leave_waitlist(who, entry_id)
         return current
 

@@ -351,11 +351,19 @@ class BookingService:
         time_from: str | None = None,
         time_to: str | None = None,
     ) -> WaitlistEntry:
-        body = {"service": service_id, "date": date, "specialist": specialist_id,
-                "time_from": time_from, "time_to": time_to}
+        body = {
+            "service": service_id,
+            "date": date,
+            "specialist": specialist_id,
+            "time_from": time_from,
+            "time_to": time_to,
+        }
         data = await self.api.request(
-            "POST", "waitlist/", auth=who,
-            json_body={k: v for k, v in body.items() if v is not None})
+            "POST",
+            "waitlist/",
+            auth=who,
+            json_body={k: v for k, v in body.items() if v is not None},
+        )
         return WaitlistEntry.model_validate(data)
 
     async def waitlist(self, who: ClientAuth) -> list[WaitlistEntry]:
@@ -364,14 +372,16 @@ class BookingService:
 
     async def waitlist_entry(self, who: ClientAuth, entry_id: int) -> WaitlistEntry:
         return WaitlistEntry.model_validate(
-            await self.api.request("GET", f"waitlist/{entry_id}/", auth=who))
+            await self.api.request("GET", f"waitlist/{entry_id}/", auth=who)
+        )
 
     async def leave_waitlist(self, who: ClientAuth, entry_id: int) -> None:
         await self.api.request("DELETE", f"waitlist/{entry_id}/", auth=who)
 
     async def claim_waitlist_offer(self, who: ClientAuth, token: str) -> Appointment:
         return Appointment.model_validate(
-            await self.api.request("POST", "waitlist/claim/", auth=who, json_body={"token": token}))
+            await self.api.request("POST", "waitlist/claim/", auth=who, json_body={"token": token})
+        )
 
     # ------------------------------------------------------------------ dialog contexts
 

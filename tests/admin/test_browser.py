@@ -31,8 +31,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
         not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-        reason=f"needs {CHROMIUM} and {CHROMEDRIVER}: "
-        "apt-get install -y chromium chromium-driver",
+        reason=f"needs {CHROMIUM} and {CHROMEDRIVER}: apt-get install -y chromium chromium-driver",
     ),
 ]
 
@@ -43,8 +42,9 @@ class Server:
     """uvicorn in a background thread."""
 
     def __init__(self, app: object, port: int):
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                lifespan="on")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://127.0.0.1:{port}"
@@ -68,8 +68,14 @@ async def _seed(url: str) -> int:
     settings_db = Database.from_settings(make_settings(url, Path("/tmp")))
     try:
         async with settings_db.write_sessions() as session:
-            session.add(User(username="boss", is_staff=True, is_superuser=True,
-                             password=make_password("boss-pass-1", iterations=1000)))
+            session.add(
+                User(
+                    username="boss",
+                    is_staff=True,
+                    is_superuser=True,
+                    password=make_password("boss-pass-1", iterations=1000),
+                )
+            )
             client = Client(name="Глеб Орлов", phone="+79001112233", email="gleb@example.com")
             session.add(client)
             await session.commit()
@@ -100,7 +106,8 @@ def _set(browser: Browser, name: str, value: str) -> None:
         "el.value = arguments[1];"
         "el.dispatchEvent(new Event('change', {bubbles: true}));"
         "return el.value === arguments[1];",
-        name, value,
+        name,
+        value,
     )
     assert found, f"could not set {name}={value}"
 
@@ -113,9 +120,10 @@ def test_admin_in_chromium(tmp_path: Path) -> None:
     day = dt.date.today() + dt.timedelta(days=8)
     screenshot = tmp_path / "admin-appointments.png"
 
-    with Server(app, free_port()) as server, chromium(
-        tmp_path / "chromium-profile", log_path=tmp_path / "chromedriver.log"
-    ) as browser:
+    with (
+        Server(app, free_port()) as server,
+        chromium(tmp_path / "chromium-profile", log_path=tmp_path / "chromedriver.log") as browser,
+    ):
         base = server.url
 
         # Anonymous: the login page.
@@ -135,8 +143,9 @@ def test_admin_in_chromium(tmp_path: Path) -> None:
         browser.find('input[name="name"]').type("Ольга Смирнова")
         browser.find('input[name="specialization"]').type("Косметолог")
         _submit(browser)
-        browser.wait_for(lambda: "/admin/specialist/list" in browser.url,
-                         message="specialist not saved")
+        browser.wait_for(
+            lambda: "/admin/specialist/list" in browser.url, message="specialist not saved"
+        )
         assert "Ольга Смирнова" in browser.source
         olga = asyncio.run(_lookup(url, Specialist, name="Ольга Смирнова"))
         assert olga is not None and olga.city == "Казань"  # the form's default
@@ -148,8 +157,9 @@ def test_admin_in_chromium(tmp_path: Path) -> None:
         _set(browser, "start_time", "09:00")
         _set(browser, "end_time", "18:00")
         _submit(browser)
-        browser.wait_for(lambda: "/admin/specialist-schedule/list" in browser.url,
-                         message="schedule not saved")
+        browser.wait_for(
+            lambda: "/admin/specialist-schedule/list" in browser.url, message="schedule not saved"
+        )
         browser.get(f"{base}/admin/specialist-schedule/list?specialist={olga.id}")
         assert "Ольга Смирнова" in browser.source and "09:00" in browser.source
 
@@ -170,8 +180,14 @@ def test_admin_in_chromium(tmp_path: Path) -> None:
             assert token.status_code == 200, token.text
             booked = api.post(
                 "/api/appointments/",
-                json={"client": client_id, "service": service.id, "specialist": olga.id,
-                      "date": day.isoformat(), "start_time": "11:00", "end_time": "12:00"},
+                json={
+                    "client": client_id,
+                    "service": service.id,
+                    "specialist": olga.id,
+                    "date": day.isoformat(),
+                    "start_time": "11:00",
+                    "end_time": "12:00",
+                },
                 headers={"Authorization": f"Bearer {token.json()['access']}"},
             )
             assert booked.status_code == 201, booked.text
@@ -180,21 +196,34 @@ def test_admin_in_chromium(tmp_path: Path) -> None:
         # The admin shows it.
         browser.get(f"{base}/admin/appointment/list")
         page = browser.source
-        for text in ("Глеб Орлов", "Ольга Смирнова", "Чистка лица", day.strftime("%d.%m.%Y"),
-                     "11:00", "ожидает подтверждения"):
+        for text in (
+            "Глеб Орлов",
+            "Ольга Смирнова",
+            "Чистка лица",
+            day.strftime("%d.%m.%Y"),
+            "11:00",
+            "ожидает подтверждения",
+        ):
             assert text in page, text
         browser.screenshot(screenshot)
 
         # And confirms it with the list action (checkbox, Actions menu, the modal's "yes").
         browser.find(".select-box").click()
         browser.find("#dropdownMenuButton").click()
-        browser.wait_for(lambda: browser.script(
-            "return document.querySelector('#action-customconfirm-confirm').offsetParent !== null"
-        ), message="no actions menu")
+        browser.wait_for(
+            lambda: browser.script(
+                "return document.querySelector('#action-customconfirm-confirm').offsetParent !== null"
+            ),
+            message="no actions menu",
+        )
         browser.find("#action-customconfirm-confirm").click()
-        browser.wait_for(lambda: browser.script(
-            "const m = document.querySelector('#modal-confirmation-confirm');"
-            "return !!m && m.classList.contains('show');"), message="no confirmation dialog")
+        browser.wait_for(
+            lambda: browser.script(
+                "const m = document.querySelector('#modal-confirmation-confirm');"
+                "return !!m && m.classList.contains('show');"
+            ),
+            message="no confirmation dialog",
+        )
         browser.find("#action-custom-modal-confirm").click()
         browser.wait_for(lambda: "подтверждена" in browser.source, message="not confirmed")
 

@@ -147,22 +147,23 @@ def chromium(profile_dir: Path, log_path: Path | None = None) -> Iterator[Browse
             if driver.poll() is not None or time.monotonic() > deadline:
                 raise WebDriverError("chromedriver did not start")
             time.sleep(0.1)
-        capabilities = {"alwaysMatch": {
-            "browserName": "chrome",
-            "pageLoadStrategy": "normal",
-            "goog:chromeOptions": {
-                "binary": str(CHROMIUM),
-                "args": [*CHROMIUM_FLAGS, f"--user-data-dir={profile_dir}"],
-            },
-        }}
+        capabilities = {
+            "alwaysMatch": {
+                "browserName": "chrome",
+                "pageLoadStrategy": "normal",
+                "goog:chromeOptions": {
+                    "binary": str(CHROMIUM),
+                    "args": [*CHROMIUM_FLAGS, f"--user-data-dir={profile_dir}"],
+                },
+            }
+        }
         response = http.post(f"{driver_url}/session", json={"capabilities": capabilities})
         value = response.json()["value"]
         if response.status_code != 200:
             raise WebDriverError(f"no browser session: {value.get('message', value)}")
         session_id = value["sessionId"]
         browser = Browser(driver_url, session_id, http)
-        browser.command("POST", "/timeouts", {"implicit": 5000, "pageLoad": 30000,
-                                              "script": 30000})
+        browser.command("POST", "/timeouts", {"implicit": 5000, "pageLoad": 30000, "script": 30000})
         yield browser
     finally:
         if session_id:

@@ -20,24 +20,33 @@ BOT_TOKEN = "123456:TEST-TOKEN"  # conftest's make_settings
 INVALID_BEARER = {
     "detail": "Given token not valid for any token type",
     "code": "token_not_valid",
-    "messages": [{"token_class": "AccessToken", "token_type": "access",
-                  "message": "Token is invalid"}],
+    "messages": [
+        {"token_class": "AccessToken", "token_type": "access", "message": "Token is invalid"}
+    ],
 }
 
 
-def django_hash(password: str, salt: str = "seasalt0123456789abcd",
-                iterations: int = 260000) -> str:
+def django_hash(
+    password: str, salt: str = "seasalt0123456789abcd", iterations: int = 260000
+) -> str:
     """What Django's PBKDF2PasswordHasher.encode writes."""
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations)
     return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(digest).decode()}"
 
 
-def simplejwt_token(user_id: object, token_type: str = "access", *, exp_in: int = 300,
-                    **extra: object) -> str:
+def simplejwt_token(
+    user_id: object, token_type: str = "access", *, exp_in: int = 300, **extra: object
+) -> str:
     """A token as djangorestframework-simplejwt writes it (HS256, the shared SECRET_KEY)."""
     now = int(time.time())
-    claims = {"token_type": token_type, "exp": now + exp_in, "iat": now,
-              "jti": uuid.uuid4().hex, "user_id": user_id, **extra}
+    claims = {
+        "token_type": token_type,
+        "exp": now + exp_in,
+        "iat": now,
+        "jti": uuid.uuid4().hex,
+        "user_id": user_id,
+        **extra,
+    }
     return jwt.encode(claims, SECRET, algorithm="HS256")
 
 
@@ -57,8 +66,7 @@ async def test_obtain_pair(client, env, cat):
     assert claims["token_type"] == "access" and claims["user_id"] == str(cat.alice.id)
     assert set(claims) >= {"token_type", "exp", "iat", "jti", "user_id"}
     assert jwt.get_unverified_claims(body["refresh"])["token_type"] == "refresh"
-    me = await client.get("/api/clients/me/",
-                          headers={"Authorization": f"Bearer {body['access']}"})
+    me = await client.get("/api/clients/me/", headers={"Authorization": f"Bearer {body['access']}"})
     assert me.status_code == 200 and me.json()["id"] == cat.client_a.id
 
 
@@ -79,15 +87,23 @@ async def test_obtain_missing_fields(client, cat):
     r = await client.post("/api/token/", json={"username": "alice"})
     assert r.status_code == 400 and r.json() == {"password": ["This field is required."]}
     r = await client.post("/api/token/", json={})
-    assert r.json() == {"username": ["This field is required."],
-                        "password": ["This field is required."]}
+    assert r.json() == {
+        "username": ["This field is required."],
+        "password": ["This field is required."],
+    }
     r = await client.post("/api/token/", json={"username": "alice", "password": ""})
     assert r.json() == {"password": ["This field may not be blank."]}
 
 
 async def test_inactive_user_refused(client, env, cat):
-    await env.add(User(username="gone", password=django_hash("secret123", iterations=1000),
-                       is_active=False, email=""))
+    await env.add(
+        User(
+            username="gone",
+            password=django_hash("secret123", iterations=1000),
+            is_active=False,
+            email="",
+        )
+    )
     r = await login(client, "gone", "secret123")
     assert r.status_code == 401
     assert r.json() == {"detail": "No active account found with the given credentials"}
@@ -95,8 +111,9 @@ async def test_inactive_user_refused(client, env, cat):
 
 @pytest.mark.parametrize("iterations", [260000, 1000000])
 async def test_django_password_hash_logs_in(client, env, iterations):
-    await env.add(User(username="django", password=django_hash("s3cret!", iterations=iterations),
-                       email=""))
+    await env.add(
+        User(username="django", password=django_hash("s3cret!", iterations=iterations), email="")
+    )
     assert (await login(client, "django", "s3cret!")).status_code == 200
     assert (await login(client, "django", "s3cret")).status_code == 401
 
@@ -122,8 +139,11 @@ async def test_refresh_errors(client, env, cat, token, message):
         "garbage": "not.a.token",
         "access": env.token(cat.alice),
         "expired": simplejwt_token(str(cat.alice.id), "refresh", exp_in=-10),
-        "foreign": jwt.encode({"token_type": "refresh", "exp": int(time.time()) + 60,
-                               "jti": "x", "user_id": "1"}, "other-key", algorithm="HS256"),
+        "foreign": jwt.encode(
+            {"token_type": "refresh", "exp": int(time.time()) + 60, "jti": "x", "user_id": "1"},
+            "other-key",
+            algorithm="HS256",
+        ),
     }[token]
     r = await client.post("/api/token/refresh/", json={"refresh": raw})
     assert r.status_code == 401
@@ -176,8 +196,9 @@ async def test_garbage_bearer_on_public_route(client, cat):
 
 
 async def test_refresh_token_as_bearer(client, env, cat):
-    r = await client.get("/api/services/", headers={
-        "Authorization": f"Bearer {env.token(cat.alice, 'refresh')}"})
+    r = await client.get(
+        "/api/services/", headers={"Authorization": f"Bearer {env.token(cat.alice, 'refresh')}"}
+    )
     assert r.status_code == 401
     assert r.json()["messages"][0]["message"] == "Token has wrong type"
 
@@ -199,8 +220,10 @@ async def test_other_schemes_are_anonymous(client, cat):
 async def test_bearer_with_three_parts(client, cat):
     r = await client.get("/api/services/", headers={"Authorization": "Bearer a b"})
     assert r.status_code == 401
-    assert r.json() == {"detail": "Authorization header must contain two space-delimited values",
-                        "code": "bad_authorization_header"}
+    assert r.json() == {
+        "detail": "Authorization header must contain two space-delimited values",
+        "code": "bad_authorization_header",
+    }
 
 
 async def test_not_authenticated_has_www_authenticate(client, cat):
@@ -233,12 +256,15 @@ async def test_deleted_or_inactive_user_token(client, env, cat):
 
 async def test_token_without_user_id(client, cat):
     now = int(time.time())
-    raw = jwt.encode({"token_type": "access", "exp": now + 60, "iat": now, "jti": "j"},
-                     SECRET, algorithm="HS256")
+    raw = jwt.encode(
+        {"token_type": "access", "exp": now + 60, "iat": now, "jti": "j"}, SECRET, algorithm="HS256"
+    )
     r = await client.get("/api/services/", headers={"Authorization": f"Bearer {raw}"})
     assert r.status_code == 401
-    assert r.json() == {"detail": "Token contained no recognizable user identification",
-                        "code": "token_not_valid"}
+    assert r.json() == {
+        "detail": "Token contained no recognizable user identification",
+        "code": "token_not_valid",
+    }
 
 
 # --- Telegram ----------------------------------------------------------------------------------
@@ -246,8 +272,14 @@ async def test_token_without_user_id(client, cat):
 
 def widget_data(tg_id: int = 555001, *, age: int = 0, **extra: str) -> dict[str, str]:
     """Login Widget data signed as https://core.telegram.org/widgets/login describes."""
-    data = {"id": str(tg_id), "first_name": "Иван", "last_name": "Петров",
-            "username": "ivan", "auth_date": str(int(time.time()) - age), **extra}
+    data = {
+        "id": str(tg_id),
+        "first_name": "Иван",
+        "last_name": "Петров",
+        "username": "ivan",
+        "auth_date": str(int(time.time()) - age),
+        **extra,
+    }
     check = "\n".join(f"{k}={data[k]}" for k in sorted(data))
     secret = hashlib.sha256(BOT_TOKEN.encode()).digest()
     data["hash"] = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
@@ -258,9 +290,17 @@ def init_data(tg_id: int = 555002, *, age: int = 0) -> str:
     """Mini App initData signed as https://core.telegram.org/bots/webapps describes."""
     fields = {
         "query_id": "AAHdF6IQAAAAAN0XohDhrOrc",
-        "user": json.dumps({"id": tg_id, "first_name": "Мария", "last_name": "",
-                            "username": "maria", "language_code": "en"},
-                           ensure_ascii=False, separators=(",", ":")),
+        "user": json.dumps(
+            {
+                "id": tg_id,
+                "first_name": "Мария",
+                "last_name": "",
+                "username": "maria",
+                "language_code": "en",
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ),
         "auth_date": str(int(time.time()) - age),
     }
     check = "\n".join(f"{k}={fields[k]}" for k in sorted(fields))
@@ -278,8 +318,7 @@ async def test_telegram_login_widget_registers_once(client, env, cat):
     assert body["client"]["telegram_id"] == "555001"
     r2 = await client.post("/api/auth/telegram/", json=widget_data())
     assert r2.json()["client"]["id"] == body["client"]["id"]
-    me = await client.get("/api/clients/me/",
-                          headers={"Authorization": f"Bearer {body['access']}"})
+    me = await client.get("/api/clients/me/", headers={"Authorization": f"Bearer {body['access']}"})
     assert me.json()["id"] == body["client"]["id"]
 
 
@@ -306,24 +345,29 @@ async def test_telegram_mini_app(client, cat):
     again = await client.post("/api/auth/telegram/", json={"init_data": init_data()})
     assert again.json()["client"]["id"] == body["client"]["id"]
     tampered = init_data().replace("555002", "555003")
-    assert (await client.post("/api/auth/telegram/",
-                              json={"init_data": tampered})).status_code == 401
+    assert (
+        await client.post("/api/auth/telegram/", json={"init_data": tampered})
+    ).status_code == 401
     stale = init_data(age=3 * 86400)
-    assert (await client.post("/api/auth/telegram/",
-                              json={"init_data": stale})).status_code == 401
+    assert (await client.post("/api/auth/telegram/", json={"init_data": stale})).status_code == 401
 
 
 async def test_telegram_exchange(client, env, cat):
-    r = await client.post("/api/auth/telegram/", json={"telegram_id": "1001"},
-                          headers=env.auth(cat.staff))
+    r = await client.post(
+        "/api/auth/telegram/", json={"telegram_id": "1001"}, headers=env.auth(cat.staff)
+    )
     assert r.status_code == 200 and r.json()["client"]["id"] == cat.client_a.id
     claims = jwt.get_unverified_claims(r.json()["access"])
     assert claims["user_id"] == str(cat.alice.id)
-    r = await client.post("/api/auth/telegram/", json={"telegram_id": "777", "name": "Новый"},
-                          headers=env.auth(cat.staff))
+    r = await client.post(
+        "/api/auth/telegram/",
+        json={"telegram_id": "777", "name": "Новый"},
+        headers=env.auth(cat.staff),
+    )
     assert r.status_code == 200 and r.json()["client"]["name"] == "Новый"
-    r = await client.post("/api/auth/telegram/", json={"telegram_id": "1001"},
-                          headers=env.auth(cat.bob))
+    r = await client.post(
+        "/api/auth/telegram/", json={"telegram_id": "1001"}, headers=env.auth(cat.bob)
+    )
     assert r.status_code == 403
     assert r.json() == {"detail": "You do not have permission to perform this action."}
     r = await client.post("/api/auth/telegram/", json={"telegram_id": "1001"})

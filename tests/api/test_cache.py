@@ -57,8 +57,9 @@ async def cached(request: pytest.FixtureRequest, env: Env) -> AsyncIterator[tupl
     kind = request.param
     if kind == "redis":
         await flush_redis()
-        settings = env.settings.model_copy(update={"cache_backend": "redis",
-                                                   "redis_url": REDIS_URL})
+        settings = env.settings.model_copy(
+            update={"cache_backend": "redis", "redis_url": REDIS_URL}
+        )
     else:
         settings = env.settings.model_copy(update={"cache_backend": "local"})
     app = create_app(settings, env.db)
@@ -73,8 +74,9 @@ async def cached(request: pytest.FixtureRequest, env: Env) -> AsyncIterator[tupl
 class Counter:
     def __init__(self, env: Env):
         self.n = 0
-        self.engines = {id(e.sync_engine.pool): e.sync_engine
-                        for e in (env.db.read_engine, env.db.write_engine)}
+        self.engines = {
+            id(e.sync_engine.pool): e.sync_engine for e in (env.db.read_engine, env.db.write_engine)
+        }
 
     def _count(self, *_args) -> None:  # noqa: ANN002
         self.n += 1
@@ -113,8 +115,9 @@ async def test_catalogue_is_cached_and_invalidated_by_writes(cached, env, cat):
     # Specialist lists embed schedules: a schedule change invalidates them too.
     before = (await client.get(f"/api/specialists/{cat.anna.id}/")).json()
     sched = before["schedules"][0]
-    r = await client.patch(f"/api/schedules/{sched['id']}/", json={"end_time": "17:00"},
-                           headers=staff)
+    r = await client.patch(
+        f"/api/schedules/{sched['id']}/", json={"end_time": "17:00"}, headers=staff
+    )
     assert r.status_code == 200
     after = (await client.get(f"/api/specialists/{cat.anna.id}/")).json()
     assert after["schedules"][0]["end_time"] == "17:00:00"
@@ -138,9 +141,17 @@ async def test_slots_are_cached_and_a_booking_invalidates_them(cached, env, cat)
     with Counter(env) as queries:
         assert (await client.get(url)).json() == first
     assert queries.n == 0
-    r = await client.post("/api/appointments/", headers=env.auth(cat.alice), json={
-        "service": cat.manicure.id, "specialist": cat.anna.id, "date": str(day),
-        "start_time": "10:00", "end_time": "11:00"})
+    r = await client.post(
+        "/api/appointments/",
+        headers=env.auth(cat.alice),
+        json={
+            "service": cat.manicure.id,
+            "specialist": cat.anna.id,
+            "date": str(day),
+            "start_time": "10:00",
+            "end_time": "11:00",
+        },
+    )
     assert r.status_code == 201, r.text
     starts = [s["start_time"] for s in (await client.get(url)).json()]
     assert "10:00" not in starts and "10:30" not in starts
@@ -151,8 +162,9 @@ async def test_slots_are_cached_and_a_booking_invalidates_them(cached, env, cat)
         await client.get(other)
     assert queries.n == 0
     # Cancelling frees the slot again.
-    r = await client.post(f"/api/appointments/{r.json()['id']}/cancel/",
-                          headers=env.auth(cat.alice))
+    r = await client.post(
+        f"/api/appointments/{r.json()['id']}/cancel/", headers=env.auth(cat.alice)
+    )
     assert r.status_code == 200
     starts = [s["start_time"] for s in (await client.get(url)).json()]
     assert "10:00" in starts
@@ -161,12 +173,19 @@ async def test_slots_are_cached_and_a_booking_invalidates_them(cached, env, cat)
 async def test_nearest_is_invalidated_by_any_booking(cached, env, cat):
     _app, client, _cache = cached
     day = future_day()
-    url = (f"/api/slots/nearest/?service={cat.manicure.id}&date_from={day}&date_to={day}"
-           "&limit=1")
+    url = f"/api/slots/nearest/?service={cat.manicure.id}&date_from={day}&date_to={day}&limit=1"
     assert (await client.get(url)).json()[0]["start_time"] == "09:00"
-    r = await client.post("/api/appointments/", headers=env.auth(cat.alice), json={
-        "service": cat.manicure.id, "specialist": cat.anna.id, "date": str(day),
-        "start_time": "09:00", "end_time": "10:00"})
+    r = await client.post(
+        "/api/appointments/",
+        headers=env.auth(cat.alice),
+        json={
+            "service": cat.manicure.id,
+            "specialist": cat.anna.id,
+            "date": str(day),
+            "start_time": "09:00",
+            "end_time": "10:00",
+        },
+    )
     assert r.status_code == 201
     assert (await client.get(url)).json()[0]["start_time"] == "10:00"
 
@@ -184,9 +203,17 @@ async def test_a_slot_is_never_offered_from_cache_after_it_was_booked(cached, en
     async def book(hour: int) -> None:
         await asyncio.sleep(0)
         start = f"{hour:02d}:00"
-        r = await client.post("/api/appointments/", headers=headers, json={
-            "service": cat.manicure.id, "specialist": cat.anna.id, "date": str(day),
-            "start_time": start, "end_time": f"{hour + 1:02d}:00"})
+        r = await client.post(
+            "/api/appointments/",
+            headers=headers,
+            json={
+                "service": cat.manicure.id,
+                "specialist": cat.anna.id,
+                "date": str(day),
+                "start_time": start,
+                "end_time": f"{hour + 1:02d}:00",
+            },
+        )
         assert r.status_code == 201, r.text
         clock["t"] += 1
         booked.append((clock["t"], start))
@@ -215,16 +242,18 @@ async def test_a_slot_is_never_offered_from_cache_after_it_was_booked(cached, en
 
 
 async def test_redis_down_serves_without_cache(env, cat):
-    settings = env.settings.model_copy(update={"cache_backend": "redis",
-                                               "redis_url": "redis://127.0.0.1:1/0"})
+    settings = env.settings.model_copy(
+        update={"cache_backend": "redis", "redis_url": "redis://127.0.0.1:1/0"}
+    )
     app = create_app(settings, env.db)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         for _ in range(2):
             r = await client.get("/api/categories/")
             assert r.status_code == 200 and len(r.json()) == 2
-        r = await client.post("/api/categories/", json={"name": "Новая"},
-                              headers=env.auth(cat.staff))
+        r = await client.post(
+            "/api/categories/", json={"name": "Новая"}, headers=env.auth(cat.staff)
+        )
         assert r.status_code == 201
         assert len((await client.get("/api/categories/")).json()) == 3
     await app.state.redis.close()
@@ -273,12 +302,29 @@ def test_two_workers_share_invalidation_and_rate_limit(tmp_path: Path):
     envvars.pop("ENVIRONMENT", None)
     booking = [sys.executable, "-m", "booking_api.cli"]
     subprocess.run([*booking, "migrate"], env=envvars, check=True, capture_output=True)
-    subprocess.run([*booking, "createsuperuser", "--username", "admin", "--email", "a@b.c",
-                    "--password", "admin-pass-123", "--noinput"],
-                   env=envvars, check=True, capture_output=True)
-    server = subprocess.Popen([*booking, "api", "--workers", "2", "--port", str(port)],
-                              env=envvars, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              start_new_session=True)
+    subprocess.run(
+        [
+            *booking,
+            "createsuperuser",
+            "--username",
+            "admin",
+            "--email",
+            "a@b.c",
+            "--password",
+            "admin-pass-123",
+            "--noinput",
+        ],
+        env=envvars,
+        check=True,
+        capture_output=True,
+    )
+    server = subprocess.Popen(
+        [*booking, "api", "--workers", "2", "--port", str(port)],
+        env=envvars,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -293,11 +339,14 @@ def test_two_workers_share_invalidation_and_rate_limit(tmp_path: Path):
         time.sleep(1.0)  # both workers up
 
         # A new connection per request, so that either worker may answer any request.
-        with httpx.Client(base_url=base, timeout=10,
-                          limits=httpx.Limits(max_keepalive_connections=0)) as c:
-            r = c.post("/api/token/", json={"username": "admin",
-                                                  "password": "admin-pass-123"},
-                             headers={"X-Forwarded-For": "10.0.0.1"})
+        with httpx.Client(
+            base_url=base, timeout=10, limits=httpx.Limits(max_keepalive_connections=0)
+        ) as c:
+            r = c.post(
+                "/api/token/",
+                json={"username": "admin", "password": "admin-pass-123"},
+                headers={"X-Forwarded-For": "10.0.0.1"},
+            )
             assert r.status_code == 200, r.text
             staff = {"Authorization": f"Bearer {r.json()['access']}"}
             for _ in range(12):  # warm both workers' caches
@@ -311,19 +360,26 @@ def test_two_workers_share_invalidation_and_rate_limit(tmp_path: Path):
             # because 127.0.0.1 is a trusted proxy).
             statuses = []
             for _ in range(8):
-                r = c.post("/api/token/", json={"username": "admin", "password": "wrong"},
-                                 headers={"X-Forwarded-For": "10.0.0.2"})
+                r = c.post(
+                    "/api/token/",
+                    json={"username": "admin", "password": "wrong"},
+                    headers={"X-Forwarded-For": "10.0.0.2"},
+                )
                 statuses.append(r.status_code)
                 if r.status_code == 429:
                     wait = int(r.headers["Retry-After"])
                     assert 1 <= wait <= 60
                     unit = "second" if wait == 1 else "seconds"
-                    assert r.json() == {"detail": "Request was throttled. Expected available "
-                                                  f"in {wait} {unit}."}
+                    assert r.json() == {
+                        "detail": f"Request was throttled. Expected available in {wait} {unit}."
+                    }
             assert statuses == [401] * 5 + [429] * 3
             # Another client IP has its own budget.
-            r = c.post("/api/token/", json={"username": "admin", "password": "wrong"},
-                             headers={"X-Forwarded-For": "10.0.0.3"})
+            r = c.post(
+                "/api/token/",
+                json={"username": "admin", "password": "wrong"},
+                headers={"X-Forwarded-For": "10.0.0.3"},
+            )
             assert r.status_code == 401
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -332,4 +388,3 @@ def test_two_workers_share_invalidation_and_rate_limit(tmp_path: Path):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
-

@@ -16,10 +16,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def booking(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PASSWORD_HASH_ITERATIONS": "1000",
-           "SECRET_KEY": "cli-test-secret-key-0123456789abcdef"}
-    return subprocess.run(["uv", "run", "booking", *args], cwd=ROOT, env=env, text=True,
-                          capture_output=True, timeout=120)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "PASSWORD_HASH_ITERATIONS": "1000",
+        "SECRET_KEY": "cli-test-secret-key-0123456789abcdef",
+    }
+    return subprocess.run(
+        ["uv", "run", "booking", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def test_help_lists_commands(tmp_path):
@@ -31,8 +41,9 @@ def test_help_lists_commands(tmp_path):
 
 async def test_createsuperuser_then_login(tmp_path):
     db = tmp_path / "cli.sqlite3"
-    result = booking("createsuperuser", "--username", "u", "--email", "e@x.com",
-                     "--password", "p4ssw0rd!", db=db)
+    result = booking(
+        "createsuperuser", "--username", "u", "--email", "e@x.com", "--password", "p4ssw0rd!", db=db
+    )
     assert result.returncode == 0, result.stderr
     assert "Superuser created successfully." in result.stdout
 
@@ -46,8 +57,9 @@ async def test_createsuperuser_then_login(tmp_path):
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             r = await c.post("/api/token/", json={"username": "u", "password": "p4ssw0rd!"})
             assert r.status_code == 200, r.text
-            r = await c.get("/api/clients/", headers={
-                "Authorization": f"Bearer {r.json()['access']}"})
+            r = await c.get(
+                "/api/clients/", headers={"Authorization": f"Bearer {r.json()['access']}"}
+            )
             assert r.status_code == 200  # a staff user
     finally:
         await database.dispose()

@@ -25,8 +25,9 @@ async def test_get_without_slash_redirects_permanently(client, cat):
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 async def test_write_without_slash_is_a_clear_client_error(client, env, cat, method):
-    r = await client.request(method, f"/api/services/{cat.manicure.id}", json={},
-                             headers=env.auth(cat.staff))
+    r = await client.request(
+        method, f"/api/services/{cat.manicure.id}", json={}, headers=env.auth(cat.staff)
+    )
     assert 400 <= r.status_code < 500
     assert f"/api/services/{cat.manicure.id}/" in r.json()["detail"]
 
@@ -85,23 +86,32 @@ async def test_method_not_allowed(client, env, cat):
 
 
 async def test_unsupported_media_type(client, env, cat):
-    r = await client.post("/api/categories/", content="name=x", headers={
-        **env.auth(cat.staff), "Content-Type": "text/plain"})
+    r = await client.post(
+        "/api/categories/",
+        content="name=x",
+        headers={**env.auth(cat.staff), "Content-Type": "text/plain"},
+    )
     assert r.status_code == 415
     assert r.json() == {"detail": 'Unsupported media type "text/plain" in request.'}
 
 
 async def test_malformed_json(client, env, cat):
-    r = await client.post("/api/categories/", content=b'{"name": }', headers={
-        **env.auth(cat.staff), "Content-Type": "application/json"})
+    r = await client.post(
+        "/api/categories/",
+        content=b'{"name": }',
+        headers={**env.auth(cat.staff), "Content-Type": "application/json"},
+    )
     assert r.status_code == 400
     assert r.json() == {"detail": "JSON parse error - Expecting value: line 1 column 10 (char 9)"}
 
 
 async def test_empty_json_body_is_empty_data(client, env, cat):
     """DRF reads an empty body as ``{}``: the fields are missing, not the JSON."""
-    r = await client.post("/api/categories/", content=b"", headers={
-        **env.auth(cat.staff), "Content-Type": "application/json"})
+    r = await client.post(
+        "/api/categories/",
+        content=b"",
+        headers={**env.auth(cat.staff), "Content-Type": "application/json"},
+    )
     assert r.status_code == 400
     assert r.json() == {"name": ["This field is required."]}
 
@@ -116,15 +126,17 @@ async def test_empty_json_body_is_empty_data(client, env, cat):
     ],
 )
 async def test_body_must_be_an_object(client, env, cat, body, message):
-    r = await client.post("/api/categories/", content=json.dumps(body), headers={
-        **env.auth(cat.staff), "Content-Type": "application/json"})
+    r = await client.post(
+        "/api/categories/",
+        content=json.dumps(body),
+        headers={**env.auth(cat.staff), "Content-Type": "application/json"},
+    )
     assert r.status_code == 400
     assert r.json() == {"non_field_errors": [message]}
 
 
 async def test_form_data_is_accepted(client, env, cat):
-    r = await client.post("/api/categories/", data={"name": "Форма"},
-                          headers=env.auth(cat.staff))
+    r = await client.post("/api/categories/", data={"name": "Форма"}, headers=env.auth(cat.staff))
     assert r.status_code == 201 and r.json()["name"] == "Форма"
 
 
@@ -143,14 +155,17 @@ SERVICE = {"name": "Педикюр", "price": "2000", "duration": 60}
         ({"duration": "abc"}, {"duration": ["A valid integer is required."]}),
         ({"duration": 1.5}, {"duration": ["A valid integer is required."]}),
         ({"price": "abc"}, {"price": ["A valid number is required."]}),
-        ({"price": "1.234"},
-         {"price": ["Ensure that there are no more than 2 decimal places."]}),
-        ({"price": "123456789"},
-         {"price": ["Ensure that there are no more than 8 digits before the decimal point."]}),
+        ({"price": "1.234"}, {"price": ["Ensure that there are no more than 2 decimal places."]}),
+        (
+            {"price": "123456789"},
+            {"price": ["Ensure that there are no more than 8 digits before the decimal point."]},
+        ),
         ({"price": "-1"}, {"price": ["Ensure this value is greater than or equal to 0."]}),
         ({"specialist": 99}, {"specialist": ['Invalid pk "99" - object does not exist.']}),
-        ({"specialist": "abc"},
-         {"specialist": ["Incorrect type. Expected pk value, received str."]}),
+        (
+            {"specialist": "abc"},
+            {"specialist": ["Incorrect type. Expected pk value, received str."]},
+        ),
         ({"category": 99}, {"category": ['Invalid pk "99" - object does not exist.']}),
     ],
 )
@@ -165,8 +180,12 @@ async def test_required_fields_reported_together(client, env, cat):
     r = await client.post("/api/services/", json={}, headers=env.auth(cat.staff))
     assert r.status_code == 400
     required = ["This field is required."]
-    assert r.json() == {"name": required, "price": required, "duration": required,
-                        "specialist": required}
+    assert r.json() == {
+        "name": required,
+        "price": required,
+        "duration": required,
+        "specialist": required,
+    }
 
 
 async def test_integer_coercions(client, env, cat):
@@ -177,20 +196,34 @@ async def test_integer_coercions(client, env, cat):
 
 
 async def test_email_and_choice_messages(client, env, cat):
-    r = await client.patch(f"/api/clients/{cat.client_a.id}/", headers=env.auth(cat.staff),
-                           json={"email": "nope", "language": "xx"})
+    r = await client.patch(
+        f"/api/clients/{cat.client_a.id}/",
+        headers=env.auth(cat.staff),
+        json={"email": "nope", "language": "xx"},
+    )
     assert r.status_code == 400
-    assert r.json() == {"email": ["Enter a valid email address."],
-                        "language": ['"xx" is not a valid choice.']}
+    assert r.json() == {
+        "email": ["Enter a valid email address."],
+        "language": ['"xx" is not a valid choice.'],
+    }
 
 
 async def test_date_and_time_messages(client, env, cat):
-    r = await client.post("/api/appointments/", headers=env.auth(cat.staff), json={
-        "client": cat.client_a.id, "service": cat.manicure.id, "specialist": cat.anna.id,
-        "date": "24.11.2026", "start_time": "10 am", "end_time": "25:00", "status": "x"})
+    r = await client.post(
+        "/api/appointments/",
+        headers=env.auth(cat.staff),
+        json={
+            "client": cat.client_a.id,
+            "service": cat.manicure.id,
+            "specialist": cat.anna.id,
+            "date": "24.11.2026",
+            "start_time": "10 am",
+            "end_time": "25:00",
+            "status": "x",
+        },
+    )
     assert r.status_code == 400
-    time_message = ["Time has wrong format. Use one of these formats instead: "
-                    "hh:mm[:ss[.uuuuuu]]."]
+    time_message = ["Time has wrong format. Use one of these formats instead: hh:mm[:ss[.uuuuuu]]."]
     assert r.json() == {
         "date": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."],
         "start_time": time_message,
@@ -200,25 +233,53 @@ async def test_date_and_time_messages(client, env, cat):
 
 
 async def test_schedule_unique_together(client, env, cat):
-    r = await client.post("/api/schedules/", headers=env.auth(cat.staff), json={
-        "specialist": cat.anna.id, "day_of_week": 0, "start_time": "10:00",
-        "end_time": "12:00"})
+    r = await client.post(
+        "/api/schedules/",
+        headers=env.auth(cat.staff),
+        json={
+            "specialist": cat.anna.id,
+            "day_of_week": 0,
+            "start_time": "10:00",
+            "end_time": "12:00",
+        },
+    )
     assert r.status_code == 400
     assert r.json() == {
-        "non_field_errors": ["The fields specialist, day_of_week must make a unique set."]}
+        "non_field_errors": ["The fields specialist, day_of_week must make a unique set."]
+    }
 
 
 async def test_schedule_time_formats(client, env, cat):
-    r = await client.post("/api/schedules/", headers=env.auth(cat.staff), json={
-        "specialist": cat.maria.id, "day_of_week": 2, "start_time": "09:30",
-        "end_time": "18:00:00"})
+    r = await client.post(
+        "/api/schedules/",
+        headers=env.auth(cat.staff),
+        json={
+            "specialist": cat.maria.id,
+            "day_of_week": 2,
+            "start_time": "09:30",
+            "end_time": "18:00:00",
+        },
+    )
     assert r.status_code == 201, r.text
     body = r.json()
-    assert body == {"id": body["id"], "specialist": cat.maria.id, "day_of_week": 2,
-                    "day_name": "Среда", "start_time": "09:30:00", "end_time": "18:00:00"}
-    r = await client.post("/api/schedules/", headers=env.auth(cat.staff), json={
-        "specialist": cat.maria.id, "day_of_week": 7, "start_time": "09:30",
-        "end_time": "18:00"})
+    assert body == {
+        "id": body["id"],
+        "specialist": cat.maria.id,
+        "day_of_week": 2,
+        "day_name": "Среда",
+        "start_time": "09:30:00",
+        "end_time": "18:00:00",
+    }
+    r = await client.post(
+        "/api/schedules/",
+        headers=env.auth(cat.staff),
+        json={
+            "specialist": cat.maria.id,
+            "day_of_week": 7,
+            "start_time": "09:30",
+            "end_time": "18:00",
+        },
+    )
     assert r.json() == {"day_of_week": ["Ensure this value is less than or equal to 6."]}
 
 
@@ -232,20 +293,45 @@ async def test_service_representation(client, cat):
     assert body["specialist_name"] == "Мария Петрова"
     assert body["category"] is None and "category_name" not in body
     keys = list(body)
-    assert keys[:8] == ["id", "name", "description", "price", "duration", "specialist",
-                        "specialist_name", "category"]
+    assert keys[:8] == [
+        "id",
+        "name",
+        "description",
+        "price",
+        "duration",
+        "specialist",
+        "specialist_name",
+        "category",
+    ]
     r = await client.get(f"/api/services/{cat.manicure.id}/")
-    assert list(r.json())[:10] == ["id", "name", "description", "price", "duration",
-                                   "specialist", "specialist_name", "category",
-                                   "category_name", "is_active"]
+    assert list(r.json())[:10] == [
+        "id",
+        "name",
+        "description",
+        "price",
+        "duration",
+        "specialist",
+        "specialist_name",
+        "category",
+        "category_name",
+        "is_active",
+    ]
 
 
 async def test_datetimes_in_service_zone(client, env, cat):
     created = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.UTC)
-    appt = await env.add(Appointment(
-        client_id=cat.client_a.id, service_id=cat.manicure.id, specialist_id=cat.anna.id,
-        date=dt.date(2026, 11, 24), start_time=dt.time(10), end_time=dt.time(11),
-        created_at=created, updated_at=created.replace(microsecond=1500)))
+    appt = await env.add(
+        Appointment(
+            client_id=cat.client_a.id,
+            service_id=cat.manicure.id,
+            specialist_id=cat.anna.id,
+            date=dt.date(2026, 11, 24),
+            start_time=dt.time(10),
+            end_time=dt.time(11),
+            created_at=created,
+            updated_at=created.replace(microsecond=1500),
+        )
+    )
     r = await client.get(f"/api/appointments/{appt.id}/", headers=env.auth(cat.staff))
     body = r.json()
     assert body["created_at"] == "2026-11-24T10:00:00+03:00"
@@ -254,9 +340,21 @@ async def test_datetimes_in_service_zone(client, env, cat):
     assert body["start_time"] == "10:00:00" and body["end_time"] == "11:00:00"
     assert body["category_name"] == "Ногтевой сервис"
     assert list(body)[:14] == [
-        "id", "client", "client_name", "service", "service_name", "specialist",
-        "specialist_name", "category_name", "date", "start_time", "end_time", "status",
-        "created_at", "updated_at"]
+        "id",
+        "client",
+        "client_name",
+        "service",
+        "service_name",
+        "specialist",
+        "specialist_name",
+        "category_name",
+        "date",
+        "start_time",
+        "end_time",
+        "status",
+        "created_at",
+        "updated_at",
+    ]
 
 
 # --- lists: pagination, search, ordering, filters ----------------------------------------------
@@ -270,8 +368,7 @@ async def _many_categories(env, n: int) -> None:
 
 async def test_plain_list_by_default(client, cat):
     r = await client.get("/api/categories/")
-    assert isinstance(r.json(), list) and [c["id"] for c in r.json()] == [cat.nails.id,
-                                                                           cat.hair.id]
+    assert isinstance(r.json(), list) and [c["id"] for c in r.json()] == [cat.nails.id, cat.hair.id]
 
 
 async def test_pagination(client, env, cat):
@@ -371,14 +468,23 @@ async def test_malformed_filter_is_a_400(client, env, cat, route):
 async def test_appointment_filters(client, env, cat):
     day = future_day()
     for start, status in ((10, "pending"), (12, "cancelled")):
-        await env.add(Appointment(
-            client_id=cat.client_a.id, service_id=cat.manicure.id, specialist_id=cat.anna.id,
-            date=day, start_time=dt.time(start), end_time=dt.time(start + 1), status=status))
+        await env.add(
+            Appointment(
+                client_id=cat.client_a.id,
+                service_id=cat.manicure.id,
+                specialist_id=cat.anna.id,
+                date=day,
+                start_time=dt.time(start),
+                end_time=dt.time(start + 1),
+                status=status,
+            )
+        )
     headers = env.auth(cat.staff)
     r = await client.get("/api/appointments/?date_from=garbage&date_to=also", headers=headers)
     assert r.status_code == 200 and len(r.json()) == 2
-    r = await client.get(f"/api/appointments/?date_from={day + dt.timedelta(days=1)}",
-                         headers=headers)
+    r = await client.get(
+        f"/api/appointments/?date_from={day + dt.timedelta(days=1)}", headers=headers
+    )
     assert r.json() == []
     r = await client.get(f"/api/appointments/?date_to={day}&status=cancelled", headers=headers)
     assert [a["start_time"] for a in r.json()] == ["12:00:00"]
@@ -389,10 +495,21 @@ async def test_appointment_filters(client, env, cat):
 
 
 async def test_lists_show_only_active_rows(client, env, cat):
-    await env.add(Specialist(name="Уволена", specialization="x", description="",
-                             city="Казань", is_active=False))
-    await env.add(Service(name="Старая", description="", price=Decimal(1), duration=30,
-                          specialist_id=cat.anna.id, is_active=False))
+    await env.add(
+        Specialist(
+            name="Уволена", specialization="x", description="", city="Казань", is_active=False
+        )
+    )
+    await env.add(
+        Service(
+            name="Старая",
+            description="",
+            price=Decimal(1),
+            duration=30,
+            specialist_id=cat.anna.id,
+            is_active=False,
+        )
+    )
     r = await client.get("/api/specialists/")
     assert "Уволена" not in [s["name"] for s in r.json()]
     r = await client.get("/api/services/")
@@ -418,13 +535,32 @@ async def test_clients_me_other_methods(client, env, cat):
 async def test_specialist_and_client_shapes(client, env, cat):
     r = await client.get(f"/api/specialists/{cat.anna.id}/")
     body = r.json()
-    assert list(body)[:9] == ["id", "user", "name", "specialization", "description", "photo",
-                              "city", "is_active", "schedules"]
-    assert body["user"] == {"id": cat.spec_user.id, "username": "anna",
-                            "email": "anna@example.com", "first_name": "", "last_name": ""}
+    assert list(body)[:9] == [
+        "id",
+        "user",
+        "name",
+        "specialization",
+        "description",
+        "photo",
+        "city",
+        "is_active",
+        "schedules",
+    ]
+    assert body["user"] == {
+        "id": cat.spec_user.id,
+        "username": "anna",
+        "email": "anna@example.com",
+        "first_name": "",
+        "last_name": "",
+    }
     assert body["schedules"][0] == {
-        "id": body["schedules"][0]["id"], "specialist": cat.anna.id, "day_of_week": 0,
-        "day_name": "Понедельник", "start_time": "09:00:00", "end_time": "18:00:00"}
+        "id": body["schedules"][0]["id"],
+        "specialist": cat.anna.id,
+        "day_of_week": 0,
+        "day_name": "Понедельник",
+        "start_time": "09:00:00",
+        "end_time": "18:00:00",
+    }
     assert (await client.get(f"/api/specialists/{cat.maria.id}/")).json()["user"] is None
     r = await client.get(f"/api/clients/{cat.client_a.id}/", headers=env.auth(cat.alice))
     assert list(r.json())[:6] == ["id", "user", "name", "phone", "email", "city"]

@@ -34,11 +34,11 @@ SQLITE_DDL = [
     '"name" varchar(100) NOT NULL, "specialization" varchar(100) NOT NULL, "description" text '
     'NOT NULL, "photo" varchar(100) NULL, "city" varchar(100) NOT NULL, "is_active" bool NOT '
     'NULL, "user_id" integer NULL UNIQUE REFERENCES "auth_user" ("id") DEFERRABLE INITIALLY '
-    'DEFERRED)',
+    "DEFERRED)",
     'CREATE TABLE "booking_specialistschedule" ("id" integer NOT NULL PRIMARY KEY '
     'AUTOINCREMENT, "day_of_week" integer NOT NULL, "start_time" time NOT NULL, "end_time" '
     'time NOT NULL, "specialist_id" bigint NOT NULL REFERENCES "booking_specialist" ("id") '
-    'DEFERRABLE INITIALLY DEFERRED)',
+    "DEFERRABLE INITIALLY DEFERRED)",
     'CREATE UNIQUE INDEX "booking_specialistschedule_specialist_id_day_of_week_0b5f3b1e_uniq" '
     'ON "booking_specialistschedule" ("specialist_id", "day_of_week")',
     'CREATE INDEX "booking_specialistschedule_specialist_id_6c3e5a0f" ON '
@@ -49,8 +49,7 @@ SQLITE_DDL = [
     '"booking_servicecategory" ("id") DEFERRABLE INITIALLY DEFERRED, "specialist_id" bigint '
     'NOT NULL REFERENCES "booking_specialist" ("id") DEFERRABLE INITIALLY DEFERRED)',
     'CREATE INDEX "booking_service_category_id_1c8e2f7a" ON "booking_service" ("category_id")',
-    'CREATE INDEX "booking_service_specialist_id_3d1b0c9e" ON "booking_service" '
-    '("specialist_id")',
+    'CREATE INDEX "booking_service_specialist_id_3d1b0c9e" ON "booking_service" ("specialist_id")',
     'CREATE TABLE "booking_client" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" '
     'varchar(100) NOT NULL, "phone" varchar(20) NOT NULL, "email" varchar(254) NOT NULL, '
     '"city" varchar(100) NOT NULL, "telegram_id" varchar(20) NULL, "user_id" integer NULL '
@@ -62,8 +61,7 @@ SQLITE_DDL = [
     'DEFERRED, "service_id" bigint NOT NULL REFERENCES "booking_service" ("id") DEFERRABLE '
     'INITIALLY DEFERRED, "specialist_id" bigint NOT NULL REFERENCES "booking_specialist" '
     '("id") DEFERRABLE INITIALLY DEFERRED)',
-    'CREATE INDEX "booking_appointment_client_id_5e0d3a7b" ON "booking_appointment" '
-    '("client_id")',
+    'CREATE INDEX "booking_appointment_client_id_5e0d3a7b" ON "booking_appointment" ("client_id")',
     'CREATE INDEX "booking_appointment_service_id_2a9f8c1d" ON "booking_appointment" '
     '("service_id")',
     'CREATE INDEX "booking_appointment_specialist_id_7b4e6d2c" ON "booking_appointment" '
@@ -78,19 +76,19 @@ PG_DDL = [
     'varchar(150) NOT NULL, "email" varchar(254) NOT NULL, "is_staff" boolean NOT NULL, '
     '"is_active" boolean NOT NULL, "date_joined" timestamp with time zone NOT NULL)',
     'CREATE INDEX "auth_user_username_6821ab7c_like" ON "auth_user" ("username" '
-    'varchar_pattern_ops)',
+    "varchar_pattern_ops)",
     f'CREATE TABLE "booking_servicecategory" ("id" bigint {PG_IDENTITY}, "name" varchar(100) '
     'NOT NULL, "description" text NOT NULL)',
     f'CREATE TABLE "booking_specialist" ("id" bigint {PG_IDENTITY}, "name" varchar(100) NOT '
     'NULL, "specialization" varchar(100) NOT NULL, "description" text NOT NULL, "photo" '
     'varchar(100) NULL, "city" varchar(100) NOT NULL, "is_active" boolean NOT NULL, "user_id" '
-    'integer NULL UNIQUE)',
+    "integer NULL UNIQUE)",
     'ALTER TABLE "booking_specialist" ADD CONSTRAINT '
     '"booking_specialist_user_id_5d2a8b1c_fk_auth_user_id" FOREIGN KEY ("user_id") REFERENCES '
     '"auth_user" ("id") DEFERRABLE INITIALLY DEFERRED',
     f'CREATE TABLE "booking_specialistschedule" ("id" bigint {PG_IDENTITY}, "day_of_week" '
     'integer NOT NULL, "start_time" time NOT NULL, "end_time" time NOT NULL, "specialist_id" '
-    'bigint NOT NULL, CONSTRAINT '
+    "bigint NOT NULL, CONSTRAINT "
     '"booking_specialistschedule_specialist_id_day_of_week_0b5f3b1e_uniq" UNIQUE '
     '("specialist_id", "day_of_week"))',
     'ALTER TABLE "booking_specialistschedule" ADD CONSTRAINT '
@@ -101,7 +99,7 @@ PG_DDL = [
     f'CREATE TABLE "booking_service" ("id" bigint {PG_IDENTITY}, "name" varchar(100) NOT NULL, '
     '"description" text NOT NULL, "price" numeric(10, 2) NOT NULL, "duration" integer NOT '
     'NULL, "is_active" boolean NOT NULL, "category_id" bigint NULL, "specialist_id" bigint NOT '
-    'NULL)',
+    "NULL)",
     'ALTER TABLE "booking_service" ADD CONSTRAINT '
     '"booking_service_category_id_1c8e2f7a_fk_booking_s" FOREIGN KEY ("category_id") '
     'REFERENCES "booking_servicecategory" ("id") DEFERRABLE INITIALLY DEFERRED',
@@ -109,8 +107,7 @@ PG_DDL = [
     '"booking_service_specialist_id_3d1b0c9e_fk_booking_s" FOREIGN KEY ("specialist_id") '
     'REFERENCES "booking_specialist" ("id") DEFERRABLE INITIALLY DEFERRED',
     'CREATE INDEX "booking_service_category_id_1c8e2f7a" ON "booking_service" ("category_id")',
-    'CREATE INDEX "booking_service_specialist_id_3d1b0c9e" ON "booking_service" '
-    '("specialist_id")',
+    'CREATE INDEX "booking_service_specialist_id_3d1b0c9e" ON "booking_service" ("specialist_id")',
     f'CREATE TABLE "booking_client" ("id" bigint {PG_IDENTITY}, "name" varchar(100) NOT NULL, '
     '"phone" varchar(20) NOT NULL, "email" varchar(254) NOT NULL, "city" varchar(100) NOT '
     'NULL, "telegram_id" varchar(20) NULL, "user_id" integer NULL UNIQUE)',
@@ -121,7 +118,7 @@ PG_DDL = [
     '"start_time" time NOT NULL, "end_time" time NOT NULL, "status" varchar(20) NOT NULL, '
     '"created_at" timestamp with time zone NOT NULL, "updated_at" timestamp with time zone '
     'NOT NULL, "client_id" bigint NOT NULL, "service_id" bigint NOT NULL, "specialist_id" '
-    'bigint NOT NULL)',
+    "bigint NOT NULL)",
     'ALTER TABLE "booking_appointment" ADD CONSTRAINT '
     '"booking_appointment_client_id_5e0d3a7b_fk_booking_client_id" FOREIGN KEY ("client_id") '
     'REFERENCES "booking_client" ("id") DEFERRABLE INITIALLY DEFERRED',
@@ -131,8 +128,7 @@ PG_DDL = [
     'ALTER TABLE "booking_appointment" ADD CONSTRAINT '
     '"booking_appointment_specialist_id_7b4e6d2c_fk_booking_s" FOREIGN KEY ("specialist_id") '
     'REFERENCES "booking_specialist" ("id") DEFERRABLE INITIALLY DEFERRED',
-    'CREATE INDEX "booking_appointment_client_id_5e0d3a7b" ON "booking_appointment" '
-    '("client_id")',
+    'CREATE INDEX "booking_appointment_client_id_5e0d3a7b" ON "booking_appointment" ("client_id")',
     'CREATE INDEX "booking_appointment_service_id_2a9f8c1d" ON "booking_appointment" '
     '("service_id")',
     'CREATE INDEX "booking_appointment_specialist_id_7b4e6d2c" ON "booking_appointment" '
@@ -162,24 +158,40 @@ def rows(backend: str) -> list[tuple[str, dict]]:
     false = 0 if sqlite else False
     when = "2026-11-20 07:30:00" if sqlite else "2026-11-20 07:30:00+00"
     return [
-        ("INSERT INTO auth_user (password, last_login, is_superuser, username, first_name, "
-         "last_name, email, is_staff, is_active, date_joined) VALUES (:pw, NULL, :f, 'olga', "
-         "'Ольга', '', 'olga@example.com', :f, :t, :when)",
-         {"pw": django_hash("django-pass"), "f": false, "t": true, "when": when}),
+        (
+            "INSERT INTO auth_user (password, last_login, is_superuser, username, first_name, "
+            "last_name, email, is_staff, is_active, date_joined) VALUES (:pw, NULL, :f, 'olga', "
+            "'Ольга', '', 'olga@example.com', :f, :t, :when)",
+            {"pw": django_hash("django-pass"), "f": false, "t": true, "when": when},
+        ),
         ("INSERT INTO booking_servicecategory (name, description) VALUES ('Массаж', '')", {}),
-        ("INSERT INTO booking_specialist (name, specialization, description, photo, city, "
-         "is_active, user_id) VALUES ('Олег', 'Массажист', '', 'specialists/oleg.jpg', "
-         "'Казань', :t, NULL)", {"t": true}),
-        ("INSERT INTO booking_specialistschedule (day_of_week, start_time, end_time, "
-         "specialist_id) VALUES (1, '10:00:00', '19:00:00', 1)", {}),
-        ("INSERT INTO booking_service (name, description, price, duration, is_active, "
-         "category_id, specialist_id) VALUES ('Массаж спины', '', '2000.00', 60, :t, 1, 1)",
-         {"t": true}),
-        ("INSERT INTO booking_client (name, phone, email, city, telegram_id, user_id) VALUES "
-         "('Ольга', '+79001112233', 'olga@example.com', 'Казань', '424242', 1)", {}),
-        ("INSERT INTO booking_appointment (date, start_time, end_time, status, created_at, "
-         "updated_at, client_id, service_id, specialist_id) VALUES (:day, '10:00:00', "
-         "'11:00:00', 'confirmed', :when, :when, 1, 1, 1)", {"when": when, "day": DAY}),
+        (
+            "INSERT INTO booking_specialist (name, specialization, description, photo, city, "
+            "is_active, user_id) VALUES ('Олег', 'Массажист', '', 'specialists/oleg.jpg', "
+            "'Казань', :t, NULL)",
+            {"t": true},
+        ),
+        (
+            "INSERT INTO booking_specialistschedule (day_of_week, start_time, end_time, "
+            "specialist_id) VALUES (1, '10:00:00', '19:00:00', 1)",
+            {},
+        ),
+        (
+            "INSERT INTO booking_service (name, description, price, duration, is_active, "
+            "category_id, specialist_id) VALUES ('Массаж спины', '', '2000.00', 60, :t, 1, 1)",
+            {"t": true},
+        ),
+        (
+            "INSERT INTO booking_client (name, phone, email, city, telegram_id, user_id) VALUES "
+            "('Ольга', '+79001112233', 'olga@example.com', 'Казань', '424242', 1)",
+            {},
+        ),
+        (
+            "INSERT INTO booking_appointment (date, start_time, end_time, status, created_at, "
+            "updated_at, client_id, service_id, specialist_id) VALUES (:day, '10:00:00', "
+            "'11:00:00', 'confirmed', :when, :when, 1, 1, 1)",
+            {"when": when, "day": DAY},
+        ),
     ]
 
 
@@ -189,7 +201,8 @@ async def build_django_database(backend: str, tmp_path: Path) -> str:
         ddl = SQLITE_DDL
     else:
         url = (await _fresh_pg_database("booking_django_adopt")).replace(
-            "postgresql://", "postgresql+asyncpg://")
+            "postgresql://", "postgresql+asyncpg://"
+        )
         ddl = PG_DDL
     engine = create_async_engine(url)
     async with engine.begin() as conn:
@@ -213,14 +226,24 @@ def _pg_value(value):
 
 async def snapshot(url: str) -> dict[str, list[tuple]]:
     engine = create_async_engine(url)
-    tables = ["auth_user", "booking_servicecategory", "booking_specialist",
-              "booking_specialistschedule", "booking_service", "booking_client",
-              "booking_appointment"]
+    tables = [
+        "auth_user",
+        "booking_servicecategory",
+        "booking_specialist",
+        "booking_specialistschedule",
+        "booking_service",
+        "booking_client",
+        "booking_appointment",
+    ]
     result = {}
     async with engine.connect() as conn:
         for table in tables:
-            result[table] = [dict(r) for r in (await conn.execute(
-                text(f"SELECT * FROM {table} ORDER BY id"))).mappings().all()]
+            result[table] = [
+                dict(r)
+                for r in (await conn.execute(text(f"SELECT * FROM {table} ORDER BY id")))
+                .mappings()
+                .all()
+            ]
     await engine.dispose()
     return result
 
@@ -255,11 +278,22 @@ async def test_adopt_django_database(backend, tmp_path):
             assert r.status_code == 200, r.text
             headers = {"Authorization": f"Bearer {r.json()['access']}"}
             services = (await c.get("/api/services/")).json()
-            assert services == [{
-                "id": 1, "name": "Массаж спины", "description": "", "price": "2000.00",
-                "duration": 60, "specialist": 1, "specialist_name": "Олег", "category": 1,
-                "category_name": "Массаж", "is_active": True, "buffer_before": 0,
-                "buffer_after": 0}]
+            assert services == [
+                {
+                    "id": 1,
+                    "name": "Массаж спины",
+                    "description": "",
+                    "price": "2000.00",
+                    "duration": 60,
+                    "specialist": 1,
+                    "specialist_name": "Олег",
+                    "category": 1,
+                    "category_name": "Массаж",
+                    "is_active": True,
+                    "buffer_before": 0,
+                    "buffer_after": 0,
+                }
+            ]
             specialist = (await c.get("/api/specialists/1/")).json()
             assert specialist["photo"] == "http://testserver/media/specialists/oleg.jpg"
             assert specialist["schedules"][0]["start_time"] == "10:00:00"
@@ -267,18 +301,38 @@ async def test_adopt_django_database(backend, tmp_path):
             assert len(appointments) == 1
             a = appointments[0]
             assert (a["date"], a["start_time"], a["end_time"], a["status"]) == (
-                DAY, "10:00:00", "11:00:00", "confirmed")
+                DAY,
+                "10:00:00",
+                "11:00:00",
+                "confirmed",
+            )
             assert a["created_at"] == "2026-11-20T10:30:00+03:00"
             assert a["client_name"] == "Ольга" and a["category_name"] == "Массаж"
             # New rows go on after Django's ids, and the old slot is still taken.
-            r = await c.post("/api/appointments/", headers=headers, json={
-                "service": 1, "specialist": 1, "date": DAY, "start_time": "10:30",
-                "end_time": "11:30"})
+            r = await c.post(
+                "/api/appointments/",
+                headers=headers,
+                json={
+                    "service": 1,
+                    "specialist": 1,
+                    "date": DAY,
+                    "start_time": "10:30",
+                    "end_time": "11:30",
+                },
+            )
             assert r.status_code == 400
             assert r.json() == {"non_field_errors": ["Выбранное время уже занято."]}
-            r = await c.post("/api/appointments/", headers=headers, json={
-                "service": 1, "specialist": 1, "date": DAY, "start_time": "12:00",
-                "end_time": "13:00"})
+            r = await c.post(
+                "/api/appointments/",
+                headers=headers,
+                json={
+                    "service": 1,
+                    "specialist": 1,
+                    "date": DAY,
+                    "start_time": "12:00",
+                    "end_time": "13:00",
+                },
+            )
             assert r.status_code == 201, r.text
             assert r.json()["id"] == 2 and r.json()["client"] == 1
             r = await c.get("/api/clients/me/", headers=headers)

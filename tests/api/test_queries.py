@@ -28,15 +28,22 @@ from testkit import future_day
 # cached for a few seconds (USER_CACHE_SECONDS), so after a warm-up request authentication
 # costs no query. SQLite adds the ``BEGIN`` of the route's transaction.
 EXPECTED = {
-    "/api/categories/": 1, "/api/categories/1/": 1,
-    "/api/specialists/": 2, "/api/specialists/1/": 2,  # + the schedules (selectinload)
-    "/api/schedules/": 1, "/api/schedules/1/": 1,
-    "/api/services/": 1, "/api/services/1/": 1,
-    "/api/clients/": 1, "/api/clients/1/": 1,
-    "/api/appointments/": 2, "/api/appointments/1/": 2,  # + the user's client/specialist ids
+    "/api/categories/": 1,
+    "/api/categories/1/": 1,
+    "/api/specialists/": 2,
+    "/api/specialists/1/": 2,  # + the schedules (selectinload)
+    "/api/schedules/": 1,
+    "/api/schedules/1/": 1,
+    "/api/services/": 1,
+    "/api/services/1/": 1,
+    "/api/clients/": 1,
+    "/api/clients/1/": 1,
+    "/api/appointments/": 2,
+    "/api/appointments/1/": 2,  # + the user's client/specialist ids
     "/api/appointments/?page_size=5": 3,  # + the count
     "/api/services/?page_size=5&search=услуга": 2,
-    "/api/specialists/1/services/": 3, "/api/specialists/1/schedule/": 2,
+    "/api/specialists/1/services/": 3,
+    "/api/specialists/1/schedule/": 2,
     # hours + breaks + the specialist's existence (UNION ALL), then appointments + time off
     "/api/specialists/1/available_slots/": 2,
 }
@@ -52,8 +59,9 @@ def count_queries(env) -> Iterator[list[str]]:
 
     # One listener per pool: PostgreSQL's read engine is the write engine with other execution
     # options, and listeners of the parent engine already see its statements.
-    engines = {id(e.sync_engine.pool): e.sync_engine
-               for e in (env.db.read_engine, env.db.write_engine)}
+    engines = {
+        id(e.sync_engine.pool): e.sync_engine for e in (env.db.read_engine, env.db.write_engine)
+    }
     for engine in engines.values():
         event.listen(engine, "before_cursor_execute", listener)
     try:
@@ -69,35 +77,80 @@ async def add_rows(env, start: int, stop: int) -> None:
     for i in range(start, stop):
         user = await env.add(User(username=f"u{i}", password="!", email=""))
         category = await env.add(ServiceCategory(name=f"Категория {i}", description=""))
-        specialist = await env.add(Specialist(name=f"Мастер {i}", specialization="x",
-                                              description="", city="Казань", user_id=user.id))
-        await env.add(*[SpecialistSchedule(specialist_id=specialist.id, day_of_week=d,
-                                           start_time=dt.time(9), end_time=dt.time(18))
-                        for d in range(7)])
-        service = await env.add(Service(name=f"Услуга {i}", description="", price=Decimal(100),
-                                        duration=30, specialist_id=specialist.id,
-                                        category_id=category.id))
+        specialist = await env.add(
+            Specialist(
+                name=f"Мастер {i}",
+                specialization="x",
+                description="",
+                city="Казань",
+                user_id=user.id,
+            )
+        )
+        await env.add(
+            *[
+                SpecialistSchedule(
+                    specialist_id=specialist.id,
+                    day_of_week=d,
+                    start_time=dt.time(9),
+                    end_time=dt.time(18),
+                )
+                for d in range(7)
+            ]
+        )
+        service = await env.add(
+            Service(
+                name=f"Услуга {i}",
+                description="",
+                price=Decimal(100),
+                duration=30,
+                specialist_id=specialist.id,
+                category_id=category.id,
+            )
+        )
         cuser = await env.add(User(username=f"c{i}", password="!", email=""))
-        client = await env.add(Client(name=f"Клиент {i}", phone="", email="", city="Казань",
-                                      user_id=cuser.id))
-        await env.add(Appointment(client_id=client.id, service_id=service.id,
-                                  specialist_id=specialist.id, date=future_day(),
-                                  start_time=dt.time(10), end_time=dt.time(10, 30)))
+        client = await env.add(
+            Client(name=f"Клиент {i}", phone="", email="", city="Казань", user_id=cuser.id)
+        )
+        await env.add(
+            Appointment(
+                client_id=client.id,
+                service_id=service.id,
+                specialist_id=specialist.id,
+                date=future_day(),
+                start_time=dt.time(10),
+                end_time=dt.time(10, 30),
+            )
+        )
         # A second service of the first specialist, so its actions list more than one row.
-        await env.add(Service(name=f"Доп {i}", description="", price=Decimal(1), duration=30,
-                              specialist_id=1, category_id=category.id))
+        await env.add(
+            Service(
+                name=f"Доп {i}",
+                description="",
+                price=Decimal(1),
+                duration=30,
+                specialist_id=1,
+                category_id=category.id,
+            )
+        )
 
 
 ROUTES = [
-    "/api/categories/", "/api/categories/1/",
-    "/api/specialists/", "/api/specialists/1/",
-    "/api/schedules/", "/api/schedules/1/",
-    "/api/services/", "/api/services/1/",
-    "/api/clients/", "/api/clients/1/",
-    "/api/appointments/", "/api/appointments/1/",
+    "/api/categories/",
+    "/api/categories/1/",
+    "/api/specialists/",
+    "/api/specialists/1/",
+    "/api/schedules/",
+    "/api/schedules/1/",
+    "/api/services/",
+    "/api/services/1/",
+    "/api/clients/",
+    "/api/clients/1/",
+    "/api/appointments/",
+    "/api/appointments/1/",
     "/api/appointments/?page_size=5",
     "/api/services/?page_size=5&search=услуга",
-    "/api/specialists/1/services/", "/api/specialists/1/schedule/",
+    "/api/specialists/1/services/",
+    "/api/specialists/1/schedule/",
     "/api/specialists/1/available_slots/",
 ]
 

@@ -64,8 +64,13 @@ async def test_booking_is_limited_per_user(limited, env, cat):
     day = future_day()
 
     def body(hour: int) -> dict:
-        return {"service": cat.manicure.id, "specialist": cat.anna.id, "date": str(day),
-                "start_time": f"{hour:02d}:00", "end_time": f"{hour + 1:02d}:00"}
+        return {
+            "service": cat.manicure.id,
+            "specialist": cat.anna.id,
+            "date": str(day),
+            "start_time": f"{hour:02d}:00",
+            "end_time": f"{hour + 1:02d}:00",
+        }
 
     alice, bob = env.auth(cat.alice), env.auth(cat.bob)
     r = await limited.post("/api/appointments/", json=body(9), headers=alice)
@@ -86,8 +91,9 @@ async def test_empty_rate_turns_the_limit_off(client, env, cat):
 
 
 async def test_redis_down_falls_back_to_process_counts(env, cat):
-    settings = env.settings.model_copy(update={"throttle_auth": "2/min",
-                                               "redis_url": "redis://127.0.0.1:1/0"})
+    settings = env.settings.model_copy(
+        update={"throttle_auth": "2/min", "redis_url": "redis://127.0.0.1:1/0"}
+    )
     app = create_app(settings, env.db)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
@@ -101,6 +107,7 @@ async def test_service_account_exchange_is_not_limited(limited, env, cat):
     """The MCP server and the bot sign in every client they serve from one address."""
     staff = env.auth(cat.staff)
     for i in range(5):
-        r = await limited.post("/api/auth/telegram/", json={"telegram_id": str(5000 + i)},
-                               headers=staff)
+        r = await limited.post(
+            "/api/auth/telegram/", json={"telegram_id": str(5000 + i)}, headers=staff
+        )
         assert r.status_code == 200, r.text

@@ -48,8 +48,9 @@ def free_port() -> int:
 def new_user(first_name: str = "Анна", language_code: str = "ru") -> User:
     """A Telegram user nobody has seen yet (one per test keeps the tests independent)."""
     user_id = next(_user_ids)
-    return User(id=user_id, first_name=first_name, language_code=language_code,
-                phone=f"+7900{user_id:07d}")
+    return User(
+        id=user_id, first_name=first_name, language_code=language_code, phone=f"+7900{user_id:07d}"
+    )
 
 
 async def prepare_api(tmp: Path, **overrides: Any) -> ApiSettings:
@@ -69,8 +70,13 @@ async def prepare_api(tmp: Path, **overrides: Any) -> ApiSettings:
     db = Database.from_settings(settings)
     async with db.write_sessions() as session:
         await seed_demo(session, settings)
-        session.add(ApiUser(username=STAFF_USER, is_staff=True,
-                            password=make_password(STAFF_PASSWORD, iterations=1000)))
+        session.add(
+            ApiUser(
+                username=STAFF_USER,
+                is_staff=True,
+                password=make_password(STAFF_PASSWORD, iterations=1000),
+            )
+        )
         await session.commit()
     await db.dispose()
     return settings
@@ -86,8 +92,14 @@ class ServerThread:
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
-        config = uvicorn.Config(self.factory(), host="127.0.0.1", port=self.port,
-                                log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+        config = uvicorn.Config(
+            self.factory(),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=1,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
@@ -114,10 +126,12 @@ class LiveApi:
         async with httpx.AsyncClient(base_url=self.url + "/", timeout=20) as http:
             if self._token is None:
                 response = await http.post(
-                    "token/", json={"username": STAFF_USER, "password": STAFF_PASSWORD})
+                    "token/", json={"username": STAFF_USER, "password": STAFF_PASSWORD}
+                )
                 self._token = response.json()["access"]
-            response = await http.get(path, params=params,
-                                      headers={"Authorization": f"Bearer {self._token}"})
+            response = await http.get(
+                path, params=params, headers={"Authorization": f"Bearer {self._token}"}
+            )
             response.raise_for_status()
             return response.json()
 
@@ -125,15 +139,17 @@ class LiveApi:
         """A staff POST (e.g. booking for a client); raises on an error status."""
         await self.get("categories/")  # makes sure there is a token
         async with httpx.AsyncClient(base_url=self.url + "/", timeout=20) as http:
-            response = await http.post(path, json=body or {},
-                                       headers={"Authorization": f"Bearer {self._token}"})
+            response = await http.post(
+                path, json=body or {}, headers={"Authorization": f"Bearer {self._token}"}
+            )
             response.raise_for_status()
             return response.json()
 
     async def client_of(self, user: User) -> dict[str, Any]:
         """The client row registered with ``user``'s Telegram id."""
-        return next(c for c in await self.items("clients/")
-                    if str(c.get("telegram_id")) == str(user.id))
+        return next(
+            c for c in await self.items("clients/") if str(c.get("telegram_id")) == str(user.id)
+        )
 
     async def items(self, path: str, **params: object) -> list[dict[str, Any]]:
         data = await self.get(path, page_size=500, **params)
@@ -141,8 +157,9 @@ class LiveApi:
 
     async def appointments_of(self, user: User) -> list[dict[str, Any]]:
         """The appointment rows of the client registered with ``user``'s Telegram id."""
-        clients = [c for c in await self.items("clients/")
-                   if str(c.get("telegram_id")) == str(user.id)]
+        clients = [
+            c for c in await self.items("clients/") if str(c.get("telegram_id")) == str(user.id)
+        ]
         if not clients:
             return []
         rows = await self.items("appointments/", client_id=clients[0]["id"])
@@ -151,8 +168,9 @@ class LiveApi:
     async def service(self, name: str) -> dict[str, Any]:
         return next(s for s in await self.items("services/") if s["name"] == name)
 
-    async def free_slot(self, service_name: str, wanted: str | None = None,
-                        after: dt.date | None = None) -> tuple[dt.date, str]:
+    async def free_slot(
+        self, service_name: str, wanted: str | None = None, after: dt.date | None = None
+    ) -> tuple[dt.date, str]:
         """The first day after ``after`` (default today) with a free start time (``wanted``
         when given) for the service, computed from the API."""
         service = await self.service(service_name)
@@ -160,8 +178,11 @@ class LiveApi:
         for _ in range(60):
             day += dt.timedelta(days=1)
             try:
-                slots = await self.get(f"specialists/{service['specialist']}/available_slots/",
-                                       date=day.isoformat(), service=service["id"])
+                slots = await self.get(
+                    f"specialists/{service['specialist']}/available_slots/",
+                    date=day.isoformat(),
+                    service=service["id"],
+                )
             except httpx.HTTPStatusError as error:
                 if error.response.status_code == 400:  # a day off
                     continue
@@ -177,9 +198,12 @@ class LiveApi:
 class RunningBot:
     """The bot polling FakeTelegram in the test's event loop; ``stop``/``start`` = a restart."""
 
-    def __init__(self, settings: BotSettings, tg: FakeTelegram,
-                 storage_factory: Callable[[], tuple[BaseStorage, BaseEventIsolation]]
-                 | None = None) -> None:
+    def __init__(
+        self,
+        settings: BotSettings,
+        tg: FakeTelegram,
+        storage_factory: Callable[[], tuple[BaseStorage, BaseEventIsolation]] | None = None,
+    ) -> None:
         self.settings = settings
         self.tg = tg
         self.storage_factory = storage_factory or (lambda: create_storage(settings))
@@ -189,12 +213,15 @@ class RunningBot:
         self.bot = create_bot(self.settings)
         self.gateway = create_gateway(self.settings)
         storage, isolation = self.storage_factory()
-        self.dp = create_dispatcher(self.settings, self.gateway, storage=storage,
-                                    events_isolation=isolation)
+        self.dp = create_dispatcher(
+            self.settings, self.gateway, storage=storage, events_isolation=isolation
+        )
         polls = len(self.tg.calls_of("getUpdates"))
         self.task = asyncio.create_task(
-            self.dp.start_polling(self.bot, handle_signals=False, polling_timeout=1,
-                                  close_bot_session=False))
+            self.dp.start_polling(
+                self.bot, handle_signals=False, polling_timeout=1, close_bot_session=False
+            )
+        )
         await self.tg.wait_for(lambda: len(self.tg.calls_of("getUpdates")) > polls)
 
     async def stop(self) -> None:
@@ -208,7 +235,13 @@ class RunningBot:
 
 def bot_settings(tg: FakeTelegram, mcp_url: str, state_path: Path, **extra: Any) -> BotSettings:
     return BotSettings(
-        _env_file=None, telegram_bot_token="123456:TEST", telegram_api_url=tg.base_url,
-        mcp_server_url=mcp_url, mcp_auth_token=MCP_TOKEN, mcp_timeout_seconds=5,
-        bot_state_path=state_path, telegram_backoff_base=0.01, **extra,
+        _env_file=None,
+        telegram_bot_token="123456:TEST",
+        telegram_api_url=tg.base_url,
+        mcp_server_url=mcp_url,
+        mcp_auth_token=MCP_TOKEN,
+        mcp_timeout_seconds=5,
+        bot_state_path=state_path,
+        telegram_backoff_base=0.01,
+        **extra,
     )

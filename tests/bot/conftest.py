@@ -38,9 +38,14 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
 @pytest.fixture(scope="session")
 def mcp_http(live_api: LiveApi) -> Iterator[ServerThread]:
     """The real MCP server (streamable HTTP, bearer token); restartable on the same port."""
-    settings = McpSettings(_env_file=None, api_url=live_api.url, api_username=STAFF_USER,
-                           api_password=STAFF_PASSWORD, mcp_auth_token=MCP_TOKEN,
-                           request_timeout=20.0)  # type: ignore[call-arg]
+    settings = McpSettings(
+        _env_file=None,
+        api_url=live_api.url,
+        api_username=STAFF_USER,
+        api_password=STAFF_PASSWORD,
+        mcp_auth_token=MCP_TOKEN,
+        request_timeout=20.0,
+    )  # type: ignore[call-arg]
     server = ServerThread(lambda: build_http_app(settings))
     server.start()
     yield server
@@ -61,8 +66,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def running_bot(tg: FakeTelegram, mcp_url: str, tmp_path: Path
-                      ) -> AsyncIterator[RunningBot]:
+async def running_bot(tg: FakeTelegram, mcp_url: str, tmp_path: Path) -> AsyncIterator[RunningBot]:
     bot = RunningBot(bot_settings(tg, mcp_url, tmp_path / "state.sqlite3"), tg)
     await bot.start()
     yield bot

@@ -11,8 +11,20 @@ from bot_stack import LiveApi, RunningBot, ServerThread, new_user
 from booking_bot.formatting import day_in_words, today
 from support.fake_telegram import FakeTelegram, User
 
-MONTHS_GENITIVE = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
-                   "сентября", "октября", "ноября", "декабря"]
+MONTHS_GENITIVE = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+]
 
 
 def text_of(tg: FakeTelegram, user: User) -> str:
@@ -23,24 +35,30 @@ def text_of(tg: FakeTelegram, user: User) -> str:
 async def register(tg: FakeTelegram, user: User) -> None:
     ru = user.language_code != "en"
     tg.send_command(user, "/start")
-    await tg.wait_for_message(user, contains="Как к вам обращаться" if ru
-                              else "How should we address you")
+    await tg.wait_for_message(
+        user, contains="Как к вам обращаться" if ru else "How should we address you"
+    )
     tg.tap_reply_button(user, user.first_name)
     await tg.wait_for(lambda: any("📱" in b for row in tg.reply_keyboard(user) or [] for b in row))
     tg.tap_reply_button(user, "📱")
     await tg.wait_for_message(user, contains="Записывайтесь" if ru else "Book with the buttons")
 
 
-async def press_and_wait(tg: FakeTelegram, user: User, button: str, contains: str,
-                         timeout: float = 10) -> str:  # noqa: ASYNC109
+async def press_and_wait(
+    tg: FakeTelegram, user: User, button: str, contains: str, timeout: float = 10
+) -> str:  # noqa: ASYNC109
     mark = tg.mark()
     tg.press_button(user, button)
     message = await tg.wait_for_message(user, contains=contains, since=mark, timeout=timeout)
     return message.text or ""
 
 
-async def open_calendar(tg: FakeTelegram, user: User, specialist: str = "Анна Иванова",
-                        service: str = "Маникюр · 1 500 ₽ · 1 ч") -> None:
+async def open_calendar(
+    tg: FakeTelegram,
+    user: User,
+    specialist: str = "Анна Иванова",
+    service: str = "Маникюр · 1 500 ₽ · 1 ч",
+) -> None:
     await press_and_wait(tg, user, "Записаться", "Выберите категорию")
     assert "Ногтевой сервис" in tg.last_message(user).button_texts
     await press_and_wait(tg, user, "Ногтевой сервис", "К кому")
@@ -49,8 +67,9 @@ async def open_calendar(tg: FakeTelegram, user: User, specialist: str = "Анн�
     await press_and_wait(tg, user, service, "выберите день")
 
 
-async def pick_day_and_time(tg: FakeTelegram, user: User, day: dt.date, time: str,
-                            expect: str = "Проверьте") -> None:
+async def pick_day_and_time(
+    tg: FakeTelegram, user: User, day: dt.date, time: str, expect: str = "Проверьте"
+) -> None:
     calendar = tg.last_message(user)
     assert f"cal:day:{day.isoformat()}" in [d for _t, d in calendar.buttons], calendar.buttons
     mark = tg.mark()
@@ -59,12 +78,12 @@ async def pick_day_and_time(tg: FakeTelegram, user: User, day: dt.date, time: st
     await press_and_wait(tg, user, time, expect)
 
 
-async def book_manicure(tg: FakeTelegram, user: User, live_api: LiveApi,
-                        after: dt.date | None = None) -> tuple[dt.date, str]:
+async def book_manicure(
+    tg: FakeTelegram, user: User, live_api: LiveApi, after: dt.date | None = None
+) -> tuple[dt.date, str]:
     day, time = await live_api.free_slot("Маникюр", after=after)
     await open_calendar(tg, user)
-    if day.month != today().month and f"cal:day:{day}" not in str(
-            tg.last_message(user).buttons):
+    if day.month != today().month and f"cal:day:{day}" not in str(tg.last_message(user).buttons):
         await press_and_wait(tg, user, "›", "выберите день")
     await pick_day_and_time(tg, user, day, time)
     return day, time
@@ -97,7 +116,11 @@ async def test_registration_and_booking_by_buttons(tg, running_bot, live_api) ->
     assert len(rows) == 1, rows  # booked once
     row = rows[0]
     assert (row["date"], row["start_time"][:5], row["service_name"], row["specialist_name"]) == (
-        day.isoformat(), time, "Маникюр", "Анна Иванова")
+        day.isoformat(),
+        time,
+        "Маникюр",
+        "Анна Иванова",
+    )
 
 
 async def test_any_specialist(tg, running_bot, live_api) -> None:
@@ -153,21 +176,22 @@ async def test_free_text_booking_in_russian(tg, running_bot, live_api) -> None:
     await tg.wait_for(lambda: any("Уже готово" in (a.text or "") for a in tg.answered_callbacks))
     rows = await live_api.appointments_of(user)
     assert [(r["date"], r["start_time"][:5], r["service_name"]) for r in rows] == [
-        (day.isoformat(), "15:00", "Маникюр")]
+        (day.isoformat(), "15:00", "Маникюр")
+    ]
 
 
 async def test_free_text_booking_in_english(tg, running_bot, live_api) -> None:
     john = new_user("John", "en")
     await register(tg, john)
     day, _time = await live_api.free_slot("Педикюр", wanted="11:00")
-    await follow_assistant(tg, john, f"I'd like a pedicure on {day:%B} {day.day} at 11:00",
-                           "11:00")
+    await follow_assistant(tg, john, f"I'd like a pedicure on {day:%B} {day.day} at 11:00", "11:00")
     assert "500 ₽" in text_of(tg, john)
     done = await press_and_wait(tg, john, "Yes", "You're booked", timeout=20)
     assert day_in_words(day, "en") in done and "1 h 30 min" in done and "2,500 ₽" in done
     rows = await live_api.appointments_of(john)
     assert [(r["date"], r["start_time"][:5], r["service_name"]) for r in rows] == [
-        (day.isoformat(), "11:00", "Педикюр")]
+        (day.isoformat(), "11:00", "Педикюр")
+    ]
 
 
 async def test_cancel_with_confirmation(tg, running_bot, live_api) -> None:
@@ -209,8 +233,13 @@ async def test_stale_and_forged_callbacks(tg, running_bot, live_api) -> None:
     user = new_user()
     await register(tg, user)
     menu = tg.last_message(user)
-    for data in ("ok:deadbeefdeadbeef", "garbage-from-nowhere", "cal:day:2020-01-01",
-                 "tm:1:1:1000", "as:abcdef12:0"):
+    for data in (
+        "ok:deadbeefdeadbeef",
+        "garbage-from-nowhere",
+        "cal:day:2020-01-01",
+        "tm:1:1:1000",
+        "as:abcdef12:0",
+    ):
         tg.press(user, menu, data)
     await tg.wait_for(lambda: len(tg.answered_callbacks) >= 5)
     assert all("устарела" in (a.text or "") for a in tg.answered_callbacks[-5:])
@@ -235,13 +264,14 @@ async def test_mcp_down_apology_then_back(tg, running_bot, mcp_http: ServerThrea
         tg.send_text(user, "хочу на маникюр")
         await tg.wait_for_message(user, contains="сервис записи сейчас недоступен", timeout=20)
         tg.press_button(user, "Записаться")  # the bot keeps running
-        await tg.wait_for(lambda: sum("недоступен" in (m.text or "")
-                                      for m in tg.messages_to(user)) >= 2, timeout=20)
+        await tg.wait_for(
+            lambda: sum("недоступен" in (m.text or "") for m in tg.messages_to(user)) >= 2,
+            timeout=20,
+        )
     finally:
         await asyncio.to_thread(mcp_http.start)
     tg.press_button(user, "Попробовать ещё раз")
-    await tg.wait_for(lambda: "Ногтевой сервис" in tg.last_message(user).button_texts,
-                      timeout=20)
+    await tg.wait_for(lambda: "Ногтевой сервис" in tg.last_message(user).button_texts, timeout=20)
 
 
 async def test_restart_mid_booking_loses_nothing(tg, running_bot: RunningBot, live_api) -> None:

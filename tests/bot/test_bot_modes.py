@@ -16,9 +16,13 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 
 async def test_webhook_checks_the_secret_token(tg, mcp_url, tmp_path) -> None:
     port = free_port()
-    settings = bot_settings(tg, mcp_url, tmp_path / "state.sqlite3",
-                            webhook_base_url=f"http://127.0.0.1:{port}",
-                            webhook_secret="right-secret")
+    settings = bot_settings(
+        tg,
+        mcp_url,
+        tmp_path / "state.sqlite3",
+        webhook_base_url=f"http://127.0.0.1:{port}",
+        webhook_secret="right-secret",
+    )
     task = asyncio.create_task(run_bot(settings, webhook=True, host="127.0.0.1", port=port))
     try:
         await tg.wait_for(lambda: tg.webhook_url, timeout=10)
@@ -33,8 +37,8 @@ async def test_webhook_checks_the_secret_token(tg, mcp_url, tmp_path) -> None:
         user = new_user()
         tg.send_sticker(user)
         responses = await tg.deliver_to_webhook(
-            next(u for u in tg.updates if u.get("message", {}).get("from", {}).get("id")
-                 == user.id))
+            next(u for u in tg.updates if u.get("message", {}).get("from", {}).get("id") == user.id)
+        )
         assert responses.is_success
         await tg.wait_for_message(user, contains="стикер")
         await asyncio.sleep(0.3)

@@ -49,13 +49,15 @@ class JobsApi(LiveApi):
         super().__init__(url)
         self.settings = settings
 
-    async def run_jobs(self, now: dt.datetime | None = None,
-                       dedupe_key: str | None = None) -> RunReport:
+    async def run_jobs(
+        self, now: dt.datetime | None = None, dedupe_key: str | None = None
+    ) -> RunReport:
         db = Database.from_settings(self.settings)
         sender = TelegramSender(self.settings, backoff=0.01)
         try:
-            return await run_due(db, self.settings, sender, worker_id="test-worker", now=now,
-                                 dedupe_key=dedupe_key)
+            return await run_due(
+                db, self.settings, sender, worker_id="test-worker", now=now, dedupe_key=dedupe_key
+            )
         finally:
             await sender.close()
             await db.dispose()
@@ -79,9 +81,14 @@ def tg() -> Iterator[FakeTelegram]:  # type: ignore[override]
 
 @pytest.fixture(scope="module")
 def live_api(tg: FakeTelegram, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobsApi]:
-    settings = asyncio.run(prepare_api(
-        tmp_path_factory.mktemp("bot-jobs-api"), telegram_api_url=tg.base_url,
-        telegram_bot_token=BOT_TOKEN, run_jobs_in_process=False))
+    settings = asyncio.run(
+        prepare_api(
+            tmp_path_factory.mktemp("bot-jobs-api"),
+            telegram_api_url=tg.base_url,
+            telegram_bot_token=BOT_TOKEN,
+            run_jobs_in_process=False,
+        )
+    )
     server = ServerThread(lambda: create_app(settings))
     server.start()
     yield JobsApi(f"http://127.0.0.1:{server.port}/api", settings)
@@ -90,9 +97,14 @@ def live_api(tg: FakeTelegram, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="module")
 def mcp_http(live_api: JobsApi) -> Iterator[ServerThread]:
-    settings = McpSettings(_env_file=None, api_url=live_api.url, api_username=STAFF_USER,
-                           api_password=STAFF_PASSWORD, mcp_auth_token=MCP_TOKEN,
-                           request_timeout=20.0)  # type: ignore[call-arg]
+    settings = McpSettings(
+        _env_file=None,
+        api_url=live_api.url,
+        api_username=STAFF_USER,
+        api_password=STAFF_PASSWORD,
+        mcp_auth_token=MCP_TOKEN,
+        request_timeout=20.0,
+    )  # type: ignore[call-arg]
     server = ServerThread(lambda: build_http_app(settings))
     server.start()
     yield server
@@ -102,8 +114,9 @@ def mcp_http(live_api: JobsApi) -> Iterator[ServerThread]:
 # --------------------------------------------------------------------------- helpers
 
 
-async def book_by_buttons(tg: FakeTelegram, user: User, api: JobsApi,
-                          after: dt.date | None = None) -> dict[str, Any]:
+async def book_by_buttons(
+    tg: FakeTelegram, user: User, api: JobsApi, after: dt.date | None = None
+) -> dict[str, Any]:
     """Book a manicure through the bot's buttons; returns the appointment row."""
     day, time = await api.free_slot("Маникюр", after=after)
     await open_calendar(tg, user)
@@ -114,8 +127,11 @@ async def book_by_buttons(tg: FakeTelegram, user: User, api: JobsApi,
     await tg.wait_for_message(user, contains="Свободное время", since=mark)
     await press_and_wait(tg, user, time, "Проверьте")
     await press_and_wait(tg, user, "Подтвердить", "Вы записаны")
-    rows = [r for r in await api.appointments_of(user)
-            if r["date"] == day.isoformat() and r["start_time"][:5] == time]
+    rows = [
+        r
+        for r in await api.appointments_of(user)
+        if r["date"] == day.isoformat() and r["start_time"][:5] == time
+    ]
     assert len(rows) == 1, rows
     return rows[0]
 
@@ -131,13 +147,16 @@ async def send_reminder(api: JobsApi, row: dict[str, Any]) -> RunReport:
 
 async def reminder_for(tg: FakeTelegram, user: User, row: dict[str, Any]) -> ChatMessage:
     message = await tg.wait_for_message(user, contains="Напоминаем о записи")
-    assert message.buttons == [("✅ Подтверждаю", f"rem:confirm:{row['id']}"),
-                               ("❌ Отменить запись", f"rem:cancel:{row['id']}")]
+    assert message.buttons == [
+        ("✅ Подтверждаю", f"rem:confirm:{row['id']}"),
+        ("❌ Отменить запись", f"rem:cancel:{row['id']}"),
+    ]
     return message
 
 
-async def press_on(tg: FakeTelegram, user: User, message: ChatMessage, data: str,
-                   contains: str) -> ChatMessage:
+async def press_on(
+    tg: FakeTelegram, user: User, message: ChatMessage, data: str, contains: str
+) -> ChatMessage:
     mark = tg.mark()
     tg.press(user, message, data)
     return await tg.wait_for_message(user, contains=contains, since=mark)
@@ -151,14 +170,26 @@ def test_callback_factories_match_what_the_api_sends() -> None:
     from booking_bot.callbacks import ReminderCb, WaitlistOfferCb
 
     _text, [[(_c, confirm), (_x, cancel)]] = texts.reminder(
-        lang="ru", offset_minutes=1440, service="Маникюр", specialist="Анна",
-        day=dt.date(2026, 11, 25), time=dt.time(10), appointment_id=42)
+        lang="ru",
+        offset_minutes=1440,
+        service="Маникюр",
+        specialist="Анна",
+        day=dt.date(2026, 11, 25),
+        time=dt.time(10),
+        appointment_id=42,
+    )
     assert ReminderCb.unpack(confirm) == ReminderCb(action="confirm", id=42)
     assert ReminderCb(action="cancel", id=42).pack() == cancel
     token = "Ab-_" * 6
     _text, [[(_b, book)]] = texts.waitlist_offer(
-        lang="en", service="Manicure", specialist="Anna", day=dt.date(2026, 11, 25),
-        time=dt.time(10), until=dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC), token=token)
+        lang="en",
+        service="Manicure",
+        specialist="Anna",
+        day=dt.date(2026, 11, 25),
+        time=dt.time(10),
+        until=dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC),
+        token=token,
+    )
     assert WaitlistOfferCb(action="book", token=token).pack() == book
     assert WaitlistOfferCb.unpack(book).token == token
 
@@ -171,8 +202,7 @@ def test_calendar_days_without_time_offer_the_waitlist() -> None:
     i18n = default_i18n()
     with i18n.context(), i18n.use_locale("ru"):
         markup = month_calendar(2026, 11, [dt.date(2026, 11, 25)], today=dt.date(2026, 11, 10))
-    data = {b.text + "|" + (b.callback_data or "") for row in markup.inline_keyboard
-            for b in row}
+    data = {b.text + "|" + (b.callback_data or "") for row in markup.inline_keyboard for b in row}
     assert "25|" + CalendarCb(action="day", value="2026-11-25").pack() in data
     assert "·|" + CalendarCb(action="full", value="2026-11-26").pack() in data
     assert "·|" + CalendarCb(action="full", value="2026-11-10").pack() in data  # today
@@ -200,8 +230,7 @@ async def test_reminder_confirm(tg, running_bot, live_api: JobsApi) -> None:
     assert not any(d and d.startswith("rem:") for _t, d in edited.buttons)
     stored = await live_api.get(f"appointments/{row['id']}/")
     assert stored["client_confirmed_at"] and stored["status"] == row["status"]
-    await tg.wait_for(lambda: any("Подтверждено" in (a.text or "")
-                                  for a in tg.answered_callbacks))
+    await tg.wait_for(lambda: any("Подтверждено" in (a.text or "") for a in tg.answered_callbacks))
 
 
 async def test_reminder_cancel_asks_first(tg, running_bot, live_api: JobsApi) -> None:
@@ -211,15 +240,15 @@ async def test_reminder_cancel_asks_first(tg, running_bot, live_api: JobsApi) ->
     await send_reminder(live_api, row)
     reminder = await reminder_for(tg, user, row)
 
-    question = await press_on(tg, user, reminder, f"rem:cancel:{row['id']}",
-                              "Отменить эту запись?")
-    assert question.buttons == [("Да, отменить", f"rem:cancel_yes:{row['id']}"),
-                                ("Нет, оставить", f"rem:keep:{row['id']}")]
+    question = await press_on(tg, user, reminder, f"rem:cancel:{row['id']}", "Отменить эту запись?")
+    assert question.buttons == [
+        ("Да, отменить", f"rem:cancel_yes:{row['id']}"),
+        ("Нет, оставить", f"rem:keep:{row['id']}"),
+    ]
     assert (await live_api.get(f"appointments/{row['id']}/"))["status"] != "cancelled"
     # "No" brings the reminder's choice back; then cancel for real.
     back = await press_on(tg, user, question, f"rem:keep:{row['id']}", "Вы придёте?")
-    assert [d for _t, d in back.buttons] == [f"rem:confirm:{row['id']}",
-                                             f"rem:cancel:{row['id']}"]
+    assert [d for _t, d in back.buttons] == [f"rem:confirm:{row['id']}", f"rem:cancel:{row['id']}"]
     await press_on(tg, user, back, f"rem:cancel:{row['id']}", "Отменить эту запись?")
     done = await press_on(tg, user, back, f"rem:cancel_yes:{row['id']}", "Запись отменена")
     assert day_in_words(dt.date.fromisoformat(row["date"]), "ru") in done.text
@@ -231,7 +260,8 @@ async def test_reminder_cancel_asks_first(tg, running_bot, live_api: JobsApi) ->
 
 
 async def test_someone_elses_reminder_button_changes_nothing(
-        tg, running_bot, live_api: JobsApi) -> None:
+    tg, running_bot, live_api: JobsApi
+) -> None:
     owner, intruder = new_user("Ира"), new_user("Олег")
     await register(tg, owner)
     await register(tg, intruder)
@@ -239,8 +269,9 @@ async def test_someone_elses_reminder_button_changes_nothing(
     # A forged press under one of the intruder's own messages.
     last = tg.last_message(intruder)
     await press_on(tg, intruder, last, f"rem:confirm:{row['id']}", "уже неактивна")
-    await press_on(tg, intruder, tg.last_message(intruder), f"rem:cancel:{row['id']}",
-                   "уже неактивна")
+    await press_on(
+        tg, intruder, tg.last_message(intruder), f"rem:cancel:{row['id']}", "уже неактивна"
+    )
     stored = await live_api.get(f"appointments/{row['id']}/")
     assert stored["client_confirmed_at"] is None and stored["status"] != "cancelled"
 
@@ -253,15 +284,27 @@ async def fill_day(api: JobsApi, client_id: int, day: dt.date) -> list[dict[str,
     service = await api.service("Маникюр")
     booked = []
     for _ in range(30):
-        slots = await api.get(f"specialists/{service['specialist']}/available_slots/",
-                              date=day.isoformat(), service=service["id"])
+        slots = await api.get(
+            f"specialists/{service['specialist']}/available_slots/",
+            date=day.isoformat(),
+            service=service["id"],
+        )
         if not slots:
             return booked
         first = slots[0]
-        booked.append(await api.post("appointments/", {
-            "client": client_id, "service": service["id"], "specialist": service["specialist"],
-            "date": day.isoformat(), "start_time": str(first["start_time"])[:5],
-            "end_time": str(first["end_time"])[:5]}))
+        booked.append(
+            await api.post(
+                "appointments/",
+                {
+                    "client": client_id,
+                    "service": service["id"],
+                    "specialist": service["specialist"],
+                    "date": day.isoformat(),
+                    "start_time": str(first["start_time"])[:5],
+                    "end_time": str(first["end_time"])[:5],
+                },
+            )
+        )
     raise AssertionError("the day did not fill up")
 
 
@@ -281,11 +324,18 @@ async def join_waitlist_by_buttons(tg: FakeTelegram, user: User, day: dt.date) -
 async def cancel_by_buttons(tg: FakeTelegram, user: User, appointment_id: int) -> None:
     mark = tg.mark()
     tg.send_command(user, "/my")
-    await tg.wait_for(lambda: any(
-        f"ap:cancel:{appointment_id}" in [d for _t, d in m.buttons]
-        for m in tg.messages_to(user) if m.revision > mark))
-    message = next(m for m in tg.messages_to(user)
-                   if f"ap:cancel:{appointment_id}" in [d for _t, d in m.buttons])
+    await tg.wait_for(
+        lambda: any(
+            f"ap:cancel:{appointment_id}" in [d for _t, d in m.buttons]
+            for m in tg.messages_to(user)
+            if m.revision > mark
+        )
+    )
+    message = next(
+        m
+        for m in tg.messages_to(user)
+        if f"ap:cancel:{appointment_id}" in [d for _t, d in m.buttons]
+    )
     await press_on(tg, user, message, f"ap:cancel:{appointment_id}", "Отменить эту запись?")
     await press_on(tg, user, message, f"ap:cancel_yes:{appointment_id}", "Запись отменена")
 
@@ -310,13 +360,19 @@ async def test_waitlist_offer_is_booked_by_the_button(tg, running_bot, live_api:
     bob_client = (await live_api.client_of(bob))["id"]
     [entry] = await live_api.items("waitlist/", client_id=bob_client)
     assert (entry["date"], entry["status"], entry["service_name"]) == (
-        day.isoformat(), "active", "Маникюр")
+        day.isoformat(),
+        "active",
+        "Маникюр",
+    )
     # "My appointments" lists the entry with a "leave" button.
     mark = tg.mark()
     tg.send_command(bob, "/my")
     listed = await tg.wait_for_message(bob, contains="Вы в листе ожидания", since=mark)
-    await tg.wait_for(lambda: any(f"wj:leave:{entry['id']}" in [d for _t, d in m.buttons]
-                                  for m in tg.messages_to(bob)))
+    await tg.wait_for(
+        lambda: any(
+            f"wj:leave:{entry['id']}" in [d for _t, d in m.buttons] for m in tg.messages_to(bob)
+        )
+    )
     assert listed
 
     # Alice cancels one of her appointments that day; the job runner offers it to Bob.
@@ -332,7 +388,8 @@ async def test_waitlist_offer_is_booked_by_the_button(tg, running_bot, live_api:
     assert day_in_words(day, "ru") in booked.text and freed["start_time"][:5] in booked.text
     rows = [r for r in await live_api.appointments_of(bob) if r["status"] != "cancelled"]
     assert [(r["date"], r["start_time"][:5]) for r in rows] == [
-        (day.isoformat(), freed["start_time"][:5])]
+        (day.isoformat(), freed["start_time"][:5])
+    ]
     [entry] = await live_api.items("waitlist/", client_id=bob_client)
     assert entry["status"] == "booked" and entry["appointment"] == rows[0]["id"]
 
@@ -341,8 +398,7 @@ async def test_waitlist_offer_is_booked_by_the_button(tg, running_bot, live_api:
     tg.press(bob, offer, data)
     await tg.wait_for(lambda: len(tg.answered_callbacks) > answers)
     assert "Уже готово" in (tg.answered_callbacks[-1].text or "")
-    assert len([r for r in await live_api.appointments_of(bob)
-                if r["status"] != "cancelled"]) == 1
+    assert len([r for r in await live_api.appointments_of(bob) if r["status"] != "cancelled"]) == 1
 
 
 async def test_waitlist_offer_taken_by_someone_faster(tg, running_bot, live_api: JobsApi) -> None:
@@ -359,10 +415,17 @@ async def test_waitlist_offer_taken_by_someone_faster(tg, running_bot, live_api:
     offer, data = await offer_for(tg, bob)
     # Carol books the freed time before Bob presses the button.
     service = await live_api.service("Маникюр")
-    await live_api.post("appointments/", {
-        "client": (await live_api.client_of(carol))["id"], "service": service["id"],
-        "specialist": service["specialist"], "date": day.isoformat(),
-        "start_time": freed["start_time"][:5], "end_time": freed["end_time"][:5]})
+    await live_api.post(
+        "appointments/",
+        {
+            "client": (await live_api.client_of(carol))["id"],
+            "service": service["id"],
+            "specialist": service["specialist"],
+            "date": day.isoformat(),
+            "start_time": freed["start_time"][:5],
+            "end_time": freed["end_time"][:5],
+        },
+    )
 
     sorry = await press_on(tg, bob, offer, data, "уже занято")
     assert "остаётесь в листе ожидания" in sorry.text
@@ -374,10 +437,16 @@ async def test_waitlist_offer_taken_by_someone_faster(tg, running_bot, live_api:
     # Bob leaves the waitlist from "My appointments" (asked first).
     mark = tg.mark()
     tg.send_command(bob, "/my")
-    await tg.wait_for(lambda: any(f"wj:leave:{entry['id']}" in [d for _t, d in m.buttons]
-                                  for m in tg.messages_to(bob) if m.revision > mark))
-    message = next(m for m in tg.messages_to(bob)
-                   if f"wj:leave:{entry['id']}" in [d for _t, d in m.buttons])
+    await tg.wait_for(
+        lambda: any(
+            f"wj:leave:{entry['id']}" in [d for _t, d in m.buttons]
+            for m in tg.messages_to(bob)
+            if m.revision > mark
+        )
+    )
+    message = next(
+        m for m in tg.messages_to(bob) if f"wj:leave:{entry['id']}" in [d for _t, d in m.buttons]
+    )
     await press_on(tg, bob, message, f"wj:leave:{entry['id']}", "Больше не ждать")
     await press_on(tg, bob, message, f"wj:leave_yes:{entry['id']}", "Вы вышли из листа ожидания")
     remaining = await live_api.items("waitlist/", client_id=(await live_api.client_of(bob))["id"])

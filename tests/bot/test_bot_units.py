@@ -24,7 +24,8 @@ def test_dates_prices_durations_in_russian_and_english() -> None:
     day = dt.date(2026, 11, 25)
     with i18n.context(), i18n.use_locale("ru"):
         assert formatting.day_in_words(day) == "среда, 25 ноября" + (
-            "" if day.year == dt.date.today().year else " 2026")
+            "" if day.year == dt.date.today().year else " 2026"
+        )
         assert formatting.price("1500.00") == "1 500 ₽"
         assert formatting.price("1200.5") == "1 200,50 ₽"
         assert formatting.duration(90) == "1 ч 30 мин"
@@ -43,11 +44,16 @@ def test_locale_choice() -> None:
 
 def test_every_text_has_a_russian_translation() -> None:
     src = Path(__file__).parents[2] / "src" / "booking_bot"
-    ids = {m[2] for m in extract_from_dir(str(src), method_map=[("**.py", "python")],
-                                          keywords={"_": None})}
+    ids = {
+        m[2]
+        for m in extract_from_dir(str(src), method_map=[("**.py", "python")], keywords={"_": None})
+    }
     ru = i18n.locales["ru"]
-    missing = [m for m in ids if ru.gettext(m) == m and not m.startswith(("💅 {", "👤 {",
-                                                                          "📅 {d", "⏱", "💰"))]
+    missing = [
+        m
+        for m in ids
+        if ru.gettext(m) == m and not m.startswith(("💅 {", "👤 {", "📅 {d", "⏱", "💰"))
+    ]
     assert not missing
     assert (LOCALES_DIR / "en" / "LC_MESSAGES" / "messages.po").exists()
 
@@ -101,13 +107,21 @@ async def test_retry_middleware_on_429_and_5xx(tg) -> None:  # type: ignore[no-u
     from booking_bot.config import BotSettings
     from booking_bot.main import create_bot
 
-    bot = create_bot(BotSettings(_env_file=None, telegram_bot_token="123:ABC",
-                                 telegram_api_url=tg.base_url, telegram_backoff_base=0.01))
+    bot = create_bot(
+        BotSettings(
+            _env_file=None,
+            telegram_bot_token="123:ABC",
+            telegram_api_url=tg.base_url,
+            telegram_backoff_base=0.01,
+        )
+    )
     waits: list[float] = []
     middleware = bot.session.middleware.__self__._middlewares[0] if False else None  # noqa
     for m in bot.session.middleware._middlewares:  # type: ignore[attr-defined]
+
         async def fake_sleep(delay: float) -> None:
             waits.append(delay)
+
         m.sleep = fake_sleep
     try:
         tg.fail_next("sendMessage", status=429, retry_after=3)

@@ -19,18 +19,37 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def start(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int]:
     api_port, mcp_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "API_USERNAME", "API_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "API_USERNAME", "API_URL")
+    }
     env.update(PASSWORD_HASH_ITERATIONS="1000", PYTHONPATH=str(ROOT / "src"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "booking_api.cli", "run", "--demo", "--api-port", str(api_port),
-         "--mcp-port", str(mcp_port)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "booking_api.cli",
+            "run",
+            "--demo",
+            "--api-port",
+            str(api_port),
+            "--mcp-port",
+            str(mcp_port),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while True:
         try:
-            if (httpx.get(f"http://127.0.0.1:{mcp_port}/health").status_code == 200 and
-                    httpx.get(f"http://127.0.0.1:{api_port}/api/services/").status_code == 200):
+            if (
+                httpx.get(f"http://127.0.0.1:{mcp_port}/health").status_code == 200
+                and httpx.get(f"http://127.0.0.1:{api_port}/api/services/").status_code == 200
+            ):
                 return proc, api_port, mcp_port
         except httpx.HTTPError:
             pass

@@ -40,10 +40,12 @@ class Runner:
     def __init__(self, env: Any, settings: Settings, sender: TelegramSender):
         self.env, self.settings, self.sender = env, settings, sender
 
-    async def run(self, now: dt.datetime | None = None, worker: str = "w1",
-                  db: Any = None) -> RunReport:
-        return await run_due(db or self.env.db, self.settings, self.sender, worker_id=worker,
-                             now=now)
+    async def run(
+        self, now: dt.datetime | None = None, worker: str = "w1", db: Any = None
+    ) -> RunReport:
+        return await run_due(
+            db or self.env.db, self.settings, self.sender, worker_id=worker, now=now
+        )
 
     async def jobs(self, kind: str | None = None) -> list[Job]:
         async with self.env.db.read_sessions() as session:
@@ -58,19 +60,35 @@ def runner(env, job_settings: Settings, sender: TelegramSender) -> Runner:  # ty
     return Runner(env, job_settings, sender)
 
 
-async def book(client: Any, env: Any, user: Any, cat: Any, day: dt.date, start: str = "10:00",
-               end: str = "11:00") -> dict[str, Any]:
-    r = await client.post("/api/appointments/", headers=env.auth(user), json={
-        "service": cat.manicure.id, "specialist": cat.anna.id, "date": day.isoformat(),
-        "start_time": start, "end_time": end})
+async def book(
+    client: Any,
+    env: Any,
+    user: Any,
+    cat: Any,
+    day: dt.date,
+    start: str = "10:00",
+    end: str = "11:00",
+) -> dict[str, Any]:
+    r = await client.post(
+        "/api/appointments/",
+        headers=env.auth(user),
+        json={
+            "service": cat.manicure.id,
+            "specialist": cat.anna.id,
+            "date": day.isoformat(),
+            "start_time": start,
+            "end_time": end,
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
 
 @pytest.fixture
 def booker(client, env, cat):  # type: ignore[no-untyped-def]
-    async def _book(user: Any, day: dt.date, start: str = "10:00",
-                    end: str = "11:00") -> dict[str, Any]:
+    async def _book(
+        user: Any, day: dt.date, start: str = "10:00", end: str = "11:00"
+    ) -> dict[str, Any]:
         return await book(client, env, user, cat, day, start, end)
 
     return _book

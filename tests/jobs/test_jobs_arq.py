@@ -37,11 +37,13 @@ async def redis_settings(job_settings):  # type: ignore[no-untyped-def]
 
 
 async def test_arq_worker_runs_a_committed_job_end_to_end(
-        env, cat, booker, runner, tg, sender, redis_settings):
+    env, cat, booker, runner, tg, sender, redis_settings
+):
     settings, pool = redis_settings
     async with env.db.write_sessions() as session:
-        await session.execute(update(Specialist).where(Specialist.id == cat.anna.id)
-                              .values(telegram_id="2001"))
+        await session.execute(
+            update(Specialist).where(Specialist.id == cat.anna.id).values(telegram_id="2001")
+        )
         await session.commit()
     day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).date()
     appt = await booker(cat.alice, day, "12:00", "13:00")
@@ -49,14 +51,24 @@ async def test_arq_worker_runs_a_committed_job_end_to_end(
     await asyncio.gather(*outbox._tasks)  # the after-commit wake-up
     queued = await pool.queued_jobs(queue_name=arq_worker.QUEUE)
     assert [(j.function, j.args, j.job_id) for j in queued] == [
-        ("run_job", (key,), f"booking:{key}")]
+        ("run_job", (key,), f"booking:{key}")
+    ]
     # A second wake-up for the same job is refused by arq itself.
-    assert await pool.enqueue_job("run_job", key, _job_id=f"booking:{key}",
-                                  _queue_name=arq_worker.QUEUE) is None
+    assert (
+        await pool.enqueue_job(
+            "run_job", key, _job_id=f"booking:{key}", _queue_name=arq_worker.QUEUE
+        )
+        is None
+    )
 
     worker = arq_worker.build_worker(
-        settings, burst=True, handle_signals=False, poll_delay=0.05, cron_jobs=[],
-        ctx={"db": env.db, "sender": sender, "worker_id": "arq-test"})
+        settings,
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.05,
+        cron_jobs=[],
+        ctx={"db": env.db, "sender": sender, "worker_id": "arq-test"},
+    )
     try:
         await worker.async_run()
     finally:
@@ -68,8 +80,13 @@ async def test_arq_worker_runs_a_committed_job_end_to_end(
     assert jobs[key] == ("done", "arq-test")
     # Reminders are not woken (not due): the cron dispatcher runs them at their time.
     assert {s for k, (s, _) in jobs.items() if k.startswith("reminder:")} == {"queued"}
-    ctx = {"db": env.db, "sender": sender, "worker_id": "arq-cron", "settings": settings,
-           "now": dt.datetime.combine(day, dt.time(10), MSK).astimezone(dt.UTC)}
+    ctx = {
+        "db": env.db,
+        "sender": sender,
+        "worker_id": "arq-cron",
+        "settings": settings,
+        "now": dt.datetime.combine(day, dt.time(10), MSK).astimezone(dt.UTC),
+    }
     assert await arq_worker.dispatch_due(ctx) == 2  # 24 h (too late: skipped) and 2 h (sent)
     assert await arq_worker.dispatch_due(ctx) == 0
     [reminder] = tg.messages_to(1001)

@@ -30,10 +30,12 @@ def at(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
 
 async def set_telegram(env, cat, *, specialist: str | None = "2001", language: str = "ru"):  # type: ignore[no-untyped-def]
     async with env.db.write_sessions() as session:
-        await session.execute(update(Specialist).where(Specialist.id == cat.anna.id)
-                              .values(telegram_id=specialist))
-        await session.execute(update(Client).where(Client.id == cat.client_a.id)
-                              .values(language=language))
+        await session.execute(
+            update(Specialist).where(Specialist.id == cat.anna.id).values(telegram_id=specialist)
+        )
+        await session.execute(
+            update(Client).where(Client.id == cat.client_a.id).values(language=language)
+        )
         await session.commit()
 
 
@@ -45,16 +47,16 @@ async def test_booking_queues_reminders_in_the_service_zone(env, cat, booker, ru
         (at(day - dt.timedelta(days=1), 10), "queued"),  # 24 h before, 10:00 Moscow = 07:00 UTC
         (at(day, 8), "queued"),  # 2 h before
     ]
-    assert reminders[0].run_at == dt.datetime.combine(day - dt.timedelta(days=1), dt.time(7),
-                                                      dt.UTC)
+    assert reminders[0].run_at == dt.datetime.combine(
+        day - dt.timedelta(days=1), dt.time(7), dt.UTC
+    )
     assert reminders[0].dedupe_key == f"reminder:{appt['id']}:24h:{day.isoformat()}T10:00"
     assert reminders[1].dedupe_key == f"reminder:{appt['id']}:2h:{day.isoformat()}T10:00"
     notices = await runner.jobs("specialist_notice")
     assert [n.payload["event"] for n in notices] == ["created"]
 
 
-async def test_reminders_fire_on_time_exactly_once_with_two_workers(
-        env, cat, booker, runner, tg):
+async def test_reminders_fire_on_time_exactly_once_with_two_workers(env, cat, booker, runner, tg):
     await set_telegram(env, cat)
     day = future_day(7)
     appt = await booker(cat.alice, day, "10:00", "11:00")
@@ -62,6 +64,7 @@ async def test_reminders_fire_on_time_exactly_once_with_two_workers(
     # A second worker with its own engine (its own connections), as another process would.
     other = Database.from_settings(env.settings)
     try:
+
         async def both(now: dt.datetime) -> None:
             await asyncio.gather(runner.run(now, "w1"), runner.run(now, "w2", db=other))
 
@@ -75,11 +78,14 @@ async def test_reminders_fire_on_time_exactly_once_with_two_workers(
         await both(t24)
         await both(t24 + dt.timedelta(minutes=5))
         [first] = tg.messages_to(1001)
-        assert first.text.startswith("Напоминаем о записи на завтра: «Маникюр», специалист "
-                                     "Анна Иванова")
+        assert first.text.startswith(
+            "Напоминаем о записи на завтра: «Маникюр», специалист Анна Иванова"
+        )
         assert "в 10:00" in first.text
-        assert first.buttons == [("✅ Подтверждаю", f"rem:confirm:{appt['id']}"),
-                                 ("❌ Отменить запись", f"rem:cancel:{appt['id']}")]
+        assert first.buttons == [
+            ("✅ Подтверждаю", f"rem:confirm:{appt['id']}"),
+            ("❌ Отменить запись", f"rem:cancel:{appt['id']}"),
+        ]
 
         await both(at(day, 8) - dt.timedelta(seconds=1))
         assert len(tg.messages_to(1001)) == 1
@@ -90,8 +96,9 @@ async def test_reminders_fire_on_time_exactly_once_with_two_workers(
         assert messages[1].text.startswith("Напоминаем о записи через 2 ч.")
     finally:
         await other.dispose()
-    statuses = {j.dedupe_key.split(":")[2]: (j.status, j.attempts)
-                for j in await runner.jobs("reminder")}
+    statuses = {
+        j.dedupe_key.split(":")[2]: (j.status, j.attempts) for j in await runner.jobs("reminder")
+    }
     assert statuses == {"24h": ("done", 1), "2h": ("done", 1)}
     assert len(tg.calls_of("sendMessage")) == 3  # one notice, two reminders
 
@@ -103,8 +110,9 @@ async def test_reminder_in_english_and_the_buttons_work(env, cat, booker, runner
     report = await runner.run(at(day, 13))
     message = tg.last_message(1001)
     assert message is not None
-    assert message.text.startswith("A reminder of your appointment in 2 h: “Маникюр” with "
-                                   "Анна Иванова")
+    assert message.text.startswith(
+        "A reminder of your appointment in 2 h: “Маникюр” with Анна Иванова"
+    )
     assert message.button_texts == ["✅ I'll be there", "❌ Cancel it"]
     assert {j.kind for j in report.skipped} == {"reminder", "specialist_notice"}  # 24h: too late
     # "confirm" → the client's attendance; the status stays pending.
@@ -144,7 +152,8 @@ async def test_killed_worker_does_not_lose_the_job(env, cat, booker, runner, tg,
 
 
 async def test_passed_appointment_reminders_are_skipped_with_a_log_line(
-        env, cat, booker, runner, tg, caplog):
+    env, cat, booker, runner, tg, caplog
+):
     await set_telegram(env, cat)
     day = future_day(3)
     await booker(cat.alice, day, "12:00", "13:00")
@@ -170,27 +179,37 @@ async def test_late_worker_sends_the_nearest_reminder_late(env, cat, booker, run
 
 
 async def test_moved_appointment_replans_reminders_and_tells_the_specialist(
-        env, cat, booker, runner, tg, client):
+    env, cat, booker, runner, tg, client
+):
     await set_telegram(env, cat)
     day = future_day(7)
     appt = await booker(cat.alice, day, "10:00", "11:00")
-    r = await client.post(f"/api/appointments/{appt['id']}/reschedule/",
-                          headers=env.auth(cat.alice),
-                          json={"date": day.isoformat(), "start_time": "14:00"})
+    r = await client.post(
+        f"/api/appointments/{appt['id']}/reschedule/",
+        headers=env.auth(cat.alice),
+        json={"date": day.isoformat(), "start_time": "14:00"},
+    )
     assert r.status_code == 200, r.text
-    reminders = {j.dedupe_key.split(":", 3)[3]: j.status for j in await runner.jobs("reminder")
-                 if j.dedupe_key.split(":")[2] == "2h"}
-    assert reminders == {f"{day.isoformat()}T10:00": "skipped",
-                         f"{day.isoformat()}T14:00": "queued"}
+    reminders = {
+        j.dedupe_key.split(":", 3)[3]: j.status
+        for j in await runner.jobs("reminder")
+        if j.dedupe_key.split(":")[2] == "2h"
+    }
+    assert reminders == {
+        f"{day.isoformat()}T10:00": "skipped",
+        f"{day.isoformat()}T14:00": "queued",
+    }
     await runner.run(dt.datetime.now(dt.UTC))
     texts = [m.text for m in tg.messages_to(2001)]
     assert texts[0].startswith("Новая запись")
     assert texts[1].startswith("Запись перенесена: Алиса, «Маникюр» — с ")
     assert "10:00 на" in texts[1] and texts[1].endswith("в 14:00.")
     # Moving back revives the first reminders (never sent yet), still exactly once.
-    r = await client.post(f"/api/appointments/{appt['id']}/reschedule/",
-                          headers=env.auth(cat.alice),
-                          json={"date": day.isoformat(), "start_time": "10:00"})
+    r = await client.post(
+        f"/api/appointments/{appt['id']}/reschedule/",
+        headers=env.auth(cat.alice),
+        json={"date": day.isoformat(), "start_time": "10:00"},
+    )
     assert r.status_code == 200
     await runner.run(at(day, 8))
     await runner.run(at(day, 8, 1), "w2")

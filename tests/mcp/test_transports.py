@@ -124,8 +124,9 @@ async def test_legacy_routes(http_server: str) -> None:
         assert (await http.post("/process", json={"user_id": "1"})).status_code == 400
 
 
-INSPECTOR_DIR = Path(os.environ.get("MCP_INSPECTOR_DIR",
-                                    Path.home() / ".cache" / "booking-tests" / "inspector"))
+INSPECTOR_DIR = Path(
+    os.environ.get("MCP_INSPECTOR_DIR", Path.home() / ".cache" / "booking-tests" / "inspector")
+)
 
 
 def inspector_cli() -> Path | None:
@@ -137,9 +138,20 @@ def inspector_cli() -> Path | None:
         return None
     INSPECTOR_DIR.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(INSPECTOR_DIR),
-         "@modelcontextprotocol/inspector"],
-        capture_output=True, text=True, timeout=300)
+        [
+            "npm",
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(INSPECTOR_DIR),
+            "@modelcontextprotocol/inspector",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return binary if result.returncode == 0 and binary.exists() else None
 
 
@@ -150,7 +162,10 @@ def test_official_inspector_cli_lists_and_calls_tools(live_api) -> None:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "booking_mcp", "--transport", "http", "--port", str(port)],
-        env=server_env(live_api), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env=server_env(live_api),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/mcp"
     try:
         deadline = time.time() + 30
@@ -164,18 +179,27 @@ def test_official_inspector_cli_lists_and_calls_tools(live_api) -> None:
             time.sleep(0.2)
 
         def inspect(*args: str) -> dict:
-            out = subprocess.run([str(cli), "--cli", url, "--transport", "http", *args],
-                                 capture_output=True, text=True, timeout=120)
+            out = subprocess.run(
+                [str(cli), "--cli", url, "--transport", "http", *args],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert out.returncode == 0, out.stderr
             return json.loads(out.stdout)
 
         tools = {t["name"]: t for t in inspect("--method", "tools/list")["tools"]}
-        assert {"create_appointment", "cancel_appointment", "find_nearest_slots",
-                "process_message"} <= set(tools)
+        assert {
+            "create_appointment",
+            "cancel_appointment",
+            "find_nearest_slots",
+            "process_message",
+        } <= set(tools)
         assert tools["cancel_appointment"]["annotations"]["destructiveHint"] is True
         assert tools["list_categories"]["annotations"]["readOnlyHint"] is True
-        called = inspect("--method", "tools/call", "--tool-name", "get_specialists",
-                         "--tool-arg", "city=Москва")
+        called = inspect(
+            "--method", "tools/call", "--tool-name", "get_specialists", "--tool-arg", "city=Москва"
+        )
         assert not called.get("isError")
         cities = {s["city"] for s in called["structuredContent"]["result"]}
         assert cities == {"Москва"}

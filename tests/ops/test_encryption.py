@@ -22,16 +22,20 @@ class Keyed:
     """A second app on the test database, with ENCRYPTION_KEY set."""
 
     def __init__(self, env, key: str, old: str | None = None) -> None:
-        self.settings = env.settings.model_copy(update={
-            "encryption_key": SecretStr(key),
-            "encryption_old_keys": SecretStr(old) if old else None})
+        self.settings = env.settings.model_copy(
+            update={
+                "encryption_key": SecretStr(key),
+                "encryption_old_keys": SecretStr(old) if old else None,
+            }
+        )
         self.db = Database.from_settings(self.settings)
         self.app = create_app(self.settings, self.db)
         self.keyring = crypto.cached_keyring(self.settings)
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
-                                 base_url="http://testserver")
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://testserver"
+        )
 
 
 @pytest.fixture
@@ -43,17 +47,27 @@ async def keyed(env) -> AsyncIterator[Keyed]:
 
 async def raw_clients(env) -> dict[int, dict]:
     async with env.db.write_engine.connect() as conn:
-        rows = (await conn.execute(text(
-            "SELECT id, name, phone, email, phone_encrypted, email_encrypted, phone_hash "
-            "FROM booking_client ORDER BY id"))).mappings().all()
+        rows = (
+            (
+                await conn.execute(
+                    text(
+                        "SELECT id, name, phone, email, phone_encrypted, email_encrypted, phone_hash "
+                        "FROM booking_client ORDER BY id"
+                    )
+                )
+            )
+            .mappings()
+            .all()
+        )
     return {row["id"]: dict(row) for row in rows}
 
 
 async def test_row_holds_no_plaintext_and_api_returns_it(env, cat, keyed):
     auth = env.auth(cat.staff)
     async with keyed.client() as http:
-        r = await http.post("/api/clients/", headers=auth,
-                            json={"name": "Вера", "phone": PHONE, "email": EMAIL})
+        r = await http.post(
+            "/api/clients/", headers=auth, json={"name": "Вера", "phone": PHONE, "email": EMAIL}
+        )
         assert r.status_code == 201, r.text
         cid = r.json()["id"]
         assert (r.json()["phone"], r.json()["email"]) == (PHONE, EMAIL)
@@ -83,20 +97,26 @@ async def test_row_holds_no_plaintext_and_api_returns_it(env, cat, keyed):
         assert r.json()["phone"] == "+79995550011" and r.json()["email"] == EMAIL
 
         # Dialog context: one encrypted JSON blob.
-        r = await http.put("/api/dialog-contexts/tg:42/", headers=auth,
-                           json={"data": {"phone": PHONE, "step": "confirm"}})
+        r = await http.put(
+            "/api/dialog-contexts/tg:42/",
+            headers=auth,
+            json={"data": {"phone": PHONE, "step": "confirm"}},
+        )
         assert r.status_code == 200 and r.json()["data"]["phone"] == PHONE
         async with env.db.write_engine.connect() as conn:
-            stored = (await conn.execute(text(
-                "SELECT data FROM booking_dialogcontext WHERE user_key = 'tg:42'"))).scalar()
+            stored = (
+                await conn.execute(
+                    text("SELECT data FROM booking_dialogcontext WHERE user_key = 'tg:42'")
+                )
+            ).scalar()
         assert PHONE not in str(stored) and "confirm" not in str(stored)
         r = await http.get("/api/dialog-contexts/tg:42/", headers=auth)
         assert r.json()["data"] == {"phone": PHONE, "step": "confirm"}
 
     # The keyless app (Django's view, in effect) sees the masked value, never the plaintext.
-    r = await httpx.AsyncClient(transport=httpx.ASGITransport(app=env.app),
-                                base_url="http://testserver").get(f"/api/clients/{cid}/",
-                                                                  headers=auth)
+    r = await httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=env.app), base_url="http://testserver"
+    ).get(f"/api/clients/{cid}/", headers=auth)
     assert r.json()["phone"] == "+7•••••0011"
 
 
@@ -135,7 +155,8 @@ async def test_rotation_encrypts_plain_rows_and_old_key_rows(env, cat):
         async with only_b.client() as http:
             r = await http.get("/api/clients/", headers=auth, params={"phone": "+79000000001"})
             assert [(c["id"], c["phone"], c["email"]) for c in r.json()] == [
-                (cat.client_a.id, "+79000000001", "a@example.com")]
+                (cat.client_a.id, "+79000000001", "a@example.com")
+            ]
     finally:
         await only_b.db.dispose()
 
@@ -164,8 +185,9 @@ async def test_rotate_key_command(env, cat, monkeypatch):
 
 async def test_without_a_key_nothing_changes(client, env, cat):
     auth = env.auth(cat.staff)
-    r = await client.post("/api/clients/", headers=auth,
-                          json={"name": "Вера", "phone": PHONE, "email": EMAIL})
+    r = await client.post(
+        "/api/clients/", headers=auth, json={"name": "Вера", "phone": PHONE, "email": EMAIL}
+    )
     row = (await raw_clients(env))[r.json()["id"]]
     assert (row["phone"], row["email"]) == (PHONE, EMAIL)
     assert row["phone_encrypted"] is row["email_encrypted"] is row["phone_hash"] is None

@@ -22,8 +22,12 @@ BOT_TOKEN = "123456:TEST-TOKEN"
 
 
 def widget_data(tg_id: int = 555001) -> dict[str, str]:
-    data = {"id": str(tg_id), "first_name": "Иван", "username": "ivan",
-            "auth_date": str(int(time.time()))}
+    data = {
+        "id": str(tg_id),
+        "first_name": "Иван",
+        "username": "ivan",
+        "auth_date": str(int(time.time())),
+    }
     check = "\n".join(f"{k}={data[k]}" for k in sorted(data))
     secret = hashlib.sha256(BOT_TOKEN.encode()).digest()
     data["hash"] = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
@@ -32,8 +36,9 @@ def widget_data(tg_id: int = 555001) -> dict[str, str]:
 
 async def test_request_id_header_and_access_line(client, env, cat):
     with captured_logs() as logs:
-        r = await client.get("/api/clients/", headers={**env.auth(cat.staff),
-                                                       "X-Request-ID": "req-42.a"})
+        r = await client.get(
+            "/api/clients/", headers={**env.auth(cat.staff), "X-Request-ID": "req-42.a"}
+        )
         fresh = await client.get("/api/categories/")
         bad = await client.get("/api/categories/", headers={"X-Request-ID": "no spaces\tplease"})
     assert r.status_code == 200 and r.headers["X-Request-ID"] == "req-42.a"
@@ -52,8 +57,12 @@ async def test_request_id_header_and_access_line(client, env, cat):
 async def test_secrets_never_in_logs(client, env, cat):
     password = "pass12345"
     seen: list[str] = [password, BOT_TOKEN, SECRET]
-    mcp_settings = McpSettings(api_url="http://testserver/api", api_username="staff",
-                               api_password=password, mcp_auth_token="mcp-bearer-secret-000111")
+    mcp_settings = McpSettings(
+        api_url="http://testserver/api",
+        api_username="staff",
+        api_password=password,
+        mcp_auth_token="mcp-bearer-secret-000111",
+    )
     seen.append("mcp-bearer-secret-000111")
     register_secret(mcp_settings.mcp_auth_token)
     with captured_logs("DEBUG") as logs:
@@ -82,7 +91,11 @@ async def test_secrets_never_in_logs(client, env, cat):
             # Even a careless log call is scrubbed.
             logging.getLogger("booking_api.careless").warning(
                 "login %s password=%s header Authorization: Bearer %s secret %s",
-                "staff", password, tokens["access"], SECRET)
+                "staff",
+                password,
+                tokens["access"],
+                SECRET,
+            )
         finally:
             logging.getLogger("httpx").setLevel(logging.NOTSET)
             logging.getLogger("sqlalchemy.engine").setLevel(logging.NOTSET)
@@ -96,13 +109,15 @@ def test_redact_patterns():
     assert "hunter22" not in redact('{"password": "hunter22"}')
     assert "abc.def.ghi" not in redact("Authorization: Bearer abc.def.ghi")
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in redact(
-        "https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage")
+        "https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage"
+    )
     assert redact("GET /api/services/ 200") == "GET /api/services/ 200"
 
 
 def _mcp_app(env):
-    settings = McpSettings(api_url="http://testserver/api", api_username="staff",
-                           api_password="pass12345")
+    settings = McpSettings(
+        api_url="http://testserver/api", api_username="staff", api_password="pass12345"
+    )
     api = ApiClient(settings, transport=httpx.ASGITransport(app=env.app))
     server = build_server(settings, BookingService(settings, api))
     return server, build_http_app(settings, server=server), api
@@ -113,21 +128,30 @@ async def test_request_id_follows_mcp_http_to_api(env, cat):
     server, app, api = _mcp_app(env)
     try:
         with captured_logs() as logs:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                         base_url="http://mcp") as http:
-                r = await http.post("/process", headers={"X-Request-ID": "bot-update-777"},
-                                    json={"user_id": "1001", "message": "Какие есть услуги?"})
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://mcp"
+            ) as http:
+                r = await http.post(
+                    "/process",
+                    headers={"X-Request-ID": "bot-update-777"},
+                    json={"user_id": "1001", "message": "Какие есть услуги?"},
+                )
         assert r.status_code == 200, r.text
         assert r.headers["X-Request-ID"] == "bot-update-777"
     finally:
         await api.aclose()
     lines = json_lines(logs)
-    api_lines = [x for x in lines if x["logger"] == "booking_api.access"
-                 and x.get("request_id") == "bot-update-777"]
+    api_lines = [
+        x
+        for x in lines
+        if x["logger"] == "booking_api.access" and x.get("request_id") == "bot-update-777"
+    ]
     assert api_lines, [x for x in lines if x["logger"].endswith("access")]
     assert all(x["path"].startswith("/api/") for x in api_lines)
-    assert any(x["logger"] == "booking_mcp.access" and x.get("request_id") == "bot-update-777"
-               for x in lines)
+    assert any(
+        x["logger"] == "booking_mcp.access" and x.get("request_id") == "bot-update-777"
+        for x in lines
+    )
 
 
 async def test_request_id_of_a_tool_call_reaches_the_api(env, cat):
@@ -138,13 +162,16 @@ async def test_request_id_of_a_tool_call_reaches_the_api(env, cat):
     try:
         with captured_logs() as logs:
             async with Client(server) as mcp_client:
-                result = await mcp_client.call_tool("list_categories", {},
-                                                    meta={"request_id": "tg-update-9001"})
+                result = await mcp_client.call_tool(
+                    "list_categories", {}, meta={"request_id": "tg-update-9001"}
+                )
         assert not result.is_error
     finally:
         await api.aclose()
-    assert any(x["logger"] == "booking_api.access" and x.get("request_id") == "tg-update-9001"
-               for x in json_lines(logs))
+    assert any(
+        x["logger"] == "booking_api.access" and x.get("request_id") == "tg-update-9001"
+        for x in json_lines(logs)
+    )
 
 
 async def test_bot_gateway_keeps_one_id_per_update():
@@ -157,6 +184,7 @@ async def test_bot_gateway_keeps_one_id_per_update():
         return update_request_id(), update_request_id()
 
     (a1, a2), (b1, b2) = await asyncio.gather(
-        asyncio.create_task(one_update()), asyncio.create_task(one_update()))
+        asyncio.create_task(one_update()), asyncio.create_task(one_update())
+    )
     assert a1 == a2 and b1 == b2 and a1 != b1
     assert request_id_var.get() is None

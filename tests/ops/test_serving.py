@@ -31,9 +31,15 @@ def free_port() -> int:
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ENCRYPTION_", "REDIS_"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", ENVIRONMENT="test",
-               SECRET_KEY="serving-test-secret-0123456789abcdef0123", MEDIA_ROOT=str(tmp / "m"),
-               PASSWORD_HASH_ITERATIONS="1000", RUN_JOBS_IN_PROCESS="false", **extra)
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        ENVIRONMENT="test",
+        SECRET_KEY="serving-test-secret-0123456789abcdef0123",
+        MEDIA_ROOT=str(tmp / "m"),
+        PASSWORD_HASH_ITERATIONS="1000",
+        RUN_JOBS_IN_PROCESS="false",
+        **extra,
+    )
     return env
 
 
@@ -65,25 +71,32 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 async def test_hsts_only_over_https(env):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=env.app),
-                                 base_url="https://testserver") as https:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=env.app), base_url="https://testserver"
+    ) as https:
         assert (await https.get("/health")).headers["Strict-Transport-Security"] == HSTS
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=env.app),
-                                 base_url="http://testserver") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=env.app), base_url="http://testserver"
+    ) as http:
         assert "Strict-Transport-Security" not in (await http.get("/health")).headers
 
 
 async def test_ready_reports_the_part_that_is_down(env, tmp_path):
-    app = create_app(env.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}),
-                     env.db)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://t") as http:
+    app = create_app(env.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}), env.db)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
         r = await http.get("/ready")
     assert r.status_code == 503
-    assert r.json() == {"status": "unavailable", "database": "ok", "redis": "down",
-                        "down": ["redis"]}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=env.app),
-                                 base_url="http://t") as http:
+    assert r.json() == {
+        "status": "unavailable",
+        "database": "ok",
+        "redis": "down",
+        "down": ["redis"],
+    }
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=env.app), base_url="http://t"
+    ) as http:
         r = await http.get("/ready")
     assert r.status_code == 200 and r.json() == {"status": "ok", "database": "ok"}
 
@@ -96,8 +109,9 @@ async def test_ready_with_redis(env):
     if not await _redis_ok(url):
         pytest.skip("no Redis server")
     app = create_app(env.settings.model_copy(update={"redis_url": url}), env.db)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://t") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
         r = await http.get("/ready")
     assert r.status_code == 200 and r.json()["redis"] == "ok"
 
@@ -108,21 +122,48 @@ def test_api_and_mcp_serve_tls(tmp_path):
     env = _env(tmp_path)
     api_port, mcp_port, plain_port = free_port(), free_port(), free_port()
     procs = [
-        subprocess.Popen(_booking("api", "--port", str(api_port), "--ssl-certfile", str(cert),
-                                  "--ssl-keyfile", str(key)), env=env, stderr=subprocess.PIPE),
-        subprocess.Popen(_booking("mcp", "--transport", "http", "--port", str(mcp_port),
-                                  "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)),
-                         env={**env, "API_URL": f"https://127.0.0.1:{api_port}/api"},
-                         stderr=subprocess.PIPE),
-        subprocess.Popen(_booking("api", "--port", str(plain_port)),  # its own database
-                         env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'plain.sqlite3'}"},
-                         stderr=subprocess.PIPE),
+        subprocess.Popen(
+            _booking(
+                "api",
+                "--port",
+                str(api_port),
+                "--ssl-certfile",
+                str(cert),
+                "--ssl-keyfile",
+                str(key),
+            ),
+            env=env,
+            stderr=subprocess.PIPE,
+        ),
+        subprocess.Popen(
+            _booking(
+                "mcp",
+                "--transport",
+                "http",
+                "--port",
+                str(mcp_port),
+                "--ssl-certfile",
+                str(cert),
+                "--ssl-keyfile",
+                str(key),
+            ),
+            env={**env, "API_URL": f"https://127.0.0.1:{api_port}/api"},
+            stderr=subprocess.PIPE,
+        ),
+        subprocess.Popen(
+            _booking("api", "--port", str(plain_port)),  # its own database
+            env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'plain.sqlite3'}"},
+            stderr=subprocess.PIPE,
+        ),
     ]
     try:
         for port, proc in ((api_port, procs[0]), (mcp_port, procs[1])):
             _wait(f"https://127.0.0.1:{port}/health", verify, proc)
-            r = httpx.get(f"https://127.0.0.1:{port}/health", verify=verify,
-                          headers={"X-Request-ID": "tls-check-1"})
+            r = httpx.get(
+                f"https://127.0.0.1:{port}/health",
+                verify=verify,
+                headers={"X-Request-ID": "tls-check-1"},
+            )
             assert r.status_code == 200
             assert r.headers["Strict-Transport-Security"] == HSTS
             assert r.headers["X-Request-ID"] == "tls-check-1"
@@ -132,8 +173,9 @@ def test_api_and_mcp_serve_tls(tmp_path):
         assert r.status_code == 200 and r.json()["database"] == "ok"
         # Behind a TLS-terminating proxy (trusted: FORWARDED_ALLOW_IPS, default 127.0.0.1).
         _wait(f"http://127.0.0.1:{plain_port}/health", proc=procs[2])
-        r = httpx.get(f"http://127.0.0.1:{plain_port}/health",
-                      headers={"X-Forwarded-Proto": "https"})
+        r = httpx.get(
+            f"http://127.0.0.1:{plain_port}/health", headers={"X-Forwarded-Proto": "https"}
+        )
         assert r.headers["Strict-Transport-Security"] == HSTS
         r = httpx.get(f"http://127.0.0.1:{plain_port}/health")
         assert "Strict-Transport-Security" not in r.headers
@@ -145,12 +187,26 @@ def test_api_and_mcp_serve_tls(tmp_path):
 async def test_sigterm_lets_in_flight_requests_finish(tmp_path):
     env = _env(tmp_path, SHUTDOWN_GRACE_SECONDS="20")
     made = subprocess.run(  # noqa: ASYNC221 - set-up, before the event loop matters
-        _booking("createsuperuser", "--noinput", "--username", "boss",
-                 "--password", "boss-pass-123", "--email", ""), env=env, capture_output=True)
+        _booking(
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "boss",
+            "--password",
+            "boss-pass-123",
+            "--email",
+            "",
+        ),
+        env=env,
+        capture_output=True,
+    )
     assert made.returncode == 0, made.stderr.decode()[-3000:]
     port = free_port()
-    proc = subprocess.Popen(_booking("api", "--port", str(port)),  # noqa: ASYNC220
-                            env=env, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _booking("api", "--port", str(port)),  # noqa: ASYNC220
+        env=env,
+        stderr=subprocess.PIPE,
+    )
     try:
         await asyncio.to_thread(_wait, f"http://127.0.0.1:{port}/health", True, proc)
         body = b'{"username": "boss", "password": "boss-pass-123"}'
@@ -161,17 +217,26 @@ async def test_sigterm_lets_in_flight_requests_finish(tmp_path):
             # The request is in flight (headers read, body arriving) when SIGTERM comes.
             nonlocal sent
             for i in range(0, len(body), 4):
-                yield body[i:i + 4]
+                yield body[i : i + 4]
                 sent += 1
                 if sent >= 5:
                     started.set()
                 await asyncio.sleep(0.08)
 
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            tasks = [asyncio.create_task(http.post(
-                "/api/token/", content=trickle(),
-                headers={"Content-Type": "application/json",
-                         "Content-Length": str(len(body))})) for _ in range(4)]
+            tasks = [
+                asyncio.create_task(
+                    http.post(
+                        "/api/token/",
+                        content=trickle(),
+                        headers={
+                            "Content-Type": "application/json",
+                            "Content-Length": str(len(body)),
+                        },
+                    )
+                )
+                for _ in range(4)
+            ]
             await started.wait()
             proc.send_signal(signal.SIGTERM)
             responses = await asyncio.gather(*tasks)

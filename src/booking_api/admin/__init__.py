@@ -21,8 +21,9 @@ BASE_URL = "/admin"
 def mount_admin(app: FastAPI) -> Admin:
     settings = app.state.settings
     database = app.state.db
-    sessions = async_sessionmaker(database.write_engine, class_=AsyncSession,
-                                  expire_on_commit=False, autoflush=False)
+    sessions = async_sessionmaker(
+        database.write_engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
+    )
     auth = StaffAuth(
         settings.secret_key.get_secret_value(),
         sessions,
@@ -36,8 +37,9 @@ def mount_admin(app: FastAPI) -> Admin:
         title=TITLE,
         authentication_backend=auth,
         # The interface in Russian whatever the browser asks for.
-        i18n_config=I18nConfig(default_locale="ru", language_cookie_name=None,
-                               language_header_name=None),
+        i18n_config=I18nConfig(
+            default_locale="ru", language_cookie_name=None, language_header_name=None
+        ),
     )
     auth.admin = admin
     for view in VIEWS:

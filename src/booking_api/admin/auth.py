@@ -33,7 +33,6 @@ LOGIN_ERROR = (
 )
 
 
-
 class StaffAuth(AuthenticationBackend):
     def __init__(
         self,
@@ -108,8 +107,9 @@ class StaffAuth(AuthenticationBackend):
         if (
             user is None
             or not (user.is_active and user.is_staff)
-            or not hmac.compare_digest(str(request.session.get("auth_hash", "")),
-                                       self._auth_hash(user))
+            or not hmac.compare_digest(
+                str(request.session.get("auth_hash", "")), self._auth_hash(user)
+            )
         ):
             request.session.clear()
             return False

@@ -103,9 +103,18 @@ def type_formatters(tz: dt.tzinfo) -> dict[Any, Callable[[Any], Any]]:
         dt.datetime: local_datetime,
         dt.date: lambda value: value.strftime("%d.%m.%Y"),
         dt.time: _hm,
-        **{model: object_label for model in (
-            Specialist, Client, Service, ServiceCategory, User, SpecialistSchedule, Appointment
-        )},
+        **{
+            model: object_label
+            for model in (
+                Specialist,
+                Client,
+                Service,
+                ServiceCategory,
+                User,
+                SpecialistSchedule,
+                Appointment,
+            )
+        },
     }
 
 
@@ -154,8 +163,13 @@ class DistinctValuesFilter(StaticValuesFilter):
 
 class SpecialistFilter(ForeignKeyFilter):
     def __init__(self, column: Any) -> None:
-        super().__init__(column, Specialist.name, foreign_model=Specialist, title="Специалист",
-                         parameter_name="specialist")
+        super().__init__(
+            column,
+            Specialist.name,
+            foreign_model=Specialist,
+            title="Специалист",
+            parameter_name="specialist",
+        )
 
     async def lookups(self, request, model, run_query):  # type: ignore[no-untyped-def]
         rows = await run_query(select(Specialist.id, Specialist.name).order_by(Specialist.name))
@@ -283,8 +297,10 @@ class StaffView(ModelView):
         self._ajax_relation_names = set(self._form_ajax_refs.keys())
         # sqladmin appends validators to the lists it is given: hand it copies.
         form_args = {
-            name: {key: list(value) if isinstance(value, list) else value
-                   for key, value in args.items()}
+            name: {
+                key: list(value) if isinstance(value, list) else value
+                for key, value in args.items()
+            }
             for name, args in self.form_args.items()
         }
         overrides = dict(self._form_overrides)
@@ -329,13 +345,15 @@ async def delete_like_django(session: Any, table: Table, ids: Sequence[int]) -> 
                 continue
             column = fk.parent
             if fk.ondelete == "CASCADE":
-                child_ids = (await session.scalars(
-                    select(dependant.c.id).where(column.in_(ids)))).all()
+                child_ids = (
+                    await session.scalars(select(dependant.c.id).where(column.in_(ids)))
+                ).all()
                 if child_ids:
                     await delete_like_django(session, dependant, child_ids)
             elif fk.ondelete == "SET NULL":
                 await session.execute(
-                    update(dependant).where(column.in_(ids)).values({column.name: None}))
+                    update(dependant).where(column.in_(ids)).values({column.name: None})
+                )
     await session.execute(delete(table).where(table.c.id.in_(ids)))
 
 
@@ -362,19 +380,45 @@ class SpecialistAdmin(StaffView, model=Specialist):
     category = "Расписание"
 
     column_list = ["id", "name", "specialization", "city", "is_active", "user"]
-    column_details_list = ["id", "name", "specialization", "description", "city", "is_active",
-                           "user", "telegram_id", "photo", "schedules"]
+    column_details_list = [
+        "id",
+        "name",
+        "specialization",
+        "description",
+        "city",
+        "is_active",
+        "user",
+        "telegram_id",
+        "photo",
+        "schedules",
+    ]
     column_searchable_list = ["name", "specialization"]
     column_sortable_list = ["id", "name", "specialization", "city", "is_active"]
     column_default_sort = "name"
-    column_filters = [DistinctValuesFilter(Specialist.city, "Город"),
-                      YesNoFilter(Specialist.is_active, title="Активен")]
-    form_columns = ["name", "specialization", "description", "city", "is_active", "user",
-                    "telegram_id"]
+    column_filters = [
+        DistinctValuesFilter(Specialist.city, "Город"),
+        YesNoFilter(Specialist.is_active, title="Активен"),
+    ]
+    form_columns = [
+        "name",
+        "specialization",
+        "description",
+        "city",
+        "is_active",
+        "user",
+        "telegram_id",
+    ]
     column_labels = {
-        "id": "ID", "name": "Имя", "specialization": "Специализация", "description": "Описание",
-        "city": "Город", "is_active": "Активен", "user": "Пользователь",
-        "telegram_id": "Telegram ID", "photo": "Фото", "schedules": "Расписание",
+        "id": "ID",
+        "name": "Имя",
+        "specialization": "Специализация",
+        "description": "Описание",
+        "city": "Город",
+        "is_active": "Активен",
+        "user": "Пользователь",
+        "telegram_id": "Telegram ID",
+        "photo": "Фото",
+        "schedules": "Расписание",
     }
 
 
@@ -394,8 +438,13 @@ class ScheduleAdmin(StaffView, model=SpecialistSchedule):
     form_columns = ["specialist", "day_of_week", "start_time", "end_time"]
     form_overrides = {"day_of_week": SelectField}
     form_args = {"day_of_week": _day_field(nullable=False)}
-    column_labels = {"id": "ID", "specialist": "Специалист", "day_of_week": "День недели",
-                     "start_time": "Начало", "end_time": "Конец"}
+    column_labels = {
+        "id": "ID",
+        "specialist": "Специалист",
+        "day_of_week": "День недели",
+        "start_time": "Начало",
+        "end_time": "Конец",
+    }
 
 
 class BreakAdmin(StaffView, model=Break):
@@ -416,8 +465,13 @@ class BreakAdmin(StaffView, model=Break):
     form_columns = ["specialist_id", "day_of_week", "start_time", "end_time"]
     form_overrides = {"day_of_week": SelectField}
     form_args = {"day_of_week": _day_field(nullable=True)}
-    column_labels = {"id": "ID", "specialist_id": "Специалист", "day_of_week": "День недели",
-                     "start_time": "Начало", "end_time": "Конец"}
+    column_labels = {
+        "id": "ID",
+        "specialist_id": "Специалист",
+        "day_of_week": "День недели",
+        "start_time": "Начало",
+        "end_time": "Конец",
+    }
 
 
 class TimeOffAdmin(StaffView, model=TimeOff):
@@ -435,8 +489,13 @@ class TimeOffAdmin(StaffView, model=TimeOff):
     fk_display = {"specialist_id": Specialist}
     fk_select = {"specialist_id": Specialist}
     form_columns = ["specialist_id", "start", "end", "reason"]
-    column_labels = {"id": "ID", "specialist_id": "Специалист", "start": "Начало",
-                     "end": "Конец", "reason": "Причина"}
+    column_labels = {
+        "id": "ID",
+        "specialist_id": "Специалист",
+        "start": "Начало",
+        "end": "Конец",
+        "reason": "Причина",
+    }
 
 
 class CategoryAdmin(StaffView, model=ServiceCategory):
@@ -460,23 +519,55 @@ class ServiceAdmin(StaffView, model=Service):
     category = "Услуги"
 
     column_list = ["id", "name", "specialist", "category", "price", "duration", "is_active"]
-    column_details_list = ["id", "name", "description", "specialist", "category", "price",
-                           "duration", "buffer_before", "buffer_after", "is_active"]
+    column_details_list = [
+        "id",
+        "name",
+        "description",
+        "specialist",
+        "category",
+        "price",
+        "duration",
+        "buffer_before",
+        "buffer_after",
+        "is_active",
+    ]
     column_searchable_list = ["name", "specialist.name"]
     column_sortable_list = ["id", "name", "price", "duration", "is_active"]
     column_default_sort = "name"
-    column_filters = [SpecialistFilter(Service.specialist_id),
-                      ForeignKeyFilter(Service.category_id, ServiceCategory.name,
-                                       foreign_model=ServiceCategory, title="Категория",
-                                       parameter_name="category"),
-                      YesNoFilter(Service.is_active, title="Активна")]
-    form_columns = ["name", "description", "specialist", "category", "price", "duration",
-                    "buffer_before", "buffer_after", "is_active"]
+    column_filters = [
+        SpecialistFilter(Service.specialist_id),
+        ForeignKeyFilter(
+            Service.category_id,
+            ServiceCategory.name,
+            foreign_model=ServiceCategory,
+            title="Категория",
+            parameter_name="category",
+        ),
+        YesNoFilter(Service.is_active, title="Активна"),
+    ]
+    form_columns = [
+        "name",
+        "description",
+        "specialist",
+        "category",
+        "price",
+        "duration",
+        "buffer_before",
+        "buffer_after",
+        "is_active",
+    ]
     column_labels = {
-        "id": "ID", "name": "Название", "description": "Описание", "specialist": "Специалист",
-        "specialist.name": "Специалист", "category": "Категория", "price": "Цена, ₽",
-        "duration": "Длительность, мин", "buffer_before": "Подготовка до, мин",
-        "buffer_after": "Уборка после, мин", "is_active": "Активна",
+        "id": "ID",
+        "name": "Название",
+        "description": "Описание",
+        "specialist": "Специалист",
+        "specialist.name": "Специалист",
+        "category": "Категория",
+        "price": "Цена, ₽",
+        "duration": "Длительность, мин",
+        "buffer_before": "Подготовка до, мин",
+        "buffer_after": "Уборка после, мин",
+        "is_active": "Активна",
     }
 
 
@@ -487,19 +578,36 @@ class ClientAdmin(StaffView, model=Client):
     category = "Записи"
 
     column_list = ["id", "name", "phone", "email", "city", "telegram_id"]
-    column_details_list = ["id", "name", "phone", "email", "city", "telegram_id", "language",
-                           "user"]
+    column_details_list = [
+        "id",
+        "name",
+        "phone",
+        "email",
+        "city",
+        "telegram_id",
+        "language",
+        "user",
+    ]
     column_searchable_list = ["name", "phone", "email"]
     column_sortable_list = ["id", "name", "city"]
     column_default_sort = "name"
-    column_filters = [DistinctValuesFilter(Client.city, "Город"),
-                      ChoiceFilter(Client.language, LANGUAGES, title="Язык")]
+    column_filters = [
+        DistinctValuesFilter(Client.city, "Город"),
+        ChoiceFilter(Client.language, LANGUAGES, title="Язык"),
+    ]
     form_columns = ["name", "phone", "email", "city", "telegram_id", "language", "user"]
     form_overrides = {"language": SelectField}
     form_args = {"language": {"choices": LANGUAGES}}
-    column_labels = {"id": "ID", "name": "Имя", "phone": "Телефон", "email": "Email",
-                     "city": "Город", "telegram_id": "Telegram ID", "language": "Язык",
-                     "user": "Пользователь"}
+    column_labels = {
+        "id": "ID",
+        "name": "Имя",
+        "phone": "Телефон",
+        "email": "Email",
+        "city": "Город",
+        "telegram_id": "Telegram ID",
+        "language": "Язык",
+        "user": "Пользователь",
+    }
 
 
 def _status_badge(model: Appointment, name: str) -> Markup:
@@ -520,11 +628,32 @@ class AppointmentAdmin(StaffView, model=Appointment):
     can_create = False
     can_edit = False
 
-    column_list = ["id", "date", "start_time", "end_time", "client", "specialist", "service",
-                   "status"]
-    column_details_list = ["id", "date", "start_time", "end_time", "client", "specialist",
-                           "service", "status", "buffer_before", "buffer_after", "created_at",
-                           "updated_at", "cancelled_at", "cancelled_by_id"]
+    column_list = [
+        "id",
+        "date",
+        "start_time",
+        "end_time",
+        "client",
+        "specialist",
+        "service",
+        "status",
+    ]
+    column_details_list = [
+        "id",
+        "date",
+        "start_time",
+        "end_time",
+        "client",
+        "specialist",
+        "service",
+        "status",
+        "buffer_before",
+        "buffer_after",
+        "created_at",
+        "updated_at",
+        "cancelled_at",
+        "cancelled_by_id",
+    ]
     column_searchable_list = ["client.name", "client.phone"]
     column_sortable_list = ["id", "date", "start_time", "status", "created_at"]
     column_default_sort = [("date", True), ("start_time", True)]
@@ -532,11 +661,21 @@ class AppointmentAdmin(StaffView, model=Appointment):
     column_formatters_detail = {"status": _status_badge}
     fk_display = {"cancelled_by_id": User}
     column_labels = {
-        "id": "ID", "date": "Дата", "start_time": "Начало", "end_time": "Конец",
-        "client": "Клиент", "client.name": "Имя клиента", "client.phone": "Телефон клиента",
-        "specialist": "Специалист", "service": "Услуга", "status": "Статус",
-        "buffer_before": "Подготовка до, мин", "buffer_after": "Уборка после, мин",
-        "created_at": "Создана", "updated_at": "Изменена", "cancelled_at": "Отменена",
+        "id": "ID",
+        "date": "Дата",
+        "start_time": "Начало",
+        "end_time": "Конец",
+        "client": "Клиент",
+        "client.name": "Имя клиента",
+        "client.phone": "Телефон клиента",
+        "specialist": "Специалист",
+        "service": "Услуга",
+        "status": "Статус",
+        "buffer_before": "Подготовка до, мин",
+        "buffer_after": "Уборка после, мин",
+        "created_at": "Создана",
+        "updated_at": "Изменена",
+        "cancelled_at": "Отменена",
         "cancelled_by_id": "Кем отменена",
     }
 
@@ -544,21 +683,27 @@ class AppointmentAdmin(StaffView, model=Appointment):
     def configure(cls, settings: Settings) -> dict[str, Any]:
         attrs = super().configure(settings)
         attrs["column_filters"] = [
-            ChoiceFilter(Appointment.status,
-                         [(status, STATUS_NAMES[status]) for status in APPOINTMENT_STATUSES],
-                         title="Статус"),
+            ChoiceFilter(
+                Appointment.status,
+                [(status, STATUS_NAMES[status]) for status in APPOINTMENT_STATUSES],
+                title="Статус",
+            ),
             DateFilter(Appointment.date, ZoneInfo(settings.time_zone)),
             SpecialistFilter(Appointment.specialist_id),
         ]
         return attrs
 
-    @action(name="confirm", label="Подтвердить",
-            confirmation_message="Подтвердить выбранные записи?")
+    @action(
+        name="confirm", label="Подтвердить", confirmation_message="Подтвердить выбранные записи?"
+    )
     async def confirm(self, request: Request) -> Response:
         return await self._transition(request, "confirm")
 
-    @action(name="complete", label="Завершить",
-            confirmation_message="Отметить выбранные записи завершёнными?")
+    @action(
+        name="complete",
+        label="Завершить",
+        confirmation_message="Отметить выбранные записи завершёнными?",
+    )
     async def complete(self, request: Request) -> Response:
         return await self._transition(request, "complete")
 
@@ -574,9 +719,11 @@ class AppointmentAdmin(StaffView, model=Appointment):
         done = skipped = 0
         if pks:
             async with self.session_maker() as session:
-                rows = (await session.scalars(
-                    select(Appointment).where(Appointment.id.in_(pks)).order_by(Appointment.id)
-                )).all()
+                rows = (
+                    await session.scalars(
+                        select(Appointment).where(Appointment.id.in_(pks)).order_by(Appointment.id)
+                    )
+                ).all()
                 for appointment in rows:
                     if appointment.status in allowed:
                         transition(appointment, name, staff)
@@ -589,8 +736,10 @@ class AppointmentAdmin(StaffView, model=Appointment):
             Flash.success(request, f"{verb} записей: {done}.")
         if skipped:
             states = ", ".join(STATUS_NAMES[s] for s in APPOINTMENT_STATUSES if s in allowed)
-            Flash.warning(request, f"Пропущено записей: {skipped} — действие возможно, только "
-                                   f"когда запись {states}.")
+            Flash.warning(
+                request,
+                f"Пропущено записей: {skipped} — действие возможно, только когда запись {states}.",
+            )
         if not pks:
             Flash.warning(request, "Не выбрано ни одной записи.")
         return RedirectResponse(_back(request, self.identity), status_code=302)
@@ -619,28 +768,65 @@ class UserAdmin(StaffView, model=User):
     icon = "fa-solid fa-users"
     category = "Доступ"
 
-    column_list = ["id", "username", "email", "first_name", "last_name", "is_staff",
-                   "is_active", "last_login"]
-    column_details_list = ["id", "username", "email", "first_name", "last_name", "is_staff",
-                           "is_superuser", "is_active", "last_login", "date_joined"]
+    column_list = [
+        "id",
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "is_active",
+        "last_login",
+    ]
+    column_details_list = [
+        "id",
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "last_login",
+        "date_joined",
+    ]
     column_export_list = column_details_list  # never the password hash
     column_searchable_list = ["username", "email", "first_name", "last_name"]
     column_sortable_list = ["id", "username", "email", "last_login", "date_joined"]
     column_default_sort = "username"
-    column_filters = [YesNoFilter(User.is_staff, title="Персонал"),
-                      YesNoFilter(User.is_superuser, title="Суперпользователь"),
-                      YesNoFilter(User.is_active, title="Активен")]
-    form_columns = ["username", "password", "first_name", "last_name", "email", "is_active",
-                    "is_staff", "is_superuser"]
+    column_filters = [
+        YesNoFilter(User.is_staff, title="Персонал"),
+        YesNoFilter(User.is_superuser, title="Суперпользователь"),
+        YesNoFilter(User.is_active, title="Активен"),
+    ]
+    form_columns = [
+        "username",
+        "password",
+        "first_name",
+        "last_name",
+        "email",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+    ]
     form_overrides = {"password": OptionalPasswordField}
-    form_args = {"password": {
-        "description": "При создании обязателен. При изменении оставьте пустым, чтобы не менять.",
-    }}
+    form_args = {
+        "password": {
+            "description": "При создании обязателен. При изменении оставьте пустым, чтобы не менять.",
+        }
+    }
     column_labels = {
-        "id": "ID", "username": "Имя пользователя", "password": "Пароль", "email": "Email",
-        "first_name": "Имя", "last_name": "Фамилия", "is_staff": "Персонал",
-        "is_superuser": "Суперпользователь", "is_active": "Активен",
-        "last_login": "Последний вход", "date_joined": "Дата регистрации",
+        "id": "ID",
+        "username": "Имя пользователя",
+        "password": "Пароль",
+        "email": "Email",
+        "first_name": "Имя",
+        "last_name": "Фамилия",
+        "is_staff": "Персонал",
+        "is_superuser": "Суперпользователь",
+        "is_active": "Активен",
+        "last_login": "Последний вход",
+        "date_joined": "Дата регистрации",
     }
 
     def is_accessible(self, request: Request) -> bool:

@@ -29,9 +29,15 @@ class TokenErrorBody(BaseModel):
 class FieldErrors(BaseModel):
     """``{"field": ["message", ...], "non_field_errors": [...]}`` (DRF's ValidationError)."""
 
-    model_config = {"extra": "allow", "json_schema_extra": {
-        "example": {"start_time": ["This field is required."],
-                    "non_field_errors": ["Выбранное время уже занято."]}}}
+    model_config = {
+        "extra": "allow",
+        "json_schema_extra": {
+            "example": {
+                "start_time": ["This field is required."],
+                "non_field_errors": ["Выбранное время уже занято."],
+            }
+        },
+    }
     non_field_errors: list[str] | None = None
 
 

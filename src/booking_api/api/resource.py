@@ -150,7 +150,9 @@ class Resource:
         await session.flush()
         return obj
 
-    async def update(self, session: AsyncSession, ctx: Ctx, obj: Any, values: dict[str, Any]) -> Any:
+    async def update(
+        self, session: AsyncSession, ctx: Ctx, obj: Any, values: dict[str, Any]
+    ) -> Any:
         for key, value in values.items():
             if hasattr(self.model, key):
                 setattr(obj, key, value)
@@ -173,7 +175,9 @@ class Resource:
         if page_size is None:
             rows = (await session.execute(stmt.options(*self.loader_options()))).unique()
             return await self.represent_many(session, rows.scalars().all(), ctx)
-        total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        total = await session.scalar(
+            select(func.count()).select_from(stmt.order_by(None).subquery())
+        )
         page = Page(request, page_size, total or 0)
         stmt = stmt.limit(page_size).offset(page.offset).options(*self.loader_options())
         objs = (await session.execute(stmt)).unique().scalars().all()

@@ -97,8 +97,8 @@ class RedisHolder:
             import redis.asyncio as redis
 
             self._client = redis.from_url(
-                self.url, socket_timeout=0.5, socket_connect_timeout=0.5,
-                health_check_interval=30)
+                self.url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=30
+            )
         return self._client
 
     def failed(self, exc: BaseException) -> None:
@@ -187,7 +187,8 @@ class RedisVersions:
             return None
         try:
             values = await self._script(client)[0](
-                keys=[self.prefix + s for s in scopes], args=[time.time_ns()])
+                keys=[self.prefix + s for s in scopes], args=[time.time_ns()]
+            )
         except Exception as exc:  # noqa: BLE001 - any Redis trouble: no cache
             self.holder.failed(exc)
             return None
@@ -246,8 +247,9 @@ class UserCache:
             return
         if len(self._rows) >= self.max_entries:
             self._rows.clear()
-        expires = min(time.monotonic() + self.seconds,
-                      time.monotonic() + max(0.0, token_exp - time.time()))
+        expires = min(
+            time.monotonic() + self.seconds, time.monotonic() + max(0.0, token_exp - time.time())
+        )
         self._rows[token] = (expires, values)
 
     def clear(self) -> None:
@@ -274,8 +276,7 @@ class ResponseCache:
             self.versions = LocalVersions()
         else:
             self.versions = None  # several workers, no Redis: correctness first
-        self.mode = ("off" if self.versions is None
-                     else "redis" if self.versions.shared else "local")
+        self.mode = "off" if self.versions is None else "redis" if self.versions.shared else "local"
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._bytes = 0
         self.hits = self.misses = 0
@@ -348,7 +349,8 @@ _TASKS: set[asyncio.Task] = set()
 
 _CATALOGUE_ROUTE = re.compile(
     r"^/api/(?:(?:categories|services|specialists|schedules|breaks|time-off)/(?:\d+/)?"
-    r"|specialists/\d+/(?:services|schedule)/)$")
+    r"|specialists/\d+/(?:services|schedule)/)$"
+)
 _SPECIALIST_SLOTS = re.compile(r"^/api/specialists/(\d+)/available_(?:slots|days)/$")
 _NEAREST = "/api/slots/nearest/"
 
@@ -365,7 +367,7 @@ def route_scopes(path: str) -> tuple[list[str], bool] | None:
 
 
 def slot_now(request: Any, tz: dt.tzinfo) -> dt.datetime:
-    """"Now" for free-slot answers: the start of the current minute plus one minute.
+    """ "Now" for free-slot answers: the start of the current minute plus one minute.
 
     Computing ``earliest`` from it offers exactly the slots (whole-minute starts) that have not
     started at any instant of this minute, so one answer serves the whole minute. The
@@ -380,7 +382,8 @@ def slot_now(request: Any, tz: dt.tzinfo) -> dt.datetime:
 # --- the ASGI middleware ---------------------------------------------------------------------
 
 _PENDING: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
-    "booking_cache_pending", default=None)
+    "booking_cache_pending", default=None
+)
 
 
 class CacheMiddleware:
@@ -422,8 +425,9 @@ class CacheMiddleware:
             if pending:
                 await cache.bump(pending)
 
-    async def _cached(self, scope: dict, receive: Callable, send: Callable,
-                      scopes: list[str], per_minute: bool) -> None:
+    async def _cached(
+        self, scope: dict, receive: Callable, send: Callable, scopes: list[str], per_minute: bool
+    ) -> None:
         from starlette.requests import Request
 
         from ..api.deps import authenticate
@@ -452,13 +456,21 @@ class CacheMiddleware:
         if versions is None:
             await self.app(scope, receive, send)
             return
-        key = (scope["scheme"], host, scope.get("root_path", ""), scope["path"],
-               scope["query_string"], minute, versions)
+        key = (
+            scope["scheme"],
+            host,
+            scope.get("root_path", ""),
+            scope["path"],
+            scope["query_string"],
+            minute,
+            versions,
+        )
         entry = cache.get(key)
         if entry is not None:
             cache.hits += 1
-            await send({"type": "http.response.start", "status": entry.status,
-                        "headers": entry.headers})
+            await send(
+                {"type": "http.response.start", "status": entry.status, "headers": entry.headers}
+            )
             await send({"type": "http.response.body", "body": entry.body})
             return
         cache.misses += 1
@@ -520,8 +532,9 @@ def _scopes_of(obj: Any, deleted: bool, scopes: set[str]) -> None:
         if deleted or inspect(obj).attrs.is_active.history.has_changes():
             for cache in list(_CACHES):
                 cache.users.clear()
-        if deleted or any(inspect(obj).attrs[name].history.has_changes()
-                          for name in _USER_NAME_FIELDS):
+        if deleted or any(
+            inspect(obj).attrs[name].history.has_changes() for name in _USER_NAME_FIELDS
+        ):
             scopes.add(CATALOGUE)  # specialists show their user
 
 

@@ -61,9 +61,11 @@ class Settings(BaseSettings):
     # Jobs (reminders, notifications, waitlist offers); see ``booking_api.jobs``.
     redis_url: str | None = Field(None, description="redis://… — arq dispatches jobs when set")
     reminder_offsets: str = Field(
-        "1440,120", description="Reminders: minutes before the start, comma-separated")
+        "1440,120", description="Reminders: minutes before the start, comma-separated"
+    )
     run_jobs_in_process: bool | None = Field(
-        None, description="Run due jobs inside the API process (default: when REDIS_URL is unset)")
+        None, description="Run due jobs inside the API process (default: when REDIS_URL is unset)"
+    )
     job_lease_seconds: int = 120
     job_poll_seconds: float = 5.0
     job_max_attempts: int = 8
@@ -72,13 +74,16 @@ class Settings(BaseSettings):
 
     # Caching and rate limits (see booking_api.core.cache / core.throttle).
     cache_backend: str = Field(
-        "auto", description="auto | redis | local | off: auto = Redis when REDIS_URL is set, "
-        "in-process for a single worker, off for several workers without Redis")
+        "auto",
+        description="auto | redis | local | off: auto = Redis when REDIS_URL is set, "
+        "in-process for a single worker, off for several workers without Redis",
+    )
     cache_ttl_seconds: int = 300
     cache_max_entries: int = 5000
     cache_max_bytes: int = 32 * 1024 * 1024
     user_cache_seconds: float = Field(
-        5.0, description="How long a bearer token's user row is reused (0 = every request)")
+        5.0, description="How long a bearer token's user row is reused (0 = every request)"
+    )
     throttle_auth: str = Field("20/min", description="Token/Telegram sign-in per client IP")
     throttle_booking: str = Field("30/min", description="Booking creation per user")
 
@@ -86,12 +91,15 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="DEBUG | INFO | WARNING | ERROR")
     log_format: str = Field("json", description="json | text")
     shutdown_grace_seconds: int = Field(
-        20, description="On SIGTERM, how long in-flight requests may take to finish")
+        20, description="On SIGTERM, how long in-flight requests may take to finish"
+    )
     hsts_max_age: int = Field(31536000, description="Strict-Transport-Security max-age (https)")
     encryption_key: SecretStr | None = Field(
-        None, description="Encrypt client phone/email and dialog context at rest (>=32 chars)")
+        None, description="Encrypt client phone/email and dialog context at rest (>=32 chars)"
+    )
     encryption_old_keys: SecretStr | None = Field(
-        None, description="Previous ENCRYPTION_KEYs, comma-separated (decrypt only; rotate-key)")
+        None, description="Previous ENCRYPTION_KEYs, comma-separated (decrypt only; rotate-key)"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -121,9 +129,11 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().strip():
             return None
         if value is not None and len(value.get_secret_value().strip()) < 32:
-            raise ValueError("ENCRYPTION_KEY must be at least 32 characters "
-                             "(e.g. python -c 'from cryptography.fernet import Fernet; "
-                             "print(Fernet.generate_key().decode())')")
+            raise ValueError(
+                "ENCRYPTION_KEY must be at least 32 characters "
+                "(e.g. python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            )
         return value
 
     @property

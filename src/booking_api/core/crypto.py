@@ -47,8 +47,9 @@ _NOT_DIGITS = re.compile(r"[^\d+]")
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"booking-assistant",
-                info=purpose).derive(secret.encode())
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"booking-assistant", info=purpose
+    ).derive(secret.encode())
 
 
 def split_keys(value: Any) -> list[str]:
@@ -115,8 +116,9 @@ class Keyring:
         return True
 
     def phone_hash(self, phone: str, key: bytes | None = None) -> str:
-        return hmac.new(key or self.hash_keys[0], normalise_phone(phone).encode(),
-                        hashlib.sha256).hexdigest()
+        return hmac.new(
+            key or self.hash_keys[0], normalise_phone(phone).encode(), hashlib.sha256
+        ).hexdigest()
 
     def lookup_hashes(self, phone: str) -> list[str]:
         """The phone's hash under every key (rows not yet rotated still match)."""
@@ -281,11 +283,16 @@ def install_events() -> None:
         event.listen(DialogContext, kind, _after_client_write)
     event.listen(Client, "load", _on_client_load)
     event.listen(Client, "refresh", _on_client_refresh)
-    event.listen(DialogContext, "load",
-                 lambda target, context: _decrypt_dialog(target, keyring_for(context.session)))
-    event.listen(DialogContext, "refresh",
-                 lambda target, context, attrs: _decrypt_dialog(
-                     target, keyring_for(context.session)))
+    event.listen(
+        DialogContext,
+        "load",
+        lambda target, context: _decrypt_dialog(target, keyring_for(context.session)),
+    )
+    event.listen(
+        DialogContext,
+        "refresh",
+        lambda target, context, attrs: _decrypt_dialog(target, keyring_for(context.session)),
+    )
 
 
 # --------------------------------------------------------------------------- rotate-key
@@ -302,18 +309,33 @@ async def rotate_all(database: Any, keyring: Keyring | None, *, batch: int = 200
 
     from ..models import Client, DialogContext
 
-    counts = {"clients_scanned": 0, "clients_updated": 0,
-              "dialogs_scanned": 0, "dialogs_updated": 0}
+    counts = {
+        "clients_scanned": 0,
+        "clients_updated": 0,
+        "dialogs_scanned": 0,
+        "dialogs_updated": 0,
+    }
     if keyring is None:
         return counts
     table = Client.__table__
     last = 0
     while True:
         async with database.write_sessions() as session:
-            rows = (await session.execute(
-                select(table.c.id, table.c.phone, table.c.email, table.c.phone_encrypted,
-                       table.c.email_encrypted, table.c.phone_hash)
-                .where(table.c.id > last).order_by(table.c.id).limit(batch))).all()
+            rows = (
+                await session.execute(
+                    select(
+                        table.c.id,
+                        table.c.phone,
+                        table.c.email,
+                        table.c.phone_encrypted,
+                        table.c.email_encrypted,
+                        table.c.phone_hash,
+                    )
+                    .where(table.c.id > last)
+                    .order_by(table.c.id)
+                    .limit(batch)
+                )
+            ).all()
             if not rows:
                 break
             for row in rows:
@@ -341,16 +363,22 @@ async def rotate_all(database: Any, keyring: Keyring | None, *, batch: int = 200
                             values["phone_hash"] = wanted
                 if values:
                     counts["clients_updated"] += 1
-                    await session.execute(update(table).where(table.c.id == row.id)
-                                          .values(**values))
+                    await session.execute(
+                        update(table).where(table.c.id == row.id).values(**values)
+                    )
             await session.commit()
     dtable = DialogContext.__table__
     last = 0
     while True:
         async with database.write_sessions() as session:
-            rows = (await session.execute(
-                select(dtable.c.id, dtable.c.data).where(dtable.c.id > last)
-                .order_by(dtable.c.id).limit(batch))).all()
+            rows = (
+                await session.execute(
+                    select(dtable.c.id, dtable.c.data)
+                    .where(dtable.c.id > last)
+                    .order_by(dtable.c.id)
+                    .limit(batch)
+                )
+            ).all()
             if not rows:
                 break
             for row in rows:
@@ -364,7 +392,6 @@ async def rotate_all(database: Any, keyring: Keyring | None, *, batch: int = 200
                 else:
                     new = keyring.encrypt_json(data if data is not None else {})
                 counts["dialogs_updated"] += 1
-                await session.execute(update(dtable).where(dtable.c.id == row.id)
-                                      .values(data=new))
+                await session.execute(update(dtable).where(dtable.c.id == row.id).values(data=new))
             await session.commit()
     return counts

@@ -204,8 +204,22 @@ class DecimalField(Field):
 
 class BooleanField(Field):
     TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1"}
-    FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
-             "0"}
+    FALSE = {
+        "f",
+        "F",
+        "n",
+        "N",
+        "no",
+        "No",
+        "NO",
+        "false",
+        "False",
+        "FALSE",
+        "off",
+        "Off",
+        "OFF",
+        "0",
+    }
     schema_type = {"type": "boolean"}
 
     def convert(self, value: Any) -> bool:

@@ -47,10 +47,14 @@ _PATTERNS = [
     # Fernet tokens (encrypted personal data)
     (re.compile(r"gAAAAA[A-Za-z0-9_\-=]{20,}"), REDACTED),
     # password=…, "token": "…", secret: … (key/value pairs in messages, query strings, JSON)
-    (re.compile(
-        r"(?i)([\"']?\b(?:password|passwd|secret|secret_key|token|access|refresh|hash|"
-        r"api_key|authorization|encryption_key)\b[\"']?\s*[=:]\s*)"
-        r"(\"[^\"]*\"|'[^']*'|[^\s&,;}\]]+)"), r"\1" + '"' + REDACTED + '"'),
+    (
+        re.compile(
+            r"(?i)([\"']?\b(?:password|passwd|secret|secret_key|token|access|refresh|hash|"
+            r"api_key|authorization|encryption_key)\b[\"']?\s*[=:]\s*)"
+            r"(\"[^\"]*\"|'[^']*'|[^\s&,;}\]]+)"
+        ),
+        r"\1" + '"' + REDACTED + '"',
+    ),
 ]
 
 _secret_values: set[str] = set()
@@ -85,8 +89,12 @@ def _register_settings_secrets() -> None:
         s = get_settings()
     except Exception:  # noqa: BLE001 - logging must work even with broken settings
         return
-    register_secret(s.secret_key, s.telegram_bot_token,
-                    getattr(s, "encryption_key", None), getattr(s, "encryption_old_keys", None))
+    register_secret(
+        s.secret_key,
+        s.telegram_bot_token,
+        getattr(s, "encryption_key", None),
+        getattr(s, "encryption_old_keys", None),
+    )
 
 
 class RedactFilter(logging.Filter):
@@ -126,8 +134,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                timespec="milliseconds").replace("+00:00", "Z"),
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
@@ -159,8 +168,11 @@ def logging_config(level: str | None = None, fmt: str | None = None) -> dict[str
     """The ``dictConfig`` for LOG_LEVEL / LOG_FORMAT (uvicorn gets it as ``log_config``)."""
     level = (level or os.environ.get("LOG_LEVEL") or "INFO").upper()
     fmt = (fmt or os.environ.get("LOG_FORMAT") or "json").lower()
-    formatter = ("booking_api.core.logging.TextFormatter" if fmt == "text"
-                 else "booking_api.core.logging.JsonFormatter")
+    formatter = (
+        "booking_api.core.logging.TextFormatter"
+        if fmt == "text"
+        else "booking_api.core.logging.JsonFormatter"
+    )
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -180,14 +192,21 @@ def logging_config(level: str | None = None, fmt: str | None = None) -> dict[str
         "root": {"level": level, "handlers": ["default"]},
         "loggers": {
             name: {"level": level, "handlers": [], "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "booking_api",
-                         "booking_mcp", "booking_bot")
+            for name in (
+                "uvicorn",
+                "uvicorn.error",
+                "uvicorn.access",
+                "booking_api",
+                "booking_mcp",
+                "booking_bot",
+            )
         },
     }
 
 
-def configure_logging(level: str | None = None, fmt: str | None = None,
-                      stream: Any = None) -> logging.Handler:
+def configure_logging(
+    level: str | None = None, fmt: str | None = None, stream: Any = None
+) -> logging.Handler:
     """Install the handler on the root logger (replacing one installed before); returns it."""
     config = logging_config(level, fmt)
     root = logging.getLogger()
@@ -198,8 +217,11 @@ def configure_logging(level: str | None = None, fmt: str | None = None,
     handler._booking = True  # type: ignore[attr-defined]
     handler.addFilter(RequestIdFilter())
     handler.addFilter(RedactFilter())
-    handler.setFormatter(TextFormatter() if config["formatters"]["default"]["()"].endswith(
-        "TextFormatter") else JsonFormatter())
+    handler.setFormatter(
+        TextFormatter()
+        if config["formatters"]["default"]["()"].endswith("TextFormatter")
+        else JsonFormatter()
+    )
     root.addHandler(handler)
     root.setLevel(config["root"]["level"])
     for name, spec in config["loggers"].items():

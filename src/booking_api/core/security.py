@@ -70,7 +70,12 @@ def _timestamp(value: dt.datetime) -> int:
 
 
 def issue_token(
-    user_id: int, token_type: str, lifetime: dt.timedelta, key: str, *, now: dt.datetime | None = None
+    user_id: int,
+    token_type: str,
+    lifetime: dt.timedelta,
+    key: str,
+    *,
+    now: dt.datetime | None = None,
 ) -> Token:
     now = now or dt.datetime.now(dt.UTC)
     exp = now + lifetime

@@ -73,14 +73,21 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
 
 
 async def run_job(ctx: dict[str, Any], dedupe_key: str) -> int:
-    report = await run_due(ctx["db"], ctx["settings"], ctx["sender"], worker_id=ctx["worker_id"],
-                           now=ctx.get("now"), dedupe_key=dedupe_key)
+    report = await run_due(
+        ctx["db"],
+        ctx["settings"],
+        ctx["sender"],
+        worker_id=ctx["worker_id"],
+        now=ctx.get("now"),
+        dedupe_key=dedupe_key,
+    )
     return report.total
 
 
 async def dispatch_due(ctx: dict[str, Any]) -> int:
-    report = await run_due(ctx["db"], ctx["settings"], ctx["sender"], worker_id=ctx["worker_id"],
-                           now=ctx.get("now"))
+    report = await run_due(
+        ctx["db"], ctx["settings"], ctx["sender"], worker_id=ctx["worker_id"], now=ctx.get("now")
+    )
     return report.total
 
 
@@ -88,8 +95,16 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
     step = max(1, min(30, int(settings.job_poll_seconds)))
     options: dict[str, Any] = dict(
         functions=[func(run_job, name="run_job", max_tries=3)],
-        cron_jobs=[cron(dispatch_due, name="dispatch_due", second=set(range(0, 60, step)),
-                        run_at_startup=True, unique=True, max_tries=1)],
+        cron_jobs=[
+            cron(
+                dispatch_due,
+                name="dispatch_due",
+                second=set(range(0, 60, step)),
+                run_at_startup=True,
+                unique=True,
+                max_tries=1,
+            )
+        ],
         queue_name=QUEUE,
         redis_settings=redis_settings(settings),
         on_startup=_startup,

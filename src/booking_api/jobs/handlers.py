@@ -62,9 +62,15 @@ def _time(value: str) -> dt.time:
 
 async def _appointment(ctx: JobContext, appointment_id: int) -> Appointment | None:
     async with ctx.db.read_sessions() as session:
-        stmt = select(Appointment).where(Appointment.id == appointment_id).options(
-            joinedload(Appointment.client), joinedload(Appointment.service),
-            joinedload(Appointment.specialist))
+        stmt = (
+            select(Appointment)
+            .where(Appointment.id == appointment_id)
+            .options(
+                joinedload(Appointment.client),
+                joinedload(Appointment.service),
+                joinedload(Appointment.specialist),
+            )
+        )
         return (await session.execute(stmt)).unique().scalar()
 
 
@@ -87,9 +93,14 @@ async def reminder(job: ClaimedJob, ctx: JobContext) -> None:
     if not appt.client.telegram_id:
         raise Skip(f"client {appt.client_id} has no telegram_id")
     text, buttons = texts.reminder(
-        lang=appt.client.language, offset_minutes=offset, service=appt.service.name,
-        specialist=appt.specialist.name, day=appt.date, time=appt.start_time,
-        appointment_id=appt.id)
+        lang=appt.client.language,
+        offset_minutes=offset,
+        service=appt.service.name,
+        specialist=appt.specialist.name,
+        day=appt.date,
+        time=appt.start_time,
+        appointment_id=appt.id,
+    )
     await ctx.sender.send(appt.client.telegram_id, text, buttons)
 
 
@@ -104,18 +115,31 @@ async def specialist_notice(job: ClaimedJob, ctx: JobContext) -> None:
     if ctx.now >= local_dt(day, start, ctx.settings.tz):
         raise Skip("the appointment time has passed")
     text = texts.specialist_notice(
-        p["event"], client=appt.client.name, service=appt.service.name, day=day, time=start,
+        p["event"],
+        client=appt.client.name,
+        service=appt.service.name,
+        day=day,
+        time=start,
         old_day=dt.date.fromisoformat(p["old_date"]) if p.get("old_date") else None,
-        old_time=_time(p["old_start_time"]) if p.get("old_start_time") else None)
+        old_time=_time(p["old_start_time"]) if p.get("old_start_time") else None,
+    )
     await ctx.sender.send(appt.specialist.telegram_id, text)
 
 
-async def _client_busy(session: Any, client_id: int, day: dt.date, start: dt.time,
-                       end: dt.time) -> bool:
-    clash = await session.scalar(select(Appointment.id).where(
-        Appointment.client_id == client_id, Appointment.date == day,
-        Appointment.status.in_(ACTIVE_STATUSES),
-        Appointment.start_time < end, Appointment.end_time > start).limit(1))
+async def _client_busy(
+    session: Any, client_id: int, day: dt.date, start: dt.time, end: dt.time
+) -> bool:
+    clash = await session.scalar(
+        select(Appointment.id)
+        .where(
+            Appointment.client_id == client_id,
+            Appointment.date == day,
+            Appointment.status.in_(ACTIVE_STATUSES),
+            Appointment.start_time < end,
+            Appointment.end_time > start,
+        )
+        .limit(1)
+    )
     return clash is not None
 
 
@@ -132,10 +156,16 @@ async def waitlist_offer(job: ClaimedJob, ctx: JobContext) -> None:
         stmt = (
             select(WaitlistEntry)
             .join(Service, Service.id == WaitlistEntry.service_id)
-            .where(WaitlistEntry.date == day, WaitlistEntry.status == "active",
-                   Service.specialist_id == specialist_id, Service.is_active.is_(True),
-                   or_(WaitlistEntry.specialist_id.is_(None),
-                       WaitlistEntry.specialist_id == specialist_id))
+            .where(
+                WaitlistEntry.date == day,
+                WaitlistEntry.status == "active",
+                Service.specialist_id == specialist_id,
+                Service.is_active.is_(True),
+                or_(
+                    WaitlistEntry.specialist_id.is_(None),
+                    WaitlistEntry.specialist_id == specialist_id,
+                ),
+            )
             .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
             .with_for_update(of=WaitlistEntry, skip_locked=True)
         )
@@ -150,18 +180,29 @@ async def waitlist_offer(job: ClaimedJob, ctx: JobContext) -> None:
                 continue
             end = end_dt.time()
             if (entry.time_from and start < entry.time_from) or (
-                    entry.time_to and end > entry.time_to):
+                entry.time_to and end > entry.time_to
+            ):
                 continue
             if not client.telegram_id:
-                log.info("waitlist entry %s passed over: client %s has no telegram_id",
-                         entry.id, client.id)
+                log.info(
+                    "waitlist entry %s passed over: client %s has no telegram_id",
+                    entry.id,
+                    client.id,
+                )
                 continue
             if await _client_busy(session, client.id, day, start, end):
                 continue
             try:
-                await booking.check_slot(session, ctx.settings, specialist_id=specialist_id,
-                                         service=service, day=day, start=start, end=end,
-                                         now=ctx.now.astimezone(tz))
+                await booking.check_slot(
+                    session,
+                    ctx.settings,
+                    specialist_id=specialist_id,
+                    service=service,
+                    day=day,
+                    start=start,
+                    end=end,
+                    now=ctx.now.astimezone(tz),
+                )
             except ValidationError:
                 continue  # the service does not fit there, or the time was taken meanwhile
             token = secrets.token_urlsafe(18)
@@ -170,15 +211,29 @@ async def waitlist_offer(job: ClaimedJob, ctx: JobContext) -> None:
             entry.offered_at, entry.offer_expires_at = ctx.now, expires
             entry.offer_specialist_id = specialist_id
             entry.offer_start_time, entry.offer_end_time = start, end
-            await enqueue(session, WAITLIST_NOTIFY, {"entry_id": entry.id, "token": token},
-                          run_at=ctx.now, dedupe_key=f"waitlist-notify:{entry.id}:{token}")
-            await enqueue(session, WAITLIST_EXPIRE,
-                          {**p, "entry_id": entry.id, "token": token,
-                           "exclude": [*exclude, entry.id]},
-                          run_at=expires, dedupe_key=f"waitlist-expire:{entry.id}:{token}")
+            await enqueue(
+                session,
+                WAITLIST_NOTIFY,
+                {"entry_id": entry.id, "token": token},
+                run_at=ctx.now,
+                dedupe_key=f"waitlist-notify:{entry.id}:{token}",
+            )
+            await enqueue(
+                session,
+                WAITLIST_EXPIRE,
+                {**p, "entry_id": entry.id, "token": token, "exclude": [*exclude, entry.id]},
+                run_at=expires,
+                dedupe_key=f"waitlist-expire:{entry.id}:{token}",
+            )
             await session.commit()
-            log.info("waitlist: %s %s offered to entry %s (client %s) until %s",
-                     day, start, entry.id, client.id, expires.isoformat())
+            log.info(
+                "waitlist: %s %s offered to entry %s (client %s) until %s",
+                day,
+                start,
+                entry.id,
+                client.id,
+                expires.isoformat(),
+            )
             return
     raise Skip(f"nobody on the waitlist can take {day} {start:%H:%M}")
 
@@ -186,10 +241,17 @@ async def waitlist_offer(job: ClaimedJob, ctx: JobContext) -> None:
 async def waitlist_notify(job: ClaimedJob, ctx: JobContext) -> None:
     p = job.payload
     async with ctx.db.read_sessions() as session:
-        entry = (await session.execute(
-            select(WaitlistEntry).where(WaitlistEntry.id == p["entry_id"]).options(
-                joinedload(WaitlistEntry.client), joinedload(WaitlistEntry.service)))
-        ).unique().scalar()
+        entry = (
+            (
+                await session.execute(
+                    select(WaitlistEntry)
+                    .where(WaitlistEntry.id == p["entry_id"])
+                    .options(joinedload(WaitlistEntry.client), joinedload(WaitlistEntry.service))
+                )
+            )
+            .unique()
+            .scalar()
+        )
         specialist_name = None
         if entry is not None and entry.offer_specialist_id is not None:
             from ..models import Specialist
@@ -202,9 +264,14 @@ async def waitlist_notify(job: ClaimedJob, ctx: JobContext) -> None:
     if ctx.now >= entry.offer_expires_at:
         raise Skip("the offer expired before it could be sent")
     text, buttons = texts.waitlist_offer(
-        lang=entry.client.language, service=entry.service.name, specialist=specialist_name or "",
-        day=entry.date, time=entry.offer_start_time,
-        until=entry.offer_expires_at.astimezone(ctx.settings.tz), token=entry.offer_token)
+        lang=entry.client.language,
+        service=entry.service.name,
+        specialist=specialist_name or "",
+        day=entry.date,
+        time=entry.offer_start_time,
+        until=entry.offer_expires_at.astimezone(ctx.settings.tz),
+        token=entry.offer_token,
+    )
     await ctx.sender.send(entry.client.telegram_id or "", text, buttons)
 
 
@@ -218,14 +285,27 @@ async def waitlist_expire(job: ClaimedJob, ctx: JobContext) -> None:
         entry.status, entry.offer_token = "active", None
         entry.offered_at = entry.offer_expires_at = None
         entry.offer_specialist_id = entry.offer_start_time = entry.offer_end_time = None
-        freed = Snapshot("cancelled", int(p["specialist_id"]), dt.date.fromisoformat(p["date"]),
-                         _time(p["start_time"]), _time(p["end_time"]))
-        offered = await offer_freed_slot(session, ctx.settings, freed,
-                                         int(p["source_appointment_id"]), now=ctx.now,
-                                         exclude=list(p.get("exclude") or []))
+        freed = Snapshot(
+            "cancelled",
+            int(p["specialist_id"]),
+            dt.date.fromisoformat(p["date"]),
+            _time(p["start_time"]),
+            _time(p["end_time"]),
+        )
+        offered = await offer_freed_slot(
+            session,
+            ctx.settings,
+            freed,
+            int(p["source_appointment_id"]),
+            now=ctx.now,
+            exclude=list(p.get("exclude") or []),
+        )
         await session.commit()
-    log.info("waitlist: offer to entry %s expired unanswered; %s", p["entry_id"],
-             "offered to the next in line" if offered else "nobody else waits")
+    log.info(
+        "waitlist: offer to entry %s expired unanswered; %s",
+        p["entry_id"],
+        "offered to the next in line" if offered else "nobody else waits",
+    )
 
 
 HANDLERS: dict[str, Handler] = {

@@ -42,8 +42,9 @@ def utcnow() -> dt.datetime:
 
 def reminder_offsets(settings: Settings) -> list[int]:
     """REMINDER_OFFSETS as minutes, largest first ("1440,120" → [1440, 120])."""
-    values = {int(part) for part in settings.reminder_offsets.replace(";", ",").split(",")
-              if part.strip()}
+    values = {
+        int(part) for part in settings.reminder_offsets.replace(";", ",").split(",") if part.strip()
+    }
     return sorted((v for v in values if v > 0), reverse=True)
 
 
@@ -82,18 +83,36 @@ async def enqueue(
     ``revive`` re-queues a job that exists but was skipped (a reminder for a start time the
     appointment moved away from and then back to); a done job is never queued again.
     """
-    values = dict(kind=kind, payload=payload, run_at=run_at, status="queued", attempts=0,
-                  dedupe_key=dedupe_key, created_at=utcnow())
+    values = dict(
+        kind=kind,
+        payload=payload,
+        run_at=run_at,
+        status="queued",
+        attempts=0,
+        dedupe_key=dedupe_key,
+        created_at=utcnow(),
+    )
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        insert(Job).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+        insert(Job).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
     queued = bool(result.rowcount)
     if not queued and revive:
         result = await session.execute(
-            update(Job).where(Job.dedupe_key == dedupe_key, Job.status == "skipped")
-            .values(status="queued", run_at=run_at, payload=payload, attempts=0, locked_by=None,
-                    locked_until=None, done_at=None, last_error=None)
-            .execution_options(synchronize_session=False))
+            update(Job)
+            .where(Job.dedupe_key == dedupe_key, Job.status == "skipped")
+            .values(
+                status="queued",
+                run_at=run_at,
+                payload=payload,
+                attempts=0,
+                locked_by=None,
+                locked_until=None,
+                done_at=None,
+                last_error=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
         queued = bool(result.rowcount)
     if queued:
         session.info.setdefault(_PENDING, []).append((dedupe_key, run_at))
@@ -116,8 +135,13 @@ class Snapshot:
 
 
 def snapshot(appointment: Appointment) -> Snapshot:
-    return Snapshot(appointment.status, appointment.specialist_id, appointment.date,
-                    appointment.start_time, appointment.end_time)
+    return Snapshot(
+        appointment.status,
+        appointment.specialist_id,
+        appointment.date,
+        appointment.start_time,
+        appointment.end_time,
+    )
 
 
 async def appointment_changed(
@@ -149,10 +173,15 @@ async def appointment_changed(
             await offer_freed_slot(session, settings, before, appointment.id, now=now)
         return
     moved = (before.specialist_id, before.date, before.start_time, before.end_time) != (
-        after.specialist_id, after.date, after.start_time, after.end_time)
+        after.specialist_id,
+        after.date,
+        after.start_time,
+        after.end_time,
+    )
     if after.active and moved:
-        await skip_reminders(session, appointment.id, "appointment moved",
-                             keep=(after.date, after.start_time))
+        await skip_reminders(
+            session, appointment.id, "appointment moved", keep=(after.date, after.start_time)
+        )
         await schedule_reminders(session, settings, appointment, now=now)
         await _notice(session, appointment, "moved", before, now)
         await offer_freed_slot(session, settings, before, appointment.id, now=now)
@@ -167,77 +196,116 @@ async def schedule_reminders(
         if run_at <= now:
             continue  # booked less than `minutes` ahead: this reminder would only be noise
         await enqueue(
-            session, REMINDER,
-            {"appointment_id": appointment.id, "offset_minutes": minutes,
-             "date": appointment.date.isoformat(),
-             "start_time": appointment.start_time.strftime("%H:%M")},
+            session,
+            REMINDER,
+            {
+                "appointment_id": appointment.id,
+                "offset_minutes": minutes,
+                "date": appointment.date.isoformat(),
+                "start_time": appointment.start_time.strftime("%H:%M"),
+            },
             run_at=run_at,
-            dedupe_key=reminder_key(appointment.id, minutes, appointment.date,
-                                    appointment.start_time),
+            dedupe_key=reminder_key(
+                appointment.id, minutes, appointment.date, appointment.start_time
+            ),
             revive=True,
         )
 
 
 async def skip_reminders(
-    session: AsyncSession, appointment_id: int, reason: str,
+    session: AsyncSession,
+    appointment_id: int,
+    reason: str,
     keep: tuple[dt.date, dt.time] | None = None,
 ) -> None:
     """Mark the appointment's queued reminders skipped (those for ``keep`` stay)."""
     stmt = update(Job).where(
-        Job.kind == REMINDER, Job.status == "queued",
-        Job.dedupe_key.startswith(f"reminder:{appointment_id}:", autoescape=True))
+        Job.kind == REMINDER,
+        Job.status == "queued",
+        Job.dedupe_key.startswith(f"reminder:{appointment_id}:", autoescape=True),
+    )
     if keep is not None:
         stmt = stmt.where(~Job.dedupe_key.endswith(":" + _iso(*keep), autoescape=True))
     result = await session.execute(
-        stmt.values(status="skipped", done_at=utcnow(), last_error=f"superseded: {reason}")
-        .execution_options(synchronize_session=False))
+        stmt.values(
+            status="skipped", done_at=utcnow(), last_error=f"superseded: {reason}"
+        ).execution_options(synchronize_session=False)
+    )
     if result.rowcount:
-        log.info("appointment %s: %s queued reminder(s) skipped (%s)",
-                 appointment_id, result.rowcount, reason)
+        log.info(
+            "appointment %s: %s queued reminder(s) skipped (%s)",
+            appointment_id,
+            result.rowcount,
+            reason,
+        )
 
 
 async def _notice(
-    session: AsyncSession, appointment: Appointment, event_name: str, before: Snapshot | None,
+    session: AsyncSession,
+    appointment: Appointment,
+    event_name: str,
+    before: Snapshot | None,
     now: dt.datetime,
 ) -> None:
     payload: dict[str, Any] = {
-        "appointment_id": appointment.id, "event": event_name,
+        "appointment_id": appointment.id,
+        "event": event_name,
         "date": appointment.date.isoformat(),
         "start_time": appointment.start_time.strftime("%H:%M"),
     }
     if before is not None:
-        payload.update(old_date=before.date.isoformat(),
-                       old_start_time=before.start_time.strftime("%H:%M"))
+        payload.update(
+            old_date=before.date.isoformat(), old_start_time=before.start_time.strftime("%H:%M")
+        )
     stamp = f"{now.timestamp():.6f}" if event_name == "moved" else ""
     when = _iso(appointment.date, appointment.start_time)
     key = f"specialist:{event_name}:{appointment.id}:{when}"
-    await enqueue(session, SPECIALIST_NOTICE, payload, run_at=now,
-                  dedupe_key=key + (f":{stamp}" if stamp else ""))
+    await enqueue(
+        session,
+        SPECIALIST_NOTICE,
+        payload,
+        run_at=now,
+        dedupe_key=key + (f":{stamp}" if stamp else ""),
+    )
 
 
 async def offer_freed_slot(
-    session: AsyncSession, settings: Settings, freed: Snapshot, appointment_id: int, *,
-    now: dt.datetime, exclude: list[int] | None = None,
+    session: AsyncSession,
+    settings: Settings,
+    freed: Snapshot,
+    appointment_id: int,
+    *,
+    now: dt.datetime,
+    exclude: list[int] | None = None,
 ) -> bool:
     """Queue a waitlist offer for a slot that just became free, if anyone waits that day."""
     if local_dt(freed.date, freed.start_time, settings.tz) <= now:
         return False
-    waiting = await session.scalar(select(exists().where(
-        WaitlistEntry.date == freed.date,
-        WaitlistEntry.status == "active",
-        WaitlistEntry.service_id.in_(
-            select(Service.id).where(Service.specialist_id == freed.specialist_id)),
-    )))
+    waiting = await session.scalar(
+        select(
+            exists().where(
+                WaitlistEntry.date == freed.date,
+                WaitlistEntry.status == "active",
+                WaitlistEntry.service_id.in_(
+                    select(Service.id).where(Service.specialist_id == freed.specialist_id)
+                ),
+            )
+        )
+    )
     if not waiting:
         return False
     payload = {
-        "specialist_id": freed.specialist_id, "date": freed.date.isoformat(),
+        "specialist_id": freed.specialist_id,
+        "date": freed.date.isoformat(),
         "start_time": freed.start_time.strftime("%H:%M"),
         "end_time": freed.end_time.strftime("%H:%M"),
-        "source_appointment_id": appointment_id, "exclude": exclude or [],
+        "source_appointment_id": appointment_id,
+        "exclude": exclude or [],
     }
-    key = (f"waitlist:{freed.specialist_id}:{_iso(freed.date, freed.start_time)}:"
-           f"{appointment_id}:{now.timestamp():.6f}")
+    key = (
+        f"waitlist:{freed.specialist_id}:{_iso(freed.date, freed.start_time)}:"
+        f"{appointment_id}:{now.timestamp():.6f}"
+    )
     return await enqueue(session, WAITLIST_OFFER, payload, run_at=now, dedupe_key=key)
 
 
@@ -277,8 +345,9 @@ async def _wake(waker: Waker, keys: list[str]) -> None:
     try:
         await waker(keys)
     except Exception:  # noqa: BLE001 - the pollers pick the jobs up anyway
-        log.warning("could not wake the job runner for %s; the next poll will run them", keys,
-                    exc_info=True)
+        log.warning(
+            "could not wake the job runner for %s; the next poll will run them", keys, exc_info=True
+        )
 
 
 @event.listens_for(Session, "after_rollback")

@@ -64,24 +64,44 @@ async def claim_due(
     stmt = (
         update(Job)
         .where(Job.id.in_(pick))
-        .values(status="running", locked_by=worker_id,
-                locked_until=now + dt.timedelta(seconds=lease_seconds),
-                attempts=Job.attempts + 1,
-                last_error=case((Job.status == "running", recovered), else_=Job.last_error))
-        .returning(Job.id, Job.kind, Job.payload, Job.run_at, Job.attempts, Job.dedupe_key,
-                   Job.last_error)
+        .values(
+            status="running",
+            locked_by=worker_id,
+            locked_until=now + dt.timedelta(seconds=lease_seconds),
+            attempts=Job.attempts + 1,
+            last_error=case((Job.status == "running", recovered), else_=Job.last_error),
+        )
+        .returning(
+            Job.id, Job.kind, Job.payload, Job.run_at, Job.attempts, Job.dedupe_key, Job.last_error
+        )
         .execution_options(synchronize_session=False)
     )
     async with db.write_sessions() as session:
         rows = (await session.execute(stmt)).all()
         await session.commit()
-    jobs = [ClaimedJob(r[0], r[1], r[2] or {}, r[3], r[4], r[5],
-                       r[6] if (r[6] or "").startswith(_RECOVERED) else None) for r in rows]
+    jobs = [
+        ClaimedJob(
+            r[0],
+            r[1],
+            r[2] or {},
+            r[3],
+            r[4],
+            r[5],
+            r[6] if (r[6] or "").startswith(_RECOVERED) else None,
+        )
+        for r in rows
+    ]
     jobs.sort(key=lambda j: (j.run_at, j.id))
     for job in jobs:
         if job.recovered:
-            log.warning("job %s %s (%s): %s; retrying (attempt %s)",
-                        job.id, job.kind, job.dedupe_key, job.recovered, job.attempts)
+            log.warning(
+                "job %s %s (%s): %s; retrying (attempt %s)",
+                job.id,
+                job.kind,
+                job.dedupe_key,
+                job.recovered,
+                job.attempts,
+            )
     return jobs
 
 
@@ -105,8 +125,7 @@ async def finish(
         result = await session.execute(stmt)
         await session.commit()
     if not result.rowcount:
-        log.warning("job %s %s: lease lost before it could be marked %s",
-                    job.id, job.kind, status)
+        log.warning("job %s %s: lease lost before it could be marked %s", job.id, job.kind, status)
     return bool(result.rowcount)
 
 
@@ -124,8 +143,13 @@ async def retry_later(
     stmt = (
         update(Job)
         .where(Job.id == job.id, Job.status == "running", Job.locked_by == worker_id)
-        .values(status="queued", run_at=now + dt.timedelta(seconds=delay), locked_by=None,
-                locked_until=None, last_error=error[:2000])
+        .values(
+            status="queued",
+            run_at=now + dt.timedelta(seconds=delay),
+            locked_by=None,
+            locked_until=None,
+            last_error=error[:2000],
+        )
         .execution_options(synchronize_session=False)
     )
     async with db.write_sessions() as session:
@@ -137,5 +161,4 @@ async def retry_later(
 async def next_run_at(db: Database) -> dt.datetime | None:
     """When the next queued job is due (for the poller's sleep)."""
     async with db.read_sessions() as session:
-        return await session.scalar(
-            select(func.min(Job.run_at)).where(Job.status == "queued"))
+        return await session.scalar(select(func.min(Job.run_at)).where(Job.status == "queued"))

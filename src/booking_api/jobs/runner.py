@@ -54,8 +54,13 @@ async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> None:
     s = ctx.settings
     late = ctx.now - job.run_at
     if late > LATE_AFTER and job.attempts == 1:
-        log.warning("job %s %s (%s) runs %s late (was a worker down?)",
-                    job.id, job.kind, job.dedupe_key, str(late).split(".")[0])
+        log.warning(
+            "job %s %s (%s) runs %s late (was a worker down?)",
+            job.id,
+            job.kind,
+            job.dedupe_key,
+            str(late).split(".")[0],
+        )
     handler = HANDLERS.get(job.kind)
     try:
         if handler is None:
@@ -73,16 +78,29 @@ async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> None:
         report.failed.append(job)
     except Exception as exc:  # noqa: BLE001 - any other error is retried with backoff
         if job.attempts >= s.job_max_attempts:
-            log.error("job %s %s (%s) failed for good after %s attempts: %s",
-                      job.id, job.kind, job.dedupe_key, job.attempts, exc)
+            log.error(
+                "job %s %s (%s) failed for good after %s attempts: %s",
+                job.id,
+                job.kind,
+                job.dedupe_key,
+                job.attempts,
+                exc,
+            )
             await finish(ctx.db, job, ctx.worker_id, "failed", error=repr(exc), now=ctx.now)
             report.failed.append(job)
             return
         delay = exc.delay if isinstance(exc, RetryLater) else _backoff(job.attempts)
         if not isinstance(exc, RetryLater):
             log.exception("job %s %s (%s) raised", job.id, job.kind, job.dedupe_key)
-        log.warning("job %s %s (%s) will be retried in %ss (attempt %s): %s",
-                    job.id, job.kind, job.dedupe_key, int(delay), job.attempts, exc)
+        log.warning(
+            "job %s %s (%s) will be retried in %ss (attempt %s): %s",
+            job.id,
+            job.kind,
+            job.dedupe_key,
+            int(delay),
+            job.attempts,
+            exc,
+        )
         await retry_later(ctx.db, job, ctx.worker_id, delay=delay, error=str(exc), now=ctx.now)
         report.retried.append(job)
     else:
@@ -109,8 +127,14 @@ async def run_due(
     report = RunReport()
     for _ in range(max_rounds):
         clock = now or utcnow()
-        jobs = await claim_due(db, worker_id, now=clock, limit=limit,
-                               lease_seconds=settings.job_lease_seconds, dedupe_key=dedupe_key)
+        jobs = await claim_due(
+            db,
+            worker_id,
+            now=clock,
+            limit=limit,
+            lease_seconds=settings.job_lease_seconds,
+            dedupe_key=dedupe_key,
+        )
         if not jobs:
             break
         ctx = JobContext(db=db, settings=settings, sender=sender, now=clock, worker_id=worker_id)
@@ -198,8 +222,11 @@ async def api_jobs_runtime(db: Database, settings: Settings):  # type: ignore[no
             pool = await connect(settings)
             previous = set_waker(make_waker(pool))
         except Exception:  # noqa: BLE001 - the worker's cron still picks the jobs up
-            log.warning("jobs: Redis at REDIS_URL is unreachable; `booking worker` will pick "
-                        "jobs up on its next poll", exc_info=True)
+            log.warning(
+                "jobs: Redis at REDIS_URL is unreachable; `booking worker` will pick "
+                "jobs up on its next poll",
+                exc_info=True,
+            )
     try:
         yield
     finally:

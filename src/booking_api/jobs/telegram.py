@@ -55,9 +55,12 @@ class TelegramSender:
         """Send a message; returns its id once Telegram accepted it."""
         payload: dict[str, Any] = {"chat_id": int(chat_id), "text": text}
         if buttons:
-            payload["reply_markup"] = {"inline_keyboard": [
-                [{"text": label, "callback_data": data} for label, data in row]
-                for row in buttons]}
+            payload["reply_markup"] = {
+                "inline_keyboard": [
+                    [{"text": label, "callback_data": data} for label, data in row]
+                    for row in buttons
+                ]
+            }
         last = ""
         for attempt in range(QUICK_RETRIES + 1):
             try:
@@ -76,7 +79,8 @@ class TelegramSender:
                 continue
             if status in (400, 401, 403, 404):
                 raise PermanentFailure(
-                    f"Telegram refused the message to {chat_id}: {status} {description}")
+                    f"Telegram refused the message to {chat_id}: {status} {description}"
+                )
             last = f"{status} {description}"
             if attempt < QUICK_RETRIES:
                 await asyncio.sleep(self.backoff * 2**attempt)

@@ -12,12 +12,12 @@ Buttons = list[list[tuple[str, str]]]
 _TEXT = {
     "ru": {
         "reminder": "Напоминаем о записи {when_left}: «{service}», специалист {specialist}, "
-                    "{date} в {time}.\nВы придёте?",
+        "{date} в {time}.\nВы придёте?",
         "confirm": "✅ Подтверждаю",
         "cancel": "❌ Отменить запись",
         "offer": "Освободилось время: «{service}», специалист {specialist}, {date} в {time}.\n"
-                 "Нажмите «Записаться», чтобы занять его. Предложение действует до {until}; "
-                 "кто первым нажмёт — того и запишем.",
+        "Нажмите «Записаться», чтобы занять его. Предложение действует до {until}; "
+        "кто первым нажмёт — того и запишем.",
         "book": "📅 Записаться",
         "in_minutes": "через {n} мин.",
         "in_hours": "через {n} ч.",
@@ -25,12 +25,12 @@ _TEXT = {
     },
     "en": {
         "reminder": "A reminder of your appointment {when_left}: “{service}” with {specialist}, "
-                    "{date} at {time}.\nWill you come?",
+        "{date} at {time}.\nWill you come?",
         "confirm": "✅ I'll be there",
         "cancel": "❌ Cancel it",
         "offer": "A time has freed up: “{service}” with {specialist}, {date} at {time}.\n"
-                 "Tap “Book” to take it. The offer is open until {until}; "
-                 "first come, first served.",
+        "Tap “Book” to take it. The offer is open until {until}; "
+        "first come, first served.",
         "book": "📅 Book",
         "in_minutes": "in {n} min",
         "in_hours": "in {n} h",
@@ -56,22 +56,50 @@ def _when_left(minutes: int, lang: str) -> str:
     return t["in_minutes"].format(n=minutes)
 
 
-def reminder(*, lang: str, offset_minutes: int, service: str, specialist: str, day: dt.date,
-             time: dt.time, appointment_id: int) -> tuple[str, Buttons]:
+def reminder(
+    *,
+    lang: str,
+    offset_minutes: int,
+    service: str,
+    specialist: str,
+    day: dt.date,
+    time: dt.time,
+    appointment_id: int,
+) -> tuple[str, Buttons]:
     t = _TEXT[language(lang)]
     text = t["reminder"].format(
-        when_left=_when_left(offset_minutes, language(lang)), service=service,
-        specialist=specialist, date=day_text(day, language(lang)), time=time.strftime("%H:%M"))
-    return text, [[(t["confirm"], f"rem:confirm:{appointment_id}"),
-                   (t["cancel"], f"rem:cancel:{appointment_id}")]]
+        when_left=_when_left(offset_minutes, language(lang)),
+        service=service,
+        specialist=specialist,
+        date=day_text(day, language(lang)),
+        time=time.strftime("%H:%M"),
+    )
+    return text, [
+        [
+            (t["confirm"], f"rem:confirm:{appointment_id}"),
+            (t["cancel"], f"rem:cancel:{appointment_id}"),
+        ]
+    ]
 
 
-def waitlist_offer(*, lang: str, service: str, specialist: str, day: dt.date, time: dt.time,
-                   until: dt.datetime, token: str) -> tuple[str, Buttons]:
+def waitlist_offer(
+    *,
+    lang: str,
+    service: str,
+    specialist: str,
+    day: dt.date,
+    time: dt.time,
+    until: dt.datetime,
+    token: str,
+) -> tuple[str, Buttons]:
     t = _TEXT[language(lang)]
-    text = t["offer"].format(service=service, specialist=specialist,
-                             date=day_text(day, language(lang)), time=time.strftime("%H:%M"),
-                             until=until.strftime("%H:%M"))
+    text = t["offer"].format(
+        service=service,
+        specialist=specialist,
+        date=day_text(day, language(lang)),
+        time=time.strftime("%H:%M"),
+        until=until.strftime("%H:%M"),
+    )
     return text, [[(t["book"], f"wl:book:{token}")]]
 
 
@@ -79,13 +107,25 @@ _NOTICE = {
     "created": "Новая запись: {client}, «{service}», {date} в {time}.",
     "cancelled": "Запись отменена: {client}, «{service}», {date} в {time}. Время освободилось.",
     "moved": "Запись перенесена: {client}, «{service}» — с {old_date} {old_time} "
-             "на {date} в {time}.",
+    "на {date} в {time}.",
 }
 
 
-def specialist_notice(event: str, *, client: str, service: str, day: dt.date, time: dt.time,
-                      old_day: dt.date | None = None, old_time: dt.time | None = None) -> str:
+def specialist_notice(
+    event: str,
+    *,
+    client: str,
+    service: str,
+    day: dt.date,
+    time: dt.time,
+    old_day: dt.date | None = None,
+    old_time: dt.time | None = None,
+) -> str:
     return _NOTICE[event].format(
-        client=client, service=service, date=day_text(day, "ru"), time=time.strftime("%H:%M"),
+        client=client,
+        service=service,
+        date=day_text(day, "ru"),
+        time=time.strftime("%H:%M"),
         old_date=day_text(old_day, "ru") if old_day else "",
-        old_time=old_time.strftime("%H:%M") if old_time else "")
+        old_time=old_time.strftime("%H:%M") if old_time else "",
+    )

@@ -176,8 +176,14 @@ class Appointments(Resource):
         cid, sid, spid = (values.get(k) for k in ("client", "service", "specialist"))
         one = select(literal(1).label("one")).subquery()
         stmt = (
-            select(client_q.label("my_client"), spec_q.label("my_specialist"),
-                   Client, Service, ServiceCategory, Specialist)
+            select(
+                client_q.label("my_client"),
+                spec_q.label("my_specialist"),
+                Client,
+                Service,
+                ServiceCategory,
+                Specialist,
+            )
             .select_from(one)
             .outerjoin(Client, Client.id == (cid if cid is not None else client_q))
             .outerjoin(Service, Service.id == sid)
@@ -189,8 +195,11 @@ class Appointments(Resource):
         if row.Service is not None:
             set_committed_value(row.Service, "category", row.ServiceCategory)
         found = {"client": row.Client, "service": row.Service, "specialist": row.Specialist}
-        errors = {name: [missing_pk(values[name])] for name in ("client", "service", "specialist")
-                  if values.get(name) is not None and found[name] is None}
+        errors = {
+            name: [missing_pk(values[name])]
+            for name in ("client", "service", "specialist")
+            if values.get(name) is not None and found[name] is None
+        }
         if errors:
             raise ValidationError(errors)
         values["_rows"] = found  # strong references: the identity map holds rows weakly
@@ -256,8 +265,9 @@ class Appointments(Resource):
                 row = await session.get(model, getattr(obj, f"{name}_id"))
             set_committed_value(obj, name, row)
         if "category" not in service.__dict__:
-            service = await session.get(Service, service.id, options=[joinedload(Service.category)],
-                                        populate_existing=True)
+            service = await session.get(
+                Service, service.id, options=[joinedload(Service.category)], populate_existing=True
+            )
         set_committed_value(obj, "service", service)
         return obj
 
@@ -326,8 +336,18 @@ async def _replay(session: AsyncSession, user_id: int, key: str, digest: str) ->
     + _IDEMPOTENCY_DOC,
     response_model=AppointmentOut,
     responses=ERRORS(400, 401, 403, 415),
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": register_schema("AppointmentWrite", object_schema(Appointments.fields))}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": register_schema(
+                        "AppointmentWrite", object_schema(Appointments.fields)
+                    )
+                }
+            },
+        }
+    },
 )
 async def create_appointment(
     request: Request,
@@ -349,10 +369,20 @@ async def create_appointment(
     if idempotency_key:
         # Keys live IDEMPOTENCY_TTL_HOURS; the user's expired ones are cleared as new ones come.
         expired = dt.datetime.now(dt.UTC) - dt.timedelta(hours=ctx.settings.idempotency_ttl_hours)
-        await session.execute(delete(IdempotencyKey).where(
-            IdempotencyKey.user_id == user.id, IdempotencyKey.created_at < expired))
-        session.add(IdempotencyKey(user_id=user.id, key=idempotency_key, request_hash=digest,
-                                   status_code=201, body=body))
+        await session.execute(
+            delete(IdempotencyKey).where(
+                IdempotencyKey.user_id == user.id, IdempotencyKey.created_at < expired
+            )
+        )
+        session.add(
+            IdempotencyKey(
+                user_id=user.id,
+                key=idempotency_key,
+                request_hash=digest,
+                status_code=201,
+                body=body,
+            )
+        )
     await appointment_changed(session, ctx.settings, obj, None)  # jobs hook
     try:
         await session.commit()
@@ -375,12 +405,20 @@ async def _act(pk: str, session: AsyncSession, ctx: Ctx, action: str) -> Any:
             raise PermissionDenied()
         if action in ("confirm", "complete") and not own_specialist:
             raise PermissionDenied()
-        if action == "cancel" and own_client and not own_specialist and booking.starts_within(
-            obj, ctx.settings.cancel_cutoff_minutes, ctx.settings
+        if (
+            action == "cancel"
+            and own_client
+            and not own_specialist
+            and booking.starts_within(obj, ctx.settings.cancel_cutoff_minutes, ctx.settings)
         ):
-            raise BadRequest({"error": (
-                "Отменить запись можно не позднее чем за "
-                f"{ctx.settings.cancel_cutoff_minutes} мин. до начала.")})
+            raise BadRequest(
+                {
+                    "error": (
+                        "Отменить запись можно не позднее чем за "
+                        f"{ctx.settings.cancel_cutoff_minutes} мин. до начала."
+                    )
+                }
+            )
     before = snapshot(obj)  # jobs hook
     booking.transition(obj, action, user)
     await appointment_changed(session, ctx.settings, obj, before)  # jobs hook
@@ -419,7 +457,7 @@ for _action in ("cancel", "confirm", "complete"):
     "/appointments/{pk}/attend/",
     tags=["Appointments"],
     summary="Confirm attendance (the client)",
-    description="The client says they will come (the reminder's \"confirm\" button): stores "
+    description='The client says they will come (the reminder\'s "confirm" button): stores '
     "`client_confirmed_at`; the status stays as it is (confirming the booking itself is the "
     "specialist's or staff's `confirm`). The appointment's client or staff; active "
     "appointments only.",
@@ -432,8 +470,9 @@ async def attend(pk: str, session: WriteSession, ctx: CtxDep) -> Any:
     if not ctx.is_staff and (ctx.client_id is None or obj.client_id != ctx.client_id):
         raise PermissionDenied()
     if obj.status not in ("pending", "confirmed"):
-        raise BadRequest({"error": (
-            f"Нельзя подтвердить визит: запись {booking.STATUS_NAMES[obj.status]}.")})
+        raise BadRequest(
+            {"error": (f"Нельзя подтвердить визит: запись {booking.STATUS_NAMES[obj.status]}.")}
+        )
     if obj.client_confirmed_at is None:
         obj.client_confirmed_at = dt.datetime.now(dt.UTC)
     confirmed_at = obj.client_confirmed_at
@@ -444,7 +483,11 @@ async def attend(pk: str, session: WriteSession, ctx: CtxDep) -> Any:
     return JSON(body)
 
 
-_RESCHEDULE = {"date": DateField(), "start_time": TimeField(), "end_time": TimeField(required=False)}
+_RESCHEDULE = {
+    "date": DateField(),
+    "start_time": TimeField(),
+    "end_time": TimeField(required=False),
+}
 
 
 @router.post(
@@ -456,8 +499,16 @@ _RESCHEDULE = {"date": DateField(), "start_time": TimeField(), "end_time": TimeF
     "left out. Clients are bound by the cut-off.",
     response_model=AppointmentOut,
     responses=ERRORS(400, 401, 403, 404, 415),
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": register_schema("Reschedule", object_schema(_RESCHEDULE))}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": register_schema("Reschedule", object_schema(_RESCHEDULE))
+                }
+            },
+        }
+    },
 )
 async def reschedule(pk: str, request: Request, session: WriteSession, ctx: CtxDep) -> Any:
     ctx.require_user()
@@ -469,14 +520,20 @@ async def reschedule(pk: str, request: Request, session: WriteSession, ctx: CtxD
     if not ctx.is_staff and booking.starts_within(
         obj, ctx.settings.cancel_cutoff_minutes, ctx.settings
     ):
-        raise BadRequest({"error": (
-            "Перенести запись можно не позднее чем за "
-            f"{ctx.settings.cancel_cutoff_minutes} мин. до начала.")})
+        raise BadRequest(
+            {
+                "error": (
+                    "Перенести запись можно не позднее чем за "
+                    f"{ctx.settings.cancel_cutoff_minutes} мин. до начала."
+                )
+            }
+        )
     start = values["start_time"]
     end = values.get("end_time")
     if end is None:
         length = dt.datetime.combine(obj.date, obj.end_time) - dt.datetime.combine(
-            obj.date, obj.start_time)
+            obj.date, obj.start_time
+        )
         end_dt = dt.datetime.combine(values["date"], start) + length
         if end_dt.date() != values["date"]:
             raise ValidationError([booking.OUTSIDE_HOURS])
@@ -484,8 +541,14 @@ async def reschedule(pk: str, request: Request, session: WriteSession, ctx: CtxD
     service = await booking.load_service(session, obj.service_id)
     assert service is not None
     await booking.check_slot(
-        session, ctx.settings, specialist_id=obj.specialist_id, service=service,
-        day=values["date"], start=start, end=end, exclude_appointment=obj.id,
+        session,
+        ctx.settings,
+        specialist_id=obj.specialist_id,
+        service=service,
+        day=values["date"],
+        start=start,
+        end=end,
+        exclude_appointment=obj.id,
     )
     before = snapshot(obj)  # jobs hook
     obj.date, obj.start_time, obj.end_time = values["date"], start, end
@@ -498,7 +561,9 @@ async def reschedule(pk: str, request: Request, session: WriteSession, ctx: CtxD
 
 # The generic routes; POST is the one above (with Idempotency-Key).
 _crud = crud_router(appointments, "appointments", tag="Appointments")
-_crud.routes = [r for r in _crud.routes
-                if not (getattr(r, "path", "") == "/appointments/"
-                        and "POST" in getattr(r, "methods", set()))]
+_crud.routes = [
+    r
+    for r in _crud.routes
+    if not (getattr(r, "path", "") == "/appointments/" and "POST" in getattr(r, "methods", set()))
+]
 router.include_router(_crud)

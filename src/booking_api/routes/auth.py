@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy.orm import joinedload
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..api.deps import CtxDep, WriteSession
 from ..api.openapi import ERRORS, register_schema
@@ -38,8 +38,13 @@ def _body(name: str, fields: dict) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
 
 
-@router.post("/token/", summary="Obtain a refresh/access token pair", response_model=TokenPair,
-             responses=ERRORS(400, 401, 415), openapi_extra=_body("TokenObtain", _OBTAIN))
+@router.post(
+    "/token/",
+    summary="Obtain a refresh/access token pair",
+    response_model=TokenPair,
+    responses=ERRORS(400, 401, 415),
+    openapi_extra=_body("TokenObtain", _OBTAIN),
+)
 async def obtain_token(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
     await throttle.check(request, "auth")
     # simplejwt's PasswordField is a DRF CharField, so the password is trimmed like the username.
@@ -47,24 +52,36 @@ async def obtain_token(request: Request, session: WriteSession, ctx: CtxDep) -> 
     return JSON(await tokens.obtain(session, ctx.settings, values["username"], values["password"]))
 
 
-@router.post("/token/refresh/", summary="A new access token for a refresh token",
-             response_model=AccessToken, responses=ERRORS(400, 401, 415),
-             openapi_extra=_body("TokenRefresh", _REFRESH))
+@router.post(
+    "/token/refresh/",
+    summary="A new access token for a refresh token",
+    response_model=AccessToken,
+    responses=ERRORS(400, 401, 415),
+    openapi_extra=_body("TokenRefresh", _REFRESH),
+)
 async def refresh_token(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
     await throttle.check(request, "auth")
     values = validate_fields(_REFRESH, await read_body(request))
     return JSON(await tokens.refresh(session, ctx.settings, values["refresh"]))
 
 
-@router.post("/token/verify/", summary="Check that a token (access or refresh) is valid",
-             responses=ERRORS(400, 401, 415), openapi_extra=_body("TokenVerify", _VERIFY))
+@router.post(
+    "/token/verify/",
+    summary="Check that a token (access or refresh) is valid",
+    responses=ERRORS(400, 401, 415),
+    openapi_extra=_body("TokenVerify", _VERIFY),
+)
 async def verify_token(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
     values = validate_fields(_VERIFY, await read_body(request))
     return JSON(await tokens.verify(session, ctx.settings, values["token"]))
 
 
-@router.post("/token/blacklist/", summary="Log out: revoke a refresh token",
-             responses=ERRORS(400, 401, 415), openapi_extra=_body("TokenBlacklist", _REFRESH))
+@router.post(
+    "/token/blacklist/",
+    summary="Log out: revoke a refresh token",
+    responses=ERRORS(400, 401, 415),
+    openapi_extra=_body("TokenBlacklist", _REFRESH),
+)
 async def blacklist_token(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
     values = validate_fields(_REFRESH, await read_body(request))
     return JSON(await tokens.blacklist(session, ctx.settings, values["refresh"]))
@@ -73,19 +90,46 @@ async def blacklist_token(request: Request, session: WriteSession, ctx: CtxDep) 
 _TELEGRAM_DOC = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": {"oneOf": [
-            {"title": "Login Widget", "type": "object",
-             "properties": {k: {"type": "string"} for k in
-                            ("id", "first_name", "last_name", "username", "photo_url",
-                             "auth_date", "hash")},
-             "required": ["id", "auth_date", "hash"]},
-            {"title": "Mini App", "type": "object",
-             "properties": {"init_data": {"type": "string",
-                                          "description": "Telegram.WebApp.initData as is"}},
-             "required": ["init_data"]},
-            {"title": "Service account exchange (staff only)",
-             **register_schema("TelegramExchange", object_schema(_EXCHANGE))},
-        ]}}},
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {
+                            "title": "Login Widget",
+                            "type": "object",
+                            "properties": {
+                                k: {"type": "string"}
+                                for k in (
+                                    "id",
+                                    "first_name",
+                                    "last_name",
+                                    "username",
+                                    "photo_url",
+                                    "auth_date",
+                                    "hash",
+                                )
+                            },
+                            "required": ["id", "auth_date", "hash"],
+                        },
+                        {
+                            "title": "Mini App",
+                            "type": "object",
+                            "properties": {
+                                "init_data": {
+                                    "type": "string",
+                                    "description": "Telegram.WebApp.initData as is",
+                                }
+                            },
+                            "required": ["init_data"],
+                        },
+                        {
+                            "title": "Service account exchange (staff only)",
+                            **register_schema("TelegramExchange", object_schema(_EXCHANGE)),
+                        },
+                    ]
+                }
+            }
+        },
     }
 }
 
@@ -118,8 +162,12 @@ async def telegram_auth(request: Request, session: WriteSession, ctx: CtxDep) ->
             raise PermissionDenied()
         values = validate_fields(_EXCHANGE, data)
         client = await find_or_register_client(
-            session, ctx.settings, values["telegram_id"], name=values.get("name") or None,
-            phone=values.get("phone", ""), language=values.get("language"),
+            session,
+            ctx.settings,
+            values["telegram_id"],
+            name=values.get("name") or None,
+            phone=values.get("phone", ""),
+            language=values.get("language"),
         )
     else:
         identity = verify_telegram(data, ctx.settings)
@@ -127,7 +175,10 @@ async def telegram_auth(request: Request, session: WriteSession, ctx: CtxDep) ->
             p for p in (identity.get("first_name"), identity.get("last_name")) if p
         ) or identity.get("username")
         client = await find_or_register_client(
-            session, ctx.settings, str(identity["id"]), name=name,
+            session,
+            ctx.settings,
+            str(identity["id"]),
+            name=name,
             language=identity.get("language_code"),
         )
     assert client is not None and client.user_id is not None

@@ -15,7 +15,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..api.deps import Ctx, CtxDep, ReadSession
@@ -149,7 +148,9 @@ class Schedules(Resource):
             if obj is not None:
                 clash = clash.where(SpecialistSchedule.id != obj.id)
             if await session.scalar(clash):
-                raise ValidationError(["The fields specialist, day_of_week must make a unique set."])
+                raise ValidationError(
+                    ["The fields specialist, day_of_week must make a unique set."]
+                )
         if start is not None and end is not None and end <= start:
             raise ValidationError(["Время окончания должно быть позже времени начала."])
         if "specialist" in values:
@@ -181,11 +182,15 @@ class Specialists(Resource):
         "city": CharField(max_length=100, default="Казань"),
         "is_active": BooleanField(default=True),
         "telegram_id": CharField(
-            max_length=20, required=False, allow_null=True,
+            max_length=20,
+            required=False,
+            allow_null=True,
             help_text="New: Telegram chat id for booking notifications",
         ),
         "username": CharField(
-            max_length=150, required=False, write_only=True,
+            max_length=150,
+            required=False,
+            write_only=True,
             help_text="Username of the linked user created with the specialist (generated when "
             "left out)",
         ),
@@ -194,7 +199,8 @@ class Specialists(Resource):
         ),
         "email": CharField(required=False, allow_blank=True, write_only=True, max_length=254),
         "photo": CharField(
-            required=False, allow_null=True,
+            required=False,
+            allow_null=True,
             help_text="An image file (multipart/form-data), or null to remove the photo",
         ),
     }
@@ -269,9 +275,14 @@ class Specialists(Resource):
                 errors.update(exc.errors)
         if errors:
             order = list(self.fields)
-            raise ValidationError(dict(sorted(
-                errors.items(), key=lambda item: order.index(item[0]) if item[0] in order
-                else len(order))))
+            raise ValidationError(
+                dict(
+                    sorted(
+                        errors.items(),
+                        key=lambda item: order.index(item[0]) if item[0] in order else len(order),
+                    )
+                )
+            )
         if photo is not ...:
             values["photo"] = self.save_photo(ctx, content)
         return values
@@ -282,8 +293,13 @@ class Specialists(Resource):
         if upload is None or upload == "":
             return None
         if not is_upload(upload):
-            raise ValidationError({"photo": [
-                "The submitted data was not a file. Check the encoding type on the form."]})
+            raise ValidationError(
+                {
+                    "photo": [
+                        "The submitted data was not a file. Check the encoding type on the form."
+                    ]
+                }
+            )
         content = await upload.read()
         if not content:
             raise ValidationError({"photo": ["The submitted file is empty."]})
@@ -291,9 +307,14 @@ class Specialists(Resource):
             limit = ctx.settings.max_photo_bytes // (1024 * 1024)
             raise ValidationError({"photo": [f"Файл слишком большой: не более {limit} МБ."]})
         if image_kind(content) is None:
-            raise ValidationError({"photo": [
-                "Upload a valid image. The file you uploaded was either not an image or a "
-                "corrupted image."]})
+            raise ValidationError(
+                {
+                    "photo": [
+                        "Upload a valid image. The file you uploaded was either not an image or a "
+                        "corrupted image."
+                    ]
+                }
+            )
         return content
 
     def save_photo(self, ctx: Ctx, content: bytes | None) -> str | None:
@@ -412,7 +433,11 @@ class Breaks(Resource):
     fields = {
         "specialist": PrimaryKeyField(Specialist),
         "day_of_week": IntegerField(
-            min_value=0, max_value=6, required=False, allow_null=True, default=None,
+            min_value=0,
+            max_value=6,
+            required=False,
+            allow_null=True,
+            default=None,
             help_text="0 = Monday … 6 = Sunday; null = every working day",
         ),
         "start_time": TimeField(),
@@ -491,8 +516,9 @@ time_off = TimeOffs()
 
 router = APIRouter()
 router.include_router(crud_router(categories, "categories", tag="Catalogue"))
-router.include_router(crud_router(services, "services", tag="Catalogue",
-                                  extra_doc="Only active services are listed."))
+router.include_router(
+    crud_router(services, "services", tag="Catalogue", extra_doc="Only active services are listed.")
+)
 router.include_router(crud_router(schedules, "schedules", tag="Schedules"))
 router.include_router(crud_router(breaks, "breaks", tag="Schedules"))
 router.include_router(crud_router(time_off, "time-off", tag="Schedules"))
@@ -540,5 +566,8 @@ async def specialist_schedule(pk: str, session: ReadSession, ctx: CtxDep) -> Any
     return JSON([represent_schedule(s) for s in rows])
 
 
-router.include_router(crud_router(specialists, "specialists", tag="Catalogue",
-                                  extra_doc="Only active specialists are listed."))
+router.include_router(
+    crud_router(
+        specialists, "specialists", tag="Catalogue", extra_doc="Only active specialists are listed."
+    )
+)

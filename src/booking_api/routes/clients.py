@@ -28,8 +28,10 @@ def phone_matches(phone: str, settings: Any) -> Any:
     keyring = crypto.cached_keyring(settings)
     if keyring is None:
         return Client.phone == phone
-    return or_(Client.phone_hash.in_(keyring.lookup_hashes(phone)),
-               and_(Client.phone_encrypted.is_(None), Client.phone == phone))
+    return or_(
+        Client.phone_hash.in_(keyring.lookup_hashes(phone)),
+        and_(Client.phone_encrypted.is_(None), Client.phone == phone),
+    )
 
 
 def represent_client(obj: Client) -> dict[str, Any]:
@@ -57,10 +59,15 @@ class Clients(Resource):
         "city": CharField(max_length=100, default="Казань"),
         "telegram_id": CharField(max_length=20, required=False, allow_null=True),
         "language": ChoiceField(("ru", "en"), default="ru"),
-        "username": CharField(max_length=150, required=False, write_only=True,
-                              help_text="Username of the linked user (generated when left out)"),
-        "password": CharField(required=False, write_only=True,
-                              help_text="Password of the linked user (optional)"),
+        "username": CharField(
+            max_length=150,
+            required=False,
+            write_only=True,
+            help_text="Username of the linked user (generated when left out)",
+        ),
+        "password": CharField(
+            required=False, write_only=True, help_text="Password of the linked user (optional)"
+        ),
     }
     search_fields = (
         icontains(Client.name),
@@ -76,7 +83,11 @@ class Clients(Resource):
         user = ctx.require_user()
         if user.is_staff:
             return select(Client)
-        return select(Client).where(Client.user_id == user.id) if user else select(Client).where(false())
+        return (
+            select(Client).where(Client.user_id == user.id)
+            if user
+            else select(Client).where(false())
+        )
 
     def list_query(self, ctx: Ctx) -> Select[Any]:
         stmt = super().list_query(ctx)
@@ -95,8 +106,9 @@ class Clients(Resource):
         if ctx.is_staff:
             return self.fields
         # A client cannot move their profile to another Telegram account or user.
-        return {k: v for k, v in self.fields.items()
-                if k not in ("telegram_id", "username", "password")}
+        return {
+            k: v for k, v in self.fields.items() if k not in ("telegram_id", "username", "password")
+        }
 
     async def create(self, session: AsyncSession, ctx: Ctx, values: dict[str, Any]) -> Any:
         user = ctx.require_user()
@@ -104,8 +116,13 @@ class Clients(Resource):
         password = values.pop("password", None)
         if ctx.is_staff:
             linked = await create_linked_user(
-                session, ctx.settings, prefix="client", username=username, password=password,
-                email=values.get("email", ""), first_name=values["name"],
+                session,
+                ctx.settings,
+                prefix="client",
+                username=username,
+                password=password,
+                email=values.get("email", ""),
+                first_name=values["name"],
             )
             values["user_id"] = linked.id
         else:
@@ -138,22 +155,36 @@ async def _own_profile(session: AsyncSession, ctx: Ctx) -> Client:
     return client
 
 
-@router.get("/clients/me/", tags=["Clients"], summary="The signed-in client's own profile",
-            response_model=ClientOut, responses=ERRORS(401, 404))
+@router.get(
+    "/clients/me/",
+    tags=["Clients"],
+    summary="The signed-in client's own profile",
+    response_model=ClientOut,
+    responses=ERRORS(401, 404),
+)
 async def me(session: ReadSession, ctx: CtxDep) -> Any:
     return JSON(represent_client(await _own_profile(session, ctx)))
 
 
 _me_patch = register_schema(
     "ClientMePatch",
-    object_schema({k: v for k, v in Clients.fields.items()
-                   if k in ("name", "phone", "email", "city", "language")}, partial=True),
+    object_schema(
+        {
+            k: v
+            for k, v in Clients.fields.items()
+            if k in ("name", "phone", "email", "city", "language")
+        },
+        partial=True,
+    ),
 )
 
 
 @router.patch(
-    "/clients/me/", tags=["Clients"], summary="Change the signed-in client's profile",
-    response_model=ClientOut, responses=ERRORS(400, 401, 404, 415),
+    "/clients/me/",
+    tags=["Clients"],
+    summary="Change the signed-in client's profile",
+    response_model=ClientOut,
+    responses=ERRORS(400, 401, 404, 415),
     openapi_extra={"requestBody": {"content": {"application/json": {"schema": _me_patch}}}},
 )
 async def patch_me(request: Request, session: WriteSession, ctx: CtxDep) -> Any:

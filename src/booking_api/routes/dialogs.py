@@ -27,8 +27,11 @@ def _represent(row: DialogContext, tz: dt.tzinfo) -> dict[str, Any]:
     }
 
 
-@router.get("/dialog-contexts/{user_key}/", summary="Read a conversation's context",
-            responses=ERRORS(401, 403, 404))
+@router.get(
+    "/dialog-contexts/{user_key}/",
+    summary="Read a conversation's context",
+    responses=ERRORS(401, 403, 404),
+)
 async def get_context(session: ReadSession, ctx: CtxDep, user_key: str = KEY) -> Any:
     ctx.require_staff()
     row = await session.scalar(select(DialogContext).where(DialogContext.user_key == user_key))
@@ -41,7 +44,7 @@ async def get_context(session: ReadSession, ctx: CtxDep, user_key: str = KEY) ->
 @router.put(
     "/dialog-contexts/{user_key}/",
     summary="Save a conversation's context",
-    description="Body: `{\"data\": {...}, \"ttl_seconds\": 3600}`; expires after the TTL.",
+    description='Body: `{"data": {...}, "ttl_seconds": 3600}`; expires after the TTL.',
     responses=ERRORS(400, 401, 403),
 )
 async def put_context(
@@ -50,9 +53,14 @@ async def put_context(
     ctx.require_staff()
     body = await read_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-        raise ValidationError({"data": ["Expected a dictionary of items but got type \"%s\"."
-                                        % type((body or {}).get("data") if isinstance(body, dict)
-                                               else body).__name__]})
+        raise ValidationError(
+            {
+                "data": [
+                    'Expected a dictionary of items but got type "%s".'
+                    % type((body or {}).get("data") if isinstance(body, dict) else body).__name__
+                ]
+            }
+        )
     ttl = body.get("ttl_seconds", 3600)
     if not isinstance(ttl, int) or isinstance(ttl, bool) or not 1 <= ttl <= 30 * 86400:
         raise ValidationError({"ttl_seconds": ["A valid integer is required."]})
@@ -68,8 +76,13 @@ async def put_context(
     return JSON(_represent(row, ctx.settings.tz))
 
 
-@router.delete("/dialog-contexts/{user_key}/", status_code=204, summary="Forget a conversation", response_model=None,
-               responses=ERRORS(401, 403))
+@router.delete(
+    "/dialog-contexts/{user_key}/",
+    status_code=204,
+    summary="Forget a conversation",
+    response_model=None,
+    responses=ERRORS(401, 403),
+)
 async def delete_context(session: WriteSession, ctx: CtxDep, user_key: str = KEY) -> Any:
     ctx.require_staff()
     await session.execute(delete(DialogContext).where(DialogContext.user_key == user_key))

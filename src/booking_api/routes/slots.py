@@ -46,10 +46,13 @@ async def _slot_shape(
         return {"duration": half_hour, "step": half_hour}
     row = None
     if service.isdigit():
-        row = (await session.execute(
-            select(Service.duration, Service.buffer_before, Service.buffer_after).where(
-                Service.id == int(service), Service.specialist_id == specialist_id)
-        )).first()
+        row = (
+            await session.execute(
+                select(Service.duration, Service.buffer_before, Service.buffer_after).where(
+                    Service.id == int(service), Service.specialist_id == specialist_id
+                )
+            )
+        ).first()
     if row is None:
         raise BadRequest({"error": BAD_SERVICE})
     return {
@@ -70,9 +73,14 @@ async def _slot_shape(
         "service's duration and buffers, on the configured step (`SLOT_STEP_MINUTES`)."
     ),
     response_model=list[SlotOut],
-    responses={400: {"description": "`{\"error\": \"Неверный формат даты. Используйте "
-                                    "YYYY-MM-DD\"}` or `{\"error\": \"Специалист не работает в "
-                                    "этот день недели\"}`"}, **ERRORS(404)},
+    responses={
+        400: {
+            "description": '`{"error": "Неверный формат даты. Используйте '
+            'YYYY-MM-DD"}` or `{"error": "Специалист не работает в '
+            'этот день недели"}`'
+        },
+        **ERRORS(404),
+    },
 )
 async def available_slots(
     pk: str,
@@ -94,8 +102,14 @@ async def available_slots(
         raise BadRequest({"error": BAD_DATE})
     # Hours, breaks and the specialist's existence in one query; busy time in a second.
     found, existing = await load_rules_checked(
-        session, settings, [specialist_id], day, day, Window.for_slots(settings, now),
-        check_exists=True)
+        session,
+        settings,
+        [specialist_id],
+        day,
+        day,
+        Window.for_slots(settings, now),
+        check_exists=True,
+    )
     if specialist_id not in existing:
         raise NotFound.model("Specialist")
     shape = await _slot_shape(session, settings, specialist_id, service)
@@ -119,8 +133,9 @@ def _date_param(name: str, raw: str | None) -> dt.date | None:
         return None
     value = parse_date(raw)
     if value is None:
-        raise BadRequest({name: ["Date has wrong format. Use one of these formats instead: "
-                                 "YYYY-MM-DD."]})
+        raise BadRequest(
+            {name: ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}
+        )
     return value
 
 
@@ -128,7 +143,7 @@ def _date_param(name: str, raw: str | None) -> dt.date | None:
     "/slots/nearest/",
     summary="The nearest free slots across specialists",
     description=(
-        "Answers \"when can I get a manicure soonest?\": free slots of every active specialist "
+        'Answers "when can I get a manicure soonest?": free slots of every active specialist '
         "offering a matching active service, earliest first (cheaper first on a tie). Match "
         "by `service` (an id: that service, and services of the same name by other "
         "specialists), `category_id`, or `service_name` (case-insensitive substring). "
@@ -159,8 +174,9 @@ async def nearest_slots(
     category = _int_param("category_id", category_id)
     specialist_id = _int_param("specialist", specialist)
     if service_id is None and category is None and not service_name and specialist_id is None:
-        raise BadRequest({"non_field_errors": [
-            "Укажите service, category_id, service_name или specialist."]})
+        raise BadRequest(
+            {"non_field_errors": ["Укажите service, category_id, service_name или specialist."]}
+        )
     window = Window.for_slots(settings, slot_now(request, settings.tz))
     today = window.earliest.date()
     first = max(_date_param("date_from", date_from) or today, today)
@@ -168,8 +184,16 @@ async def nearest_slots(
     last = min(last, window.latest.date(), first + dt.timedelta(days=62))
 
     stmt = (
-        select(Service.id, Service.name, Service.price, Service.duration, Service.buffer_before,
-               Service.buffer_after, Service.specialist_id, Specialist.name.label("spec_name"))
+        select(
+            Service.id,
+            Service.name,
+            Service.price,
+            Service.duration,
+            Service.buffer_before,
+            Service.buffer_after,
+            Service.specialist_id,
+            Specialist.name.label("spec_name"),
+        )
         .join(Specialist, Specialist.id == Service.specialist_id)
         .where(Service.is_active.is_(True), Specialist.is_active.is_(True))
     )
@@ -182,10 +206,14 @@ async def nearest_slots(
         stmt = stmt.where(Service.category_id == category)
     if service_name:
         term = service_name.strip().lower()
-        stmt = stmt.where(or_(
-            func.lower(Service.name).contains(term, autoescape=True),
-            Service.category.has(func.lower(ServiceCategory.name).contains(term, autoescape=True)),
-        ))
+        stmt = stmt.where(
+            or_(
+                func.lower(Service.name).contains(term, autoescape=True),
+                Service.category.has(
+                    func.lower(ServiceCategory.name).contains(term, autoescape=True)
+                ),
+            )
+        )
     if city:
         stmt = stmt.where(func.lower(Specialist.city) == city.strip().lower())
     if specialist_id is not None:
@@ -194,8 +222,9 @@ async def nearest_slots(
     if not offers or last < first:
         return JSON([])
 
-    rules = await load_rules(session, settings, [o.specialist_id for o in offers], first, last,
-                             window)
+    rules = await load_rules(
+        session, settings, [o.specialist_id for o in offers], first, last, window
+    )
     found: list[tuple[dt.datetime, Any, Any]] = []
     per_person: dict[int, int] = {}
     for day in days_between(first, last):
@@ -220,17 +249,19 @@ async def nearest_slots(
             if per_person.get(offer.specialist_id, 0) >= per_specialist:
                 continue
             per_person[offer.specialist_id] = per_person.get(offer.specialist_id, 0) + 1
-        result.append({
-            "specialist": offer.specialist_id,
-            "specialist_name": offer.spec_name,
-            "service": offer.id,
-            "service_name": offer.name,
-            "price": format_decimal(offer.price),
-            "duration": offer.duration,
-            "date": slot.start.date().isoformat(),
-            "start_time": _hhmm(slot.start),
-            "end_time": _hhmm(slot.end),
-        })
+        result.append(
+            {
+                "specialist": offer.specialist_id,
+                "specialist_name": offer.spec_name,
+                "service": offer.id,
+                "service_name": offer.name,
+                "price": format_decimal(offer.price),
+                "duration": offer.duration,
+                "date": slot.start.date().isoformat(),
+                "start_time": _hhmm(slot.start),
+                "end_time": _hhmm(slot.end),
+            }
+        )
         if len(result) >= limit:
             break
     return JSON(result)
@@ -274,7 +305,8 @@ async def available_days(
     first = max(first, window.earliest.date())
     last = min(last, window.latest.date())
     rules = await load_rules(session, settings, [specialist_id], first, last, window)
-    ordered = [rules[(specialist_id, d)] for d in days_between(first, last)
-               if (specialist_id, d) in rules]
+    ordered = [
+        rules[(specialist_id, d)] for d in days_between(first, last) if (specialist_id, d) in rules
+    ]
     days = days_with_room(ordered, **shape)
     return JSON([d.isoformat() for d in days])

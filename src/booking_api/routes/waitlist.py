@@ -66,21 +66,28 @@ class Waitlist(Resource):
     write_schema_name = "WaitlistEntryWrite"
     fields = {
         "client": PrimaryKeyField(
-            Client, help_text="Required for staff; a client joins for themselves"),
+            Client, help_text="Required for staff; a client joins for themselves"
+        ),
         "specialist": PrimaryKeyField(
-            Specialist, required=False, allow_null=True, help_text="Null or left out: any"),
+            Specialist, required=False, allow_null=True, help_text="Null or left out: any"
+        ),
         "service": PrimaryKeyField(Service),
         "date": DateField(),
-        "time_from": TimeField(required=False, allow_null=True,
-                               help_text="Earliest acceptable start (optional)"),
-        "time_to": TimeField(required=False, allow_null=True,
-                             help_text="Latest acceptable end (optional)"),
+        "time_from": TimeField(
+            required=False, allow_null=True, help_text="Earliest acceptable start (optional)"
+        ),
+        "time_to": TimeField(
+            required=False, allow_null=True, help_text="Latest acceptable end (optional)"
+        ),
     }
     ordering_fields = {"date": WaitlistEntry.date, "created_at": WaitlistEntry.created_at}
 
     def loader_options(self) -> list[Any]:
-        return [joinedload(WaitlistEntry.client), joinedload(WaitlistEntry.service),
-                joinedload(WaitlistEntry.specialist)]
+        return [
+            joinedload(WaitlistEntry.client),
+            joinedload(WaitlistEntry.service),
+            joinedload(WaitlistEntry.specialist),
+        ]
 
     async def prepare(self, session, ctx: Ctx) -> None:  # type: ignore[no-untyped-def]
         await ctx.load_profiles(session)
@@ -95,9 +102,11 @@ class Waitlist(Resource):
         return stmt.where(WaitlistEntry.client_id == ctx.client_id)
 
     def filter(self, stmt: Select[Any], params: dict[str, str]) -> Select[Any]:
-        for name, column in (("client_id", WaitlistEntry.client_id),
-                             ("service_id", WaitlistEntry.service_id),
-                             ("specialist_id", WaitlistEntry.specialist_id)):
+        for name, column in (
+            ("client_id", WaitlistEntry.client_id),
+            ("service_id", WaitlistEntry.service_id),
+            ("specialist_id", WaitlistEntry.specialist_id),
+        ):
             if (value := int_filter(params, name)) is not None:
                 stmt = stmt.where(column == value)
         if params.get("status") in WAITLIST_STATUSES:
@@ -169,10 +178,14 @@ class Waitlist(Resource):
 
     async def create(self, session, ctx, values):  # type: ignore[no-untyped-def]
         obj = WaitlistEntry(
-            client_id=values["client"], specialist_id=values.get("specialist"),
-            service_id=values["service"], date=values["date"],
-            time_from=values.get("time_from"), time_to=values.get("time_to"),
-            created_at=dt.datetime.now(dt.UTC))
+            client_id=values["client"],
+            specialist_id=values.get("specialist"),
+            service_id=values["service"],
+            date=values["date"],
+            time_from=values.get("time_from"),
+            time_to=values.get("time_to"),
+            created_at=dt.datetime.now(dt.UTC),
+        )
         session.add(obj)
         await session.flush()
         return obj
@@ -191,11 +204,19 @@ _CLAIM = {"token": CharField(max_length=64, help_text="The offer's token (`wl:bo
     summary="Book the time a waitlist offer is for",
     description="By the entry's client, or staff acting for them. Books through the normal "
     "booking rules: when the time was taken first, answers the contract's 400 "
-    "(\"Выбранное время уже занято.\") and the entry waits again. An expired or used offer "
+    '("Выбранное время уже занято.") and the entry waits again. An expired or used offer '
     "is a 400 too.",
     responses=ERRORS(400, 401, 403, 415),
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": register_schema("WaitlistClaim", object_schema(_CLAIM))}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": register_schema("WaitlistClaim", object_schema(_CLAIM))
+                }
+            },
+        }
+    },
     operation_id="waitlist_claim",
 )
 async def claim(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
@@ -208,7 +229,8 @@ async def claim(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
     entry_id = entry.id
     try:
         values = await appointments.validate(
-            session, ctx, service.booking_request(entry), None, partial=False)
+            session, ctx, service.booking_request(entry), None, partial=False
+        )
         obj = await appointments.create(session, ctx, values)
     except ValidationError:
         await session.rollback()
@@ -227,7 +249,11 @@ async def claim(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
 
 
 # list, create, retrieve, destroy (entries are not edited: leave and join again).
-_crud = crud_router(waitlist, "waitlist", tag="Waitlist",
-                    extra_doc="A client sees their own entries; staff see all.")
+_crud = crud_router(
+    waitlist,
+    "waitlist",
+    tag="Waitlist",
+    extra_doc="A client sees their own entries; staff see all.",
+)
 _crud.routes = [r for r in _crud.routes if not ({"PUT", "PATCH"} & getattr(r, "methods", set()))]
 router.include_router(_crud)

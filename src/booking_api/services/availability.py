@@ -77,36 +77,57 @@ async def load_rules(
     exclude_appointment: int | None = None,
 ) -> dict[tuple[int, dt.date], DayRules]:
     """Rules for every (specialist, day) in ``first..last`` on which the specialist works."""
-    rules, _ = await load_rules_checked(session, settings, specialist_ids, first, last, window,
-                                        exclude_appointment=exclude_appointment)
+    rules, _ = await load_rules_checked(
+        session,
+        settings,
+        specialist_ids,
+        first,
+        last,
+        window,
+        exclude_appointment=exclude_appointment,
+    )
     return rules
 
 
 def _weekly_stmt(ids: list[int], with_specialists: bool) -> Any:
     """Working hours and breaks (and which of ``ids`` exist) in one statement (UNION ALL)."""
     parts = [
-        select(literal("h").label("kind"), SpecialistSchedule.specialist_id.label("sid"),
-               SpecialistSchedule.day_of_week.label("dow"),
-               SpecialistSchedule.start_time.label("start"),
-               SpecialistSchedule.end_time.label("end"))
-        .where(SpecialistSchedule.specialist_id.in_(ids)),
-        select(literal("b"), Break.specialist_id, Break.day_of_week, Break.start_time,
-               Break.end_time)
-        .where(Break.specialist_id.in_(ids)),
+        select(
+            literal("h").label("kind"),
+            SpecialistSchedule.specialist_id.label("sid"),
+            SpecialistSchedule.day_of_week.label("dow"),
+            SpecialistSchedule.start_time.label("start"),
+            SpecialistSchedule.end_time.label("end"),
+        ).where(SpecialistSchedule.specialist_id.in_(ids)),
+        select(
+            literal("b"), Break.specialist_id, Break.day_of_week, Break.start_time, Break.end_time
+        ).where(Break.specialist_id.in_(ids)),
     ]
     if with_specialists:
-        parts.append(select(literal("s"), Specialist.id, null(), null(), null())
-                     .where(Specialist.id.in_(ids)))
+        parts.append(
+            select(literal("s"), Specialist.id, null(), null(), null()).where(
+                Specialist.id.in_(ids)
+            )
+        )
     return union_all(*parts)
 
 
-def _dated_stmt(ids: list[int], first: dt.date, last: dt.date, range_start: dt.datetime,
-                range_end: dt.datetime, exclude_appointment: int | None) -> Any:
+def _dated_stmt(
+    ids: list[int],
+    first: dt.date,
+    last: dt.date,
+    range_start: dt.datetime,
+    range_end: dt.datetime,
+    exclude_appointment: int | None,
+) -> Any:
     """Busy appointments and time off in one statement (UNION ALL)."""
     busy = select(
-        literal("a").label("kind"), Appointment.specialist_id.label("sid"),
-        Appointment.date.label("date"), Appointment.start_time.label("start_time"),
-        Appointment.end_time.label("end_time"), Appointment.buffer_before.label("bb"),
+        literal("a").label("kind"),
+        Appointment.specialist_id.label("sid"),
+        Appointment.date.label("date"),
+        Appointment.start_time.label("start_time"),
+        Appointment.end_time.label("end_time"),
+        Appointment.buffer_before.label("bb"),
         Appointment.buffer_after.label("ba"),
         cast(null(), TimeOff.start.type).label("off_start"),
         cast(null(), TimeOff.end.type).label("off_end"),
@@ -118,8 +139,15 @@ def _dated_stmt(ids: list[int], first: dt.date, last: dt.date, range_start: dt.d
     if exclude_appointment is not None:
         busy = busy.where(Appointment.id != exclude_appointment)
     off = select(
-        literal("t"), TimeOff.specialist_id, null(), null(), null(), null(), null(),
-        TimeOff.start, TimeOff.end,
+        literal("t"),
+        TimeOff.specialist_id,
+        null(),
+        null(),
+        null(),
+        null(),
+        null(),
+        TimeOff.start,
+        TimeOff.end,
     ).where(TimeOff.specialist_id.in_(ids), TimeOff.start < range_end, TimeOff.end > range_start)
     return union_all(busy, off)
 
@@ -143,7 +171,8 @@ async def load_rules_checked(
     if not specialist_ids or last < first:
         if check_exists and specialist_ids:
             found = await session.scalars(
-                select(Specialist.id).where(Specialist.id.in_(list(set(specialist_ids)))))
+                select(Specialist.id).where(Specialist.id.in_(list(set(specialist_ids))))
+            )
             return {}, set(found)
         return {}, set()
     tz = settings.tz
@@ -174,11 +203,11 @@ async def load_rules_checked(
     for row in await session.execute(stmt):
         if row.kind == "t":
             if row.off_start < row.off_end:
-                time_off[row.sid].append(Interval(row.off_start.astimezone(tz),
-                                                  row.off_end.astimezone(tz)))
+                time_off[row.sid].append(
+                    Interval(row.off_start.astimezone(tz), row.off_end.astimezone(tz))
+                )
         elif row.start_time < row.end_time:
-            span = appointment_interval(row.date, row.start_time, row.end_time,
-                                        row.bb, row.ba, tz)
+            span = appointment_interval(row.date, row.start_time, row.end_time, row.bb, row.ba, tz)
             # Buffers may reach into the neighbouring days.
             for offset in (-1, 0, 1):
                 busy[(row.sid, row.date + dt.timedelta(days=offset))].append(span)
@@ -214,6 +243,13 @@ async def load_day_rules(
     exclude_appointment: int | None = None,
 ) -> DayRules | None:
     """The rules of ``day`` for one specialist, or None when they do not work that weekday."""
-    rules = await load_rules(session, settings, [specialist_id], day, day, window,
-                             exclude_appointment=exclude_appointment)
+    rules = await load_rules(
+        session,
+        settings,
+        [specialist_id],
+        day,
+        day,
+        window,
+        exclude_appointment=exclude_appointment,
+    )
     return rules.get((specialist_id, day))

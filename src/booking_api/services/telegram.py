@@ -22,7 +22,9 @@ class TelegramIdentity(dict):
     """``id``, ``first_name``, ``last_name``, ``username``, ``language_code`` of the user."""
 
 
-def verify_telegram(data: dict[str, Any], settings: Settings, *, now: float | None = None) -> TelegramIdentity:
+def verify_telegram(
+    data: dict[str, Any], settings: Settings, *, now: float | None = None
+) -> TelegramIdentity:
     """Check the HMAC and the freshness of ``auth_date``; return who signed in."""
     if settings.telegram_bot_token is None:
         raise AuthenticationFailed("Telegram sign-in is not configured (TELEGRAM_BOT_TOKEN).")

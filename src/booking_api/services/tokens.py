@@ -38,17 +38,24 @@ def _key(settings: Settings) -> str:
 async def token_pair(session: AsyncSession, settings: Settings, user: User) -> dict[str, str]:
     """A refresh/access pair; the refresh token is recorded for the blacklist (simplejwt)."""
     refresh = issue_token(
-        user.id, "refresh", dt.timedelta(minutes=settings.refresh_token_lifetime_minutes),
+        user.id,
+        "refresh",
+        dt.timedelta(minutes=settings.refresh_token_lifetime_minutes),
         _key(settings),
     )
     access = issue_token(
-        user.id, "access", dt.timedelta(minutes=settings.access_token_lifetime_minutes),
+        user.id,
+        "access",
+        dt.timedelta(minutes=settings.access_token_lifetime_minutes),
         _key(settings),
     )
     session.add(
         OutstandingToken(
-            token=refresh.raw, created_at=refresh.iat, expires_at=refresh.exp,
-            user_id=user.id, jti=refresh.jti,
+            token=refresh.raw,
+            created_at=refresh.iat,
+            expires_at=refresh.exp,
+            user_id=user.id,
+            jti=refresh.jti,
         )
     )
     await session.commit()
@@ -73,7 +80,9 @@ async def _is_blacklisted(session: AsyncSession, jti: str) -> bool:
     return (await session.scalar(stmt)) is not None
 
 
-async def _decode(session: AsyncSession, settings: Settings, raw: object, kind: str | None) -> Token:
+async def _decode(
+    session: AsyncSession, settings: Settings, raw: object, kind: str | None
+) -> Token:
     try:
         token = decode_token(raw, _key(settings), kind)
     except TokenError as exc:
@@ -93,7 +102,9 @@ async def refresh(session: AsyncSession, settings: Settings, raw: object) -> dic
             "No active account found for the given token.", code="no_active_account"
         )
     access = issue_token(
-        user.id, "access", dt.timedelta(minutes=settings.access_token_lifetime_minutes),
+        user.id,
+        "access",
+        dt.timedelta(minutes=settings.access_token_lifetime_minutes),
         _key(settings),
     )
     return {"access": access.raw}
@@ -112,7 +123,10 @@ async def blacklist(session: AsyncSession, settings: Settings, raw: object) -> d
     if outstanding is None:  # issued by the Django service before its blacklist app existed
         # Like simplejwt's ``blacklist()``: no user, so a token of a deleted user can be revoked.
         outstanding = OutstandingToken(
-            token=token.raw, created_at=token.iat, expires_at=token.exp, user_id=None,
+            token=token.raw,
+            created_at=token.iat,
+            expires_at=token.exp,
+            user_id=None,
             jti=token.jti,
         )
         session.add(outstanding)

@@ -29,9 +29,14 @@ async def create_linked_user(
     """A user for a new client or specialist; a generated username when none is given."""
     if username:
         if not _USERNAME.match(username):
-            raise ValidationError({"username": [
-                "Enter a valid username. This value may contain only letters, numbers, "
-                "and @/./+/-/_ characters."]})
+            raise ValidationError(
+                {
+                    "username": [
+                        "Enter a valid username. This value may contain only letters, numbers, "
+                        "and @/./+/-/_ characters."
+                    ]
+                }
+            )
         taken = await session.scalar(select(User.id).where(User.username == username))
         if taken:
             raise ValidationError({"username": ["A user with that username already exists."]})

@@ -32,7 +32,10 @@ TIMES_ORDER = "Время «до» должно быть позже времен
 
 
 async def validate_entry(
-    session: AsyncSession, settings: Settings, values: dict[str, Any], *,
+    session: AsyncSession,
+    settings: Settings,
+    values: dict[str, Any],
+    *,
     now: dt.datetime | None = None,
 ) -> None:
     """Rules for a new entry (``values`` has ids under client/service/specialist)."""
@@ -46,14 +49,22 @@ async def validate_entry(
     today = (now or dt.datetime.now(settings.tz)).astimezone(settings.tz).date()
     if values["date"] < today:
         raise ValidationError({"date": [PAST_DAY]})
-    if values.get("time_from") and values.get("time_to") and values["time_to"] <= values[
-            "time_from"]:
+    if (
+        values.get("time_from")
+        and values.get("time_to")
+        and values["time_to"] <= values["time_from"]
+    ):
         raise ValidationError([TIMES_ORDER])
-    duplicate = await session.scalar(select(WaitlistEntry.id).where(
-        WaitlistEntry.client_id == values["client"],
-        WaitlistEntry.service_id == values["service"],
-        WaitlistEntry.date == values["date"],
-        WaitlistEntry.status.in_(("active", "offered"))).limit(1))
+    duplicate = await session.scalar(
+        select(WaitlistEntry.id)
+        .where(
+            WaitlistEntry.client_id == values["client"],
+            WaitlistEntry.service_id == values["service"],
+            WaitlistEntry.date == values["date"],
+            WaitlistEntry.status.in_(("active", "offered")),
+        )
+        .limit(1)
+    )
     if duplicate is not None:
         raise ValidationError([ALREADY_WAITING])
 
@@ -63,7 +74,8 @@ async def open_offer(
 ) -> WaitlistEntry:
     """The entry holding this offer, locked for the claim; 400 when it is not open."""
     entry = await session.scalar(
-        select(WaitlistEntry).where(WaitlistEntry.offer_token == token).with_for_update())
+        select(WaitlistEntry).where(WaitlistEntry.offer_token == token).with_for_update()
+    )
     if entry is None or entry.status != "offered" or entry.offer_start_time is None:
         raise BadRequest({"error": OFFER_GONE})
     now = now or dt.datetime.now(dt.UTC)

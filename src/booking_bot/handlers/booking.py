@@ -46,8 +46,9 @@ HORIZON_MONTHS = 3
 # --------------------------------------------------------------------------- steps
 
 
-async def show_categories(event: Message | CallbackQuery, state: FSMContext,
-                          gateway: McpGateway) -> None:
+async def show_categories(
+    event: Message | CallbackQuery, state: FSMContext, gateway: McpGateway
+) -> None:
     categories = await gateway.list_categories()
     await reset_flow(state)
     await state.update_data(flow="book", category_ids=[c.id for c in categories])
@@ -55,12 +56,14 @@ async def show_categories(event: Message | CallbackQuery, state: FSMContext,
     if not categories:
         await show(event, _("There is nothing to book yet, sorry."))
         return
-    await show(event, _("What would you like to book? Choose a category:"),
-               categories_keyboard(categories))
+    await show(
+        event, _("What would you like to book? Choose a category:"), categories_keyboard(categories)
+    )
 
 
-async def show_specialists(event: Message | CallbackQuery, state: FSMContext,
-                           gateway: McpGateway, category_id: int) -> None:
+async def show_specialists(
+    event: Message | CallbackQuery, state: FSMContext, gateway: McpGateway, category_id: int
+) -> None:
     specialists = await gateway.get_specialists(category_id=category_id)
     await state.update_data(
         category_id=category_id,
@@ -71,8 +74,9 @@ async def show_specialists(event: Message | CallbackQuery, state: FSMContext,
     await show(event, _("Who would you like to see?"), specialists_keyboard(specialists))
 
 
-async def show_services(event: Message | CallbackQuery, state: FSMContext,
-                        gateway: McpGateway, specialist_id: int) -> None:
+async def show_services(
+    event: Message | CallbackQuery, state: FSMContext, gateway: McpGateway, specialist_id: int
+) -> None:
     data = await state.get_data()
     category_id = data.get("category_id")
     names: dict[str, str] = data.get("specialist_names", {})
@@ -96,21 +100,34 @@ async def show_services(event: Message | CallbackQuery, state: FSMContext,
             if len({s.price for s in same}) > 1:
                 price_from.add(first.id)
             for s in same:
-                groups[str(first.id)].append([
-                    s.specialist_id, s.id,
-                    s.specialist_name or names.get(str(s.specialist_id), ""),
-                ])
+                groups[str(first.id)].append(
+                    [
+                        s.specialist_id,
+                        s.id,
+                        s.specialist_name or names.get(str(s.specialist_id), ""),
+                    ]
+                )
     info = {
-        str(s.id): {"name": s.name, "price": str(s.price) if s.price is not None else None,
-                    "duration": s.duration}
+        str(s.id): {
+            "name": s.name,
+            "price": str(s.price) if s.price is not None else None,
+            "duration": s.duration,
+        }
         for s in services
     }
-    await state.update_data(specialist_id=specialist_id, service_groups=groups,
-                            service_ids=[s.id for s in shown], service_info=info)
+    await state.update_data(
+        specialist_id=specialist_id,
+        service_groups=groups,
+        service_ids=[s.id for s in shown],
+        service_info=info,
+    )
     await state.set_state(Booking.service)
     if not shown:
-        await show(event, _("No services available here right now. Try another choice:"),
-                   InlineKeyboardMarkup(inline_keyboard=[menu_row()]))
+        await show(
+            event,
+            _("No services available here right now. Try another choice:"),
+            InlineKeyboardMarkup(inline_keyboard=[menu_row()]),
+        )
         return
     await show(event, _("Choose a service:"), services_keyboard(shown, price_from=price_from))
 
@@ -122,8 +139,9 @@ async def _days(gateway: McpGateway, candidates: list[list[Any]], month: str) ->
     return sorted(d for d in days if d >= today())
 
 
-async def show_calendar(event: Message | CallbackQuery, state: FSMContext, gateway: McpGateway,
-                        month: str | None = None) -> None:
+async def show_calendar(
+    event: Message | CallbackQuery, state: FSMContext, gateway: McpGateway, month: str | None = None
+) -> None:
     data = await state.get_data()
     candidates = data.get("candidates") or []
     start = today()
@@ -141,21 +159,26 @@ async def show_calendar(event: Message | CallbackQuery, state: FSMContext, gatew
     service = data.get("service", {})
     back = "services" if data.get("flow") == "book" else None
     text = _("📅 {service}: choose a day. Only days with free time can be pressed.").format(
-        service=service.get("name", ""))
+        service=service.get("name", "")
+    )
     if not days:
         text += "\n\n" + _("No free days this month — try the next one ›")
         if data.get("flow") == "book":
-            text += "\n" + _("🔔 Or press a day marked “·”: if it is fully booked, I can "
-                             "message you when a time frees up.")
-    markup = month_calendar(year, mon, days, today=start, horizon_months=HORIZON_MONTHS,
-                            back_to=back)
+            text += "\n" + _(
+                "🔔 Or press a day marked “·”: if it is fully booked, I can "
+                "message you when a time frees up."
+            )
+    markup = month_calendar(
+        year, mon, days, today=start, horizon_months=HORIZON_MONTHS, back_to=back
+    )
     if back is None:
         markup.inline_keyboard.append(menu_row())
     await show(event, text, markup)
 
 
-async def _slots(gateway: McpGateway, candidates: list[list[Any]], day: dt.date
-                 ) -> tuple[list[tuple[int, int, Slot]], list[ToolFailed]]:
+async def _slots(
+    gateway: McpGateway, candidates: list[list[Any]], day: dt.date
+) -> tuple[list[tuple[int, int, Slot]], list[ToolFailed]]:
     """Free times of the day across the candidates, and the refusals (a day off says so)."""
     seen: dict[str, tuple[int, int, Slot]] = {}
     refused: list[ToolFailed] = []
@@ -170,15 +193,17 @@ async def _slots(gateway: McpGateway, candidates: list[list[Any]], day: dt.date
     return [seen[t] for t in sorted(seen)], refused
 
 
-async def show_times(event: Message | CallbackQuery, state: FSMContext, gateway: McpGateway,
-                     day: dt.date) -> None:
+async def show_times(
+    event: Message | CallbackQuery, state: FSMContext, gateway: McpGateway, day: dt.date
+) -> None:
     data = await state.get_data()
     candidates = data.get("candidates") or []
     slots, refused = await _slots(gateway, candidates, day)
     if refused and len(refused) == len(candidates):
         raise refused[0]  # nobody works that day: the API's reason, as before
-    await state.update_data(date=day.isoformat(),
-                            times=[[s, v, sl.start_time, sl.end_time] for s, v, sl in slots])
+    await state.update_data(
+        date=day.isoformat(), times=[[s, v, sl.start_time, sl.end_time] for s, v, sl in slots]
+    )
     await state.set_state(Booking.time)
     if not slots:
         await show_full_day(event, state, day)
@@ -190,35 +215,56 @@ async def show_full_day(event: Message | CallbackQuery, state: FSMContext, day: 
     """No free time on the day: offer the waitlist for it (booking only, not a move)."""
     data = await state.get_data()
     text = _("Sorry, {day} is fully booked now. Please choose another day:").format(
-        day=day_in_words(day))
+        day=day_in_words(day)
+    )
     if data.get("flow") != "book":
         await show(event, text, time_grid([]))
         return
     await state.update_data(waitlist_day=day.isoformat())
-    text += "\n\n" + _("🔔 Or I can message you if a time frees up on that day — "
-                        "whoever presses “Book” first gets it.")
+    text += "\n\n" + _(
+        "🔔 Or I can message you if a time frees up on that day — "
+        "whoever presses “Book” first gets it."
+    )
     await show(event, text, waitlist_join_keyboard(day.isoformat()))
 
 
-async def show_confirmation(event: Message | CallbackQuery, state: FSMContext,
-                            specialist_id: int, service_id: int, day: dt.date,
-                            start: str, end: str | None) -> None:
+async def show_confirmation(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    specialist_id: int,
+    service_id: int,
+    day: dt.date,
+    start: str,
+    end: str | None,
+) -> None:
     data = await state.get_data()
     names = {str(c[0]): c[2] for c in data.get("candidates") or []}
     info = (data.get("service_info") or {}).get(str(service_id)) or data.get("service") or {}
     key = uuid.uuid4().hex[:16]
-    pending = {"key": key, "specialist_id": specialist_id, "service_id": service_id,
-               "date": day.isoformat(), "start_time": start, "end_time": end}
+    pending = {
+        "key": key,
+        "specialist_id": specialist_id,
+        "service_id": service_id,
+        "date": day.isoformat(),
+        "start_time": start,
+        "end_time": end,
+    }
     await state.update_data(confirm=pending)
     await state.set_state(Booking.confirm)
     summary = booking_summary(
-        service=info.get("name", ""), specialist=names.get(str(specialist_id), ""),
-        day=day, start=start, end=end, minutes=info.get("duration"), cost=info.get("price"),
+        service=info.get("name", ""),
+        specialist=names.get(str(specialist_id), ""),
+        day=day,
+        start=start,
+        end=end,
+        minutes=info.get("duration"),
+        cost=info.get("price"),
     )
     if data.get("flow") == "reschedule":
         old = data.get("old_summary", "")
         text = _("Move your appointment?\n\nNow:\n{old}\n\nNew time:\n{new}").format(
-            old=old, new=summary)
+            old=old, new=summary
+        )
     else:
         text = _("Please check your booking:\n\n{summary}").format(summary=summary)
     await show(event, text, confirm_keyboard(key))
@@ -231,8 +277,9 @@ async def book_command(message: Message, state: FSMContext, gateway: McpGateway)
     await show_categories(message, state, gateway)
 
 
-async def category_chosen(callback: CallbackQuery, callback_data: CategoryCb,
-                          state: FSMContext, gateway: McpGateway) -> None:
+async def category_chosen(
+    callback: CallbackQuery, callback_data: CategoryCb, state: FSMContext, gateway: McpGateway
+) -> None:
     data = await state.get_data()
     if callback_data.id not in data.get("category_ids", []):
         await stale(callback)
@@ -241,8 +288,9 @@ async def category_chosen(callback: CallbackQuery, callback_data: CategoryCb,
     await answer(callback)
 
 
-async def specialist_chosen(callback: CallbackQuery, callback_data: SpecialistCb,
-                            state: FSMContext, gateway: McpGateway) -> None:
+async def specialist_chosen(
+    callback: CallbackQuery, callback_data: SpecialistCb, state: FSMContext, gateway: McpGateway
+) -> None:
     data = await state.get_data()
     if "category_id" not in data or (
         callback_data.id and callback_data.id not in data.get("specialist_ids", [])
@@ -253,8 +301,9 @@ async def specialist_chosen(callback: CallbackQuery, callback_data: SpecialistCb
     await answer(callback)
 
 
-async def service_chosen(callback: CallbackQuery, callback_data: ServiceCb,
-                         state: FSMContext, gateway: McpGateway) -> None:
+async def service_chosen(
+    callback: CallbackQuery, callback_data: ServiceCb, state: FSMContext, gateway: McpGateway
+) -> None:
     data = await state.get_data()
     if callback_data.id not in data.get("service_ids", []):
         await stale(callback)
@@ -266,8 +315,9 @@ async def service_chosen(callback: CallbackQuery, callback_data: ServiceCb,
     await answer(callback)
 
 
-async def calendar_pressed(callback: CallbackQuery, callback_data: CalendarCb,
-                           state: FSMContext, gateway: McpGateway) -> None:
+async def calendar_pressed(
+    callback: CallbackQuery, callback_data: CalendarCb, state: FSMContext, gateway: McpGateway
+) -> None:
     data = await state.get_data()
     if callback_data.action == "noop":
         await answer(callback, _("No free time that day — please pick a highlighted date."))
@@ -299,8 +349,9 @@ async def calendar_pressed(callback: CallbackQuery, callback_data: CalendarCb,
     await stale(callback)
 
 
-async def full_day_pressed(callback: CallbackQuery, state: FSMContext, gateway: McpGateway,
-                           value: str) -> None:
+async def full_day_pressed(
+    callback: CallbackQuery, state: FSMContext, gateway: McpGateway, value: str
+) -> None:
     """A "·" day: a day off (say why) or fully booked (offer the waitlist)."""
     try:
         day = dt.date.fromisoformat(value)
@@ -331,20 +382,31 @@ async def time_chosen(callback: CallbackQuery, callback_data: TimeCb, state: FSM
     data = await state.get_data()
     start = f"{callback_data.time[:2]}:{callback_data.time[2:4]}"
     match = next(
-        (t for t in data.get("times", [])
-         if t[0] == callback_data.specialist and t[1] == callback_data.service and t[2] == start),
+        (
+            t
+            for t in data.get("times", [])
+            if t[0] == callback_data.specialist and t[1] == callback_data.service and t[2] == start
+        ),
         None,
     )
     if match is None or not data.get("date"):
         await stale(callback)
         return
-    await show_confirmation(callback, state, match[0], match[1],
-                            dt.date.fromisoformat(data["date"]), start, match[3] or None)
+    await show_confirmation(
+        callback,
+        state,
+        match[0],
+        match[1],
+        dt.date.fromisoformat(data["date"]),
+        start,
+        match[3] or None,
+    )
     await answer(callback)
 
 
-async def confirmed(callback: CallbackQuery, callback_data: ConfirmCb, state: FSMContext,
-                    gateway: McpGateway) -> None:
+async def confirmed(
+    callback: CallbackQuery, callback_data: ConfirmCb, state: FSMContext, gateway: McpGateway
+) -> None:
     data = await state.get_data()
     done = data.get("done_keys", [])
     if callback_data.key in done:
@@ -357,36 +419,52 @@ async def confirmed(callback: CallbackQuery, callback_data: ConfirmCb, state: FS
     day = dt.date.fromisoformat(pending["date"])
     user_id = uid(callback.from_user)
     if data.get("flow") == "reschedule":
-        await gateway.reschedule_appointment(user_id, int(data["appointment_id"]), day,
-                                             pending["start_time"], confirm=True)
+        await gateway.reschedule_appointment(
+            user_id, int(data["appointment_id"]), day, pending["start_time"], confirm=True
+        )
         headline = _("✅ Done! Your appointment has been moved.")
     else:
         await gateway.create_appointment(
-            user_id, pending["specialist_id"], pending["service_id"], day,
-            pending["start_time"], idempotency_key=pending["key"],
+            user_id,
+            pending["specialist_id"],
+            pending["service_id"],
+            day,
+            pending["start_time"],
+            idempotency_key=pending["key"],
         )
         headline = _("✅ You're booked!")
     names = {str(c[0]): c[2] for c in data.get("candidates") or []}
-    info = (data.get("service_info") or {}).get(str(pending["service_id"])) \
-        or data.get("service") or {}
+    info = (
+        (data.get("service_info") or {}).get(str(pending["service_id"]))
+        or data.get("service")
+        or {}
+    )
     summary = booking_summary(
-        service=info.get("name", ""), specialist=names.get(str(pending["specialist_id"]), ""),
-        day=day, start=pending["start_time"], end=pending.get("end_time"),
-        minutes=info.get("duration"), cost=info.get("price"),
+        service=info.get("name", ""),
+        specialist=names.get(str(pending["specialist_id"]), ""),
+        day=day,
+        start=pending["start_time"],
+        end=pending.get("end_time"),
+        minutes=info.get("duration"),
+        cost=info.get("price"),
     )
     await state.update_data(done_keys=[*done, callback_data.key][-20:])
     await reset_flow(state)
     await show(
         callback,
-        headline + "\n\n" + summary + "\n\n"
+        headline
+        + "\n\n"
+        + summary
+        + "\n\n"
         + _("See you! You can find it under “🗂 My appointments”."),
         InlineKeyboardMarkup(inline_keyboard=[menu_row()]),
     )
     await answer(callback, _("Done ✅"))
 
 
-async def back(callback: CallbackQuery, callback_data: BackCb, state: FSMContext,
-               gateway: McpGateway) -> None:
+async def back(
+    callback: CallbackQuery, callback_data: BackCb, state: FSMContext, gateway: McpGateway
+) -> None:
     data = await state.get_data()
     to = callback_data.to
     if to == "categories":

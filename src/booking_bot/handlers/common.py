@@ -119,7 +119,8 @@ async def enrich(gateway: McpGateway, appointments: list[Appointment]) -> list[A
             service = services[appointment.specialist_id].get(appointment.service_id)
             if service is not None:
                 appointment = appointment.model_copy(
-                    update={"price": service.price, "duration": service.duration})
+                    update={"price": service.price, "duration": service.duration}
+                )
         out.append(appointment)
     return out
 

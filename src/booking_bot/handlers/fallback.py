@@ -12,32 +12,40 @@ from .common import stale
 
 async def sticker(message: Message) -> None:
     await message.answer(
-        _("Nice sticker! 😊 I understand text and buttons: tap a button below or write, "
-          "for example, “book a manicure tomorrow”."),
+        _(
+            "Nice sticker! 😊 I understand text and buttons: tap a button below or write, "
+            "for example, “book a manicure tomorrow”."
+        ),
         reply_markup=main_menu(),
     )
 
 
 async def voice(message: Message) -> None:
     await message.answer(
-        _("Sorry, I can't listen to voice messages yet 🙉 Please write your request as text "
-          "or use the buttons below."),
+        _(
+            "Sorry, I can't listen to voice messages yet 🙉 Please write your request as text "
+            "or use the buttons below."
+        ),
         reply_markup=main_menu(),
     )
 
 
 async def media(message: Message) -> None:
     await message.answer(
-        _("Thanks! I can't look at files and pictures, though. Please describe what you "
-          "need in words or use the buttons below."),
+        _(
+            "Thanks! I can't look at files and pictures, though. Please describe what you "
+            "need in words or use the buttons below."
+        ),
         reply_markup=main_menu(),
     )
 
 
 async def anything_else(message: Message) -> None:
     await message.answer(
-        _("I didn't quite get that 🤔 Use the buttons below or write what you'd like, "
-          "for example, “haircut on Saturday”."),
+        _(
+            "I didn't quite get that 🤔 Use the buttons below or write what you'd like, "
+            "for example, “haircut on Saturday”."
+        ),
         reply_markup=main_menu(),
     )
 

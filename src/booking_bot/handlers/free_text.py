@@ -62,11 +62,11 @@ async def reply_text(reply: AssistantReply, gateway: McpGateway) -> str:
     return reply.response.strip() or _("I'm not sure I understood. Try the buttons below.")
 
 
-async def ask_assistant(event: Message | CallbackQuery, state: FSMContext, gateway: McpGateway,
-                        text: str) -> None:
+async def ask_assistant(
+    event: Message | CallbackQuery, state: FSMContext, gateway: McpGateway, text: str
+) -> None:
     user = event.from_user
-    reply = await gateway.process_message(uid(user), text,
-                                          now().isoformat())
+    reply = await gateway.process_message(uid(user), text, now().isoformat())
     turn = uuid.uuid4().hex[:8]
     options = reply_options(reply)
     await state.update_data(assistant={"turn": turn, "options": options})
@@ -82,8 +82,9 @@ async def free_text(message: Message, state: FSMContext, gateway: McpGateway) ->
     await ask_assistant(message, state, gateway, message.text or "")
 
 
-async def assistant_button(callback: CallbackQuery, callback_data: AssistantCb,
-                           state: FSMContext, gateway: McpGateway) -> None:
+async def assistant_button(
+    callback: CallbackQuery, callback_data: AssistantCb, state: FSMContext, gateway: McpGateway
+) -> None:
     data = await state.get_data()
     current = data.get("assistant") or {}
     options = current.get("options") or []
@@ -100,7 +101,8 @@ async def assistant_button(callback: CallbackQuery, callback_data: AssistantCb,
     if isinstance(callback.message, Message):  # keep the choice visible, drop the old buttons
         try:
             await callback.message.edit_text(
-                f"{callback.message.text or ''}\n\n➡️ {option['label']}", reply_markup=None)
+                f"{callback.message.text or ''}\n\n➡️ {option['label']}", reply_markup=None
+            )
         except Exception:  # noqa: BLE001 - cosmetic only
             pass
     await ask_assistant(callback, state, gateway, option["value"])
@@ -116,11 +118,13 @@ async def retry(callback: CallbackQuery, state: FSMContext, dispatcher: Dispatch
     await state.update_data(retry=None)
     bot = callback.bot
     if pending.get("callback"):
-        update = Update(update_id=0, callback_query=callback.model_copy(
-            update={"data": pending["callback"]}))
+        update = Update(
+            update_id=0, callback_query=callback.model_copy(update={"data": pending["callback"]})
+        )
     elif pending.get("text") and isinstance(callback.message, Message):
         message = callback.message.model_copy(
-            update={"text": pending["text"], "from_user": callback.from_user})
+            update={"text": pending["text"], "from_user": callback.from_user}
+        )
         await answer(callback)
         update = Update(update_id=0, message=message)
     else:
@@ -138,9 +142,7 @@ _background: set[asyncio.Task[Any]] = set()
 def create_router() -> Router:
     """A fresh router for the free text feature (one per dispatcher)."""
     router = Router(name="free_text")
-    router.message.register(
-        free_text, F.text & ~F.text.startswith("/"), ~StateFilter(Registration)
-    )
+    router.message.register(free_text, F.text & ~F.text.startswith("/"), ~StateFilter(Registration))
     router.callback_query.register(assistant_button, AssistantCb.filter())
     router.callback_query.register(retry, RetryCb.filter())
     return router

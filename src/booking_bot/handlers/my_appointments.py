@@ -28,17 +28,25 @@ async def show_my_appointments(event: Message | CallbackQuery, gateway: McpGatew
     appointments = await _active(gateway, user_id)
     waiting = await my_waitlist(gateway, user_id)
     if not appointments:
-        markup = InlineKeyboardMarkup(inline_keyboard=[
-            [_button(_("📅 Book an appointment"), MenuCb(action="book").pack())], menu_row()])
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [_button(_("📅 Book an appointment"), MenuCb(action="book").pack())],
+                menu_row(),
+            ]
+        )
         await show(event, _("You have no upcoming appointments."), markup)
         await show_waitlist(event, waiting)
         return
-    await show(event, _("Your upcoming appointments ({count}):").format(count=len(appointments)),
-               InlineKeyboardMarkup(inline_keyboard=[menu_row()]))
+    await show(
+        event,
+        _("Your upcoming appointments ({count}):").format(count=len(appointments)),
+        InlineKeyboardMarkup(inline_keyboard=[menu_row()]),
+    )
     chat_id = event.message.chat.id if isinstance(event, CallbackQuery) else event.chat.id
     for appointment in appointments[:10]:
         await event.bot.send_message(
-            chat_id, appointment_summary(appointment),
+            chat_id,
+            appointment_summary(appointment),
             reply_markup=InlineKeyboardMarkup(inline_keyboard=appointment_buttons(appointment)),
         )
     await show_waitlist(event, waiting)
@@ -49,43 +57,61 @@ async def my_command(message: Message, state: FSMContext, gateway: McpGateway) -
     await show_my_appointments(message, gateway)
 
 
-async def appointment_action(callback: CallbackQuery, callback_data: AppointmentCb,
-                             state: FSMContext, gateway: McpGateway) -> None:
+async def appointment_action(
+    callback: CallbackQuery, callback_data: AppointmentCb, state: FSMContext, gateway: McpGateway
+) -> None:
     user_id = uid(callback.from_user)
     mine = {a.id: a for a in await _active(gateway, user_id)}
     appointment = mine.get(callback_data.id)
     if appointment is None:
         await answer(callback, _("This appointment is no longer active."), alert=True)
         try:
-            await show(callback, _("This appointment is no longer active."),
-                       InlineKeyboardMarkup(inline_keyboard=[menu_row()]))
+            await show(
+                callback,
+                _("This appointment is no longer active."),
+                InlineKeyboardMarkup(inline_keyboard=[menu_row()]),
+            )
         except Exception:  # noqa: BLE001
             pass
         return
     action = callback_data.action
     summary = appointment_summary(appointment)
     if action == "cancel":
-        await show(callback, _("Cancel this appointment?\n\n{summary}").format(summary=summary),
-                   cancel_confirm_keyboard(appointment.id))
+        await show(
+            callback,
+            _("Cancel this appointment?\n\n{summary}").format(summary=summary),
+            cancel_confirm_keyboard(appointment.id),
+        )
     elif action == "keep":
-        await show(callback, summary,
-                   InlineKeyboardMarkup(inline_keyboard=appointment_buttons(appointment)))
+        await show(
+            callback,
+            summary,
+            InlineKeyboardMarkup(inline_keyboard=appointment_buttons(appointment)),
+        )
     elif action == "cancel_yes":
         await gateway.cancel_appointment(user_id, appointment.id, confirm=True)
-        await show(callback, _("❌ Cancelled:\n\n{summary}\n\nHope to see you another time!")
-                   .format(summary=summary), InlineKeyboardMarkup(inline_keyboard=[menu_row()]))
+        await show(
+            callback,
+            _("❌ Cancelled:\n\n{summary}\n\nHope to see you another time!").format(
+                summary=summary
+            ),
+            InlineKeyboardMarkup(inline_keyboard=[menu_row()]),
+        )
         await answer(callback, _("Cancelled"))
         return
     elif action == "reschedule":
         await reset_flow(state)
-        candidate = [appointment.specialist_id, appointment.service_id,
-                     appointment.specialist_name]
+        candidate = [appointment.specialist_id, appointment.service_id, appointment.specialist_name]
         await state.update_data(
-            flow="reschedule", appointment_id=appointment.id, old_summary=summary,
+            flow="reschedule",
+            appointment_id=appointment.id,
+            old_summary=summary,
             candidates=[candidate],
-            service={"name": appointment.service_name, "price": str(appointment.price)
-                     if appointment.price is not None else None,
-                     "duration": appointment.duration},
+            service={
+                "name": appointment.service_name,
+                "price": str(appointment.price) if appointment.price is not None else None,
+                "duration": appointment.duration,
+            },
         )
         await show_calendar(callback, state, gateway)
     else:

@@ -41,8 +41,9 @@ def _menu() -> InlineKeyboardMarkup:
 
 async def _mine(gateway: McpGateway, user_id: str, appointment_id: int) -> Appointment | None:
     """The user's own active appointment with this id (enriched), or None."""
-    found = [a for a in await gateway.get_my_appointments(user_id)
-             if a.id == appointment_id and a.active]
+    found = [
+        a for a in await gateway.get_my_appointments(user_id) if a.id == appointment_id and a.active
+    ]
     return (await enrich(gateway, found))[0] if found else None
 
 
@@ -52,8 +53,9 @@ async def _gone(callback: CallbackQuery) -> None:
     await show(callback, text, _menu())
 
 
-async def reminder_pressed(callback: CallbackQuery, callback_data: ReminderCb,
-                           gateway: McpGateway) -> None:
+async def reminder_pressed(
+    callback: CallbackQuery, callback_data: ReminderCb, gateway: McpGateway
+) -> None:
     user_id = uid(callback.from_user)
     action, appointment_id = callback_data.action, callback_data.id
     if action == "confirm":
@@ -63,9 +65,13 @@ async def reminder_pressed(callback: CallbackQuery, callback_data: ReminderCb,
             await _gone(callback)
             return
         [appointment] = await enrich(gateway, [confirmed])
-        await show(callback, _("✅ Thank you! Your visit is confirmed — we're expecting you.\n\n"
-                               "{summary}").format(summary=appointment_summary(appointment)),
-                   _menu())
+        await show(
+            callback,
+            _("✅ Thank you! Your visit is confirmed — we're expecting you.\n\n{summary}").format(
+                summary=appointment_summary(appointment)
+            ),
+            _menu(),
+        )
         await answer(callback, _("Confirmed ✅"))
         return
     if action not in ("cancel", "cancel_yes", "keep"):
@@ -77,22 +83,34 @@ async def reminder_pressed(callback: CallbackQuery, callback_data: ReminderCb,
         return
     summary = appointment_summary(appointment)
     if action == "cancel":
-        await show(callback, _("Cancel this appointment?\n\n{summary}").format(summary=summary),
-                   reminder_cancel_keyboard(appointment.id))
+        await show(
+            callback,
+            _("Cancel this appointment?\n\n{summary}").format(summary=summary),
+            reminder_cancel_keyboard(appointment.id),
+        )
     elif action == "keep":
-        await show(callback, _("Your appointment:\n\n{summary}\n\nWill you come?").format(
-            summary=summary), reminder_keyboard(appointment.id))
+        await show(
+            callback,
+            _("Your appointment:\n\n{summary}\n\nWill you come?").format(summary=summary),
+            reminder_keyboard(appointment.id),
+        )
     else:  # cancel_yes
         await gateway.cancel_appointment(user_id, appointment.id, confirm=True)
-        await show(callback, _("❌ Cancelled:\n\n{summary}\n\nHope to see you another time!")
-                   .format(summary=summary), _menu())
+        await show(
+            callback,
+            _("❌ Cancelled:\n\n{summary}\n\nHope to see you another time!").format(
+                summary=summary
+            ),
+            _menu(),
+        )
         await answer(callback, _("Cancelled"))
         return
     await answer(callback)
 
 
-async def offer_pressed(callback: CallbackQuery, callback_data: WaitlistOfferCb,
-                        state: FSMContext, gateway: McpGateway) -> None:
+async def offer_pressed(
+    callback: CallbackQuery, callback_data: WaitlistOfferCb, state: FSMContext, gateway: McpGateway
+) -> None:
     if callback_data.action != "book":
         await stale(callback)
         return
@@ -105,22 +123,34 @@ async def offer_pressed(callback: CallbackQuery, callback_data: WaitlistOfferCb,
         booked = await gateway.claim_waitlist_offer(uid(callback.from_user), callback_data.token)
     except ToolFailed as error:
         if TAKEN in error.message:
-            text = _("😔 Sorry, someone was a little faster: this time has already been taken. "
-                     "You stay on the waitlist — I'll message you if another time frees up.")
+            text = _(
+                "😔 Sorry, someone was a little faster: this time has already been taken. "
+                "You stay on the waitlist — I'll message you if another time frees up."
+            )
         elif EXPIRED in error.message:
-            text = _("⌛ Sorry, the time to answer this offer has run out, so it went to the "
-                     "next person in line. You stay on the waitlist — I'll message you if "
-                     "another time frees up.")
+            text = _(
+                "⌛ Sorry, the time to answer this offer has run out, so it went to the "
+                "next person in line. You stay on the waitlist — I'll message you if "
+                "another time frees up."
+            )
         else:
-            text = _("This offer is no longer available. Your bookings are under "
-                     "“🗂 My appointments”.")
+            text = _(
+                "This offer is no longer available. Your bookings are under “🗂 My appointments”."
+            )
         await answer(callback)
         await show(callback, text, _menu())
         return
     await state.update_data(done_keys=[*done, key][-20:])
     [appointment] = await enrich(gateway, [booked])
-    await show(callback, _("✅ You're booked!") + "\n\n" + appointment_summary(appointment)
-               + "\n\n" + _("See you! You can find it under “🗂 My appointments”."), _menu())
+    await show(
+        callback,
+        _("✅ You're booked!")
+        + "\n\n"
+        + appointment_summary(appointment)
+        + "\n\n"
+        + _("See you! You can find it under “🗂 My appointments”."),
+        _menu(),
+    )
     await answer(callback, _("Done ✅"))
 
 

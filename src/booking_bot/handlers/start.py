@@ -90,8 +90,9 @@ async def _finish(message: Message, state: FSMContext, gateway: McpGateway, phon
 
 async def got_contact(message: Message, state: FSMContext, gateway: McpGateway) -> None:
     contact = message.contact
-    if contact is None or (contact.user_id and message.from_user
-                           and contact.user_id != message.from_user.id):
+    if contact is None or (
+        contact.user_id and message.from_user and contact.user_id != message.from_user.id
+    ):
         await message.answer(
             _("Please share your own number with the button below, or tap “Skip”."),
             reply_markup=contact_keyboard(),

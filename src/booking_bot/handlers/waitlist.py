@@ -46,8 +46,7 @@ def entry_summary(entry: WaitlistEntry) -> str:
 
 
 async def my_waitlist(gateway: McpGateway, user_id: str) -> list[WaitlistEntry]:
-    entries = [e for e in await gateway.get_my_waitlist(user_id)
-               if e.waiting and e.date >= today()]
+    entries = [e for e in await gateway.get_my_waitlist(user_id) if e.waiting and e.date >= today()]
     return sorted(entries, key=lambda e: (e.date, e.id))
 
 
@@ -57,20 +56,29 @@ async def show_waitlist(event: Message | CallbackQuery, entries: list[WaitlistEn
         return
     chat_id = event.message.chat.id if isinstance(event, CallbackQuery) else event.chat.id
     await event.bot.send_message(
-        chat_id, _("🔔 You are on the waitlist ({count}): I'll message you when a time frees "
-                   "up.").format(count=len(entries)))
+        chat_id,
+        _("🔔 You are on the waitlist ({count}): I'll message you when a time frees up.").format(
+            count=len(entries)
+        ),
+    )
     for entry in entries[:10]:
         await event.bot.send_message(
-            chat_id, entry_summary(entry),
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=waitlist_entry_buttons(entry.id)))
+            chat_id,
+            entry_summary(entry),
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=waitlist_entry_buttons(entry.id)),
+        )
 
 
-async def join(callback: CallbackQuery, callback_data: WaitlistCb, state: FSMContext,
-               gateway: McpGateway) -> None:
+async def join(
+    callback: CallbackQuery, callback_data: WaitlistCb, state: FSMContext, gateway: McpGateway
+) -> None:
     data = await state.get_data()
     candidates = data.get("candidates") or []
-    if (data.get("flow") != "book" or not candidates
-            or data.get("waitlist_day") != callback_data.value):
+    if (
+        data.get("flow") != "book"
+        or not candidates
+        or data.get("waitlist_day") != callback_data.value
+    ):
         await stale(callback)
         return
     day = dt.date.fromisoformat(callback_data.value)
@@ -86,27 +94,45 @@ async def join(callback: CallbackQuery, callback_data: WaitlistCb, state: FSMCon
                 continue
         joined.append(name)
     if not joined:
-        await show(callback, _("😔 That didn't work: {reason}").format(reason=refusal or ""),
-                   InlineKeyboardMarkup(inline_keyboard=[
-                       [_button(_("« Choose another day"), BackCb(to="calendar").pack())],
-                       menu_row()]))
+        await show(
+            callback,
+            _("😔 That didn't work: {reason}").format(reason=refusal or ""),
+            InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [_button(_("« Choose another day"), BackCb(to="calendar").pack())],
+                    menu_row(),
+                ]
+            ),
+        )
         await answer(callback)
         return
     service = (data.get("service") or {}).get("name", "")
     await state.update_data(waitlist_day=None)
     text = _("🔔 Done! I'll message you as soon as a time frees up on {day}.").format(
-        day=day_in_words(day))
+        day=day_in_words(day)
+    )
     text += "\n\n" + _("💅 {service}").format(service=service)
     text += "\n" + _("👤 {specialist}").format(specialist=", ".join(n for n in joined if n))
-    text += "\n\n" + _("Whoever presses “Book” in that message first gets the time. "
-                       "You can leave the waitlist under “🗂 My appointments”.")
-    await show(callback, text, InlineKeyboardMarkup(inline_keyboard=[
-        [_button(_("« Choose another day"), BackCb(to="calendar").pack())], menu_row()]))
+    text += "\n\n" + _(
+        "Whoever presses “Book” in that message first gets the time. "
+        "You can leave the waitlist under “🗂 My appointments”."
+    )
+    await show(
+        callback,
+        text,
+        InlineKeyboardMarkup(
+            inline_keyboard=[
+                [_button(_("« Choose another day"), BackCb(to="calendar").pack())],
+                menu_row(),
+            ]
+        ),
+    )
     await answer(callback, _("Done ✅"))
 
 
-async def entry_action(callback: CallbackQuery, callback_data: WaitlistCb,
-                       gateway: McpGateway) -> None:
+async def entry_action(
+    callback: CallbackQuery, callback_data: WaitlistCb, gateway: McpGateway
+) -> None:
     """leave → "sure?" → leave_yes (or keep)."""
     user_id = uid(callback.from_user)
     try:
@@ -122,15 +148,24 @@ async def entry_action(callback: CallbackQuery, callback_data: WaitlistCb,
         return
     summary = entry_summary(entry)
     if callback_data.action == "leave":
-        await show(callback, _("Stop waiting for a free time?\n\n{summary}").format(
-            summary=summary), waitlist_leave_keyboard(entry.id))
+        await show(
+            callback,
+            _("Stop waiting for a free time?\n\n{summary}").format(summary=summary),
+            waitlist_leave_keyboard(entry.id),
+        )
     elif callback_data.action == "keep":
-        await show(callback, summary,
-                   InlineKeyboardMarkup(inline_keyboard=waitlist_entry_buttons(entry.id)))
+        await show(
+            callback,
+            summary,
+            InlineKeyboardMarkup(inline_keyboard=waitlist_entry_buttons(entry.id)),
+        )
     else:  # leave_yes
         await gateway.leave_waitlist(user_id, entry.id, confirm=True)
-        await show(callback, _("You left the waitlist:\n\n{summary}").format(summary=summary),
-                   InlineKeyboardMarkup(inline_keyboard=[menu_row()]))
+        await show(
+            callback,
+            _("You left the waitlist:\n\n{summary}").format(summary=summary),
+            InlineKeyboardMarkup(inline_keyboard=[menu_row()]),
+        )
         await answer(callback, _("Done ✅"))
         return
     await answer(callback)
@@ -141,5 +176,6 @@ def create_router() -> Router:
     router = Router(name="waitlist")
     router.callback_query.register(join, WaitlistCb.filter(F.action == "join"))
     router.callback_query.register(
-        entry_action, WaitlistCb.filter(F.action.in_({"leave", "leave_yes", "keep"})))
+        entry_action, WaitlistCb.filter(F.action.in_({"leave", "leave_yes", "keep"}))
+    )
     return router

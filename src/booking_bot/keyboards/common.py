@@ -92,8 +92,9 @@ def specialists_keyboard(specialists: Sequence[Specialist]) -> InlineKeyboardMar
 def service_label(service: Service, *, price_from: bool = False) -> str:
     parts = [service.name]
     if service.price is not None:
-        parts.append((_("from {price}") if price_from else "{price}").format(
-            price=price(service.price)))
+        parts.append(
+            (_("from {price}") if price_from else "{price}").format(price=price(service.price))
+        )
     if service.duration:
         parts.append(duration(service.duration))
     return " · ".join(parts)
@@ -113,9 +114,7 @@ def services_keyboard(
     return builder.as_markup()
 
 
-def time_grid(
-    slots: Sequence[tuple[int, int, Slot]], *, per_row: int = 4
-) -> InlineKeyboardMarkup:
+def time_grid(slots: Sequence[tuple[int, int, Slot]], *, per_row: int = 4) -> InlineKeyboardMarkup:
     """``slots``: (specialist id, service id, slot) - the specialist differs per time when the
     user chose "any specialist"."""
     builder = InlineKeyboardBuilder()
@@ -146,8 +145,9 @@ def confirm_keyboard(key: str) -> InlineKeyboardMarkup:
 def appointment_buttons(appointment: Appointment) -> list[list[InlineKeyboardButton]]:
     return [
         [
-            _button(_("🔁 Reschedule"),
-                    AppointmentCb(action="reschedule", id=appointment.id).pack()),
+            _button(
+                _("🔁 Reschedule"), AppointmentCb(action="reschedule", id=appointment.id).pack()
+            ),
             _button(_("✖️ Cancel"), AppointmentCb(action="cancel", id=appointment.id).pack()),
         ]
     ]
@@ -156,8 +156,12 @@ def appointment_buttons(appointment: Appointment) -> list[list[InlineKeyboardBut
 def cancel_confirm_keyboard(appointment_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("Yes, cancel it"),
-                     AppointmentCb(action="cancel_yes", id=appointment_id).pack())],
+            [
+                _button(
+                    _("Yes, cancel it"),
+                    AppointmentCb(action="cancel_yes", id=appointment_id).pack(),
+                )
+            ],
             [_button(_("No, keep it"), AppointmentCb(action="keep", id=appointment_id).pack())],
         ]
     )
@@ -187,25 +191,33 @@ def waitlist_join_keyboard(day: str) -> InlineKeyboardMarkup:
     """A fully booked day: "notify me", or back to the calendar."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("🔔 Notify me when a time frees up"),
-                     WaitlistCb(action="join", value=day).pack())],
+            [
+                _button(
+                    _("🔔 Notify me when a time frees up"),
+                    WaitlistCb(action="join", value=day).pack(),
+                )
+            ],
             back_row("calendar"),
         ]
     )
 
 
 def waitlist_entry_buttons(entry_id: int) -> list[list[InlineKeyboardButton]]:
-    return [[_button(_("✖️ Leave the waitlist"),
-                     WaitlistCb(action="leave", value=str(entry_id)).pack())]]
+    return [
+        [_button(_("✖️ Leave the waitlist"), WaitlistCb(action="leave", value=str(entry_id)).pack())]
+    ]
 
 
 def waitlist_leave_keyboard(entry_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("Yes, stop waiting"),
-                     WaitlistCb(action="leave_yes", value=str(entry_id)).pack())],
-            [_button(_("No, keep waiting"),
-                     WaitlistCb(action="keep", value=str(entry_id)).pack())],
+            [
+                _button(
+                    _("Yes, stop waiting"),
+                    WaitlistCb(action="leave_yes", value=str(entry_id)).pack(),
+                )
+            ],
+            [_button(_("No, keep waiting"), WaitlistCb(action="keep", value=str(entry_id)).pack())],
         ]
     )
 
@@ -213,18 +225,25 @@ def waitlist_leave_keyboard(entry_id: int) -> InlineKeyboardMarkup:
 def reminder_keyboard(appointment_id: int) -> InlineKeyboardMarkup:
     """The reminder's own buttons (as the API sends them), for going back to it."""
     return InlineKeyboardMarkup(
-        inline_keyboard=[[
-            _button(_("✅ I'll be there"), ReminderCb(action="confirm", id=appointment_id).pack()),
-            _button(_("❌ Cancel it"), ReminderCb(action="cancel", id=appointment_id).pack()),
-        ]]
+        inline_keyboard=[
+            [
+                _button(
+                    _("✅ I'll be there"), ReminderCb(action="confirm", id=appointment_id).pack()
+                ),
+                _button(_("❌ Cancel it"), ReminderCb(action="cancel", id=appointment_id).pack()),
+            ]
+        ]
     )
 
 
 def reminder_cancel_keyboard(appointment_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("Yes, cancel it"),
-                     ReminderCb(action="cancel_yes", id=appointment_id).pack())],
+            [
+                _button(
+                    _("Yes, cancel it"), ReminderCb(action="cancel_yes", id=appointment_id).pack()
+                )
+            ],
             [_button(_("No, keep it"), ReminderCb(action="keep", id=appointment_id).pack())],
         ]
     )
