@@ -8,6 +8,7 @@ description. Per-resource modules only override what differs.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -44,7 +45,7 @@ def parse_pk(raw: str, model_name: str) -> int:
     return int(raw)
 
 
-class Resource:
+class Resource(ABC):
     model: ClassVar[type[Base]]
     model_name: ClassVar[str]
     fields: ClassVar[dict[str, Field]] = {}
@@ -98,8 +99,9 @@ class Resource:
         return obj
 
     # --- representation --------------------------------------------------------------------
+    @abstractmethod
     def represent(self, obj: Any, ctx: Ctx) -> dict[str, Any]:
-        raise NotImplementedError  # every resource defines its own representation
+        """The object as the API shows it (each resource defines its own)."""
 
     async def represent_many(
         self, session: AsyncSession, objs: Sequence[Any], ctx: Ctx

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..api.deps import Ctx, CtxDep, WriteSession
 from ..api.openapi import ERRORS, register_schema
+from ..api.ownership import ClientOwned
 from ..api.resource import Resource, crud_router, icontains, parse_pk
 from ..core import throttle
 from ..core.errors import APIError, BadRequest, PermissionDenied, ValidationError
@@ -70,7 +71,7 @@ def represent_appointment(obj: Appointment, tz: dt.tzinfo) -> dict[str, Any]:
     return data
 
 
-class Appointments(Resource):
+class Appointments(ClientOwned, Resource):
     model = Appointment
     model_name = "Appointment"
     read_schema = AppointmentOut
@@ -140,26 +141,10 @@ class Appointments(Resource):
         return represent_appointment(obj, ctx.settings.tz)
 
     # --- permissions ---------------------------------------------------------------------------
-    def check_read(self, ctx: Ctx) -> None:
-        ctx.require_user()
-
     def check_write(self, ctx: Ctx, action: str) -> None:
         ctx.require_user()
         if action == "destroy" and not ctx.is_staff:
             raise PermissionDenied()
-
-    def check_object_write(self, ctx: Ctx, obj: Appointment, action: str) -> None:
-        if ctx.is_staff:
-            return
-        if ctx.client_id is None or obj.client_id != ctx.client_id:
-            raise PermissionDenied()
-
-    def writable_fields(self, ctx: Ctx) -> dict[str, Any]:
-        if ctx.is_staff:
-            return self.fields
-        fields = dict(self.fields)
-        fields["client"] = PrimaryKeyField(Client, required=False)
-        return fields
 
     # --- validation ----------------------------------------------------------------------------
     async def check_relations_and_profiles(
@@ -213,14 +198,8 @@ class Appointments(Resource):
         return values
 
     async def validate_object(self, session, ctx, values, obj) -> None:  # type: ignore[no-untyped-def]
-        await ctx.load_profiles(session)
+        await self.claim_for_client(session, ctx, values, obj)
         if not ctx.is_staff:
-            if ctx.client_id is None:
-                raise PermissionDenied("Сначала зарегистрируйтесь как клиент.")
-            if values.get("client", ctx.client_id) != ctx.client_id:
-                raise PermissionDenied()
-            if obj is None:
-                values["client"] = ctx.client_id
             current = obj.status if obj is not None else "pending"
             if values.get("status", current) != current:
                 raise PermissionDenied()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from ..api.deps import Ctx, CtxDep, WriteSession
 from ..api.openapi import ERRORS, register_schema
+from ..api.ownership import ClientOwned
 from ..api.resource import Resource, crud_router
 from ..core.errors import PermissionDenied, ValidationError
 from ..core.fields import (
@@ -59,7 +60,7 @@ def _time(value: dt.time | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-class Waitlist(Resource):
+class Waitlist(ClientOwned, Resource):
     model = WaitlistEntry
     model_name = "WaitlistEntry"
     read_schema = WaitlistEntryOut
@@ -149,31 +150,11 @@ class Waitlist(Resource):
             "appointment": obj.appointment_id,
         }
 
-    def check_read(self, ctx: Ctx) -> None:
-        ctx.require_user()
-
     def check_write(self, ctx: Ctx, action: str) -> None:
         ctx.require_user()
 
-    def check_object_write(self, ctx: Ctx, obj: WaitlistEntry, action: str) -> None:
-        if ctx.is_staff:
-            return
-        if ctx.client_id is None or obj.client_id != ctx.client_id:
-            raise PermissionDenied()
-
-    def writable_fields(self, ctx: Ctx) -> dict[str, Any]:
-        if ctx.is_staff:
-            return self.fields
-        return {**self.fields, "client": PrimaryKeyField(Client, required=False)}
-
     async def validate_object(self, session, ctx, values, obj) -> None:  # type: ignore[no-untyped-def]
-        await ctx.load_profiles(session)
-        if not ctx.is_staff:
-            if ctx.client_id is None:
-                raise PermissionDenied("Сначала зарегистрируйтесь как клиент.")
-            if values.get("client", ctx.client_id) != ctx.client_id:
-                raise PermissionDenied()
-            values["client"] = ctx.client_id
+        await self.claim_for_client(session, ctx, values, obj)
         await service.validate_entry(session, ctx.settings, values)
 
     async def create(self, session, ctx, values):  # type: ignore[no-untyped-def]
