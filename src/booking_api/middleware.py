@@ -114,6 +114,27 @@ class HSTSMiddleware:
         await self.app(scope, receive, send_with_hsts)
 
 
+class HeadAsGetMiddleware:
+    """HEAD is answered like GET without the body (Django answers HEAD on every GET view)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
 def install(app: ASGIApp, *, hsts_max_age: int = 31536000) -> ASGIApp:
     """Wrap a plain ASGI app (the MCP HTTP app) in both middlewares."""
     return RequestIdMiddleware(

@@ -565,3 +565,14 @@ async def test_specialist_and_client_shapes(client, env, cat):
     r = await client.get(f"/api/clients/{cat.client_a.id}/", headers=env.auth(cat.alice))
     assert list(r.json())[:6] == ["id", "user", "name", "phone", "email", "city"]
     assert r.json()["user"]["username"] == "alice"
+
+
+async def test_head_is_answered_like_get_without_a_body(client, cat):
+    get = await client.get("/api/services/")
+    head = await client.head("/api/services/")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert (await client.head("/api/services/999/")).status_code == 404
+    moved = await client.head("/api/services")
+    assert moved.status_code == 301 and moved.headers["location"].endswith("/api/services/")

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,7 +18,29 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int]:
+class Output:
+    """Collects a child's output in a thread, so a test can wait for a line."""
+
+    def __init__(self, proc: subprocess.Popen[str]):
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self.thread.start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        for line in proc.stdout:
+            self.lines.append(line)
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, needle: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while needle not in self.text():
+            assert time.monotonic() < deadline, f"{needle!r} never printed:\n{self.text()}"
+            time.sleep(0.2)
+
+
+def start(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int, Output]:
     api_port, mcp_port = free_port(), free_port()
     env = {
         k: v
@@ -43,19 +66,10 @@ def start(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if (
-                httpx.get(f"http://127.0.0.1:{mcp_port}/health").status_code == 200
-                and httpx.get(f"http://127.0.0.1:{api_port}/api/services/").status_code == 200
-            ):
-                return proc, api_port, mcp_port
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, proc.stdout.read()
-        assert time.monotonic() < deadline, "booking run did not come up"
-        time.sleep(0.5)
+    output = Output(proc)
+    output.wait_for("Press Ctrl-C to stop.", seconds=120)
+    assert httpx.get(f"http://127.0.0.1:{mcp_port}/health").status_code == 200
+    return proc, api_port, mcp_port, output
 
 
 def children(pid: int) -> list[int]:
@@ -72,7 +86,7 @@ def gone(pid: int) -> bool:
 
 
 def test_run_serves_the_demo_and_stops_cleanly_on_ctrl_c(tmp_path):
-    proc, api_port, _ = start(tmp_path)
+    proc, api_port, _, output = start(tmp_path)
     services = httpx.get(f"http://127.0.0.1:{api_port}/api/services/").json()
     assert len(services) >= 10  # the demo catalogue on the embedded SQLite default
     assert (tmp_path / "booking.sqlite3").exists()
@@ -80,17 +94,18 @@ def test_run_serves_the_demo_and_stops_cleanly_on_ctrl_c(tmp_path):
     assert len(parts) == 2  # API and MCP server (no bot without a token)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 0
-    output = proc.stdout.read()
-    assert "TELEGRAM_BOT_TOKEN is not set" in output
+    output.thread.join(timeout=10)
+    assert "TELEGRAM_BOT_TOKEN is not set" in output.text()
     assert all(gone(pid) for pid in parts)
 
 
 def test_when_one_part_dies_the_rest_stop(tmp_path):
-    proc, api_port, mcp_port = start(tmp_path)
+    proc, api_port, mcp_port, output = start(tmp_path)
     parts = children(proc.pid)
     api = next(pid for pid in parts if str(api_port) in Path(f"/proc/{pid}/cmdline").read_text())
     os.kill(api, signal.SIGKILL)
     assert proc.wait(timeout=60) == 1
-    assert "API stopped unexpectedly" in proc.stdout.read()
+    output.thread.join(timeout=10)
+    assert "API stopped unexpectedly" in output.text()
     time.sleep(1)
     assert all(gone(pid) for pid in parts)
