@@ -569,7 +569,8 @@ class Dialog:
             self._offer_days(turn, days)
             return False
         try:
-            slots = await self.service.slots(spec_id, date, service.id)
+            moving = state.get("appointment_id") if confirm == "reschedule" else None
+            slots = await self.service.slots(spec_id, date, service.id, moving=moving)
         except ApiError as exc:
             if isinstance(exc, ApiUnavailable):
                 raise

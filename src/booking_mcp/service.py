@@ -151,12 +151,25 @@ class BookingService:
     # ------------------------------------------------------------------ slots
 
     async def slots(
-        self, specialist_id: int, date: str, service_id: int | None = None
+        self,
+        specialist_id: int,
+        date: str,
+        service_id: int | None = None,
+        moving: int | None = None,
     ) -> list[Slot]:
+        """Free slots; ``moving`` is an appointment being rescheduled (its own time is free).
+
+        The caller must have checked that ``moving`` belongs to the user: the lookup runs as
+        the service account.
+        """
+        params: dict[str, Any] = {"date": date, "service": service_id}
+        if moving is not None:
+            params["appointment"] = moving
         data = await self.api.request(
             "GET",
             f"specialists/{specialist_id}/available_slots/",
-            params={"date": date, "service": service_id},
+            params=params,
+            auth=SERVICE if moving is not None else None,
         )
         return [Slot.model_validate(s) for s in data]
 

@@ -473,3 +473,31 @@ async def test_deleting_a_category_keeps_its_services(client, env, cat):
     assert r.status_code == 204
     service = (await client.get(f"/api/services/{cat.manicure.id}/")).json()
     assert service["category"] is None and "category_name" not in service
+
+
+async def test_slots_for_moving_an_appointment_do_not_count_its_own_time(client, env, cat):
+    day = future_day()
+    mine = (
+        await client.post(
+            "/api/appointments/",
+            headers=env.auth(cat.alice),
+            json=booking(cat, day, "10:00", "11:00"),
+        )
+    ).json()
+    url = f"/api/specialists/{cat.anna.id}/available_slots/"
+    params = {"date": day.isoformat(), "service": cat.manicure.id}
+    starts = [s["start_time"] for s in (await client.get(url, params=params)).json()]
+    assert "10:30" not in starts  # overlaps the booking itself
+    r = await client.get(
+        url,
+        params={"date": day.isoformat(), "appointment": mine["id"]},
+        headers=env.auth(cat.alice),
+    )
+    assert r.status_code == 200, r.text
+    assert "10:30" in [s["start_time"] for s in r.json()]  # its own time no longer blocks
+    r = await client.get(
+        url, params={**params, "appointment": mine["id"]}, headers=env.auth(cat.bob)
+    )
+    assert r.status_code == 404  # not Bob's appointment
+    r = await client.get(url, params={**params, "appointment": mine["id"]})
+    assert r.status_code == 401

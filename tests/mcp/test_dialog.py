@@ -145,3 +145,31 @@ async def test_reschedule_dialog_and_taken_slot(mcp_server, live_api) -> None:
         assert "перенесена" in reply["response"], reply
     row = await live_api.staff_get(f"appointments/{appointment_id}/")
     assert row["start_time"].startswith("14:30") and row["date"] == monday.isoformat()
+
+
+async def test_rescheduling_may_overlap_the_appointments_own_time(mcp_server, live_api) -> None:
+    """Moving 14:30 to 14:00 overlaps the booking itself (30 min + 5 min clean-up): allowed."""
+    monday = next_weekday(0, weeks=5)
+    now = dt.datetime.combine(monday - dt.timedelta(days=2), dt.time(12)).isoformat()
+    user = "800005"
+    async with Client(mcp_server) as client:
+        found = await client.call_tool("list_services", {"search": "Консультация"})
+        consult = found.structured_content["result"][0]
+        await say(
+            client,
+            user,
+            f"/pick slot {consult['specialist']} {consult['id']} {monday.isoformat()} 14:30",
+            now,
+        )
+        reply = await say(client, user, "/yes", now)
+        booked = next(a for a in reply["actions"] if a["type"] == "booked")["payload"]
+        appointment_id = booked["appointment"]["id"]
+
+        await say(client, user, "перенеси мою запись", now)
+        await say(client, user, f"/pick date {monday.isoformat()}", now)
+        reply = await say(client, user, "/pick time 14:00", now)
+        assert reply["context"]["pending"] == "reschedule", reply["response"]
+        reply = await say(client, user, "/yes", now)
+        assert "перенесена" in reply["response"], reply
+    row = await live_api.staff_get(f"appointments/{appointment_id}/")
+    assert row["start_time"].startswith("14:00")

@@ -21,6 +21,7 @@ from ..models import Service, ServiceCategory, Specialist
 from ..scheduling.engine import days_with_room, free_slots
 from ..schemas import NearestSlotOut, SlotOut
 from ..services.availability import Window, days_between, load_rules, load_rules_checked
+from .appointments import appointments
 
 router = APIRouter(tags=["Availability"])
 
@@ -89,9 +90,18 @@ async def available_slots(
     ctx: CtxDep,
     date: str | None = Query(None, description="YYYY-MM-DD; today when left out"),
     service: str | None = Query(None, description="Service id: slots fit its duration"),
+    appointment: str | None = Query(
+        None,
+        description="New: the id of an appointment being moved (yours, or any for staff): its "
+        "own time does not block, and `service` defaults to its service",
+    ),
 ) -> Any:
     specialist_id = parse_pk(pk, "Specialist")
     settings = ctx.settings
+    moving = None
+    if appointment:
+        moving = await appointments.get_object(session, ctx, parse_pk(appointment, "Appointment"))
+        service = service or str(moving.service_id)
     now = slot_now(request, settings.tz)
     day = now.date() if date is None else parse_date(date)
     if day is None:
@@ -108,6 +118,7 @@ async def available_slots(
         day,
         day,
         Window.for_slots(settings, now),
+        exclude_appointment=moving.id if moving is not None else None,
         check_exists=True,
     )
     if specialist_id not in existing:
