@@ -67,7 +67,11 @@ def start(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int, Output]:
         text=True,
     )
     output = Output(proc)
-    output.wait_for("Press Ctrl-C to stop.", seconds=120)
+    try:
+        output.wait_for("Press Ctrl-C to stop.", seconds=120)
+    except BaseException:
+        stop(proc, children(proc.pid))
+        raise
     assert httpx.get(f"http://127.0.0.1:{mcp_port}/health").status_code == 200
     return proc, api_port, mcp_port, output
 
@@ -85,8 +89,31 @@ def gone(pid: int) -> bool:
     return False
 
 
-def test_run_serves_the_demo_and_stops_cleanly_on_ctrl_c(tmp_path):
-    proc, api_port, _, output = start(tmp_path)
+def stop(proc: subprocess.Popen[str], parts: list[int]) -> None:
+    """Leave nothing running, whatever the test asserted."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    for pid in parts:
+        if not gone(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def booking_run(tmp_path):
+    proc, api_port, mcp_port, output = start(tmp_path)
+    parts = children(proc.pid)
+    try:
+        yield proc, api_port, mcp_port, output
+    finally:
+        stop(proc, parts)
+
+
+def test_run_serves_the_demo_and_stops_cleanly_on_ctrl_c(tmp_path, booking_run):
+    proc, api_port, _, output = booking_run
     services = httpx.get(f"http://127.0.0.1:{api_port}/api/services/").json()
     assert len(services) >= 10  # the demo catalogue on the embedded SQLite default
     assert (tmp_path / "booking.sqlite3").exists()
@@ -99,8 +126,8 @@ def test_run_serves_the_demo_and_stops_cleanly_on_ctrl_c(tmp_path):
     assert all(gone(pid) for pid in parts)
 
 
-def test_when_one_part_dies_the_rest_stop(tmp_path):
-    proc, api_port, mcp_port, output = start(tmp_path)
+def test_when_one_part_dies_the_rest_stop(booking_run):
+    proc, api_port, mcp_port, output = booking_run
     parts = children(proc.pid)
     api = next(pid for pid in parts if str(api_port) in Path(f"/proc/{pid}/cmdline").read_text())
     os.kill(api, signal.SIGKILL)
