@@ -33,7 +33,14 @@ def icontains(column: Any) -> SearchField:
     return lambda term: func.lower(column).contains(term.lower(), autoescape=True)
 
 
-def parse_pk(raw: str, model_name: str) -> int:
+def fk_columns(values: dict[str, Any], *names: str) -> None:
+    """Move related ids from the API's names (``specialist``) to the columns (``specialist_id``)."""
+    for name in names:
+        if name in values:
+            values[f"{name}_id"] = values.pop(name)
+
+
+def parse_pk(raw: str) -> int:
     """A numeric id, else DRF's 404 "Not found." (never FastAPI's 422).
 
     A negative number is an id like any other to Django: it is simply not found, so it gets
@@ -251,12 +258,12 @@ def crud_router(resource: Resource, prefix: str, *, tag: str, extra_doc: str = "
     )
     async def retrieve(pk: str, session: ReadSession, ctx: CtxDep) -> Any:
         resource.check_read(ctx)
-        obj = await resource.get_object(session, ctx, parse_pk(pk, name))
+        obj = await resource.get_object(session, ctx, parse_pk(pk))
         return JSON(resource.represent(obj, ctx))
 
     async def _update(request: Request, session: AsyncSession, ctx: Ctx, pk: str, partial: bool):
         resource.check_write(ctx, "update")
-        obj = await resource.get_object(session, ctx, parse_pk(pk, name))
+        obj = await resource.get_object(session, ctx, parse_pk(pk))
         resource.check_object_write(ctx, obj, "update")
         data = await read_body(request)
         values = await resource.validate(session, ctx, data, obj, partial=partial)
@@ -296,7 +303,7 @@ def crud_router(resource: Resource, prefix: str, *, tag: str, extra_doc: str = "
     )
     async def destroy(pk: str, session: WriteSession, ctx: CtxDep) -> Response:
         resource.check_write(ctx, "destroy")
-        obj = await resource.get_object(session, ctx, parse_pk(pk, name))
+        obj = await resource.get_object(session, ctx, parse_pk(pk))
         resource.check_object_write(ctx, obj, "destroy")
         await resource.destroy(session, ctx, obj)
         await session.commit()

@@ -300,11 +300,9 @@ class TimeField(Field):
 
 
 class DateTimeField(Field):
-    schema_type = {"type": "string", "format": "date-time"}
+    """ISO 8601; a value without an offset stays naive for the resource to place in a zone."""
 
-    def __init__(self, *, tz: dt.tzinfo | None = None, **kw: Any):
-        super().__init__(**kw)
-        self.tz = tz
+    schema_type = {"type": "string", "format": "date-time"}
 
     def convert(self, value: Any) -> dt.datetime:
         message = (
@@ -317,8 +315,6 @@ class DateTimeField(Field):
             parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise FieldError(message) from None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=self.tz or dt.UTC)
         return parsed
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..api.deps import Ctx, CtxDep, WriteSession
 from ..api.openapi import ERRORS, register_schema
 from ..api.ownership import ClientOwned
-from ..api.resource import Resource, crud_router, icontains, parse_pk
+from ..api.resource import Resource, crud_router, fk_columns, icontains, parse_pk
 from ..core import throttle
 from ..core.errors import APIError, BadRequest, PermissionDenied, ValidationError
 from ..core.fields import (
@@ -225,9 +225,7 @@ class Appointments(ClientOwned, Resource):
                 end=stored(values, obj, "end_time", "end_time"),
                 exclude_appointment=obj.id if obj is not None else None,
             )
-        for name in ("client", "service", "specialist"):
-            if name in values:
-                values[f"{name}_id"] = values.pop(name)
+        fk_columns(values, "client", "service", "specialist")
         values["_service"] = service
 
     async def create(self, session, ctx, values):  # type: ignore[no-untyped-def]
@@ -376,7 +374,7 @@ async def create_appointment(
 
 async def _act(pk: str, session: AsyncSession, ctx: Ctx, action: str) -> Any:
     user = ctx.require_user()
-    obj = await appointments.get_object(session, ctx, parse_pk(pk, "Appointment"))
+    obj = await appointments.get_object(session, ctx, parse_pk(pk))
     if not ctx.is_staff:
         own_specialist = ctx.specialist_id is not None and obj.specialist_id == ctx.specialist_id
         own_client = ctx.client_id is not None and obj.client_id == ctx.client_id
@@ -445,7 +443,7 @@ for _action in ("cancel", "confirm", "complete"):
 )
 async def attend(pk: str, session: WriteSession, ctx: CtxDep) -> Any:
     ctx.require_user()
-    obj = await appointments.get_object(session, ctx, parse_pk(pk, "Appointment"))
+    obj = await appointments.get_object(session, ctx, parse_pk(pk))
     if not ctx.is_staff and (ctx.client_id is None or obj.client_id != ctx.client_id):
         raise PermissionDenied()
     if obj.status not in ("pending", "confirmed"):
@@ -491,7 +489,7 @@ _RESCHEDULE = {
 )
 async def reschedule(pk: str, request: Request, session: WriteSession, ctx: CtxDep) -> Any:
     ctx.require_user()
-    obj = await appointments.get_object(session, ctx, parse_pk(pk, "Appointment"))
+    obj = await appointments.get_object(session, ctx, parse_pk(pk))
     appointments.check_object_write(ctx, obj, "reschedule")
     values = validate_fields(_RESCHEDULE, await read_body(request))
     if obj.status not in ("pending", "confirmed"):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..api.deps import Ctx, CtxDep, ReadSession
 from ..api.openapi import ERRORS
-from ..api.resource import Resource, crud_router, icontains, parse_pk
+from ..api.resource import Resource, crud_router, fk_columns, icontains, parse_pk
 from ..core.errors import NotFound, ValidationError
 from ..core.fields import (
     BooleanField,
@@ -49,6 +49,7 @@ from ..schemas import (
     SpecialistOut,
     TimeOffOut,
 )
+from ..services.booking import END_BEFORE_START
 from ..services.users import create_linked_user
 
 DAY_NAMES = ("Понедельник", "Вторник", "Среда", "Четверг", "Пятница", "Суббота", "Воскресенье")
@@ -63,6 +64,14 @@ def int_filter(params: dict[str, str], name: str) -> int | None:
         return int(raw)
     except ValueError:
         raise ValidationError({name: ["A valid integer is required."]}) from None
+
+
+def check_span(values: dict[str, Any], obj: Any, start: str, end: str) -> None:
+    """A span (working day, break, time off) must end after it starts; stored values fill in."""
+    first = values.get(start, getattr(obj, start, None))
+    last = values.get(end, getattr(obj, end, None))
+    if first is not None and last is not None and last <= first:
+        raise ValidationError([END_BEFORE_START])
 
 
 def nested_user(user: User | None) -> dict[str, Any] | None:
@@ -138,8 +147,6 @@ class Schedules(Resource):
     async def validate_object(self, session, ctx, values, obj) -> None:  # type: ignore[no-untyped-def]
         specialist = values.get("specialist", obj.specialist_id if obj else None)
         day = values.get("day_of_week", obj.day_of_week if obj else None)
-        start = values.get("start_time", obj.start_time if obj else None)
-        end = values.get("end_time", obj.end_time if obj else None)
         if ("specialist" in values or "day_of_week" in values) and specialist is not None:
             clash = select(SpecialistSchedule.id).where(
                 SpecialistSchedule.specialist_id == specialist,
@@ -151,10 +158,8 @@ class Schedules(Resource):
                 raise ValidationError(
                     ["The fields specialist, day_of_week must make a unique set."]
                 )
-        if start is not None and end is not None and end <= start:
-            raise ValidationError(["Время окончания должно быть позже времени начала."])
-        if "specialist" in values:
-            values["specialist_id"] = values.pop("specialist")
+        check_span(values, obj, "start_time", "end_time")
+        fk_columns(values, "specialist")
 
 
 # --- specialists ---------------------------------------------------------------------------------
@@ -214,9 +219,6 @@ class Specialists(Resource):
         "specialization": Specialist.specialization,
         "city": Specialist.city,
     }
-
-    def __init__(self) -> None:
-        self.photo_field = self.fields["photo"]
 
     def base_query(self, ctx: Ctx) -> Select[Any]:
         return select(Specialist)
@@ -417,9 +419,7 @@ class Services(Resource):
         return represent_service(obj)
 
     async def validate_object(self, session, ctx, values, obj) -> None:  # type: ignore[no-untyped-def]
-        for name in ("specialist", "category"):
-            if name in values:
-                values[f"{name}_id"] = values.pop(name)
+        fk_columns(values, "specialist", "category")
 
 
 # --- breaks and time off (new) -----------------------------------------------------------------
@@ -459,12 +459,8 @@ class Breaks(Resource):
         }
 
     async def validate_object(self, session, ctx, values, obj) -> None:  # type: ignore[no-untyped-def]
-        start = values.get("start_time", obj.start_time if obj else None)
-        end = values.get("end_time", obj.end_time if obj else None)
-        if start is not None and end is not None and end <= start:
-            raise ValidationError(["Время окончания должно быть позже времени начала."])
-        if "specialist" in values:
-            values["specialist_id"] = values.pop("specialist")
+        check_span(values, obj, "start_time", "end_time")
+        fk_columns(values, "specialist")
 
 
 class TimeOffs(Resource):
@@ -493,18 +489,12 @@ class TimeOffs(Resource):
             "reason": obj.reason,
         }
 
-    async def validate(self, session, ctx, data, obj, partial):  # type: ignore[no-untyped-def]
-        for name in ("start", "end"):
-            self.fields[name].tz = ctx.settings.tz  # type: ignore[attr-defined]
-        return await super().validate(session, ctx, data, obj, partial)
-
     async def validate_object(self, session, ctx, values, obj) -> None:  # type: ignore[no-untyped-def]
-        start = values.get("start", obj.start if obj else None)
-        end = values.get("end", obj.end if obj else None)
-        if start is not None and end is not None and end <= start:
-            raise ValidationError(["Время окончания должно быть позже времени начала."])
-        if "specialist" in values:
-            values["specialist_id"] = values.pop("specialist")
+        for name in ("start", "end"):  # a time without an offset is in the service zone
+            if name in values and values[name].tzinfo is None:
+                values[name] = values[name].replace(tzinfo=ctx.settings.tz)
+        check_span(values, obj, "start", "end")
+        fk_columns(values, "specialist")
 
 
 categories = Categories()
@@ -532,7 +522,7 @@ router.include_router(crud_router(time_off, "time-off", tag="Schedules"))
     responses=ERRORS(404),
 )
 async def specialist_services(pk: str, request: Request, session: ReadSession, ctx: CtxDep) -> Any:
-    specialist = await specialists.get_object(session, ctx, parse_pk(pk, "Specialist"))
+    specialist = await specialists.get_object(session, ctx, parse_pk(pk))
     stmt = (
         select(Service)
         .where(Service.specialist_id == specialist.id, Service.is_active.is_(True))
@@ -553,7 +543,7 @@ async def specialist_services(pk: str, request: Request, session: ReadSession, c
     responses=ERRORS(404),
 )
 async def specialist_schedule(pk: str, session: ReadSession, ctx: CtxDep) -> Any:
-    specialist_id = parse_pk(pk, "Specialist")
+    specialist_id = parse_pk(pk)
     if await session.get(Specialist, specialist_id) is None:
         raise NotFound.model("Specialist")
     rows = (

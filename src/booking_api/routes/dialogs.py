@@ -52,15 +52,14 @@ async def put_context(
 ) -> Any:
     ctx.require_staff()
     body = await read_body(request)
-    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+    if not isinstance(body, dict):
         raise ValidationError(
-            {
-                "data": [
-                    'Expected a dictionary of items but got type "%s".'
-                    % type((body or {}).get("data") if isinstance(body, dict) else body).__name__
-                ]
-            }
+            [f"Invalid data. Expected a dictionary, but got {type(body).__name__}."]
         )
+    data = body.get("data")
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        raise ValidationError({"data": [f'Expected a dictionary of items but got type "{kind}".']})
     ttl = body.get("ttl_seconds", 3600)
     if not isinstance(ttl, int) or isinstance(ttl, bool) or not 1 <= ttl <= 30 * 86400:
         raise ValidationError({"ttl_seconds": ["A valid integer is required."]})
@@ -69,7 +68,7 @@ async def put_context(
     if row is None:
         row = DialogContext(user_key=user_key)
         session.add(row)
-    row.data = body["data"]
+    row.data = data
     row.updated_at = now
     row.expires_at = now + dt.timedelta(seconds=ttl)
     await session.commit()

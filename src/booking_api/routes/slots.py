@@ -96,11 +96,11 @@ async def available_slots(
         "own time does not block, and `service` defaults to its service",
     ),
 ) -> Any:
-    specialist_id = parse_pk(pk, "Specialist")
+    specialist_id = parse_pk(pk)
     settings = ctx.settings
     moving = None
     if appointment:
-        moving = await appointments.get_object(session, ctx, parse_pk(appointment, "Appointment"))
+        moving = await appointments.get_object(session, ctx, parse_pk(appointment))
         service = service or str(moving.service_id)
     now = slot_now(request, settings.tz)
     day = now.date() if date is None else parse_date(date)
@@ -298,7 +298,7 @@ async def available_days(
     month: str | None = Query(None, description="YYYY-MM; this month when left out"),
 ) -> Any:
     settings = ctx.settings
-    specialist_id = parse_pk(pk, "Specialist")
+    specialist_id = parse_pk(pk)
     if await session.scalar(select(Specialist.id).where(Specialist.id == specialist_id)) is None:
         raise NotFound.model("Specialist")
     now = slot_now(request, settings.tz)
