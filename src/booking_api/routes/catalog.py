@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import Select, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..api.deps import Ctx, CtxDep, ReadSession
@@ -514,6 +515,14 @@ router.include_router(crud_router(breaks, "breaks", tag="Schedules"))
 router.include_router(crud_router(time_off, "time-off", tag="Schedules"))
 
 
+async def _existing_specialist(session: AsyncSession, pk: str) -> int:
+    """The id of a specialist that exists (one indexed lookup), else the model's 404."""
+    specialist_id = parse_pk(pk)
+    if await session.scalar(select(Specialist.id).where(Specialist.id == specialist_id)) is None:
+        raise NotFound.model("Specialist")
+    return specialist_id
+
+
 @router.get(
     "/specialists/{pk}/services/",
     tags=["Catalogue"],
@@ -522,10 +531,10 @@ router.include_router(crud_router(time_off, "time-off", tag="Schedules"))
     responses=ERRORS(404),
 )
 async def specialist_services(pk: str, request: Request, session: ReadSession, ctx: CtxDep) -> Any:
-    specialist = await specialists.get_object(session, ctx, parse_pk(pk))
+    specialist_id = await _existing_specialist(session, pk)
     stmt = (
         select(Service)
-        .where(Service.specialist_id == specialist.id, Service.is_active.is_(True))
+        .where(Service.specialist_id == specialist_id, Service.is_active.is_(True))
         .options(*services.loader_options())
         .order_by(Service.id)
     )
@@ -543,9 +552,7 @@ async def specialist_services(pk: str, request: Request, session: ReadSession, c
     responses=ERRORS(404),
 )
 async def specialist_schedule(pk: str, session: ReadSession, ctx: CtxDep) -> Any:
-    specialist_id = parse_pk(pk)
-    if await session.get(Specialist, specialist_id) is None:
-        raise NotFound.model("Specialist")
+    specialist_id = await _existing_specialist(session, pk)
     rows = (
         await session.execute(
             select(SpecialistSchedule)
