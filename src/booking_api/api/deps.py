@@ -20,11 +20,11 @@ from ..models import Client, Specialist, User
 WWW_AUTHENTICATE = 'Bearer realm="api"'
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.db
 
 

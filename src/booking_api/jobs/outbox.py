@@ -69,6 +69,85 @@ def reminder_key(appointment_id: int, minutes: int, day: dt.date, time: dt.time)
 # --- writing rows ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class JobSpec:
+    """One job row to write (the pure part of :func:`enqueue`)."""
+
+    kind: str
+    payload: dict[str, Any]
+    run_at: dt.datetime
+    dedupe_key: str
+    revive: bool = False
+
+
+def reminder_jobs(
+    settings: Settings, appointment_id: int, day: dt.date, start: dt.time, *, now: dt.datetime
+) -> list[JobSpec]:
+    """The reminders of an appointment starting at ``day`` ``start``: one per REMINDER_OFFSETS
+    entry that is still ahead (a reminder due already would only be noise)."""
+    begins = local_dt(day, start, settings.tz).astimezone(dt.UTC)
+    jobs = []
+    for minutes in reminder_offsets(settings):
+        run_at = begins - dt.timedelta(minutes=minutes)
+        if run_at <= now:
+            continue
+        payload = {
+            "appointment_id": appointment_id,
+            "offset_minutes": minutes,
+            "date": day.isoformat(),
+            "start_time": start.strftime("%H:%M"),
+        }
+        key = reminder_key(appointment_id, minutes, day, start)
+        jobs.append(JobSpec(REMINDER, payload, run_at, key, revive=True))
+    return jobs
+
+
+def notice_job(
+    appointment_id: int,
+    day: dt.date,
+    start: dt.time,
+    event_name: str,
+    before: Snapshot | None,
+    now: dt.datetime,
+) -> JobSpec:
+    """The specialist's message about a new, cancelled or moved booking (sent at once)."""
+    payload: dict[str, Any] = {
+        "appointment_id": appointment_id,
+        "event": event_name,
+        "date": day.isoformat(),
+        "start_time": start.strftime("%H:%M"),
+    }
+    if before is not None:
+        payload.update(
+            old_date=before.date.isoformat(), old_start_time=before.start_time.strftime("%H:%M")
+        )
+    key = f"specialist:{event_name}:{appointment_id}:{_iso(day, start)}"
+    if event_name == "moved":  # a booking may move to the same time more than once
+        key += f":{now.timestamp():.6f}"
+    return JobSpec(SPECIALIST_NOTICE, payload, now, key)
+
+
+def new_booking_jobs(
+    settings: Settings, appointment_id: int, day: dt.date, start: dt.time, *, now: dt.datetime
+) -> list[JobSpec]:
+    """What a new active booking queues: its reminders and the specialist's message."""
+    return [
+        *reminder_jobs(settings, appointment_id, day, start, now=now),
+        notice_job(appointment_id, day, start, "created", None, now),
+    ]
+
+
+async def enqueue_spec(session: AsyncSession, job: JobSpec) -> bool:
+    return await enqueue(
+        session,
+        job.kind,
+        job.payload,
+        run_at=job.run_at,
+        dedupe_key=job.dedupe_key,
+        revive=job.revive,
+    )
+
+
 async def enqueue(
     session: AsyncSession,
     kind: str,
@@ -162,6 +241,8 @@ async def appointment_changed(
     """
     now = now or utcnow()
     after = snapshot(appointment)
+    if before is None and not after.active:
+        return  # staff recording a past (completed or cancelled) visit: nothing to send
     if before is None or (not before.active and after.active):
         await schedule_reminders(session, settings, appointment, now=now)
         await _notice(session, appointment, "created", None, now)
@@ -190,26 +271,10 @@ async def appointment_changed(
 async def schedule_reminders(
     session: AsyncSession, settings: Settings, appointment: Appointment, *, now: dt.datetime
 ) -> None:
-    start = starts_at(appointment, settings)
-    for minutes in reminder_offsets(settings):
-        run_at = start - dt.timedelta(minutes=minutes)
-        if run_at <= now:
-            continue  # booked less than `minutes` ahead: this reminder would only be noise
-        await enqueue(
-            session,
-            REMINDER,
-            {
-                "appointment_id": appointment.id,
-                "offset_minutes": minutes,
-                "date": appointment.date.isoformat(),
-                "start_time": appointment.start_time.strftime("%H:%M"),
-            },
-            run_at=run_at,
-            dedupe_key=reminder_key(
-                appointment.id, minutes, appointment.date, appointment.start_time
-            ),
-            revive=True,
-        )
+    for job in reminder_jobs(
+        settings, appointment.id, appointment.date, appointment.start_time, now=now
+    ):
+        await enqueue_spec(session, job)
 
 
 async def skip_reminders(
@@ -247,25 +312,11 @@ async def _notice(
     before: Snapshot | None,
     now: dt.datetime,
 ) -> None:
-    payload: dict[str, Any] = {
-        "appointment_id": appointment.id,
-        "event": event_name,
-        "date": appointment.date.isoformat(),
-        "start_time": appointment.start_time.strftime("%H:%M"),
-    }
-    if before is not None:
-        payload.update(
-            old_date=before.date.isoformat(), old_start_time=before.start_time.strftime("%H:%M")
-        )
-    stamp = f"{now.timestamp():.6f}" if event_name == "moved" else ""
-    when = _iso(appointment.date, appointment.start_time)
-    key = f"specialist:{event_name}:{appointment.id}:{when}"
-    await enqueue(
+    await enqueue_spec(
         session,
-        SPECIALIST_NOTICE,
-        payload,
-        run_at=now,
-        dedupe_key=key + (f":{stamp}" if stamp else ""),
+        notice_job(
+            appointment.id, appointment.date, appointment.start_time, event_name, before, now
+        ),
     )
 
 
@@ -325,7 +376,13 @@ def set_waker(waker: Waker | None) -> Waker | None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
+    committed(session.info.pop(_PENDING, None) or [])
+
+
+def committed(pending: list[tuple[str, dt.datetime]]) -> None:
+    """Tell the runtime about jobs just committed (``(dedupe_key, run_at)`` pairs); those due
+    within seconds are run at once. Called by the session hook, and by writers that bypass the
+    ORM (services/booking_pg.py)."""
     if not pending or _waker is None:
         return
     soon = utcnow() + dt.timedelta(seconds=5)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..api.deps import Ctx, CtxDep, WriteSession
+from ..api.deps import Ctx, CtxDep, DatabaseDep, WriteSession
 from ..api.openapi import ERRORS, register_schema
 from ..api.ownership import ClientOwned
 from ..api.resource import Resource, crud_router, fk_columns, icontains, parse_pk
@@ -42,7 +42,7 @@ from ..models import (
     Specialist,
 )
 from ..schemas import AppointmentOut
-from ..services import booking
+from ..services import booking, booking_pg
 from .catalog import int_filter
 
 
@@ -328,7 +328,7 @@ async def _replay(session: AsyncSession, user_id: int, key: str, digest: str) ->
 )
 async def create_appointment(
     request: Request,
-    session: WriteSession,
+    db: DatabaseDep,
     ctx: CtxDep,
     idempotency_key: str | None = Header(None, max_length=255),
 ) -> Any:
@@ -336,6 +336,34 @@ async def create_appointment(
     await throttle.check(request, "booking", user.id)
     data = await read_body(request)
     digest = _request_hash(data)
+    if db.dialect == "postgresql":  # the hot path: two statements (services/booking_pg.py)
+        outcome = await booking_pg.create(
+            db,
+            ctx,
+            appointments.writable_fields(ctx),
+            data,
+            idempotency_key=idempotency_key,
+            digest=digest,
+        )
+        if isinstance(outcome, booking_pg.Stored):
+            if outcome.request_hash != digest:
+                raise IdempotencyConflict()
+            return JSON(
+                outcome.body,
+                status_code=outcome.status_code,
+                headers={"Idempotent-Replayed": "true"},
+            )
+        return JSON(outcome.body, status_code=201)
+    async with db.write_sessions() as session:
+        return await _create_with_orm(session, ctx, data, idempotency_key, digest)
+
+
+async def _create_with_orm(
+    session: AsyncSession, ctx: Ctx, data: Any, idempotency_key: str | None, digest: str
+) -> Any:
+    """SQLite (the embedded default): the generic Resource validation, in one write transaction
+    (``BEGIN IMMEDIATE`` serialises bookings there)."""
+    user = ctx.require_user()
     if idempotency_key:
         await _lock_key(session, user.id, idempotency_key)
         if (replay := await _replay(session, user.id, idempotency_key, digest)) is not None:

@@ -62,6 +62,23 @@ def appointment_interval(
     )
 
 
+def working_hours(start: dt.time, end: dt.time) -> tuple[dt.time, dt.time]:
+    """A weekly-hours row as the engine takes it; a reversed row (possible in Django data) is a
+    day without room."""
+    if end <= start and end != dt.time(0):
+        return start, start
+    return start, end
+
+
+def usable_break(start: dt.time, end: dt.time) -> bool:
+    """Reversed or empty break rows (possible in Django data) are ignored."""
+    return start < end or end == dt.time(0)
+
+
+def time_off_interval(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> Interval:
+    return Interval(start.astimezone(tz), end.astimezone(tz))
+
+
 def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
@@ -184,11 +201,9 @@ async def load_rules_checked(
     existing: set[int] = set()
     for kind, sid, dow, start, end in await session.execute(_weekly_stmt(ids, check_exists)):
         if kind == "h":
-            if end <= start and end != dt.time(0):
-                end = start  # a reversed row (possible in Django data) is a day without room
-            hours[(sid, dow)] = (start, end)
+            hours[(sid, dow)] = working_hours(start, end)
         elif kind == "b":
-            if start < end or end == dt.time(0):
+            if usable_break(start, end):
                 breaks[(sid, dow)].append((start, end))
         else:
             existing.add(sid)
@@ -203,9 +218,7 @@ async def load_rules_checked(
     for row in await session.execute(stmt):
         if row.kind == "t":
             if row.off_start < row.off_end:
-                time_off[row.sid].append(
-                    Interval(row.off_start.astimezone(tz), row.off_end.astimezone(tz))
-                )
+                time_off[row.sid].append(time_off_interval(row.off_start, row.off_end, tz))
         elif row.start_time < row.end_time:
             span = appointment_interval(row.date, row.start_time, row.end_time, row.bb, row.ba, tz)
             # Buffers may reach into the neighbouring days.

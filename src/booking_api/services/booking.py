@@ -81,6 +81,11 @@ async def check_slot(
         buffer_before=dt.timedelta(minutes=service.buffer_before),
         buffer_after=dt.timedelta(minutes=service.buffer_after),
     )
+    raise_refusal(settings, refusal)
+
+
+def raise_refusal(settings: Settings, refusal: Refusal | None) -> None:
+    """The contract's 400 for the engine's refusal, if any."""
     if refusal is Refusal.BEYOND_HORIZON:
         raise ValidationError([BEYOND_HORIZON.format(days=settings.booking_horizon_days)])
     if refusal is not None:
