@@ -91,3 +91,42 @@ async def test_arq_worker_runs_a_committed_job_end_to_end(
     assert await arq_worker.dispatch_due(ctx) == 0
     [reminder] = tg.messages_to(1001)
     assert reminder.text.startswith("Напоминаем о записи через 2 ч.")
+
+
+async def test_wake_ups_under_load_are_folded_into_one(
+    env, cat, booker, runner, tg, sender, redis_settings
+):
+    """Bookings committed while a wake-up is on its way to Redis ride on one ``run_due``:
+    Redis gets two wake-ups for three bookings, and the worker still sends all three notices."""
+    settings, pool = redis_settings
+    async with env.db.write_sessions() as session:
+        await session.execute(
+            update(Specialist).where(Specialist.id == cat.anna.id).values(telegram_id="2001")
+        )
+        await session.commit()
+    day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).date()
+    waker = arq_worker.CoalescingWaker(pool, pause=0.2)
+    outbox.set_waker(waker)
+    for start, end in (("10:00", "11:00"), ("12:00", "13:00"), ("14:00", "15:00")):
+        await booker(cat.alice, day, start, end)
+        await asyncio.sleep(0.01)  # each commit's wake-up task starts while the first waits
+    while waker.sending:
+        await asyncio.sleep(0.02)
+    queued = await pool.queued_jobs(queue_name=arq_worker.QUEUE)
+    assert sorted(j.function for j in queued) == ["run_due", "run_job"]
+
+    worker = arq_worker.build_worker(
+        settings,
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.05,
+        cron_jobs=[],
+        ctx={"db": env.db, "sender": sender, "worker_id": "arq-test"},
+    )
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+    assert worker.jobs_failed == 0
+    notices = tg.messages_to(2001)
+    assert len(notices) == 3 and all(n.text.startswith("Новая запись") for n in notices)

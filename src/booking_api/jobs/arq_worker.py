@@ -7,6 +7,8 @@ in-process poller:
 * ``run_job(dedupe_key)`` — enqueued by the API right after a booking change commits, with
   ``_job_id = "booking:" + dedupe_key`` so arq itself never queues one wake-up twice; it
   claims that row (and whatever it causes) at once: specialist notices, waitlist offers.
+* ``run_due`` — the same wake-up for a batch of commits (under load, see
+  :class:`CoalescingWaker`): claims every due row at once.
 * ``dispatch_due`` — an arq cron every ``JOB_POLL_SECONDS`` (``unique``: one worker per
   tick) that claims every due row: reminders, retries, jobs whose wake-up was lost (Redis
   down, API crashed after commit), and jobs whose worker was killed (lease expired).
@@ -17,6 +19,7 @@ next cron tick of any worker runs them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -43,12 +46,43 @@ async def connect(settings: Settings) -> ArqRedis:
     return await create_pool(redis_settings(settings), default_queue_name=QUEUE)
 
 
-def make_waker(pool: ArqRedis) -> Waker:
-    async def wake(keys: list[str]) -> None:
-        for key in keys:
-            await pool.enqueue_job("run_job", key, _job_id=f"booking:{key}", _queue_name=QUEUE)
+class CoalescingWaker:
+    """Wake-ups for arq, at most one on its way to Redis at a time per API process.
 
-    return wake
+    A quiet system sends ``run_job(key)`` for each commit (``_job_id`` from the key, so arq
+    refuses a duplicate). Under load, the keys committed while one wake-up is being sent (and
+    during a short pause after it) are folded into a single ``run_due``, which claims every
+    due row: Redis sees at most ~1/``pause`` wake-ups a second per process instead of one per
+    booking, and no per-booking result keys pile up in it.
+    """
+
+    def __init__(self, pool: ArqRedis, pause: float = 0.01):
+        self.pool = pool
+        self.pause = pause
+        self.backlog: list[str] = []
+        self.sending = False
+
+    async def __call__(self, keys: list[str]) -> None:
+        self.backlog.extend(keys)
+        if self.sending:
+            return  # the sender below picks these up
+        self.sending = True
+        try:
+            while self.backlog:
+                batch, self.backlog = self.backlog, []
+                if len(batch) == 1:
+                    await self.pool.enqueue_job(
+                        "run_job", batch[0], _job_id=f"booking:{batch[0]}", _queue_name=QUEUE
+                    )
+                else:
+                    await self.pool.enqueue_job("run_due", _queue_name=QUEUE)
+                await asyncio.sleep(self.pause)
+        finally:
+            self.sending = False
+
+
+def make_waker(pool: ArqRedis) -> Waker:
+    return CoalescingWaker(pool)
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -94,7 +128,10 @@ async def dispatch_due(ctx: dict[str, Any]) -> int:
 def build_worker(settings: Settings, **overrides: Any) -> Worker:
     step = max(1, min(30, int(settings.job_poll_seconds)))
     options: dict[str, Any] = dict(
-        functions=[func(run_job, name="run_job", max_tries=3)],
+        functions=[
+            func(run_job, name="run_job", max_tries=3),
+            func(dispatch_due, name="run_due", max_tries=3, keep_result=0),
+        ],
         cron_jobs=[
             cron(
                 dispatch_due,
