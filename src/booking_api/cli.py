@@ -203,9 +203,11 @@ def bot(
 ) -> None:
     """Run the Telegram bot (long polling, or --webhook)."""
     from booking_bot.config import BotSettings
-    from booking_bot.main import run_bot
+    from booking_bot.main import configure_bot_logging, run_bot
 
-    asyncio.run(run_bot(BotSettings(), webhook=webhook, host=host, port=port))
+    settings = BotSettings()
+    configure_bot_logging(settings)
+    asyncio.run(run_bot(settings, webhook=webhook, host=host, port=port))
 
 
 @app.command()

@@ -187,5 +187,15 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run_bot(BotSettings(), webhook=args.webhook, host=args.host, port=args.port))
+    settings = BotSettings()
+    configure_bot_logging(settings)
+    asyncio.run(run_bot(settings, webhook=args.webhook, host=args.host, port=args.port))
+
+
+def configure_bot_logging(settings: BotSettings) -> None:
+    """The API's structured log lines (JSON by default, LOG_FORMAT / LOG_LEVEL), with the
+    update's request id in each and the bot token and MCP token redacted."""
+    from booking_api.core.logging import configure_logging, register_secret
+
+    configure_logging()
+    register_secret(settings.telegram_bot_token, settings.mcp_auth_token)

@@ -188,3 +188,36 @@ async def test_bot_gateway_keeps_one_id_per_update():
     )
     assert a1 == a2 and b1 == b2 and a1 != b1
     assert request_id_var.get() is None
+
+
+def test_worker_logs_are_structured_and_hide_the_bot_token(env):
+    """``booking worker`` logs like the API: JSON lines, and the bot token that every Telegram
+    URL carries (httpx logs each request at INFO) is redacted."""
+    import io
+    import json
+
+    from booking_api.jobs.runner import configure_worker_logging
+
+    token = "987654321:AAF-worker-secret-token-value-0123456789"
+    settings = env.settings.model_copy(
+        update={"telegram_bot_token": token, "log_format": "json", "log_level": "INFO"}
+    )
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    handler = configure_worker_logging(settings)
+    stream = io.StringIO()
+    handler.setStream(stream)
+    try:
+        logging.getLogger("httpx").info(
+            'HTTP Request: POST https://api.telegram.org/bot%s/sendMessage "HTTP/1.1 200 OK"',
+            token,
+        )
+    finally:
+        root.removeHandler(handler)
+        for old in before[0]:
+            if old not in root.handlers:
+                root.addHandler(old)
+        root.setLevel(before[1])
+    [line] = [json.loads(x) for x in stream.getvalue().splitlines() if x.strip()]
+    assert line["logger"] == "httpx" and "sendMessage" in line["msg"]
+    assert token not in stream.getvalue() and "[redacted]" in line["msg"]

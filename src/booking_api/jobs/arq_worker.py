@@ -56,7 +56,7 @@ class CoalescingWaker:
     booking, and no per-booking result keys pile up in it.
     """
 
-    def __init__(self, pool: ArqRedis, pause: float = 0.01):
+    def __init__(self, pool: ArqRedis, pause: float = 0.05):
         self.pool = pool
         self.pause = pause
         self.backlog: list[str] = []

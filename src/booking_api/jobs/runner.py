@@ -249,13 +249,28 @@ async def _run_db_worker(settings: Settings) -> None:
         await db.dispose()
 
 
+def configure_worker_logging(settings: Settings) -> logging.Handler:
+    """Structured lines with secrets redacted, as the API's: httpx logs every request's URL,
+    and Telegram URLs carry the bot token."""
+    from ..core.logging import configure_logging, register_secret
+
+    handler = configure_logging(settings.log_level, settings.log_format)
+    register_secret(
+        settings.secret_key,
+        settings.telegram_bot_token,
+        settings.encryption_key,
+        settings.encryption_old_keys,
+    )
+    return handler
+
+
 def run_worker(settings: Settings | None = None) -> None:
     """``booking worker``: arq on Redis when REDIS_URL is set, else a database poller."""
     from ..core.config import get_settings
     from ..migrate import upgrade_sync
 
     settings = settings or get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_worker_logging(settings)
     if settings.is_sqlite:
         upgrade_sync(settings.database_url)
     if settings.redis_url:

@@ -72,7 +72,14 @@ SELECT me.client_id AS my_client, me.specialist_id AS my_specialist,
        ARRAY(SELECT ROW(a.date, a.start_time, a.end_time, a.buffer_before, a.buffer_after)
                FROM booking_appointment a
               WHERE a.specialist_id = $4 AND a.date BETWEEN $6 AND $7
-                AND a.status IN ('pending', 'confirmed')) AS busy,
+                AND a.status IN ('pending', 'confirmed')
+                -- only those near the asked time (wall clock, both buffers, and 3 h to spare
+                -- for any DST shift); the engine decides on exact, zone-aware times
+                AND a.date + a.start_time
+                    - (a.buffer_before + s.buffer_after + 180) * interval '1 minute' < $11
+                AND a.date + a.end_time
+                    + (a.buffer_after + s.buffer_before + 180) * interval '1 minute' > $10
+            ) AS busy,
        nextval(pg_get_serial_sequence('booking_appointment', 'id')) AS new_id
   FROM me
   LEFT JOIN booking_client c ON c.id = coalesce($2, me.client_id)
@@ -192,6 +199,8 @@ async def _book(
         day + dt.timedelta(days=1),
         local_dt(day, dt.time(0), tz),
         local_dt(day + dt.timedelta(days=1), dt.time(0), tz),
+        dt.datetime.combine(day, start),
+        dt.datetime.combine(day, end),
     )
     ctx.set_profiles(row["my_client"], row["my_specialist"])
     _check_relations(values, row)
