@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -55,6 +56,7 @@ TARGET_P99_MS = 50.0
 TARGET_RSS_MB = 150.0
 
 FILLER_SPECIALISTS = 400
+BENCH_CLIENTS = 200
 PROBE_DAYS = 14  # scaling phase: the next 14 days of the demo specialists are probed
 PROBE_PER_DAY = 8  # appointments per demo specialist per probed day (08:00, 09:00, ... 15:00)
 FILLER_PER_DAY = 12  # filler appointments per specialist-day (08:00 ... 19:00, 30 min each)
@@ -500,6 +502,12 @@ def setup_database(pg: PG, env: dict[str, str]) -> None:
         f"SELECT 'Bench filler ' || g, 'bench', '', 'Казань', false "
         f"FROM generate_series(1, {FILLER_SPECIALISTS}) g"
     )
+    # Clients the bookings are made for (round-robin), as real traffic comes from many people.
+    pg.run(
+        "INSERT INTO booking_client (name, phone, email, city, language) "
+        f"SELECT 'Bench client ' || g, '', '', 'Казань', 'ru' "
+        f"FROM generate_series(1, {BENCH_CLIENTS}) g"
+    )
     pg.run("ANALYZE")
 
 
@@ -548,6 +556,12 @@ class Catalogue:
             int(r[0]) for r in pg.rows("SELECT id FROM booking_servicecategory ORDER BY id")
         ]
         self.client = int(pg.run("SELECT min(id) FROM booking_client"))
+        self.clients = [self.client] + [
+            int(r[0])
+            for r in pg.rows(
+                "SELECT id FROM booking_client WHERE name LIKE 'Bench client %' ORDER BY id"
+            )
+        ]
         self.first_service = {s: self.services[s][0][0] for s in self.specialists}
 
     def working_days(self, sid: int, first: dt.date, days: int) -> list[dt.date]:
@@ -557,8 +571,11 @@ class Catalogue:
             if (first + dt.timedelta(days=i)).weekday() in self.hours.get(sid, {})
         ]
 
-    def booking_bodies(self, first: dt.date, days: int) -> list[str]:
-        """Free, rule-abiding bookings, interleaved across specialists and days."""
+    def booking_bodies(self, first: dt.date, days: int, clients: int = 1) -> list[str]:
+        """Free, rule-abiding bookings, interleaved across specialists and days, for the first
+        ``clients`` clients in turn."""
+        who = self.clients[: max(1, clients)]
+        turn = itertools.count()
         per_day: list[list[str]] = []
         for i in range(days):
             day = first + dt.timedelta(days=i)
@@ -581,7 +598,7 @@ class Catalogue:
                     todays.append(
                         json.dumps(
                             {
-                                "client": self.client,
+                                "client": who[next(turn) % len(who)],
                                 "service": svc,
                                 "specialist": sid,
                                 "date": day.isoformat(),
@@ -672,6 +689,13 @@ def main() -> int:
         "--only",
         default="catalog,slots,booking,scaling",
         help="comma-separated phases: catalog, slots, booking, scaling",
+    )
+    ap.add_argument(
+        "--clients",
+        type=int,
+        default=50,
+        help="bookings are made for this many clients in turn (1: all for one client, whose "
+        "row every concurrent insert then share-locks for its foreign key)",
     )
     ap.add_argument("--pool-size", type=int, default=16)
     ap.add_argument("--max-overflow", type=int, default=16)
@@ -813,7 +837,7 @@ def main() -> int:
             )
         if "booking" in phases:
             log("phase booking")
-            bodies = cat.booking_bodies(today + dt.timedelta(days=2), 1100)
+            bodies = cat.booking_bodies(today + dt.timedelta(days=2), 1100, args.clients)
             need = int(3000 * args.duration)  # room for 3000 req/s without reusing a slot
             warm_need = int(3000 * args.warmup)
             if len(bodies) < need + warm_need:
@@ -937,7 +961,7 @@ def render(results: list[dict], args: argparse.Namespace, elapsed: float) -> str
         f"booking >= {TARGET_BOOK_RPS} req/s, p99 < {TARGET_P99_MS:g} ms, "
         f"RSS < {TARGET_RSS_MB:g} MB per worker. Total time {elapsed / 60:.1f} min. "
         f"Response cache: {'Redis (' + args.redis + ')' if args.redis else 'off (no Redis)'}; "
-        "rate limits off.",
+        f"rate limits off; bookings made for {args.clients} client(s) in turn.",
         "",
         "| phase | scenario | appointments | req/s | × target | p50 ms | p99 ms | p99 ok | "
         "peak RSS/worker MB | API CPU ms/req | PG CPU ms/req | other load | "

@@ -70,8 +70,9 @@ class Specialist(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("auth_user.id", ondelete="SET NULL"), unique=True
     )
-    # New: where the specialist gets notifications.
+    # New: where the specialist gets notifications, and in which language (ru, en).
     telegram_id: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8), default="ru", server_default=text("'ru'"))
 
     user: Mapped[User | None] = relationship(lazy="raise")
     schedules: Mapped[list[SpecialistSchedule]] = relationship(

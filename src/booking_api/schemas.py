@@ -40,6 +40,8 @@ class SpecialistOut(BaseModel):
     city: str = Field(examples=["Казань"])
     is_active: bool
     schedules: list[ScheduleOut]
+    telegram_id: str | None = Field(description="New: chat id for booking notifications")
+    language: str = Field(description="New: language of those notifications (ru, en)")
 
 
 class ServiceOut(BaseModel):

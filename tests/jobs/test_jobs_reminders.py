@@ -128,6 +128,26 @@ async def test_reminder_in_english_and_the_buttons_work(env, cat, booker, runner
     assert r.status_code == 400
 
 
+async def test_specialist_who_chose_english_is_told_in_english(
+    env, cat, booker, runner, tg, client
+):
+    """The specialist sets their language through the API; notices follow it."""
+    await set_telegram(env, cat)
+    r = await client.patch(
+        f"/api/specialists/{cat.anna.id}/", headers=env.auth(cat.staff), json={"language": "en"}
+    )
+    assert r.status_code == 200 and r.json()["language"] == "en", r.text
+    r = await client.patch(
+        f"/api/specialists/{cat.anna.id}/", headers=env.auth(cat.staff), json={"language": "de"}
+    )
+    assert r.status_code == 400 and r.json() == {"language": ['"de" is not a valid choice.']}
+    day = future_day(6)
+    await booker(cat.alice, day, "12:00", "13:00")
+    await runner.run(at(day - dt.timedelta(days=3), 9))
+    [notice] = tg.messages_to(2001)
+    assert notice.text.startswith("New booking: Алиса, “Маникюр”, ") and "at 12:00" in notice.text
+
+
 async def test_killed_worker_does_not_lose_the_job(env, cat, booker, runner, tg, caplog):
     await set_telegram(env, cat, specialist=None)
     day = future_day(7)

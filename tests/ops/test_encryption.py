@@ -86,6 +86,13 @@ async def test_row_holds_no_plaintext_and_api_returns_it(env, cat, keyed):
         assert [c["name"] for c in r.json()] == ["Алиса"]
         r = await http.get("/api/clients/", headers=auth, params={"phone": "+79001234568"})
         assert r.json() == []
+        # ?search= finds a whole number through the hash, and the last digits in the mask.
+        for term in (PHONE, "4567", "Вера " + PHONE):
+            r = await http.get("/api/clients/", headers=auth, params={"search": term})
+            assert [c["id"] for c in r.json()] == [cid], term
+        for term in ("+79001234568", "9001234"):
+            r = await http.get("/api/clients/", headers=auth, params={"search": term})
+            assert r.json() == [], term
 
         r = await http.patch(f"/api/clients/{cid}/", headers=auth, json={"phone": "+79995550011"})
         assert r.json()["phone"] == "+79995550011"

@@ -389,6 +389,7 @@ class SpecialistAdmin(StaffView, model=Specialist):
         "is_active",
         "user",
         "telegram_id",
+        "language",
         "photo",
         "schedules",
     ]
@@ -407,7 +408,10 @@ class SpecialistAdmin(StaffView, model=Specialist):
         "is_active",
         "user",
         "telegram_id",
+        "language",
     ]
+    form_overrides = {"language": SelectField}
+    form_args = {"language": {"choices": LANGUAGES}}
     column_labels = {
         "id": "ID",
         "name": "Имя",
@@ -417,6 +421,7 @@ class SpecialistAdmin(StaffView, model=Specialist):
         "is_active": "Активен",
         "user": "Пользователь",
         "telegram_id": "Telegram ID",
+        "language": "Язык уведомлений",
         "photo": "Фото",
         "schedules": "Расписание",
     }

@@ -76,13 +76,18 @@ class Resource(ABC):
     def filter(self, stmt: Select[Any], params: dict[str, str]) -> Select[Any]:
         return stmt
 
-    def search(self, stmt: Select[Any], text: str | None) -> Select[Any]:
-        if not text or not self.search_fields:
+    def search_fields_for(self, ctx: Ctx) -> Sequence[SearchField]:
+        """The ``?search=`` matchers for this request (a resource may add some per setting)."""
+        return self.search_fields
+
+    def search(
+        self, stmt: Select[Any], text: str | None, fields: Sequence[SearchField] | None = None
+    ) -> Select[Any]:
+        fields = self.search_fields if fields is None else fields
+        if not text or not fields:
             return stmt
         terms = text.replace("\x00", "").replace(",", " ").split()
-        return stmt.where(
-            and_(*(or_(*(field(term) for field in self.search_fields)) for term in terms))
-        )
+        return stmt.where(and_(*(or_(*(field(term) for field in fields)) for term in terms)))
 
     def order(self, stmt: Select[Any], ordering: str | None) -> Select[Any]:
         clauses = []
@@ -178,7 +183,7 @@ class Resource(ABC):
         params = dict(request.query_params)
         await self.prepare(session, ctx)
         stmt = self.filter(self.list_query(ctx), params)
-        stmt = self.search(stmt, params.get("search"))
+        stmt = self.search(stmt, params.get("search"), self.search_fields_for(ctx))
         stmt = self.order(stmt, params.get("ordering"))
         page_size = positive_int(params.get("page_size"), cutoff=ctx.settings.max_page_size)
         if page_size is None:

@@ -116,6 +116,7 @@ async def specialist_notice(job: ClaimedJob, ctx: JobContext) -> None:
         raise Skip("the appointment time has passed")
     text = texts.specialist_notice(
         p["event"],
+        lang=appt.specialist.language,
         client=appt.client.name,
         service=appt.service.name,
         day=day,

@@ -1,5 +1,6 @@
 """What the jobs say in Telegram: reminders and waitlist offers in the client's language
-(``booking_client.language``: ru by default, en), specialist notices in Russian."""
+(``booking_client.language``: ru by default, en), specialist notices in the specialist's
+(``booking_specialist.language``)."""
 
 from __future__ import annotations
 
@@ -104,16 +105,26 @@ def waitlist_offer(
 
 
 _NOTICE = {
-    "created": "Новая запись: {client}, «{service}», {date} в {time}.",
-    "cancelled": "Запись отменена: {client}, «{service}», {date} в {time}. Время освободилось.",
-    "moved": "Запись перенесена: {client}, «{service}» — с {old_date} {old_time} "
-    "на {date} в {time}.",
+    "ru": {
+        "created": "Новая запись: {client}, «{service}», {date} в {time}.",
+        "cancelled": "Запись отменена: {client}, «{service}», {date} в {time}. Время освободилось.",
+        "moved": "Запись перенесена: {client}, «{service}» — с {old_date} {old_time} "
+        "на {date} в {time}.",
+    },
+    "en": {
+        "created": "New booking: {client}, “{service}”, {date} at {time}.",
+        "cancelled": "Booking cancelled: {client}, “{service}”, {date} at {time}. "
+        "The time is free again.",
+        "moved": "Booking moved: {client}, “{service}” — from {old_date} {old_time} "
+        "to {date} at {time}.",
+    },
 }
 
 
 def specialist_notice(
     event: str,
     *,
+    lang: str | None = None,
     client: str,
     service: str,
     day: dt.date,
@@ -121,11 +132,12 @@ def specialist_notice(
     old_day: dt.date | None = None,
     old_time: dt.time | None = None,
 ) -> str:
-    return _NOTICE[event].format(
+    lang = language(lang)
+    return _NOTICE[lang][event].format(
         client=client,
         service=service,
-        date=day_text(day, "ru"),
+        date=day_text(day, lang),
         time=time.strftime("%H:%M"),
-        old_date=day_text(old_day, "ru") if old_day else "",
+        old_date=day_text(old_day, lang) if old_day else "",
         old_time=old_time.strftime("%H:%M") if old_time else "",
     )

@@ -25,6 +25,7 @@ from ..core.errors import NotFound, ValidationError
 from ..core.fields import (
     BooleanField,
     CharField,
+    ChoiceField,
     DateTimeField,
     DecimalField,
     Field,
@@ -193,6 +194,9 @@ class Specialists(Resource):
             allow_null=True,
             help_text="New: Telegram chat id for booking notifications",
         ),
+        "language": ChoiceField(
+            ("ru", "en"), default="ru", help_text="New: language of the notifications"
+        ),
         "username": CharField(
             max_length=150,
             required=False,
@@ -259,6 +263,7 @@ class Specialists(Resource):
             "is_active": obj.is_active,
             "schedules": [represent_schedule(s) for s in obj.schedules],
             "telegram_id": obj.telegram_id,
+            "language": obj.language,
         }
 
     async def validate(self, session, ctx, data, obj, partial):  # type: ignore[no-untyped-def]

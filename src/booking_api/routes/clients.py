@@ -22,6 +22,9 @@ from ..services.users import create_linked_user
 from .catalog import nested_user
 
 
+MIN_PHONE_DIGITS = 7  # shorter search terms are parts of numbers, not numbers
+
+
 def phone_matches(phone: str, settings: Any) -> Any:
     """``?phone=`` exact match: the keyed hash under ENCRYPTION_KEY (current or old keys, and
     rows not yet encrypted), the plain column without it."""
@@ -75,6 +78,20 @@ class Clients(Resource):
         icontains(Client.email),
         icontains(Client.city),
     )
+
+    def search_fields_for(self, ctx: Ctx) -> Any:
+        """Under ENCRYPTION_KEY the phone column holds a mask ("+7•••••4567"), so a search term
+        that is a whole phone number is also matched through the keyed hash."""
+        keyring = crypto.cached_keyring(ctx.settings)
+        if keyring is None:
+            return self.search_fields
+
+        def whole_phone(term: str) -> Any:
+            if len(crypto.normalise_phone(term)) < MIN_PHONE_DIGITS:
+                return false()
+            return Client.phone_hash.in_(keyring.lookup_hashes(term))
+
+        return (*self.search_fields, whole_phone)
 
     def loader_options(self) -> list[Any]:
         return [joinedload(Client.user)]
