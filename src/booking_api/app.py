@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
@@ -131,6 +132,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Outermost first: the request id wraps everything (error handlers' logs included).
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(HSTSMiddleware, max_age=settings.hsts_max_age)
+    if settings.cors_origins:  # browsers on these origins may call the API (preflight included)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After", "Idempotent-Replayed"],
+            max_age=3600,
+        )
     app.add_middleware(RequestIdMiddleware)
     return app
 

@@ -81,6 +81,42 @@ async def test_hsts_only_over_https(env):
         assert "Strict-Transport-Security" not in (await http.get("/health")).headers
 
 
+async def test_cors_lets_only_the_configured_origins_in(env, cat):
+    """A Mini App on an allowed origin may call the API from the browser: the preflight is
+    answered and the booking's answer carries the CORS headers; other origins get none."""
+    mini_app = "https://mini.salon.example"
+    app = create_app(
+        env.settings.model_copy(update={"cors_allowed_origins": f"{mini_app}/, https://x.example"}),
+        env.db,
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        preflight = {
+            "Origin": mini_app,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+        }
+        r = await http.options("/api/appointments/", headers=preflight)
+        assert r.status_code == 200
+        assert r.headers["access-control-allow-origin"] == mini_app
+        assert "POST" in r.headers["access-control-allow-methods"]
+        assert "idempotency-key" in r.headers["access-control-allow-headers"].lower()
+        r = await http.options(
+            "/api/appointments/", headers={**preflight, "Origin": "https://evil.example"}
+        )
+        assert r.status_code == 400 and "access-control-allow-origin" not in r.headers
+        r = await http.get("/api/services/", headers={"Origin": mini_app})
+        assert r.status_code == 200 and r.headers["access-control-allow-origin"] == mini_app
+        assert "X-Request-ID" in r.headers["access-control-expose-headers"]
+    # Without the setting (the default) browsers on other origins get no access.
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=env.app), base_url="http://testserver"
+    ) as http:
+        r = await http.get("/api/services/", headers={"Origin": mini_app})
+        assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+
+
 async def test_ready_reports_the_part_that_is_down(env, tmp_path):
     app = create_app(env.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}), env.db)
     async with httpx.AsyncClient(

@@ -94,6 +94,17 @@ class Settings(BaseSettings):
         20, description="On SIGTERM, how long in-flight requests may take to finish"
     )
     hsts_max_age: int = Field(31536000, description="Strict-Transport-Security max-age (https)")
+    cors_allowed_origins: str = Field(
+        "",
+        description="Comma-separated origins a browser may call the API from (a Telegram Mini "
+        "App, a booking widget on the salon's site), like django-cors-headers' "
+        "CORS_ALLOWED_ORIGINS; empty = no cross-origin access",
+    )
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_allowed_origins.split(",") if o.strip()]
+
     encryption_key: SecretStr | None = Field(
         None, description="Encrypt client phone/email and dialog context at rest (>=32 chars)"
     )
