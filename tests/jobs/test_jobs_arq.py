@@ -36,15 +36,36 @@ async def redis_settings(job_settings):  # type: ignore[no-untyped-def]
     await pool.aclose()
 
 
-async def test_arq_worker_runs_a_committed_job_end_to_end(
-    env, cat, booker, runner, tg, sender, redis_settings
-):
-    settings, pool = redis_settings
+async def give_anna_a_chat(env, cat) -> None:  # type: ignore[no-untyped-def]
     async with env.db.write_sessions() as session:
         await session.execute(
             update(Specialist).where(Specialist.id == cat.anna.id).values(telegram_id="2001")
         )
         await session.commit()
+
+
+async def run_worker_until_idle(env, settings, sender):  # type: ignore[no-untyped-def]
+    """An arq worker in burst mode: it runs what is queued, then stops."""
+    worker = arq_worker.build_worker(
+        settings,
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.05,
+        cron_jobs=[],
+        ctx={"db": env.db, "sender": sender, "worker_id": "arq-test"},
+    )
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+    return worker
+
+
+async def test_arq_worker_runs_a_committed_job_end_to_end(
+    env, cat, booker, runner, tg, sender, redis_settings
+):
+    settings, pool = redis_settings
+    await give_anna_a_chat(env, cat)
     day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).date()
     appt = await booker(cat.alice, day, "12:00", "13:00")
     key = f"specialist:created:{appt['id']}:{day.isoformat()}T12:00"
@@ -61,18 +82,7 @@ async def test_arq_worker_runs_a_committed_job_end_to_end(
         is None
     )
 
-    worker = arq_worker.build_worker(
-        settings,
-        burst=True,
-        handle_signals=False,
-        poll_delay=0.05,
-        cron_jobs=[],
-        ctx={"db": env.db, "sender": sender, "worker_id": "arq-test"},
-    )
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
+    worker = await run_worker_until_idle(env, settings, sender)
     assert worker.jobs_complete == 1 and worker.jobs_failed == 0
     [notice] = tg.messages_to(2001)
     assert notice.text.startswith("Новая запись: Алиса, «Маникюр»")
@@ -99,11 +109,7 @@ async def test_wake_ups_under_load_are_folded_into_one(
     """Bookings committed while a wake-up is on its way to Redis ride on one ``run_due``:
     Redis gets two wake-ups for three bookings, and the worker still sends all three notices."""
     settings, pool = redis_settings
-    async with env.db.write_sessions() as session:
-        await session.execute(
-            update(Specialist).where(Specialist.id == cat.anna.id).values(telegram_id="2001")
-        )
-        await session.commit()
+    await give_anna_a_chat(env, cat)
     day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).date()
     waker = arq_worker.CoalescingWaker(pool, pause=0.2)
     outbox.set_waker(waker)
@@ -117,18 +123,7 @@ async def test_wake_ups_under_load_are_folded_into_one(
     queued = await pool.queued_jobs(queue_name=arq_worker.QUEUE)
     assert sorted(j.function for j in queued) == ["run_due", "run_job"]
 
-    worker = arq_worker.build_worker(
-        settings,
-        burst=True,
-        handle_signals=False,
-        poll_delay=0.05,
-        cron_jobs=[],
-        ctx={"db": env.db, "sender": sender, "worker_id": "arq-test"},
-    )
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
+    worker = await run_worker_until_idle(env, settings, sender)
     assert worker.jobs_failed == 0
     notices = tg.messages_to(2001)
     assert len(notices) == 3 and all(n.text.startswith("Новая запись") for n in notices)

@@ -36,6 +36,7 @@ from ..api.deps import Ctx
 from ..api.ownership import NOT_A_CLIENT
 from ..core.cache import BOOKINGS, bookings_scope
 from ..core.cache import bump_now as bump_cache
+from ..core.config import Settings
 from ..core.db import Database
 from ..core.errors import PermissionDenied, ValidationError
 from ..core.fields import Field, missing_pk, validate_fields
@@ -150,7 +151,7 @@ async def create(
     contract's errors, as ``Appointments.validate`` does."""
     user = ctx.require_user()
     key = idempotency_key or None
-    async with _connection(db) as conn:
+    async with _PooledConnection(db) as conn:
         if key:
             stored = await _stored(conn, user.id, key)
             if stored is not None and stored[1] < _expired_before(ctx):
@@ -204,7 +205,7 @@ async def _book(
     )
     ctx.set_profiles(row["my_client"], row["my_specialist"])
     _check_relations(values, row)
-    status = _check_owner_and_status(ctx, values, row)
+    status = _check_owner_and_status(ctx, values)
     active = status in ("pending", "confirmed")
     if active:
         _check_rules(settings, row, day, start, end)
@@ -246,8 +247,8 @@ async def _book(
     return body, row["specialist_id"], jobs
 
 
-class _connection:
-    """A pooled connection (the API's own pool and its limits), used at the driver level."""
+class _PooledConnection:
+    """A connection of the API's own pool (its size and limits), used at the driver level."""
 
     def __init__(self, db: Database):
         self.engine = db.read_engine
@@ -257,7 +258,9 @@ class _connection:
         return self.pooled.driver_connection
 
     async def __aexit__(self, *exc: object) -> None:
-        await greenlet_spawn(self.pooled.close)  # back to the pool
+        if self.pooled.driver_connection.is_closed():  # lost mid-request: not back to the pool
+            await greenlet_spawn(self.pooled.invalidate)
+        await greenlet_spawn(self.pooled.close)
 
 
 async def _stored(
@@ -281,7 +284,7 @@ def _check_relations(values: dict[str, Any], row: asyncpg.Record) -> None:
         raise ValidationError(errors)
 
 
-def _check_owner_and_status(ctx: Ctx, values: dict[str, Any], row: asyncpg.Record) -> str:
+def _check_owner_and_status(ctx: Ctx, values: dict[str, Any]) -> str:
     """A client books for themselves, as ``pending``; staff for anyone, in any status
     (``ClientOwned.claim_for_client`` and ``Appointments.validate_object``)."""
     if ctx.is_staff:
@@ -296,7 +299,7 @@ def _check_owner_and_status(ctx: Ctx, values: dict[str, Any], row: asyncpg.Recor
 
 
 def _check_rules(
-    settings: Any, row: asyncpg.Record, day: dt.date, start: dt.time, end: dt.time
+    settings: Settings, row: asyncpg.Record, day: dt.date, start: dt.time, end: dt.time
 ) -> None:
     """``booking.check_slot`` on the context row (same order, same texts)."""
     if end <= start:
