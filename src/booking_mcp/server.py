@@ -16,8 +16,10 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, ParamSpec, TypeVar
 
+from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.resolve import Elicit, Resolve
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
@@ -91,23 +93,91 @@ def api_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     return wrapper
 
 
-async def _confirmed(ctx: Context | None, confirm: bool, question: str) -> None:
-    """Require ``confirm=True`` or a "yes" given through elicitation, else a tool error."""
-    if confirm:
+# --- confirmations -------------------------------------------------------------------------
+# Cancel, reschedule and leave_waitlist need the user's "yes". A client that can ask its user
+# (elicitation) is asked by the server itself, through the SDK's resolvers: on the current
+# protocol the question travels in an InputRequiredResult and the client retries with the
+# answer; on older ones it is a server-to-client request. Other clients (or confirm=true)
+# skip the question; without a yes the tool answers "Needs confirmation", so the assistant
+# asks the user and calls again with confirm=true. Resolvers live at module level: they are
+# found through the tools' type hints.
+
+
+def _can_ask(ctx: Context) -> bool:
+    caps = ctx.client_capabilities
+    return caps is not None and caps.elicitation is not None
+
+
+def _service(ctx: Context) -> BookingService:
+    return ctx.mcp_server.booking_service  # type: ignore[attr-defined]
+
+
+async def _ask(
+    ctx: Context, confirm: bool, question: Callable[[], Awaitable[str]]
+) -> ConfirmAction | Elicit[ConfirmAction]:
+    if confirm or not _can_ask(ctx):
+        return ConfirmAction(confirm=confirm)
+    try:
+        return Elicit(await question(), ConfirmAction)
+    except ApiError as exc:
+        raise ToolError(exc.message) from exc
+
+
+def _cancel_question(current: Appointment) -> str:
+    return (
+        f"Cancel appointment {current.id} "
+        f"({current.service_name}, {current.date} {current.start_time})?"
+    )
+
+
+def _move_question(current: Appointment, date: str, start_time: str) -> str:
+    return (
+        f"Move appointment {current.id} "
+        f"({current.service_name}, {current.date} {current.start_time}) "
+        f"to {date} {start_time}?"
+    )
+
+
+def _leave_question(current: WaitlistEntry) -> str:
+    return f"Stop waiting for {current.service_name} on {current.date} (entry {current.id})?"
+
+
+async def ask_to_cancel(
+    appointment_id: int, user_id: UserId, confirm: Confirm, ctx: Context
+) -> ConfirmAction | Elicit[ConfirmAction]:
+    async def question() -> str:
+        service = _service(ctx)
+        return _cancel_question(await service.appointment(service.who(user_id), appointment_id))
+
+    return await _ask(ctx, confirm, question)
+
+
+async def ask_to_move(
+    appointment_id: int, date: Date, start_time: Time, user_id: UserId, confirm: Confirm,
+    ctx: Context,
+) -> ConfirmAction | Elicit[ConfirmAction]:  # fmt: skip
+    async def question() -> str:
+        service = _service(ctx)
+        current = await service.appointment(service.who(user_id), appointment_id)
+        return _move_question(current, date, start_time)
+
+    return await _ask(ctx, confirm, question)
+
+
+async def ask_to_leave(
+    entry_id: int, user_id: UserId, confirm: Confirm, ctx: Context
+) -> ConfirmAction | Elicit[ConfirmAction]:
+    async def question() -> str:
+        service = _service(ctx)
+        return _leave_question(await service.waitlist_entry(service.who(user_id), entry_id))
+
+    return await _ask(ctx, confirm, question)
+
+
+def _require_yes(answer: ElicitationResult[ConfirmAction], question: str) -> None:
+    """The user's (or the assistant's confirm=true) "yes", else the tool error."""
+    if isinstance(answer, AcceptedElicitation) and answer.data.confirm:
         return
-    if ctx is not None:
-        caps = None
-        try:
-            caps = ctx.client_capabilities
-        except Exception:  # noqa: BLE001 - no session (direct call)
-            caps = None
-        if caps is not None and getattr(caps, "elicitation", None) is not None:
-            try:
-                answer = await ctx.elicit(question, ConfirmAction)
-            except Exception:  # noqa: BLE001 - the client could not ask: fall through
-                answer = None
-            if answer is not None and answer.action == "accept" and answer.data.confirm:
-                return
     raise ToolError(
         f"Needs confirmation: {question} Ask the user, then call again with confirm=true."
     )
@@ -245,19 +315,14 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
     @api_errors
     async def cancel_appointment(
         appointment_id: int,
+        answer: Annotated[ElicitationResult[ConfirmAction], Resolve(ask_to_cancel)],
         user_id: UserId = None,
         confirm: Confirm = False,
-        ctx: Context | None = None,
     ) -> Appointment:
         """Cancel one of the client's appointments. Needs confirm=true (after asking the user)."""
         who = service.who(user_id)
         current = await service.appointment(who, appointment_id)
-        await _confirmed(
-            ctx,
-            confirm,
-            f"Cancel appointment {appointment_id} "
-            f"({current.service_name}, {current.date} {current.start_time})?",
-        )
+        _require_yes(answer, _cancel_question(current))
         return await service.cancel(who, appointment_id)
 
     @mcp.tool(annotations=IDEMPOTENT_WRITE)
@@ -274,20 +339,14 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
         appointment_id: int,
         date: Date,
         start_time: Time,
+        answer: Annotated[ElicitationResult[ConfirmAction], Resolve(ask_to_move)],
         user_id: UserId = None,
         confirm: Confirm = False,
-        ctx: Context | None = None,
     ) -> Appointment:
         """Move one of the client's appointments. Needs confirm=true (after asking the user)."""
         who = service.who(user_id)
         current = await service.appointment(who, appointment_id)
-        await _confirmed(
-            ctx,
-            confirm,
-            f"Move appointment {appointment_id} "
-            f"({current.service_name}, {current.date} {current.start_time}) "
-            f"to {date} {start_time}?",
-        )
+        _require_yes(answer, _move_question(current, date, start_time))
         return await service.reschedule(who, appointment_id, date, start_time)
 
     # ------------------------------------------------------------------ the waitlist
@@ -321,18 +380,14 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
     @api_errors
     async def leave_waitlist(
         entry_id: int,
+        answer: Annotated[ElicitationResult[ConfirmAction], Resolve(ask_to_leave)],
         user_id: UserId = None,
         confirm: Confirm = False,
-        ctx: Context | None = None,
     ) -> WaitlistEntry:
         """Leave the waitlist (one entry). Needs confirm=true (after asking the user)."""
         who = service.who(user_id)
         current = await service.waitlist_entry(who, entry_id)
-        await _confirmed(
-            ctx,
-            confirm,
-            f"Stop waiting for {current.service_name} on {current.date} (entry {entry_id})?",
-        )
+        _require_yes(answer, _leave_question(current))
         await service.leave_waitlist(who, entry_id)
         return current
 

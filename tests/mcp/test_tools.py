@@ -51,6 +51,8 @@ async def test_tool_list_and_annotations(mcp_server) -> None:
     assert tools["create_appointment"].annotations.read_only_hint is False
     assert tools["get_specialists"].output_schema is not None
     assert "confirm" in tools["cancel_appointment"].input_schema["properties"]
+    for name in ("cancel_appointment", "reschedule_appointment", "leave_waitlist"):
+        assert "answer" not in tools[name].input_schema["properties"]  # the server asks it
 
 
 async def test_catalogue_tools(mcp_server) -> None:
@@ -337,3 +339,55 @@ async def test_confirm_attendance_and_the_dialogs_waitlist(mcp_server, live_api)
     async with Client(mcp_server) as client:
         await _confirm_attendance(client, live_api)
         await _dialog_offers_the_waitlist(client)
+
+
+async def test_cancel_asks_the_user_through_elicitation(mcp_server, live_api) -> None:
+    """A client that can ask its user (elicitation) gets the question; "no" leaves the booking
+    as it is, "yes" cancels it — without the assistant passing confirm=true."""
+    import mcp.types as types
+
+    answers: list[bool] = []
+    questions: list[str] = []
+
+    async def ask_user(_context, params):  # type: ignore[no-untyped-def]
+        questions.append(params.message)
+        assert "confirm" in params.requested_schema["properties"]
+        return types.ElicitResult(action="accept", content={"confirm": answers.pop(0)})
+
+    tuesday = next_weekday(1, weeks=3)
+    async with Client(mcp_server, elicitation_callback=ask_user) as client:
+        await call(client, "register_client", user_id=TG, name="Тест Клиент", phone="+79990000003")
+        manicure = (await call(client, "list_services", search="Маникюр"))[0]
+        booked = await call(
+            client,
+            "create_appointment",
+            user_id=TG,
+            specialist_id=manicure["specialist"],
+            service_id=manicure["id"],
+            date=tuesday.isoformat(),
+            start_time="15:00",
+        )
+        answers.append(False)
+        text = await error(client, "cancel_appointment", user_id=TG, appointment_id=booked["id"])
+        assert "Needs confirmation" in text and len(questions) == 1
+        mine = await call(client, "get_my_appointments", user_id=TG, active_only=True)
+        assert booked["id"] in [a["id"] for a in mine]
+
+        answers.append(True)
+        moved = await call(
+            client,
+            "reschedule_appointment",
+            user_id=TG,
+            appointment_id=booked["id"],
+            date=tuesday.isoformat(),
+            start_time="16:00",
+        )
+        assert moved["start_time"] == "16:00" and questions[1].startswith("Move appointment")
+
+        answers.append(True)
+        cancelled = await call(
+            client, "cancel_appointment", user_id=TG, appointment_id=booked["id"]
+        )
+        assert cancelled["status"] == "cancelled" and len(questions) == 3
+        mine = await call(client, "get_my_appointments", user_id=TG, active_only=True)
+        assert booked["id"] not in [a["id"] for a in mine]
