@@ -9,12 +9,13 @@ grow with the total number of appointments.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import cast, literal, null, select, union_all
+from sqlalchemy import bindparam, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.config import Settings
@@ -106,8 +107,16 @@ async def load_rules(
     return rules
 
 
-def _weekly_stmt(ids: list[int], with_specialists: bool) -> Any:
-    """Working hours and breaks (and which of ``ids`` exist) in one statement (UNION ALL)."""
+# The two statements are built once (building a SQLAlchemy statement costs more than running
+# it): the ids, dates and instants are bound parameters. ``functools.cache`` keeps one per
+# shape.
+
+
+@functools.cache
+def _weekly_stmt(with_specialists: bool) -> Any:
+    """Working hours and breaks (and which ids exist) of the specialists ``:ids`` in one
+    statement (UNION ALL)."""
+    ids = bindparam("ids", expanding=True)
     parts = [
         select(
             literal("h").label("kind"),
@@ -129,15 +138,11 @@ def _weekly_stmt(ids: list[int], with_specialists: bool) -> Any:
     return union_all(*parts)
 
 
-def _dated_stmt(
-    ids: list[int],
-    first: dt.date,
-    last: dt.date,
-    range_start: dt.datetime,
-    range_end: dt.datetime,
-    exclude_appointment: int | None,
-) -> Any:
-    """Busy appointments and time off in one statement (UNION ALL)."""
+@functools.cache
+def _dated_stmt(with_exclusion: bool) -> Any:
+    """Busy appointments (days ``:lo``..``:hi``; without ``:exclude``) and time off (between
+    ``:range_start`` and ``:range_end``) of the specialists ``:ids``, in one statement."""
+    ids = bindparam("ids", expanding=True)
     busy = select(
         literal("a").label("kind"),
         Appointment.specialist_id.label("sid"),
@@ -150,11 +155,11 @@ def _dated_stmt(
         cast(null(), TimeOff.end.type).label("off_end"),
     ).where(
         Appointment.specialist_id.in_(ids),
-        Appointment.date.between(first - dt.timedelta(days=1), last + dt.timedelta(days=1)),
+        Appointment.date.between(bindparam("lo"), bindparam("hi")),
         Appointment.status.in_(ACTIVE_STATUSES),
     )
-    if exclude_appointment is not None:
-        busy = busy.where(Appointment.id != exclude_appointment)
+    if with_exclusion:
+        busy = busy.where(Appointment.id != bindparam("exclude"))
     off = select(
         literal("t"),
         TimeOff.specialist_id,
@@ -165,7 +170,11 @@ def _dated_stmt(
         null(),
         TimeOff.start,
         TimeOff.end,
-    ).where(TimeOff.specialist_id.in_(ids), TimeOff.start < range_end, TimeOff.end > range_start)
+    ).where(
+        TimeOff.specialist_id.in_(ids),
+        TimeOff.start < bindparam("range_end"),
+        TimeOff.end > bindparam("range_start"),
+    )
     return union_all(busy, off)
 
 
@@ -199,7 +208,10 @@ async def load_rules_checked(
     hours: dict[tuple[int, int], tuple[dt.time, dt.time]] = {}
     breaks: dict[tuple[int, int | None], list[tuple[dt.time, dt.time]]] = defaultdict(list)
     existing: set[int] = set()
-    for kind, sid, dow, start, end in await session.execute(_weekly_stmt(ids, check_exists)):
+    # Plain column rows: executed as Core on the session's connection (no ORM machinery).
+    conn = await session.connection()
+    weekly = await conn.execute(_weekly_stmt(check_exists), {"ids": ids})
+    for kind, sid, dow, start, end in weekly:
         if kind == "h":
             hours[(sid, dow)] = working_hours(start, end)
         elif kind == "b":
@@ -214,8 +226,18 @@ async def load_rules_checked(
     range_end = local_dt(last + dt.timedelta(days=1), dt.time(0), tz)
     time_off: dict[int, list[Interval]] = defaultdict(list)
     busy: dict[tuple[int, dt.date], list[Interval]] = defaultdict(list)
-    stmt = _dated_stmt(ids, first, last, range_start, range_end, exclude_appointment)
-    for row in await session.execute(stmt):
+    dated = await conn.execute(
+        _dated_stmt(exclude_appointment is not None),
+        {
+            "ids": ids,
+            "lo": first - dt.timedelta(days=1),
+            "hi": last + dt.timedelta(days=1),
+            "range_start": range_start,
+            "range_end": range_end,
+            "exclude": exclude_appointment,
+        },
+    )
+    for row in dated:
         if row.kind == "t":
             if row.off_start < row.off_end:
                 time_off[row.sid].append(time_off_interval(row.off_start, row.off_end, tz))
