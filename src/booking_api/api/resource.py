@@ -18,7 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from ..core.errors import NotFound, ValidationError
-from ..core.fields import Field, PrimaryKeyField, missing_pk, object_schema, validate_fields
+from ..core.fields import (
+    Field,
+    PrimaryKeyField,
+    lookup_id,
+    missing_pk,
+    object_schema,
+    validate_fields,
+)
 from ..core.http import JSON, Page, positive_int, read_body
 from ..models import Base
 from ..services.deletion import delete_with_dependents
@@ -44,12 +51,13 @@ def parse_pk(raw: str) -> int:
     """A numeric id, else DRF's 404 "Not found." (never FastAPI's 422).
 
     A negative number is an id like any other to Django: it is simply not found, so it gets
-    the model's "No ... matches the given query." from the lookup.
+    the model's "No ... matches the given query." from the lookup; so does one too big for
+    the id columns (``lookup_id``).
     """
     digits = raw[1:] if raw.startswith("-") else raw
     if not digits.isascii() or not digits.isdigit() or len(digits) > 18:
         raise NotFound()
-    return int(raw)
+    return lookup_id(int(raw))
 
 
 class Resource(ABC):

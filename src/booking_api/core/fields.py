@@ -333,6 +333,18 @@ class ChoiceField(Field):
         return super().json_schema()
 
 
+# Ids live in 32-bit integer columns (Django's AutoField on PostgreSQL). Like Django 5, which
+# answers a lookup by an out-of-range integer with "no such row" instead of a database error,
+# an id outside that range is simply one that does not exist.
+ID_MIN, ID_MAX = -(2**31), 2**31 - 1
+NO_SUCH_ID = ID_MIN  # a storable id no row has: what an out-of-range id is looked up as
+
+
+def lookup_id(number: int) -> int:
+    """``number``, or :data:`NO_SUCH_ID` when no id column could hold it."""
+    return number if ID_MIN <= number <= ID_MAX else NO_SUCH_ID
+
+
 class PrimaryKeyField(Field):
     """A related object's id. Existence is checked by the resource, in one query per field."""
 
@@ -348,11 +360,14 @@ class PrimaryKeyField(Field):
         try:
             if isinstance(value, float) and not value.is_integer():
                 raise ValueError
-            return int(value)
-        except (TypeError, ValueError):
+            number = int(value)
+        except (TypeError, ValueError, OverflowError):
             raise FieldError(
                 f"Incorrect type. Expected pk value, received {type(value).__name__}."
             ) from None
+        if not ID_MIN <= number <= ID_MAX:
+            raise FieldError(missing_pk(value))
+        return number
 
 
 def missing_pk(value: Any) -> str:

@@ -33,6 +33,7 @@ from ..core.fields import (
 from ..core.http import JSON, format_datetime, read_body
 from ..jobs import appointment_changed, snapshot
 from ..models import (
+    ACTIVE_STATUSES,
     APPOINTMENT_STATUSES,
     Appointment,
     Client,
@@ -193,6 +194,8 @@ class Appointments(ClientOwned, Resource):
         if obj is not None:
             return await super().validate(session, ctx, data, obj, partial)
         values = validate_fields(self.writable_fields(ctx), data, partial=partial)
+        if values.get("status", "pending") in ACTIVE_STATUSES:
+            booking.check_window(ctx.settings, values["date"])  # a day no booking can be on
         await self.check_relations_and_profiles(session, ctx, values)
         await self.validate_object(session, ctx, values, obj)
         return values
@@ -533,6 +536,7 @@ async def reschedule(pk: str, request: Request, session: WriteSession, ctx: CtxD
                 )
             }
         )
+    booking.check_window(ctx.settings, values["date"])  # before any date arithmetic
     start = values["start_time"]
     end = values.get("end_time")
     if end is None:

@@ -32,6 +32,7 @@ from ..core.fields import (
     IntegerField,
     PrimaryKeyField,
     TimeField,
+    lookup_id,
 )
 from ..core.http import JSON, format_datetime, format_decimal, is_upload
 from ..models import (
@@ -63,7 +64,7 @@ def int_filter(params: dict[str, str], name: str) -> int | None:
     if raw is None or raw == "":
         return None
     try:
-        return int(raw)
+        return lookup_id(int(raw))  # an id no column can hold matches nothing
     except ValueError:
         raise ValidationError({name: ["A valid integer is required."]}) from None
 

@@ -21,7 +21,6 @@ from ..schemas import ClientOut
 from ..services.users import create_linked_user
 from .catalog import nested_user
 
-
 MIN_PHONE_DIGITS = 7  # shorter search terms are parts of numbers, not numbers
 
 

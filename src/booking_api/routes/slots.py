@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Any
 
@@ -15,7 +16,7 @@ from ..api.resource import parse_pk
 from ..core.cache import slot_now
 from ..core.config import Settings
 from ..core.errors import BadRequest, NotFound
-from ..core.fields import parse_date
+from ..core.fields import lookup_id, parse_date
 from ..core.http import JSON, format_decimal
 from ..models import Service, ServiceCategory, Specialist
 from ..scheduling.engine import days_with_room, free_slots
@@ -46,11 +47,12 @@ async def _slot_shape(
         half_hour = dt.timedelta(minutes=30)
         return {"duration": half_hour, "step": half_hour}
     row = None
-    if service.isdigit():
+    if service.isascii() and service.isdigit():
         row = (
             await session.execute(
                 select(Service.duration, Service.buffer_before, Service.buffer_after).where(
-                    Service.id == int(service), Service.specialist_id == specialist_id
+                    Service.id == lookup_id(int(service)),
+                    Service.specialist_id == specialist_id,
                 )
             )
         ).first()
@@ -111,19 +113,22 @@ async def available_slots(
             raise NotFound.model("Specialist")
         raise BadRequest({"error": BAD_DATE})
     # Hours, breaks and the specialist's existence in one query; busy time in a second.
+    window = Window.for_slots(settings, now)
     found, existing = await load_rules_checked(
         session,
         settings,
         [specialist_id],
         day,
         day,
-        Window.for_slots(settings, now),
+        window,
         exclude_appointment=moving.id if moving is not None else None,
         check_exists=True,
     )
     if specialist_id not in existing:
         raise NotFound.model("Specialist")
     shape = await _slot_shape(session, settings, specialist_id, service)
+    if not window.covers(day):
+        return JSON([])  # long past, or beyond the booking horizon: nothing can be booked
     rules = found.get((specialist_id, day))
     if rules is None:
         raise BadRequest({"error": NOT_WORKING})
@@ -134,9 +139,9 @@ async def available_slots(
 def _int_param(name: str, raw: str | None) -> int | None:
     if raw in (None, ""):
         return None
-    if not raw.isdigit():
+    if not raw.isascii() or not raw.isdigit():
         raise BadRequest({name: ["A valid integer is required."]})
-    return int(raw)
+    return lookup_id(int(raw))
 
 
 def _date_param(name: str, raw: str | None) -> dt.date | None:
@@ -191,6 +196,8 @@ async def nearest_slots(
     window = Window.for_slots(settings, slot_now(request, settings.tz))
     today = window.earliest.date()
     first = max(_date_param("date_from", date_from) or today, today)
+    # No search may run past the horizon (nor past the calendar's last day).
+    first = min(first, window.latest.date() + dt.timedelta(days=1))
     last = _date_param("date_to", date_to) or first + dt.timedelta(days=13)
     last = min(last, window.latest.date(), first + dt.timedelta(days=62))
 
@@ -310,7 +317,7 @@ async def available_days(
         first = parsed
     else:
         first = today.replace(day=1)
-    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     shape = await _slot_shape(session, settings, specialist_id, service)
     window = Window.for_slots(settings, now)
     first = max(first, window.earliest.date())

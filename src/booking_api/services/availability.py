@@ -30,6 +30,9 @@ from ..models import (
 from ..scheduling.engine import DayRules, Interval, local_dt
 
 
+ONE_DAY = dt.timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class Window:
     """When bookings may start: not before ``earliest`` (notice), not after ``latest`` (horizon)."""
@@ -44,6 +47,12 @@ class Window:
             earliest=now + dt.timedelta(minutes=settings.min_notice_minutes),
             latest=now + dt.timedelta(days=settings.booking_horizon_days),
         )
+
+    def covers(self, day: dt.date) -> bool:
+        """Whether ``day`` can hold a bookable slot: the window's days and one either side (a
+        local day may start or end in a neighbouring UTC day). Days further off are answered
+        without loading anything (and without date arithmetic that leaves the calendar)."""
+        return self.earliest.date() - ONE_DAY <= day <= self.latest.date() + ONE_DAY
 
     @classmethod
     def for_slots(cls, settings: Settings, next_minute: dt.datetime) -> Window:
@@ -192,8 +201,12 @@ async def load_rules_checked(
     """:func:`load_rules` in two round trips, plus (``check_exists``) the ids that exist.
 
     1. weekly hours + breaks (+ the specialists' ids), 2. appointments + time off of the range.
-    The second is skipped when nobody works on any weekday.
+    The second is skipped when nobody works on any weekday. Only the days the window covers
+    get rules (no other day can hold a bookable slot).
     """
+    window = window or Window.from_settings(settings)
+    first = max(first, window.earliest.date() - ONE_DAY)
+    last = min(last, window.latest.date() + ONE_DAY)
     if not specialist_ids or last < first:
         if check_exists and specialist_ids:
             found = await session.scalars(
@@ -203,7 +216,6 @@ async def load_rules_checked(
         return {}, set()
     tz = settings.tz
     ids = list(set(specialist_ids))
-    window = window or Window.from_settings(settings)
 
     hours: dict[tuple[int, int], tuple[dt.time, dt.time]] = {}
     breaks: dict[tuple[int, int | None], list[tuple[dt.time, dt.time]]] = defaultdict(list)

@@ -64,11 +64,11 @@ async def check_slot(
     now: dt.datetime | None = None,
 ) -> None:
     """Raise the contract's ValidationError when this booking breaks a rule."""
+    window = check_window(settings, day, now)
     if end <= start:
         raise ValidationError([END_BEFORE_START])
     if service.specialist_id != specialist_id:
         raise ValidationError([WRONG_SPECIALIST])
-    window = Window.from_settings(settings, now)
     rules = await load_day_rules(
         session, settings, specialist_id, day, window, exclude_appointment=exclude_appointment
     )
@@ -82,6 +82,17 @@ async def check_slot(
         buffer_after=dt.timedelta(minutes=service.buffer_after),
     )
     raise_refusal(settings, refusal)
+
+
+def check_window(settings: Settings, day: dt.date, now: dt.datetime | None = None) -> Window:
+    """Refuse a day no booking can be on (in the past, beyond the horizon) before anything is
+    loaded for it; returns the booking window."""
+    window = Window.from_settings(settings, now)
+    if not window.covers(day):
+        if day < window.earliest.date():
+            raise ValidationError([IN_PAST])
+        raise ValidationError([BEYOND_HORIZON.format(days=settings.booking_horizon_days)])
+    return window
 
 
 def raise_refusal(settings: Settings, refusal: Refusal | None) -> None:

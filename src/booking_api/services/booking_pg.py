@@ -42,9 +42,11 @@ from ..core.errors import PermissionDenied, ValidationError
 from ..core.fields import Field, missing_pk, validate_fields
 from ..core.http import format_datetime
 from ..jobs import outbox
+from ..models import ACTIVE_STATUSES
 from ..scheduling.engine import DayRules, check_booking, local_dt
 from . import booking
 from .availability import (
+    ONE_DAY,
     Window,
     appointment_interval,
     time_off_interval,
@@ -189,6 +191,15 @@ async def _book(
     values = validate_fields(fields, data, partial=False)
     day, start, end = values["date"], values["start_time"], values["end_time"]
     tz = settings.tz
+    window = None
+    if values.get("status", "pending") in ACTIVE_STATUSES:
+        window = booking.check_window(settings, day)  # a day no booking can be on: refused
+    if window is not None:  # the day and its neighbours, for busy times and time off
+        lo, hi = day - ONE_DAY, day + ONE_DAY
+        range_start, range_end = local_dt(day, dt.time(0), tz), local_dt(hi, dt.time(0), tz)
+    else:  # staff recording a past visit: no rules are checked, nothing around it is needed
+        lo = hi = day
+        range_start = range_end = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     row = await conn.fetchrow(
         CONTEXT_SQL,
         user.id,
@@ -196,19 +207,19 @@ async def _book(
         values["service"],
         values["specialist"],
         day.weekday(),
-        day - dt.timedelta(days=1),
-        day + dt.timedelta(days=1),
-        local_dt(day, dt.time(0), tz),
-        local_dt(day + dt.timedelta(days=1), dt.time(0), tz),
+        lo,
+        hi,
+        range_start,
+        range_end,
         dt.datetime.combine(day, start),
         dt.datetime.combine(day, end),
     )
     ctx.set_profiles(row["my_client"], row["my_specialist"])
     _check_relations(values, row)
     status = _check_owner_and_status(ctx, values)
-    active = status in ("pending", "confirmed")
+    active = status in ACTIVE_STATUSES
     if active:
-        _check_rules(settings, row, day, start, end)
+        _check_rules(settings, window or booking.check_window(settings, day), row, day, start, end)
 
     now = dt.datetime.now(dt.UTC)
     appointment_id = row["new_id"]
@@ -299,7 +310,12 @@ def _check_owner_and_status(ctx: Ctx, values: dict[str, Any]) -> str:
 
 
 def _check_rules(
-    settings: Settings, row: asyncpg.Record, day: dt.date, start: dt.time, end: dt.time
+    settings: Settings,
+    window: Window,
+    row: asyncpg.Record,
+    day: dt.date,
+    start: dt.time,
+    end: dt.time,
 ) -> None:
     """``booking.check_slot`` on the context row (same order, same texts)."""
     if end <= start:
@@ -309,7 +325,6 @@ def _check_rules(
     if row["hours"] is None:
         raise ValidationError([booking.NOT_WORKING])
     tz = settings.tz
-    window = Window.from_settings(settings)
     work_start, work_end = working_hours(*row["hours"])
     busy = []
     for a_day, a_start, a_end, before, after in row["busy"]:

@@ -1,0 +1,104 @@
+"""Bad input is a clear 4xx, never a 500: ids beyond the id columns, the first and last days
+a date can name, months at the ends of the calendar — on every route that takes them."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from testkit import future_day
+
+BIG = 99_999_999_999  # beyond PostgreSQL's integer (int32) id columns
+HUGE = 2**70  # beyond any integer column
+FIRST_DAY, LAST_DAY = "0001-01-01", "9999-12-31"
+
+
+@pytest.fixture
+async def raw(env):  # type: ignore[no-untyped-def]
+    """A client that returns the 500 instead of raising the app's exception."""
+    transport = httpx.ASGITransport(app=env.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+def _booking(cat, **changes):  # type: ignore[no-untyped-def]
+    body = {
+        "service": cat.manicure.id,
+        "specialist": cat.anna.id,
+        "date": str(future_day(5)),
+        "start_time": "10:00",
+        "end_time": "11:00",
+    }
+    return {**body, **changes}
+
+
+async def test_ids_out_of_range_are_not_found(raw, env, cat):
+    staff, alice = env.auth(cat.staff), env.auth(cat.alice)
+    for pk in (BIG, HUGE, -BIG):
+        for path in ("services", "specialists", "categories", "clients", "appointments"):
+            r = await raw.get(f"/api/{path}/{pk}/", headers=staff)
+            assert r.status_code == 404, (path, pk, r.text)
+        r = await raw.post("/api/appointments/", headers=staff, json=_booking(cat, client=pk))
+        assert r.status_code == 400, r.text
+        assert r.json() == {"client": [f'Invalid pk "{pk}" - object does not exist.']}
+        for field in ("service", "specialist"):
+            r = await raw.post(
+                "/api/appointments/", headers=alice, json=_booking(cat, **{field: pk})
+            )
+            assert r.json() == {field: [f'Invalid pk "{pk}" - object does not exist.']}, r.text
+        r = await raw.get(f"/api/specialists/{pk}/available_slots/", params={"date": "2027-01-05"})
+        assert r.status_code == 404, r.text
+        r = await raw.get(
+            f"/api/specialists/{cat.anna.id}/available_slots/",
+            params={"date": str(future_day(5)), "service": pk},
+        )
+        assert r.status_code == 400, r.text
+        for params in (
+            {"service": pk},
+            {"category_id": pk},
+            {"service": cat.manicure.id, "specialist": pk},
+        ):
+            r = await raw.get("/api/slots/nearest/", params=params)
+            assert r.status_code < 500, (params, r.text)
+        for name in ("specialist_id", "category_id", "client_id"):
+            r = await raw.get("/api/appointments/", headers=staff, params={name: pk})
+            assert r.status_code == 200 and r.json() == [], (name, r.text)
+        r = await raw.post(f"/api/appointments/{pk}/cancel/", headers=alice)
+        assert r.status_code == 404, r.text
+
+
+@pytest.mark.parametrize("day", [FIRST_DAY, LAST_DAY])
+async def test_the_ends_of_the_calendar(raw, env, cat, day):
+    alice = env.auth(cat.alice)
+    r = await raw.post("/api/appointments/", headers=alice, json=_booking(cat, date=day))
+    assert r.status_code == 400, r.text
+    r = await raw.get(f"/api/specialists/{cat.anna.id}/available_slots/", params={"date": day})
+    assert r.status_code in (200, 400), r.text
+    r = await raw.get(
+        f"/api/specialists/{cat.anna.id}/available_slots/",
+        params={"date": day, "service": cat.manicure.id},
+    )
+    assert r.status_code in (200, 400), r.text
+    month = day[:7]
+    r = await raw.get(
+        f"/api/specialists/{cat.anna.id}/available_days/",
+        params={"service": cat.manicure.id, "month": month},
+    )
+    assert r.status_code in (200, 400), r.text
+    for params in ({"date_from": day}, {"date_to": day}, {"date_from": day, "date_to": day}):
+        r = await raw.get("/api/slots/nearest/", params={"service": cat.manicure.id, **params})
+        assert r.status_code in (200, 400), (params, r.text)
+    booked = await raw.post("/api/appointments/", headers=alice, json=_booking(cat))
+    assert booked.status_code == 201, booked.text
+    r = await raw.post(
+        f"/api/appointments/{booked.json()['id']}/reschedule/",
+        headers=alice,
+        json={"date": day, "start_time": "23:30"},
+    )
+    assert r.status_code == 400, r.text
+    r = await raw.post(
+        "/api/waitlist/",
+        headers=alice,
+        json={"service": cat.manicure.id, "date": day},
+    )
+    assert r.status_code < 500, r.text
