@@ -26,7 +26,12 @@ from .core.db import Database
 from .core.errors import APIError, MethodNotAllowed, NotFound
 from .core.http import JSON
 from .core.logging import register_secret
-from .middleware import HeadAsGetMiddleware, HSTSMiddleware, RequestIdMiddleware
+from .middleware import (
+    HeadAsGetMiddleware,
+    HSTSMiddleware,
+    NullCharactersMiddleware,
+    RequestIdMiddleware,
+)
 from .routes import appointments, auth, catalog, clients, dialogs, slots, waitlist
 
 log = logging.getLogger("booking_api")
@@ -146,6 +151,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     install_openapi(app)
     # Outermost first: the request id wraps everything (error handlers' logs included).
+    app.add_middleware(NullCharactersMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(HSTSMiddleware, max_age=settings.hsts_max_age)
     if settings.cors_origins:  # browsers on these origins may call the API (preflight included)

@@ -5,6 +5,7 @@
   it in the response header and writes one access-log line: method, path, status, duration,
   user id when authentication set ``request.state.user_id``. Never the query string, headers or
   body (tokens, passwords, phone numbers live there).
+* :class:`NullCharactersMiddleware` — a NUL character in a query parameter is a 400.
 * :class:`HSTSMiddleware` — ``Strict-Transport-Security`` on answers to https requests: direct
   TLS, or ``X-Forwarded-Proto: https`` from a proxy uvicorn trusts (``FORWARDED_ALLOW_IPS``;
   uvicorn's proxy-headers middleware has already rewritten the scheme by then).
@@ -12,8 +13,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +28,7 @@ from .core.logging import (
 )
 
 _HEADER = REQUEST_ID_HEADER.lower().encode()
+NULL_CHARACTERS = "Null characters are not allowed."
 QUIET_PATHS = frozenset({"/health", "/ready"})
 
 
@@ -133,6 +137,39 @@ class HeadAsGetMiddleware:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+class NullCharactersMiddleware:
+    """A query parameter holding a NUL character gets DRF's 400 ("Null characters are not
+    allowed.", as django-filter's form fields say) instead of reaching the database, which
+    cannot store or compare it. Costs one substring test per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if b"%00" not in query and b"\x00" not in query:
+            await self.app(scope, receive, send)
+            return
+        names = sorted(
+            {name for name, value in parse_qsl(query.decode("latin-1"), True) if "\x00" in value}
+        )
+        if not names:
+            await self.app(scope, receive, send)
+            return
+        body = json.dumps({name: [NULL_CHARACTERS] for name in names}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 400,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 def install(app: ASGIApp, *, hsts_max_age: int = 31536000) -> ASGIApp:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from booking_api.core.errors import ValidationError
+
 from testkit import future_day
 
 BIG = 99_999_999_999  # beyond PostgreSQL's integer (int32) id columns
@@ -102,3 +104,40 @@ async def test_the_ends_of_the_calendar(raw, env, cat, day):
         json={"service": cat.manicure.id, "date": day},
     )
     assert r.status_code < 500, r.text
+
+
+async def test_null_characters_are_refused_not_stored(raw, env, cat):
+    """PostgreSQL cannot hold NUL: a parameter or field with one is DRF's 400."""
+    r = await raw.get("/api/slots/nearest/", params={"service": cat.manicure.id, "city": "Ка\x00"})
+    assert r.status_code == 400 and r.json() == {"city": ["Null characters are not allowed."]}
+    r = await raw.get("/api/services/", params={"search": "ма\x00"})
+    assert r.status_code == 400, r.text
+    staff = env.auth(cat.staff)
+    r = await raw.post("/api/clients/", headers=staff, json={"name": "Вера\x00", "phone": ""})
+    assert r.status_code == 400 and r.json() == {"name": ["Null characters are not allowed."]}
+    r = await raw.post(
+        "/api/clients/",
+        headers={**staff, "Content-Type": "application/json"},
+        content=b'{"name": "\\ud800x"}',
+    )
+    assert r.status_code == 400, r.text
+
+
+async def test_a_username_taken_between_check_and_insert(env, monkeypatch):
+    """Two requests creating one username at once both pass the existence check; the second
+    insert meets the unique index. It gets DRF's "already exists", not a 500."""
+    from booking_api.models import User
+    from booking_api.services import users
+
+    await env.add(User(username="same_name", password="!", email=""))
+    async with env.db.write_sessions() as session:
+
+        async def nobody(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+            return None  # the check ran before the other request committed
+
+        monkeypatch.setattr(session, "scalar", nobody)
+        with pytest.raises(ValidationError) as refused:
+            await users.create_linked_user(
+                session, env.settings, prefix="specialist", username="same_name"
+            )
+    assert refused.value.errors == {"username": ["A user with that username already exists."]}

@@ -79,6 +79,10 @@ class CharField(Field):
             raise FieldError(BLANK)
         if self.max_length is not None and len(value) > self.max_length:
             raise FieldError(f"Ensure this field has no more than {self.max_length} characters.")
+        if "\x00" in value:  # DRF's ProhibitNullCharactersValidator (no database stores NUL)
+            raise FieldError("Null characters are not allowed.")
+        if surrogate := next((c for c in value if "\ud800" <= c <= "\udfff"), None):
+            raise FieldError(f"Surrogate characters are not allowed: U+{ord(surrogate):X}.")
         return value
 
     def json_schema(self) -> dict[str, Any]:

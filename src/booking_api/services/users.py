@@ -6,6 +6,7 @@ import re
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.config import Settings
@@ -14,6 +15,7 @@ from ..core.security import make_password
 from ..models import User
 
 _USERNAME = re.compile(r"^[\w.@+-]+$")
+TAKEN = "A user with that username already exists."
 
 
 async def create_linked_user(
@@ -39,7 +41,7 @@ async def create_linked_user(
             )
         taken = await session.scalar(select(User.id).where(User.username == username))
         if taken:
-            raise ValidationError({"username": ["A user with that username already exists."]})
+            raise ValidationError({"username": [TAKEN]})
     else:
         username = f"{prefix}_{secrets.token_hex(5)}"
     user = User(
@@ -49,5 +51,11 @@ async def create_linked_user(
         first_name=first_name[:150],
     )
     session.add(user)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same name, taken a moment ago by another request
+        if "username" not in str(exc.orig):
+            raise
+        await session.rollback()
+        raise ValidationError({"username": [TAKEN]}) from None
     return user
