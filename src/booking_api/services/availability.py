@@ -29,7 +29,6 @@ from ..models import (
 )
 from ..scheduling.engine import DayRules, Interval, local_dt
 
-
 ONE_DAY = dt.timedelta(days=1)
 
 
