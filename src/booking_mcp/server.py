@@ -104,8 +104,13 @@ def api_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
 
 
 def _can_ask(ctx: Context) -> bool:
-    caps = ctx.client_capabilities
-    return caps is not None and caps.elicitation is not None
+    """Whether the client can show the user a form question (URL-only clients cannot)."""
+    try:
+        caps = ctx.client_capabilities
+    except Exception:  # noqa: BLE001 - called outside a request: nobody to ask
+        return False
+    ask = caps.elicitation if caps is not None else None
+    return ask is not None and (ask.form is not None or ask.url is None)
 
 
 def _service(ctx: Context) -> BookingService:

@@ -140,3 +140,31 @@ async def test_a_username_taken_between_check_and_insert(env, monkeypatch):
                 session, env.settings, prefix="specialist", username="same_name"
             )
     assert refused.value.errors == {"username": ["A user with that username already exists."]}
+
+
+async def test_endless_digits_and_unprintable_choices(raw, env, cat):
+    """An id of 5,000 digits (Python will not even parse it) and a lone surrogate where a
+    choice is expected: 4xx, never a 500."""
+    digits = "9" * 5000
+    r = await raw.get("/api/slots/nearest/", params={"service": digits})
+    assert r.status_code < 500, r.text
+    r = await raw.get(
+        f"/api/specialists/{cat.anna.id}/available_slots/",
+        params={"date": str(future_day(5)), "service": digits},
+    )
+    assert r.status_code == 400, r.text
+    r = await raw.get(
+        "/api/appointments/", headers=env.auth(cat.staff), params={"client_id": digits}
+    )
+    assert r.status_code == 400, r.text
+    body = (
+        b'{"service": %d, "specialist": %d, "date": "%s", "start_time": "10:00", '
+        b'"end_time": "11:00", "status": "\\ud800"}'
+        % (cat.manicure.id, cat.anna.id, str(future_day(5)).encode())
+    )
+    r = await raw.post(
+        "/api/appointments/",
+        headers={**env.auth(cat.staff), "Content-Type": "application/json"},
+        content=body,
+    )
+    assert r.status_code == 400, r.text

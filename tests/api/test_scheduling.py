@@ -243,6 +243,30 @@ async def test_idempotent_retry_returns_the_first_answer(client, env, cat):
     assert other.status_code == 422
 
 
+async def test_an_expired_key_books_afresh(client, env, cat):
+    """After IDEMPOTENCY_TTL_HOURS a key is forgotten, on both databases alike: the same key
+    with another body books (no 422), and the old answer is not replayed."""
+    from sqlalchemy import update
+
+    from booking_api.models import IdempotencyKey
+
+    key = {"Idempotency-Key": "kept-too-long", **env.auth(cat.alice)}
+    first = await client.post(
+        "/api/appointments/", headers=key, json=booking(cat, future_day(), "10:00", "11:00")
+    )
+    assert first.status_code == 201
+    async with env.db.write_sessions() as session:
+        old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=env.settings.idempotency_ttl_hours + 1)
+        await session.execute(update(IdempotencyKey).values(created_at=old))
+        await session.commit()
+    other = await client.post(
+        "/api/appointments/", headers=key, json=booking(cat, future_day(), "12:00", "13:00")
+    )
+    assert other.status_code == 201, other.text
+    assert "Idempotent-Replayed" not in other.headers and other.json()["id"] != first.json()["id"]
+    assert await count_rows(env) == 2
+
+
 async def test_concurrent_retries_with_one_key_book_once(client, env, cat):
     key = {"Idempotency-Key": "retry-storm", **env.auth(cat.alice)}
     body = booking(cat, future_day(9), "11:00", "12:00")

@@ -330,16 +330,18 @@ class ChoiceField(Field):
     def convert(self, value: Any) -> str:
         if isinstance(value, str) and value in self.choices:
             return value
-        raise FieldError(f'"{value}" is not a valid choice.')
+        shown = str(value).encode("utf-8", "backslashreplace").decode()  # lone surrogates too
+        raise FieldError(f'"{shown}" is not a valid choice.')
 
     def json_schema(self) -> dict[str, Any]:
         self.schema_type = {"type": "string", "enum": list(self.choices)}
         return super().json_schema()
 
 
-# Ids live in 32-bit integer columns (Django's AutoField on PostgreSQL). Like Django 5, which
+# Ids are looked up in 32-bit integer columns (what migrations/ creates). Like Django 5, which
 # answers a lookup by an out-of-range integer with "no such row" instead of a database error,
-# an id outside that range is simply one that does not exist.
+# an id outside that range is simply one that does not exist. (A Django-made database may
+# have 64-bit ids; it would take over two billion rows for one to fall outside this range.)
 ID_MIN, ID_MAX = -(2**31), 2**31 - 1
 NO_SUCH_ID = ID_MIN  # a storable id no row has: what an out-of-range id is looked up as
 
@@ -347,6 +349,12 @@ NO_SUCH_ID = ID_MIN  # a storable id no row has: what an out-of-range id is look
 def lookup_id(number: int) -> int:
     """``number``, or :data:`NO_SUCH_ID` when no id column could hold it."""
     return number if ID_MIN <= number <= ID_MAX else NO_SUCH_ID
+
+
+def lookup_id_text(digits: str) -> int:
+    """:func:`lookup_id` of a string of ASCII digits of any length (Python refuses to parse
+    more than 4,300 digits; no id has more than 19)."""
+    return lookup_id(int(digits)) if len(digits) <= 19 else NO_SUCH_ID
 
 
 class PrimaryKeyField(Field):

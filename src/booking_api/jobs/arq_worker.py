@@ -70,12 +70,19 @@ class CoalescingWaker:
         try:
             while self.backlog:
                 batch, self.backlog = self.backlog, []
-                if len(batch) == 1:
-                    await self.pool.enqueue_job(
-                        "run_job", batch[0], _job_id=f"booking:{batch[0]}", _queue_name=QUEUE
+                try:
+                    if len(batch) == 1:
+                        await self.pool.enqueue_job(
+                            "run_job", batch[0], _job_id=f"booking:{batch[0]}", _queue_name=QUEUE
+                        )
+                    else:
+                        await self.pool.enqueue_job("run_due", _queue_name=QUEUE)
+                except Exception:  # noqa: BLE001 - the cron poll runs them; keep draining
+                    log.warning(
+                        "could not wake the worker for %s; the next poll will run them",
+                        batch,
+                        exc_info=True,
                     )
-                else:
-                    await self.pool.enqueue_job("run_due", _queue_name=QUEUE)
                 await asyncio.sleep(self.pause)
         finally:
             self.sending = False

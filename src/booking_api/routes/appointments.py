@@ -296,11 +296,19 @@ async def _lock_key(session: AsyncSession, user_id: int, key: str) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
 
 
-async def _replay(session: AsyncSession, user_id: int, key: str, digest: str) -> JSON | None:
+async def _replay(
+    session: AsyncSession, user_id: int, key: str, digest: str, ttl_hours: int
+) -> JSON | None:
+    """The stored answer to this key; one older than IDEMPOTENCY_TTL_HOURS is forgotten (as
+    on PostgreSQL, services/booking_pg.py), so the key books afresh."""
     row = await session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
     )
     if row is None:
+        return None
+    if row.created_at < dt.datetime.now(dt.UTC) - dt.timedelta(hours=ttl_hours):
+        await session.delete(row)
+        await session.flush()
         return None
     if row.request_hash != digest:
         raise IdempotencyConflict()
@@ -369,7 +377,11 @@ async def _create_with_orm(
     user = ctx.require_user()
     if idempotency_key:
         await _lock_key(session, user.id, idempotency_key)
-        if (replay := await _replay(session, user.id, idempotency_key, digest)) is not None:
+        if (
+            replay := await _replay(
+                session, user.id, idempotency_key, digest, ctx.settings.idempotency_ttl_hours
+            )
+        ) is not None:
             return replay
     values = await appointments.validate(session, ctx, data, None, partial=False)
     obj = await appointments.create(session, ctx, values)  # relations attached, no re-select
@@ -397,7 +409,11 @@ async def _create_with_orm(
     except IntegrityError:
         # The same key raced us and won: answer what it answered.
         await session.rollback()
-        if idempotency_key and (replay := await _replay(session, user.id, idempotency_key, digest)):
+        if idempotency_key and (
+            replay := await _replay(
+                session, user.id, idempotency_key, digest, ctx.settings.idempotency_ttl_hours
+            )
+        ):
             return replay
         raise ValidationError([booking.TAKEN]) from None
     return JSON(body, status_code=201)

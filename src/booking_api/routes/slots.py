@@ -16,7 +16,7 @@ from ..api.resource import parse_pk
 from ..core.cache import slot_now
 from ..core.config import Settings
 from ..core.errors import BadRequest, NotFound
-from ..core.fields import lookup_id, parse_date
+from ..core.fields import lookup_id_text, parse_date
 from ..core.http import JSON, format_decimal
 from ..models import Service, ServiceCategory, Specialist
 from ..scheduling.engine import days_with_room, free_slots
@@ -51,7 +51,7 @@ async def _slot_shape(
         row = (
             await session.execute(
                 select(Service.duration, Service.buffer_before, Service.buffer_after).where(
-                    Service.id == lookup_id(int(service)),
+                    Service.id == lookup_id_text(service),
                     Service.specialist_id == specialist_id,
                 )
             )
@@ -141,7 +141,7 @@ def _int_param(name: str, raw: str | None) -> int | None:
         return None
     if not raw.isascii() or not raw.isdigit():
         raise BadRequest({name: ["A valid integer is required."]})
-    return lookup_id(int(raw))
+    return lookup_id_text(raw)
 
 
 def _date_param(name: str, raw: str | None) -> dt.date | None:
