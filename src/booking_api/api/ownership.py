@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..core.errors import PermissionDenied
 from ..core.fields import Field, PrimaryKeyField
 from ..models import Client
+from ..services.users import NOT_A_CLIENT
 from .deps import Ctx
-
-NOT_A_CLIENT = "Сначала зарегистрируйтесь как клиент."
 
 
 class ClientOwned:

@@ -350,7 +350,8 @@ async def create_appointment(
     if db.dialect == "postgresql":  # the hot path: two statements (services/booking_pg.py)
         outcome = await booking_pg.create(
             db,
-            ctx,
+            ctx.settings,
+            user,
             appointments.writable_fields(ctx),
             data,
             idempotency_key=idempotency_key,

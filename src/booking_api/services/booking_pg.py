@@ -32,8 +32,6 @@ import asyncpg
 import orjson
 from sqlalchemy.util import greenlet_spawn
 
-from ..api.deps import Ctx
-from ..api.ownership import NOT_A_CLIENT
 from ..core.cache import BOOKINGS, bookings_scope
 from ..core.cache import bump_now as bump_cache
 from ..core.config import Settings
@@ -42,7 +40,7 @@ from ..core.errors import PermissionDenied, ValidationError
 from ..core.fields import Field, missing_pk, validate_fields
 from ..core.http import format_datetime
 from ..jobs import outbox
-from ..models import ACTIVE_STATUSES
+from ..models import ACTIVE_STATUSES, User
 from ..scheduling.engine import DayRules, check_booking, local_dt
 from . import booking
 from .availability import (
@@ -53,6 +51,7 @@ from .availability import (
     usable_break,
     working_hours,
 )
+from .users import NOT_A_CLIENT
 
 CONTEXT_SQL = """
 WITH me AS (
@@ -142,26 +141,26 @@ Outcome = Created | Stored
 
 async def create(
     db: Database,
-    ctx: Ctx,
+    settings: Settings,
+    user: User,
     fields: dict[str, Field],
     data: Any,
     *,
     idempotency_key: str | None,
     digest: str,
 ) -> Outcome:
-    """Book (or replay the answer stored for ``idempotency_key``); rule breaks raise the
-    contract's errors, as ``Appointments.validate`` does."""
-    user = ctx.require_user()
+    """Book for ``user`` (or replay the answer stored for ``idempotency_key``); rule breaks
+    raise the contract's errors, as ``Appointments.validate`` does."""
     key = idempotency_key or None
     async with _PooledConnection(db) as conn:
         if key:
             stored = await _stored(conn, user.id, key)
-            if stored is not None and stored[1] < _expired_before(ctx):
+            if stored is not None and stored[1] < _expired_before(settings):
                 await conn.execute(FORGET_SQL, user.id, key)
             elif stored is not None:
                 return stored[0]
         try:
-            body, specialist_id, jobs = await _book(conn, ctx, fields, data, key, digest)
+            body, specialist_id, jobs = await _book(conn, settings, user, fields, data, key, digest)
         except (ValidationError, asyncpg.UniqueViolationError):
             # A twin retry with the same key may have booked the slot a moment ago (then our
             # read saw it busy, or our insert met its row or its key): answer what it answered.
@@ -173,21 +172,20 @@ async def create(
     return Created(body)
 
 
-def _expired_before(ctx: Ctx) -> dt.datetime:
-    return dt.datetime.now(dt.UTC) - dt.timedelta(hours=ctx.settings.idempotency_ttl_hours)
+def _expired_before(settings: Settings) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) - dt.timedelta(hours=settings.idempotency_ttl_hours)
 
 
 async def _book(
     conn: asyncpg.Connection,
-    ctx: Ctx,
+    settings: Settings,
+    user: User,
     fields: dict[str, Field],
     data: Any,
     key: str | None,
     digest: str,
 ) -> tuple[dict[str, Any], int, list[outbox.JobSpec]]:
     """Validate and write; returns the 201 body, the specialist and the jobs written."""
-    settings = ctx.settings
-    user = ctx.require_user()
     values = validate_fields(fields, data, partial=False)
     day, start, end = values["date"], values["start_time"], values["end_time"]
     tz = settings.tz
@@ -214,9 +212,8 @@ async def _book(
         dt.datetime.combine(day, start),
         dt.datetime.combine(day, end),
     )
-    ctx.set_profiles(row["my_client"], row["my_specialist"])
     _check_relations(values, row)
-    status = _check_owner_and_status(ctx, values)
+    status = _check_owner_and_status(user, row["my_client"], values)
     active = status in ACTIVE_STATUSES
     if active:
         _check_rules(settings, window or booking.check_window(settings, day), row, day, start, end)
@@ -247,7 +244,7 @@ async def _book(
             key,
             digest,
             orjson.dumps(body).decode(),
-            _expired_before(ctx),
+            _expired_before(settings),
         )
     except asyncpg.ExclusionViolationError:
         # The slot was taken between our read and our write.
@@ -295,14 +292,14 @@ def _check_relations(values: dict[str, Any], row: asyncpg.Record) -> None:
         raise ValidationError(errors)
 
 
-def _check_owner_and_status(ctx: Ctx, values: dict[str, Any]) -> str:
+def _check_owner_and_status(user: User, my_client: int | None, values: dict[str, Any]) -> str:
     """A client books for themselves, as ``pending``; staff for anyone, in any status
     (``ClientOwned.claim_for_client`` and ``Appointments.validate_object``)."""
-    if ctx.is_staff:
+    if user.is_staff:
         return values.get("status", "pending")
-    if ctx.client_id is None:
+    if my_client is None:
         raise PermissionDenied(NOT_A_CLIENT)
-    if values.get("client", ctx.client_id) != ctx.client_id:
+    if values.get("client", my_client) != my_client:
         raise PermissionDenied()
     if values.get("status", "pending") != "pending":
         raise PermissionDenied()

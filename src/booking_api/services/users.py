@@ -16,6 +16,7 @@ from ..models import User
 
 _USERNAME = re.compile(r"^[\w.@+-]+$")
 TAKEN = "A user with that username already exists."
+NOT_A_CLIENT = "Сначала зарегистрируйтесь как клиент."  # to a user with no client profile
 
 
 async def create_linked_user(
