@@ -42,34 +42,32 @@ from ..models import (
     ServiceCategory,
     Specialist,
 )
-from ..schemas import AppointmentOut
+from ..schemas import AppointmentOut, appointment_json
 from ..services import booking, booking_pg
 from .catalog import int_filter
 
 
 def represent_appointment(obj: Appointment, tz: dt.tzinfo) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": obj.id,
-        "client": obj.client_id,
-        "client_name": obj.client.name,
-        "service": obj.service_id,
-        "service_name": obj.service.name,
-        "specialist": obj.specialist_id,
-        "specialist_name": obj.specialist.name,
-    }
-    if obj.service.category is not None:
-        data["category_name"] = obj.service.category.name
-    data.update(
-        date=obj.date.isoformat(),
-        start_time=obj.start_time.isoformat(),
-        end_time=obj.end_time.isoformat(),
+    category = obj.service.category
+    return appointment_json(
+        id=obj.id,
+        client=obj.client_id,
+        client_name=obj.client.name,
+        service=obj.service_id,
+        service_name=obj.service.name,
+        specialist=obj.specialist_id,
+        specialist_name=obj.specialist.name,
+        category_name=category.name if category is not None else None,
+        date=obj.date,
+        start_time=obj.start_time,
+        end_time=obj.end_time,
         status=obj.status,
-        created_at=format_datetime(obj.created_at, tz),
-        updated_at=format_datetime(obj.updated_at, tz),
-        cancelled_at=format_datetime(obj.cancelled_at, tz),
-        client_confirmed_at=format_datetime(obj.client_confirmed_at, tz),
+        created_at=obj.created_at,
+        updated_at=obj.updated_at,
+        cancelled_at=obj.cancelled_at,
+        client_confirmed_at=obj.client_confirmed_at,
+        tz=tz,
     )
-    return data
 
 
 class Appointments(ClientOwned, Resource):

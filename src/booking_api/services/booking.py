@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..core.config import Settings
 from ..core.errors import BadRequest, ValidationError
 from ..models import Appointment, Service, User
-from ..scheduling.engine import Refusal, check_booking, local_dt
+from ..scheduling.engine import DayRules, Refusal, check_booking, local_dt
 from .availability import Window, load_day_rules
 
 TAKEN = "Выбранное время уже занято."
@@ -65,21 +65,46 @@ async def check_slot(
 ) -> None:
     """Raise the contract's ValidationError when this booking breaks a rule."""
     window = check_window(settings, day, now)
-    if end <= start:
-        raise ValidationError([END_BEFORE_START])
-    if service.specialist_id != specialist_id:
-        raise ValidationError([WRONG_SPECIALIST])
+    check_request(start, end, service.specialist_id, specialist_id)
     rules = await load_day_rules(
         session, settings, specialist_id, day, window, exclude_appointment=exclude_appointment
     )
+    check_rules(settings, rules, day, start, end, service.buffer_before, service.buffer_after)
+
+
+# The checks in their order, shared by both booking paths (this module's ORM one and
+# services/booking_pg.py): the window, then the request itself, then the day's rules.
+
+
+def check_request(
+    start: dt.time, end: dt.time, service_specialist_id: int, specialist_id: int
+) -> None:
+    """What the request alone can break: its times, and the service's specialist."""
+    if end <= start:
+        raise ValidationError([END_BEFORE_START])
+    if service_specialist_id != specialist_id:
+        raise ValidationError([WRONG_SPECIALIST])
+
+
+def check_rules(
+    settings: Settings,
+    rules: DayRules | None,
+    day: dt.date,
+    start: dt.time,
+    end: dt.time,
+    buffer_before: int,
+    buffer_after: int,
+) -> None:
+    """The day's rules (None: the specialist does not work that weekday), judged by the
+    engine, as the contract's 400s."""
     if rules is None:
         raise ValidationError([NOT_WORKING])
     refusal = check_booking(
         rules,
         local_dt(day, start, settings.tz),
         local_dt(day, end, settings.tz),
-        buffer_before=dt.timedelta(minutes=service.buffer_before),
-        buffer_after=dt.timedelta(minutes=service.buffer_after),
+        buffer_before=dt.timedelta(minutes=buffer_before),
+        buffer_after=dt.timedelta(minutes=buffer_after),
     )
     raise_refusal(settings, refusal)
 

@@ -38,10 +38,10 @@ from ..core.config import Settings
 from ..core.db import Database
 from ..core.errors import PermissionDenied, ValidationError
 from ..core.fields import Field, missing_pk, validate_fields
-from ..core.http import format_datetime
 from ..jobs import outbox
 from ..models import ACTIVE_STATUSES, User
-from ..scheduling.engine import DayRules, check_booking, local_dt
+from ..scheduling.engine import DayRules, local_dt
+from ..schemas import appointment_json
 from . import booking
 from .availability import (
     ONE_DAY,
@@ -314,39 +314,30 @@ def _check_rules(
     start: dt.time,
     end: dt.time,
 ) -> None:
-    """``booking.check_slot`` on the context row (same order, same texts)."""
-    if end <= start:
-        raise ValidationError([booking.END_BEFORE_START])
-    if row["service_specialist"] != row["specialist_id"]:
-        raise ValidationError([booking.WRONG_SPECIALIST])
-    if row["hours"] is None:
-        raise ValidationError([booking.NOT_WORKING])
-    tz = settings.tz
+    """``booking.check_slot`` on the context row: the same checks, in the same order."""
+    booking.check_request(start, end, row["service_specialist"], row["specialist_id"])
+    rules = None if row["hours"] is None else _day_rules(settings.tz, window, row, day)
+    booking.check_rules(settings, rules, day, start, end, row["buffer_before"], row["buffer_after"])
+
+
+def _day_rules(tz: Any, window: Window, row: asyncpg.Record, day: dt.date) -> DayRules:
+    """The engine's view of the day, from the context row (as ``availability.load_rules``
+    builds it from its two statements)."""
     work_start, work_end = working_hours(*row["hours"])
-    busy = []
-    for a_day, a_start, a_end, before, after in row["busy"]:
-        if a_start < a_end:
-            busy.append(appointment_interval(a_day, a_start, a_end, before, after, tz))
-    rules = DayRules(
+    return DayRules(
         day=day,
         tz=tz,
         work_start=work_start,
         work_end=work_end,
         breaks=tuple((s, e) for s, e in row["breaks"] if usable_break(s, e)),
         time_off=tuple(time_off_interval(s, e, tz) for s, e in row["time_off"] if s < e),
-        busy=tuple(busy),
+        busy=tuple(
+            appointment_interval(a_day, a_start, a_end, before, after, tz)
+            for a_day, a_start, a_end, before, after in row["busy"]
+            if a_start < a_end
+        ),
         earliest=window.earliest,
         latest=window.latest,
-    )
-    booking.raise_refusal(
-        settings,
-        check_booking(
-            rules,
-            local_dt(day, start, tz),
-            local_dt(day, end, tz),
-            buffer_before=dt.timedelta(minutes=row["buffer_before"]),
-            buffer_after=dt.timedelta(minutes=row["buffer_after"]),
-        ),
     )
 
 
@@ -358,30 +349,26 @@ def _body(
     now: dt.datetime,
     tz: dt.tzinfo,
 ) -> dict[str, Any]:
-    """The 201 body, the same as ``represent_appointment`` gives for the stored row."""
-    data: dict[str, Any] = {
-        "id": appointment_id,
-        "client": row["client_id"],
-        "client_name": row["client_name"],
-        "service": row["service_id"],
-        "service_name": row["service_name"],
-        "specialist": row["specialist_id"],
-        "specialist_name": row["specialist_name"],
-    }
-    if row["category_name"] is not None:
-        data["category_name"] = row["category_name"]
-    stamp = format_datetime(now, tz)
-    data.update(
-        date=values["date"].isoformat(),
-        start_time=values["start_time"].isoformat(),
-        end_time=values["end_time"].isoformat(),
+    """The 201 body of the row about to be written (as ``represent_appointment`` shows it)."""
+    return appointment_json(
+        id=appointment_id,
+        client=row["client_id"],
+        client_name=row["client_name"],
+        service=row["service_id"],
+        service_name=row["service_name"],
+        specialist=row["specialist_id"],
+        specialist_name=row["specialist_name"],
+        category_name=row["category_name"],
+        date=values["date"],
+        start_time=values["start_time"],
+        end_time=values["end_time"],
         status=status,
-        created_at=stamp,
-        updated_at=stamp,
+        created_at=now,
+        updated_at=now,
         cancelled_at=None,
         client_confirmed_at=None,
+        tz=tz,
     )
-    return data
 
 
 def _missing_after_read(exc: asyncpg.ForeignKeyViolationError, values: dict[str, Any]) -> Any:
