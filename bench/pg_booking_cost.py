@@ -24,7 +24,7 @@ from pathlib import Path
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from booking_api.services.booking_pg import CONTEXT_SQL, WRITE_SQL  # noqa: E402
+from booking_api.appointments.repository_pg import CONTEXT_SQL, WRITE_SQL  # noqa: E402
 
 N = 2000
 TZ = dt.timezone(dt.timedelta(hours=3))

@@ -17,22 +17,24 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 
-from .admin import mount_admin
-from .api.openapi import install_openapi
-from .core import crypto
-from .core.cache import install as install_cache
-from .core.config import Settings, get_settings
-from .core.db import Database
-from .core.errors import APIError, MethodNotAllowed, NotFound
-from .core.http import JSON
-from .core.logging import register_secret
-from .middleware import (
-    HeadAsGetMiddleware,
-    HSTSMiddleware,
-    NullCharactersMiddleware,
-    RequestIdMiddleware,
-)
-from .routes import appointments, auth, catalog, clients, dialogs, slots, waitlist
+from booking_api.admin import mount_admin
+from booking_api.api.openapi import install_openapi
+from booking_api.appointments import routes as appointments
+from booking_api.auth import routes as auth
+from booking_api.availability import routes as slots
+from booking_api.catalogue import routes as catalog
+from booking_api.clients import routes as clients
+from booking_api.core import crypto
+from booking_api.core.cache import install as install_cache
+from booking_api.core.config import Settings, get_settings
+from booking_api.core.db import Database
+from booking_api.core.errors import APIError, MethodNotAllowed, NotFound
+from booking_api.core.http import JSON
+from booking_api.core.middleware import HeadAsGetMiddleware, NullCharactersMiddleware
+from booking_api.dialogs import routes as dialogs
+from booking_api.waitlist import routes as waitlist
+from booking_common.asgi import HSTSMiddleware, RequestIdMiddleware
+from booking_common.logging import register_secret
 
 log = logging.getLogger("booking_api")
 
@@ -61,11 +63,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if database is None and settings.is_sqlite:
-            from .migrate import upgrade
+            from booking_api.migrate import upgrade
 
             await upgrade(settings.database_url)  # the embedded default migrates itself
         # Jobs: the in-process poller (no Redis) or arq wake-ups (REDIS_URL); see booking_api.jobs
-        from .jobs.runner import api_jobs_runtime
+        from booking_api.jobs.runner import api_jobs_runtime
 
         async with api_jobs_runtime(app.state.db, settings):
             settle_heap()

@@ -8,9 +8,17 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .core.config import Settings
-from .core.security import make_password
-from .models import Break, Client, Service, ServiceCategory, Specialist, SpecialistSchedule, User
+from booking_api.core.config import Settings
+from booking_api.core.security import make_password
+from booking_api.models import (
+    Break,
+    Client,
+    Service,
+    ServiceCategory,
+    Specialist,
+    SpecialistSchedule,
+    User,
+)
 
 CATEGORIES = [
     ("Ногтевой сервис", "Маникюр, педикюр, покрытие гель-лаком"),

@@ -1,5 +1,5 @@
 """ASGI entry point: ``uvicorn booking_api.main:app``."""
 
-from .app import create_app
+from booking_api.app import create_app
 
 app = create_app()

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .core.db import Base
+from booking_api.core.db import Base
 
 
 def _now() -> dt.datetime:

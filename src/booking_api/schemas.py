@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .core.http import format_datetime
+from booking_api.core.http import format_datetime
 
 
 class NestedUser(BaseModel):

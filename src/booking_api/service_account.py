@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from .core.config import Settings
-from .core.db import Database
-from .core.security import make_password
-from .models import User
+from booking_api.core.config import Settings
+from booking_api.core.db import Database
+from booking_api.core.security import make_password
+from booking_api.models import User
 
 USERNAME = "assistant"
 CREDENTIALS = Path(".booking-service-account.json")

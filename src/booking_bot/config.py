@@ -8,14 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from booking_common.settings import CommonSettings
 
 TELEGRAM_DEFAULT_API = "https://api.telegram.org"
 
 
-class BotSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
-
+class BotSettings(CommonSettings):
     telegram_bot_token: SecretStr = SecretStr("")
     telegram_api_url: str = Field(TELEGRAM_DEFAULT_API, description="Bot API base URL")
     mcp_server_url: str = "http://localhost:5000/mcp"

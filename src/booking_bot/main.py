@@ -195,7 +195,7 @@ def main() -> None:
 def configure_bot_logging(settings: BotSettings) -> None:
     """The API's structured log lines (JSON by default, LOG_FORMAT / LOG_LEVEL), with the
     update's request id in each and the bot token and MCP token redacted."""
-    from booking_api.core.logging import configure_logging, register_secret
+    from booking_common.logging import configure_logging, register_secret
 
     configure_logging()
     register_secret(settings.telegram_bot_token, settings.mcp_auth_token)

@@ -27,7 +27,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from booking_api.core.logging import new_request_id, request_id_var
+from booking_common.logging import new_request_id, request_id_var
 from mcp import Client, MCPError
 
 log = logging.getLogger("booking_bot.mcp")

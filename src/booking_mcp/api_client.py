@@ -27,7 +27,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from booking_api.core.logging import REQUEST_ID_HEADER, request_id_var
+from booking_common.logging import REQUEST_ID_HEADER, request_id_var
 
 from .config import Settings
 

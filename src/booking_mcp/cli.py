@@ -32,7 +32,7 @@ def run(
         raise SystemExit(f"Unknown transport {transport!r}: use stdio or http")
     import uvicorn
 
-    from booking_api.core.logging import configure_logging, logging_config
+    from booking_common.logging import configure_logging, logging_config
 
     from .http_app import build_http_app
 

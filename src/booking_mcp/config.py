@@ -6,13 +6,11 @@ The names are those the existing deployment already uses (``API_URL``, ``API_USE
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from booking_common.settings import CommonSettings
 
 
-class Settings(BaseSettings):
+class Settings(CommonSettings):
     """Everything the MCP server needs to reach the API and serve assistants."""
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
     api_url: str = "http://localhost:8000/api"
     """Base URL of the booking REST API, ending in ``/api``."""

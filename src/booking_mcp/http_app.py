@@ -22,13 +22,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from booking_api.core.logging import (
+from booking_common.asgi import install as install_request_id_and_hsts
+from booking_common.logging import (
     REQUEST_ID_HEADER,
     clean_request_id,
     new_request_id,
     request_id_var,
 )
-from booking_api.middleware import install as install_request_id_and_hsts
 
 from .api_client import ApiError, ApiUnavailable
 from .config import Settings

@@ -300,7 +300,7 @@ def test_two_workers_share_invalidation_and_rate_limit(tmp_path: Path):
         "FORWARDED_ALLOW_IPS": "127.0.0.1",
     }
     envvars.pop("ENVIRONMENT", None)
-    booking = [sys.executable, "-m", "booking_api.cli"]
+    booking = [sys.executable, "-m", "booking_cli"]
     subprocess.run([*booking, "migrate"], env=envvars, check=True, capture_output=True)
     subprocess.run(
         [

@@ -52,7 +52,7 @@ def start(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int, Output]:
         [
             sys.executable,
             "-m",
-            "booking_api.cli",
+            "booking_cli",
             "run",
             "--demo",
             "--api-port",

@@ -33,7 +33,7 @@ def free_port() -> int:
 
 def booking_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "booking_api.cli", *args],
+        [sys.executable, "-m", "booking_cli", *args],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -72,7 +72,7 @@ async def server(request, tmp_path):
     )
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "booking_api.cli", "api", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "booking_cli", "api", "--port", str(port), "--workers", "2"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

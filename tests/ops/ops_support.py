@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from booking_api.core.logging import configure_logging
+from booking_common.logging import configure_logging
 
 
 @contextmanager

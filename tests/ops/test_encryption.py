@@ -171,8 +171,8 @@ async def test_rotation_encrypts_plain_rows_and_old_key_rows(env, cat):
 async def test_rotate_key_command(env, cat, monkeypatch):
     from typer.testing import CliRunner
 
-    from booking_api.cli import app as cli
     from booking_api.core.config import get_settings
+    from booking_cli.main import app as cli
 
     monkeypatch.setenv("DATABASE_URL", env.settings.database_url)
     monkeypatch.setenv("SECRET_KEY", env.settings.secret_key.get_secret_value())

@@ -10,7 +10,7 @@ import time
 import httpx
 from ops_support import captured_logs, json_lines
 
-from booking_api.core.logging import redact, register_secret
+from booking_common.logging import redact, register_secret
 from booking_mcp.api_client import SERVICE, ApiClient
 from booking_mcp.config import Settings as McpSettings
 from booking_mcp.http_app import build_http_app
@@ -177,8 +177,8 @@ async def test_request_id_of_a_tool_call_reaches_the_api(env, cat):
 async def test_bot_gateway_keeps_one_id_per_update():
     import asyncio
 
-    from booking_api.core.logging import request_id_var
     from booking_bot.mcp_gateway import update_request_id
+    from booking_common.logging import request_id_var
 
     async def one_update() -> tuple[str, str]:
         return update_request_id(), update_request_id()

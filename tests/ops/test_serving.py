@@ -44,7 +44,7 @@ def _env(tmp: Path, **extra: str) -> dict[str, str]:
 
 
 def _booking(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from booking_api.cli import main; main()", *args]
+    return [sys.executable, "-c", "from booking_cli.main import main; main()", *args]
 
 
 def _wait(url: str, verify: object = True, proc: subprocess.Popen | None = None) -> None:

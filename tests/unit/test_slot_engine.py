@@ -1,4 +1,4 @@
-"""Tests for the pure availability engine (booking_api.scheduling.engine).
+"""Tests for the pure availability engine (booking_api.availability.engine).
 
 Example tests pin down concrete behaviour; property-based tests compare the
 engine with a brute-force oracle that works on POSIX timestamps (integers of
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from booking_api.scheduling import (
+from booking_api.availability.engine import (
     DayRules,
     Interval,
     Refusal,

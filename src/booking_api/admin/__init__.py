@@ -11,8 +11,8 @@ from sqladmin import Admin
 from sqladmin.i18n import I18nConfig
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from .auth import StaffAuth
-from .views import VIEWS
+from booking_api.admin.auth import StaffAuth
+from booking_api.admin.views import VIEWS
 
 TITLE = "Booking Assistant — администрирование"
 BASE_URL = "/admin"

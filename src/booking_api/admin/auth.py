@@ -19,8 +19,8 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..core.security import check_password, make_password
-from ..models import User
+from booking_api.core.security import check_password, make_password
+from booking_api.models import User
 
 if TYPE_CHECKING:
     from sqladmin import Admin

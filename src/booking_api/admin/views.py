@@ -29,9 +29,12 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import Form, PasswordField
 from wtforms.validators import InputRequired, Optional
 
-from ..core.config import Settings
-from ..core.security import make_password
-from ..models import (
+from booking_api.admin.auth import current_user
+from booking_api.appointments.service import STATUS_NAMES, TRANSITIONS, transition
+from booking_api.catalogue.routes import DAY_NAMES
+from booking_api.core.config import Settings
+from booking_api.core.security import make_password
+from booking_api.models import (
     APPOINTMENT_STATUSES,
     Appointment,
     Base,
@@ -44,9 +47,6 @@ from ..models import (
     TimeOff,
     User,
 )
-from ..routes.catalog import DAY_NAMES
-from ..services.booking import STATUS_NAMES, TRANSITIONS, transition
-from .auth import current_user
 
 DAY_SHORT = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 LANGUAGES = [("ru", "Русский"), ("en", "English")]

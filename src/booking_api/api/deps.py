@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
-from ..core.config import Settings
-from ..core.db import Database
-from ..core.errors import AuthenticationFailed, NotAuthenticated, PermissionDenied
-from ..core.security import NO_USER_ID, TokenError, decode_token
-from ..models import Client, Specialist, User
+from booking_api.core.config import Settings
+from booking_api.core.db import Database
+from booking_api.core.errors import AuthenticationFailed, NotAuthenticated, PermissionDenied
+from booking_api.core.security import NO_USER_ID, TokenError, decode_token
+from booking_api.models import Client, Specialist, User
 
 WWW_AUTHENTICATE = 'Bearer realm="api"'
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..core.errors import PermissionDenied
-from ..core.fields import Field, PrimaryKeyField
-from ..models import Client
-from ..services.users import NOT_A_CLIENT
-from .deps import Ctx
+from booking_api.api.deps import Ctx
+from booking_api.clients.service import NOT_A_CLIENT
+from booking_api.core.errors import PermissionDenied
+from booking_api.core.fields import Field, PrimaryKeyField
+from booking_api.models import Client
 
 
 class ClientOwned:

@@ -17,8 +17,11 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from ..core.errors import NotFound, ValidationError
-from ..core.fields import (
+from booking_api.api.deletion import delete_with_dependents
+from booking_api.api.deps import Ctx, CtxDep, ReadSession, WriteSession
+from booking_api.api.openapi import ERRORS, register_schema
+from booking_api.core.errors import NotFound, ValidationError
+from booking_api.core.fields import (
     Field,
     PrimaryKeyField,
     lookup_id,
@@ -26,11 +29,8 @@ from ..core.fields import (
     object_schema,
     validate_fields,
 )
-from ..core.http import JSON, Page, positive_int, read_body
-from ..models import Base
-from ..services.deletion import delete_with_dependents
-from .deps import Ctx, CtxDep, ReadSession, WriteSession
-from .openapi import ERRORS, register_schema
+from booking_api.core.http import JSON, Page, positive_int, read_body
+from booking_api.models import Base
 
 SearchField = Callable[[str], ColumnElement[bool]]
 

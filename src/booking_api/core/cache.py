@@ -57,7 +57,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from .config import Settings
+from booking_api.core.config import Settings
 
 log = logging.getLogger("booking_api.cache")
 
@@ -431,7 +431,7 @@ class CacheMiddleware:
     ) -> None:
         from starlette.requests import Request
 
-        from ..api.deps import authenticate
+        from booking_api.api.deps import authenticate
 
         cache = self.cache
         state = scope.setdefault("state", {})
@@ -511,13 +511,20 @@ _USER_NAME_FIELDS = ("username", "email", "first_name", "last_name")
 
 
 def _catalogue_models() -> tuple[type, ...]:
-    from ..models import Break, Service, ServiceCategory, Specialist, SpecialistSchedule, TimeOff
+    from booking_api.models import (
+        Break,
+        Service,
+        ServiceCategory,
+        Specialist,
+        SpecialistSchedule,
+        TimeOff,
+    )
 
     return (Break, Service, ServiceCategory, Specialist, SpecialistSchedule, TimeOff)
 
 
 def _scopes_of(obj: Any, deleted: bool, scopes: set[str]) -> None:
-    from ..models import Appointment, User
+    from booking_api.models import Appointment, User
 
     if isinstance(obj, Appointment):
         scopes.add(BOOKINGS)
@@ -557,7 +564,7 @@ def _after_flush(session: Session, _context: Any) -> None:
 def _bulk(state: Any) -> None:
     if not _CACHES or not (state.is_update or state.is_delete or state.is_insert):
         return
-    from ..models import Appointment, User
+    from booking_api.models import Appointment, User
 
     scopes: set[str] = state.session.info.setdefault(_SCOPES_KEY, set())
     for mapper in state.all_mappers:

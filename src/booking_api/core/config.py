@@ -10,7 +10,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from booking_common.settings import CommonSettings
 
 DEFAULT_SECRET_KEY = "insecure-dev-key-change-me-0123456789abcdef"
 
@@ -26,9 +27,7 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
-
+class Settings(CommonSettings):
     environment: str = Field("development", description="development | production | test")
     debug: bool = False
     database_url: str = "sqlite+aiosqlite:///./booking.sqlite3"
@@ -88,8 +87,6 @@ class Settings(BaseSettings):
     throttle_booking: str = Field("30/min", description="Booking creation per user")
 
     # Production shape: logs, shutdown, HTTPS, personal data at rest.
-    log_level: str = Field("INFO", description="DEBUG | INFO | WARNING | ERROR")
-    log_format: str = Field("json", description="json | text")
     shutdown_grace_seconds: int = Field(
         20, description="On SIGTERM, how long in-flight requests may take to finish"
     )

@@ -176,7 +176,7 @@ def attach(database: Any, settings: Any) -> Keyring | None:
 
 def _process_default() -> Keyring | None:
     if not _default:
-        from .config import get_settings
+        from booking_api.core.config import get_settings
 
         _default.append(cached_keyring(get_settings()))
     return _default[0]
@@ -270,7 +270,7 @@ def _decrypt_dialog(target: Any, keyring: Keyring | None) -> None:
 
 
 def install_events() -> None:
-    from ..models import Client, DialogContext
+    from booking_api.models import Client, DialogContext
 
     if getattr(install_events, "_done", False):
         return
@@ -307,7 +307,7 @@ async def rotate_all(database: Any, keyring: Keyring | None, *, batch: int = 200
     """
     from sqlalchemy import select, update
 
-    from ..models import Client, DialogContext
+    from booking_api.models import Client, DialogContext
 
     counts = {
         "clients_scanned": 0,

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import Date, DateTime, Time
 
-from .config import Settings
+from booking_api.core.config import Settings
 
 # Django writes SQLite dates and times without microseconds unless they are non-zero; keep the
 # same text so that string comparisons inside SQLite order both implementations' rows alike.

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .errors import ValidationError
+from booking_api.core.errors import ValidationError
 
 REQUIRED = "This field is required."
 NULL = "This field may not be null."

@@ -13,7 +13,7 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from .errors import NotFound, ParseError, UnsupportedMediaType
+from booking_api.core.errors import NotFound, ParseError, UnsupportedMediaType
 
 
 def _default(value: Any) -> Any:

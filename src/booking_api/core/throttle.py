@@ -19,8 +19,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from .cache import RedisHolder
-from .errors import Throttled
+from booking_api.core.cache import RedisHolder
+from booking_api.core.errors import Throttled
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

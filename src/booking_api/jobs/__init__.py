@@ -38,6 +38,6 @@ the source of truth also makes the Redis-less default behave exactly like produc
 
 from __future__ import annotations
 
-from .outbox import Snapshot, appointment_changed, snapshot
+from booking_api.jobs.outbox import Snapshot, appointment_changed, snapshot
 
 __all__ = ["Snapshot", "appointment_changed", "snapshot"]

@@ -27,10 +27,10 @@ from arq import cron
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker, func
 
-from ..core.config import Settings
-from ..core.db import Database
-from .outbox import Waker
-from .runner import new_worker_id, run_due
+from booking_api.core.config import Settings
+from booking_api.core.db import Database
+from booking_api.jobs.outbox import Waker
+from booking_api.jobs.runner import new_worker_id, run_due
 
 log = logging.getLogger("booking_api.jobs")
 
@@ -98,7 +98,7 @@ async def _startup(ctx: dict[str, Any]) -> None:
         ctx["db"] = Database.from_settings(settings)
         ctx["own_db"] = True
     if "sender" not in ctx:
-        from .telegram import TelegramSender
+        from booking_api.jobs.telegram import TelegramSender
 
         ctx["sender"] = TelegramSender(settings)
     ctx.setdefault("worker_id", new_worker_id("arq"))

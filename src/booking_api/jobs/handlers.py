@@ -18,15 +18,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from ..core.config import Settings
-from ..core.db import Database
-from ..core.errors import ValidationError
-from ..models import ACTIVE_STATUSES, Appointment, Client, Service, WaitlistEntry
-from ..scheduling.engine import local_dt
-from ..services import booking
-from . import texts
-from .errors import Skip
-from .outbox import (
+from booking_api.appointments import service as booking
+from booking_api.availability.engine import local_dt
+from booking_api.core.config import Settings
+from booking_api.core.db import Database
+from booking_api.core.errors import ValidationError
+from booking_api.jobs import texts
+from booking_api.jobs.errors import Skip
+from booking_api.jobs.outbox import (
     REMINDER,
     SPECIALIST_NOTICE,
     WAITLIST_EXPIRE,
@@ -39,7 +38,8 @@ from .outbox import (
     reminder_offsets,
     starts_at,
 )
-from .queue import ClaimedJob
+from booking_api.jobs.queue import ClaimedJob
+from booking_api.models import ACTIVE_STATUSES, Appointment, Client, Service, WaitlistEntry
 
 log = logging.getLogger("booking_api.jobs")
 
@@ -255,7 +255,7 @@ async def waitlist_notify(job: ClaimedJob, ctx: JobContext) -> None:
         )
         specialist_name = None
         if entry is not None and entry.offer_specialist_id is not None:
-            from ..models import Specialist
+            from booking_api.models import Specialist
 
             specialist = await session.get(Specialist, entry.offer_specialist_id)
             specialist_name = specialist.name if specialist else ""

@@ -21,9 +21,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from ..core.config import Settings
-from ..models import ACTIVE_STATUSES, Appointment, Job, Service, WaitlistEntry
-from ..scheduling.engine import local_dt
+from booking_api.availability.engine import local_dt
+from booking_api.core.config import Settings
+from booking_api.models import ACTIVE_STATUSES, Appointment, Job, Service, WaitlistEntry
 
 log = logging.getLogger("booking_api.jobs")
 

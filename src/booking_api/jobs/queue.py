@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, update
 
-from ..core.db import Database
-from ..models import Job
-from .outbox import utcnow
+from booking_api.core.db import Database
+from booking_api.jobs.outbox import utcnow
+from booking_api.models import Job
 
 log = logging.getLogger("booking_api.jobs")
 

@@ -17,12 +17,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.config import Settings
-from ..core.db import Database
-from .errors import PermanentFailure, RetryLater, Skip
-from .handlers import HANDLERS, JobContext
-from .outbox import set_waker, utcnow
-from .queue import ClaimedJob, claim_due, finish, next_run_at, retry_later
+from booking_api.core.config import Settings
+from booking_api.core.db import Database
+from booking_api.jobs.errors import PermanentFailure, RetryLater, Skip
+from booking_api.jobs.handlers import HANDLERS, JobContext
+from booking_api.jobs.outbox import set_waker, utcnow
+from booking_api.jobs.queue import ClaimedJob, claim_due, finish, next_run_at, retry_later
 
 log = logging.getLogger("booking_api.jobs")
 
@@ -153,7 +153,7 @@ class InProcessPoller:
     """
 
     def __init__(self, db: Database, settings: Settings, sender: Any | None = None):
-        from .telegram import TelegramSender
+        from booking_api.jobs.telegram import TelegramSender
 
         self.db = db
         self.settings = settings
@@ -216,7 +216,7 @@ async def api_jobs_runtime(db: Database, settings: Settings):  # type: ignore[no
         poller = InProcessPoller(db, settings)
         await poller.start()
     elif settings.redis_url:
-        from .arq_worker import connect, make_waker
+        from booking_api.jobs.arq_worker import connect, make_waker
 
         try:
             pool = await connect(settings)
@@ -252,7 +252,7 @@ async def _run_db_worker(settings: Settings) -> None:
 def configure_worker_logging(settings: Settings) -> logging.Handler:
     """Structured lines with secrets redacted, as the API's: httpx logs every request's URL,
     and Telegram URLs carry the bot token."""
-    from ..core.logging import configure_logging, register_secret
+    from booking_common.logging import configure_logging, register_secret
 
     handler = configure_logging(settings.log_level, settings.log_format)
     register_secret(
@@ -266,15 +266,15 @@ def configure_worker_logging(settings: Settings) -> logging.Handler:
 
 def run_worker(settings: Settings | None = None) -> None:
     """``booking worker``: arq on Redis when REDIS_URL is set, else a database poller."""
-    from ..core.config import get_settings
-    from ..migrate import upgrade_sync
+    from booking_api.core.config import get_settings
+    from booking_api.migrate import upgrade_sync
 
     settings = settings or get_settings()
     configure_worker_logging(settings)
     if settings.is_sqlite:
         upgrade_sync(settings.database_url)
     if settings.redis_url:
-        from .arq_worker import run_arq_worker
+        from booking_api.jobs.arq_worker import run_arq_worker
 
         run_arq_worker(settings)
     else:

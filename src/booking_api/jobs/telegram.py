@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 
-from ..core.config import Settings
-from .errors import PermanentFailure, RetryLater, Skip
-from .texts import Buttons
+from booking_api.core.config import Settings
+from booking_api.jobs.errors import PermanentFailure, RetryLater, Skip
+from booking_api.jobs.texts import Buttons
 
 log = logging.getLogger("booking_api.jobs")
 

@@ -29,8 +29,8 @@ from ..mcp_gateway import Appointment, McpGateway, ToolFailed
 from .common import answer, appointment_summary, enrich, show, stale, uid
 
 #: Markers of the API's (Russian) refusals of a claim: the time was booked by someone else
-#: (``booking_api.services.booking.TAKEN``), and the offer expired
-#: (``booking_api.services.waitlist.OFFER_EXPIRED``).
+#: (``booking_api.appointments.service.TAKEN``), and the offer expired
+#: (``booking_api.waitlist.service.OFFER_EXPIRED``).
 TAKEN = "уже занято"
 EXPIRED = "истекло"
 

@@ -30,7 +30,7 @@ from ..mcp_gateway import McpGateway, ToolFailed, WaitlistEntry
 from .common import answer, show, stale, uid
 
 #: The API's answer when the client already waits for that service on that day
-#: (``booking_api.services.waitlist.ALREADY_WAITING``).
+#: (``booking_api.waitlist.service.ALREADY_WAITING``).
 ALREADY_WAITING = "уже в листе ожидания"
 
 

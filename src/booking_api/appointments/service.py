@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..core.config import Settings
-from ..core.errors import BadRequest, ValidationError
-from ..models import Appointment, Service, User
-from ..scheduling.engine import DayRules, Refusal, check_booking, local_dt
-from .availability import Window, load_day_rules
+from booking_api.availability.engine import DayRules, Refusal, check_booking, local_dt
+from booking_api.availability.repository import Window, load_day_rules
+from booking_api.core.config import Settings
+from booking_api.core.errors import BadRequest, ValidationError
+from booking_api.models import Appointment, Service, User
 
 TAKEN = "Выбранное время уже занято."
 NOT_WORKING = "Специалист не работает в выбранный день."

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..core.config import Settings
-from ..core.errors import ValidationError
-from ..core.security import make_password
-from ..models import User
+from booking_api.core.config import Settings
+from booking_api.core.errors import ValidationError
+from booking_api.core.security import make_password
+from booking_api.models import User
 
 _USERNAME = re.compile(r"^[\w.@+-]+$")
 TAKEN = "A user with that username already exists."

@@ -8,17 +8,17 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..api.deps import CtxDep, WriteSession
-from ..api.openapi import ERRORS, register_schema
-from ..core import throttle
-from ..core.errors import PermissionDenied, ValidationError
-from ..core.fields import CharField, ChoiceField, object_schema, validate_fields
-from ..core.http import JSON, read_body
-from ..models import Client, User
-from ..schemas import AccessToken, TelegramAuthOut, TokenPair
-from ..services import tokens
-from ..services.telegram import find_or_register_client, verify_telegram
-from .clients import represent_client
+from booking_api.api.deps import CtxDep, WriteSession
+from booking_api.api.openapi import ERRORS, register_schema
+from booking_api.auth import tokens
+from booking_api.auth.telegram import find_or_register_client, verify_telegram
+from booking_api.clients.routes import represent_client
+from booking_api.core import throttle
+from booking_api.core.errors import PermissionDenied, ValidationError
+from booking_api.core.fields import CharField, ChoiceField, object_schema, validate_fields
+from booking_api.core.http import JSON, read_body
+from booking_api.models import Client, User
+from booking_api.schemas import AccessToken, TelegramAuthOut, TokenPair
 
 router = APIRouter(tags=["Authentication"])
 

@@ -32,18 +32,9 @@ import asyncpg
 import orjson
 from sqlalchemy.util import greenlet_spawn
 
-from ..core.cache import BOOKINGS, bookings_scope
-from ..core.cache import bump_now as bump_cache
-from ..core.config import Settings
-from ..core.db import Database
-from ..core.errors import PermissionDenied, ValidationError
-from ..core.fields import Field, missing_pk, validate_fields
-from ..jobs import outbox
-from ..models import ACTIVE_STATUSES, User
-from ..scheduling.engine import DayRules, local_dt
-from ..schemas import appointment_json
-from . import booking
-from .availability import (
+from booking_api.appointments import service as booking
+from booking_api.availability.engine import DayRules, local_dt
+from booking_api.availability.repository import (
     ONE_DAY,
     Window,
     appointment_interval,
@@ -51,7 +42,16 @@ from .availability import (
     usable_break,
     working_hours,
 )
-from .users import NOT_A_CLIENT
+from booking_api.clients.service import NOT_A_CLIENT
+from booking_api.core.cache import BOOKINGS, bookings_scope
+from booking_api.core.cache import bump_now as bump_cache
+from booking_api.core.config import Settings
+from booking_api.core.db import Database
+from booking_api.core.errors import PermissionDenied, ValidationError
+from booking_api.core.fields import Field, missing_pk, validate_fields
+from booking_api.jobs import outbox
+from booking_api.models import ACTIVE_STATUSES, User
+from booking_api.schemas import appointment_json
 
 CONTEXT_SQL = """
 WITH me AS (

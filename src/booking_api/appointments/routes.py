@@ -14,13 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..api.deps import Ctx, CtxDep, DatabaseDep, WriteSession
-from ..api.openapi import ERRORS, register_schema
-from ..api.ownership import ClientOwned
-from ..api.resource import Resource, crud_router, fk_columns, icontains, parse_pk
-from ..core import throttle
-from ..core.errors import APIError, BadRequest, PermissionDenied, ValidationError
-from ..core.fields import (
+from booking_api.api.deps import Ctx, CtxDep, DatabaseDep, WriteSession
+from booking_api.api.openapi import ERRORS, register_schema
+from booking_api.api.ownership import ClientOwned
+from booking_api.api.resource import Resource, crud_router, fk_columns, icontains, parse_pk
+from booking_api.appointments import repository_pg as booking_pg
+from booking_api.appointments import service as booking
+from booking_api.catalogue.routes import int_filter
+from booking_api.core import throttle
+from booking_api.core.errors import APIError, BadRequest, PermissionDenied, ValidationError
+from booking_api.core.fields import (
     ChoiceField,
     DateField,
     PrimaryKeyField,
@@ -30,9 +33,9 @@ from ..core.fields import (
     parse_date,
     validate_fields,
 )
-from ..core.http import JSON, format_datetime, read_body
-from ..jobs import appointment_changed, snapshot
-from ..models import (
+from booking_api.core.http import JSON, format_datetime, read_body
+from booking_api.jobs import appointment_changed, snapshot
+from booking_api.models import (
     ACTIVE_STATUSES,
     APPOINTMENT_STATUSES,
     Appointment,
@@ -42,9 +45,7 @@ from ..models import (
     ServiceCategory,
     Specialist,
 )
-from ..schemas import AppointmentOut, appointment_json
-from ..services import booking, booking_pg
-from .catalog import int_filter
+from booking_api.schemas import AppointmentOut, appointment_json
 
 
 def represent_appointment(obj: Appointment, tz: dt.tzinfo) -> dict[str, Any]:

@@ -10,19 +10,19 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..api.deps import CtxDep, ReadSession
-from ..api.openapi import ERRORS
-from ..api.resource import parse_pk
-from ..core.cache import slot_now
-from ..core.config import Settings
-from ..core.errors import BadRequest, NotFound
-from ..core.fields import lookup_id_text, parse_date
-from ..core.http import JSON, format_decimal
-from ..models import Service, ServiceCategory, Specialist
-from ..scheduling.engine import days_with_room, free_slots
-from ..schemas import NearestSlotOut, SlotOut
-from ..services.availability import Window, days_between, load_rules, load_rules_checked
-from .appointments import appointments
+from booking_api.api.deps import CtxDep, ReadSession
+from booking_api.api.openapi import ERRORS
+from booking_api.api.resource import parse_pk
+from booking_api.appointments.routes import appointments
+from booking_api.availability.engine import days_with_room, free_slots
+from booking_api.availability.repository import Window, days_between, load_rules, load_rules_checked
+from booking_api.core.cache import slot_now
+from booking_api.core.config import Settings
+from booking_api.core.errors import BadRequest, NotFound
+from booking_api.core.fields import lookup_id_text, parse_date
+from booking_api.core.http import JSON, format_decimal
+from booking_api.models import Service, ServiceCategory, Specialist
+from booking_api.schemas import NearestSlotOut, SlotOut
 
 router = APIRouter(tags=["Availability"])
 

@@ -18,11 +18,13 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..api.deps import Ctx, CtxDep, ReadSession
-from ..api.openapi import ERRORS
-from ..api.resource import Resource, crud_router, fk_columns, icontains, parse_pk
-from ..core.errors import NotFound, ValidationError
-from ..core.fields import (
+from booking_api.api.deps import Ctx, CtxDep, ReadSession
+from booking_api.api.openapi import ERRORS
+from booking_api.api.resource import Resource, crud_router, fk_columns, icontains, parse_pk
+from booking_api.appointments.service import END_BEFORE_START
+from booking_api.clients.service import create_linked_user
+from booking_api.core.errors import NotFound, ValidationError
+from booking_api.core.fields import (
     BooleanField,
     CharField,
     ChoiceField,
@@ -34,8 +36,8 @@ from ..core.fields import (
     TimeField,
     lookup_id,
 )
-from ..core.http import JSON, format_datetime, format_decimal, is_upload
-from ..models import (
+from booking_api.core.http import JSON, format_datetime, format_decimal, is_upload
+from booking_api.models import (
     Break,
     Service,
     ServiceCategory,
@@ -44,7 +46,7 @@ from ..models import (
     TimeOff,
     User,
 )
-from ..schemas import (
+from booking_api.schemas import (
     BreakOut,
     CategoryOut,
     ScheduleOut,
@@ -52,8 +54,6 @@ from ..schemas import (
     SpecialistOut,
     TimeOffOut,
 )
-from ..services.booking import END_BEFORE_START
-from ..services.users import create_linked_user
 
 DAY_NAMES = ("Понедельник", "Вторник", "Среда", "Четверг", "Пятница", "Суббота", "Воскресенье")
 

@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import bindparam, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..core.config import Settings
-from ..models import (
+from booking_api.availability.engine import DayRules, Interval, local_dt
+from booking_api.core.config import Settings
+from booking_api.models import (
     ACTIVE_STATUSES,
     Appointment,
     Break,
@@ -27,7 +28,6 @@ from ..models import (
     SpecialistSchedule,
     TimeOff,
 )
-from ..scheduling.engine import DayRules, Interval, local_dt
 
 ONE_DAY = dt.timedelta(days=1)
 

@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.request
 
-from .core.config import get_settings
+from booking_api.core.config import get_settings
 
 
 def _wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> bool:
@@ -49,19 +49,19 @@ def _interrupt(signum: int, frame: object) -> None:
 def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     settings = get_settings()
-    me = [sys.executable, "-m", "booking_api.cli"]
+    me = [sys.executable, "-m", "booking_cli"]
     env = dict(os.environ)
     env.setdefault("API_URL", f"http://127.0.0.1:{api_port}/api")
     env.setdefault("MCP_SERVER_URL", f"http://127.0.0.1:{mcp_port}/mcp")
 
-    from .migrate import upgrade_sync
+    from booking_api.migrate import upgrade_sync
 
     upgrade_sync(settings.database_url)
     if demo:
         subprocess.run([*me, "seed-demo"], check=True, env=env)
     if not env.get("API_USERNAME"):
         # The MCP server acts through a service account; make one for the embedded default.
-        from .service_account import ensure_service_account
+        from booking_api.service_account import ensure_service_account
 
         username, password = ensure_service_account(settings)
         env["API_USERNAME"], env["API_PASSWORD"] = username, password

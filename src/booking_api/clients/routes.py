@@ -9,17 +9,17 @@ from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from ..api.deps import Ctx, CtxDep, ReadSession, WriteSession
-from ..api.openapi import ERRORS, register_schema
-from ..api.resource import Resource, crud_router, icontains
-from ..core import crypto
-from ..core.errors import MethodNotAllowed, NotFound, PermissionDenied
-from ..core.fields import CharField, ChoiceField, EmailField, object_schema
-from ..core.http import JSON, read_body
-from ..models import Client
-from ..schemas import ClientOut
-from ..services.users import create_linked_user
-from .catalog import nested_user
+from booking_api.api.deps import Ctx, CtxDep, ReadSession, WriteSession
+from booking_api.api.openapi import ERRORS, register_schema
+from booking_api.api.resource import Resource, crud_router, icontains
+from booking_api.catalogue.routes import nested_user
+from booking_api.clients.service import create_linked_user
+from booking_api.core import crypto
+from booking_api.core.errors import MethodNotAllowed, NotFound, PermissionDenied
+from booking_api.core.fields import CharField, ChoiceField, EmailField, object_schema
+from booking_api.core.http import JSON, read_body
+from booking_api.models import Client
+from booking_api.schemas import ClientOut
 
 MIN_PHONE_DIGITS = 7  # shorter search terms are parts of numbers, not numbers
 

@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from .core.config import get_settings
+from booking_api.core.config import get_settings
 
 app = typer.Typer(
     help="Booking Assistant: API, MCP server, Telegram bot and their tools.",
@@ -30,12 +30,12 @@ def api(
     """Serve the REST API (migrates an embedded SQLite database on first start)."""
     import uvicorn
 
-    from .core.logging import configure_logging, logging_config
+    from booking_common.logging import configure_logging, logging_config
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     if settings.is_sqlite or workers > 1:
-        from .migrate import upgrade_sync
+        from booking_api.migrate import upgrade_sync
 
         upgrade_sync(settings.database_url)
     uvicorn.run(
@@ -58,7 +58,7 @@ def api(
 @app.command()
 def migrate(revision: str = typer.Argument("head")) -> None:
     """Create or upgrade the database schema (adopts a database Django already migrated)."""
-    from .migrate import upgrade_sync
+    from booking_api.migrate import upgrade_sync
 
     upgrade_sync(get_settings().database_url, revision)
     typer.echo("Database is up to date.")
@@ -96,10 +96,10 @@ def createsuperuser(
 async def _createsuperuser(username: str, email: str, password: str) -> None:
     from sqlalchemy import select
 
-    from .core.db import Database
-    from .core.security import make_password
-    from .migrate import upgrade
-    from .models import User
+    from booking_api.core.db import Database
+    from booking_api.core.security import make_password
+    from booking_api.migrate import upgrade
+    from booking_api.models import User
 
     settings = get_settings()
     await upgrade(settings.database_url)
@@ -128,9 +128,9 @@ def seed_demo() -> None:
     """Fill an empty database with a demo catalogue (two cities, six specialists)."""
 
     async def run() -> bool:
-        from .core.db import Database
-        from .demo import seed_demo as seed
-        from .migrate import upgrade
+        from booking_api.core.db import Database
+        from booking_api.demo import seed_demo as seed
+        from booking_api.migrate import upgrade
 
         settings = get_settings()
         await upgrade(settings.database_url)
@@ -170,7 +170,7 @@ def rotate_key(
 ) -> None:
     """Encrypt personal data with ENCRYPTION_KEY: plaintext rows and rows under
     ENCRYPTION_OLD_KEYS are (re-)encrypted; rows already under the current key are skipped."""
-    from .core import crypto
+    from booking_api.core import crypto
 
     settings = get_settings()
     if settings.encryption_key is None:
@@ -178,8 +178,8 @@ def rotate_key(
         raise typer.Exit(2)
 
     async def run() -> dict[str, int]:
-        from .core.db import Database
-        from .migrate import upgrade
+        from booking_api.core.db import Database
+        from booking_api.migrate import upgrade
 
         await upgrade(settings.database_url)
         db = Database.from_settings(settings)
@@ -221,7 +221,7 @@ def chat() -> None:
 @app.command()
 def worker() -> None:
     """Run the job worker: arq on Redis when REDIS_URL is set, else a database poller."""
-    from .jobs.runner import run_worker
+    from booking_api.jobs.runner import run_worker
 
     run_worker()
 
@@ -233,7 +233,7 @@ def run(
     mcp_port: int = typer.Option(5000),
 ) -> None:
     """Start the whole assistant: API, MCP server and (with a token) the Telegram bot."""
-    from .supervisor import run_all
+    from booking_cli.supervisor import run_all
 
     sys.exit(run_all(demo=demo, api_port=api_port, mcp_port=mcp_port))
 

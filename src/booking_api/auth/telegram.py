@@ -11,11 +11,11 @@ from urllib.parse import parse_qsl
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..core.config import Settings
-from ..core.errors import AuthenticationFailed, ValidationError
-from ..core.security import telegram_login_hash, telegram_webapp_hash
-from ..models import Client
-from .users import create_linked_user
+from booking_api.clients.service import create_linked_user
+from booking_api.core.config import Settings
+from booking_api.core.errors import AuthenticationFailed, ValidationError
+from booking_api.core.security import telegram_login_hash, telegram_webapp_hash
+from booking_api.models import Client
 
 
 class TelegramIdentity(dict):

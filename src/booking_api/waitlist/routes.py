@@ -16,12 +16,15 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..api.deps import Ctx, CtxDep, WriteSession
-from ..api.openapi import ERRORS, register_schema
-from ..api.ownership import ClientOwned
-from ..api.resource import Resource, crud_router
-from ..core.errors import PermissionDenied, ValidationError
-from ..core.fields import (
+from booking_api.api.deps import Ctx, CtxDep, WriteSession
+from booking_api.api.openapi import ERRORS, register_schema
+from booking_api.api.ownership import ClientOwned
+from booking_api.api.resource import Resource, crud_router
+from booking_api.appointments import service as booking
+from booking_api.appointments.routes import appointments
+from booking_api.catalogue.routes import int_filter
+from booking_api.core.errors import PermissionDenied, ValidationError
+from booking_api.core.fields import (
     CharField,
     DateField,
     PrimaryKeyField,
@@ -30,13 +33,10 @@ from ..core.fields import (
     parse_date,
     validate_fields,
 )
-from ..core.http import JSON, format_datetime, read_body
-from ..jobs import appointment_changed
-from ..models import WAITLIST_STATUSES, Client, Service, Specialist, WaitlistEntry
-from ..services import booking
-from ..services import waitlist as service
-from .appointments import appointments
-from .catalog import int_filter
+from booking_api.core.http import JSON, format_datetime, read_body
+from booking_api.jobs import appointment_changed
+from booking_api.models import WAITLIST_STATUSES, Client, Service, Specialist, WaitlistEntry
+from booking_api.waitlist import service
 
 
 class WaitlistEntryOut(BaseModel):

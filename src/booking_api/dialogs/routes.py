@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Path, Request
 from sqlalchemy import delete, select
 
-from ..api.deps import CtxDep, ReadSession, WriteSession
-from ..api.openapi import ERRORS
-from ..core.errors import NotFound, ValidationError
-from ..core.http import JSON, format_datetime, read_body
-from ..models import DialogContext
+from booking_api.api.deps import CtxDep, ReadSession, WriteSession
+from booking_api.api.openapi import ERRORS
+from booking_api.core.errors import NotFound, ValidationError
+from booking_api.core.http import JSON, format_datetime, read_body
+from booking_api.models import DialogContext
 
 router = APIRouter(tags=["Dialog contexts"])
 KEY = Path(..., max_length=64, pattern=r"^[\w:.-]+$", description="e.g. tg:123456")

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..core.config import Settings
-from ..core.errors import BadRequest, ValidationError
-from ..models import Service, WaitlistEntry
+from booking_api.core.config import Settings
+from booking_api.core.errors import BadRequest, ValidationError
+from booking_api.models import Service, WaitlistEntry
 
 log = logging.getLogger("booking_api.waitlist")
 

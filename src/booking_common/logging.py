@@ -82,19 +82,24 @@ def redact(text: str) -> str:
     return text
 
 
-def _register_settings_secrets() -> None:
-    try:
-        from .config import get_settings
+# Settings that hold secrets, by their environment names, in every part of the project. A
+# worker process that uvicorn starts builds its filters from the log config alone, so the
+# filter reads these itself; each part also registers its own settings' secrets at start-up
+# (values that came from a ``.env`` file rather than the environment).
+SECRET_ENV_NAMES = (
+    "SECRET_KEY",
+    "TELEGRAM_BOT_TOKEN",
+    "ENCRYPTION_KEY",
+    "ENCRYPTION_OLD_KEYS",
+    "API_PASSWORD",
+    "MCP_AUTH_TOKEN",
+    "BOOKING_CLIENT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+)
 
-        s = get_settings()
-    except Exception:  # noqa: BLE001 - logging must work even with broken settings
-        return
-    register_secret(
-        s.secret_key,
-        s.telegram_bot_token,
-        getattr(s, "encryption_key", None),
-        getattr(s, "encryption_old_keys", None),
-    )
+
+def _register_settings_secrets() -> None:
+    register_secret(*(os.environ.get(name) for name in SECRET_ENV_NAMES))
 
 
 class RedactFilter(logging.Filter):
@@ -164,21 +169,30 @@ class TextFormatter(logging.Formatter):
         return super().format(record)
 
 
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 def logging_config(level: str | None = None, fmt: str | None = None) -> dict[str, Any]:
     """The ``dictConfig`` for LOG_LEVEL / LOG_FORMAT (uvicorn gets it as ``log_config``)."""
     level = (level or os.environ.get("LOG_LEVEL") or "INFO").upper()
-    fmt = (fmt or os.environ.get("LOG_FORMAT") or "json").lower()
+    fmt = (fmt or os.environ.get("LOG_FORMAT") or "auto").lower()
+    if fmt == "auto":  # people read a terminal; machines read everything else
+        fmt = "text" if _is_terminal(sys.stderr) else "json"
     formatter = (
-        "booking_api.core.logging.TextFormatter"
+        "booking_common.logging.TextFormatter"
         if fmt == "text"
-        else "booking_api.core.logging.JsonFormatter"
+        else "booking_common.logging.JsonFormatter"
     )
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {
-            "request_id": {"()": "booking_api.core.logging.RequestIdFilter"},
-            "redact": {"()": "booking_api.core.logging.RedactFilter"},
+            "request_id": {"()": "booking_common.logging.RequestIdFilter"},
+            "redact": {"()": "booking_common.logging.RedactFilter"},
         },
         "formatters": {"default": {"()": formatter}},
         "handlers": {

@@ -1,11 +1,11 @@
-"""Pure ASGI middleware (no BaseHTTPMiddleware: no extra task, no body buffering).
+"""Pure ASGI middleware every HTTP server of the project uses (no BaseHTTPMiddleware: no extra
+task, no body buffering).
 
 * :class:`RequestIdMiddleware` — takes ``X-Request-ID`` from the request (or makes one), keeps it
-  in :data:`booking_api.core.logging.request_id_var` for every log line of the request, returns
+  in :data:`booking_common.logging.request_id_var` for every log line of the request, returns
   it in the response header and writes one access-log line: method, path, status, duration,
   user id when authentication set ``request.state.user_id``. Never the query string, headers or
   body (tokens, passwords, phone numbers live there).
-* :class:`NullCharactersMiddleware` — a NUL character in a query parameter is a 400.
 * :class:`HSTSMiddleware` — ``Strict-Transport-Security`` on answers to https requests: direct
   TLS, or ``X-Forwarded-Proto: https`` from a proxy uvicorn trusts (``FORWARDED_ALLOW_IPS``;
   uvicorn's proxy-headers middleware has already rewritten the scheme by then).
@@ -13,14 +13,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .core.logging import (
+from booking_common.logging import (
     REQUEST_ID_HEADER,
     clean_request_id,
     new_request_id,
@@ -28,7 +26,6 @@ from .core.logging import (
 )
 
 _HEADER = REQUEST_ID_HEADER.lower().encode()
-NULL_CHARACTERS = "Null characters are not allowed."
 QUIET_PATHS = frozenset({"/health", "/ready"})
 
 
@@ -116,60 +113,6 @@ class HSTSMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_hsts)
-
-
-class HeadAsGetMiddleware:
-    """HEAD is answered like GET without the body (Django answers HEAD on every GET view)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_headers_only(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b""}
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
-
-
-class NullCharactersMiddleware:
-    """A query parameter holding a NUL character gets DRF's 400 ("Null characters are not
-    allowed.", as django-filter's form fields say) instead of reaching the database, which
-    cannot store or compare it. Costs one substring test per request."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
-        if b"%00" not in query and b"\x00" not in query:
-            await self.app(scope, receive, send)
-            return
-        names = sorted(
-            {name for name, value in parse_qsl(query.decode("latin-1"), True) if "\x00" in value}
-        )
-        if not names:
-            await self.app(scope, receive, send)
-            return
-        body = json.dumps({name: [NULL_CHARACTERS] for name in names}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 400,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
 
 
 def install(app: ASGIApp, *, hsts_max_age: int = 31536000) -> ASGIApp:

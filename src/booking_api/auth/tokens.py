@@ -8,9 +8,9 @@ import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..core.config import Settings
-from ..core.errors import AuthenticationFailed
-from ..core.security import (
+from booking_api.core.config import Settings
+from booking_api.core.errors import AuthenticationFailed
+from booking_api.core.security import (
     NO_USER_ID,
     Token,
     TokenError,
@@ -18,7 +18,7 @@ from ..core.security import (
     decode_token,
     issue_token,
 )
-from ..models import BlacklistedToken, OutstandingToken, User
+from booking_api.models import BlacklistedToken, OutstandingToken, User
 
 # Checked when the username is unknown, so both answers take as long (as Django does).
 _DUMMY_HASH = "pbkdf2_sha256$1000000$dummysalt$cAk4hzjfKpKsAQQuiPvx0Zb5UVMoGD/p0J9bTSgZAnU="

@@ -1,0 +1,3 @@
+from booking_cli.main import main
+
+main()
