@@ -8,12 +8,19 @@ is built once by the real Alembic migrations; each test starts from empty tables
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
-from collections.abc import AsyncIterator
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -75,6 +82,8 @@ def make_settings(url: str, tmp: Path, **overrides: Any) -> Settings:
         cache_backend="off",
         throttle_auth="",
         throttle_booking="",
+        # A test that turns Redis on keys under this run's prefix at the least (see below).
+        redis_key_prefix=RUN_REDIS_PREFIX,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -270,3 +279,109 @@ async def cat(env: Env) -> Catalogue:
 
 def future_day(days: int = 7) -> dt.date:
     return (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).date()
+
+
+# --- Redis ---------------------------------------------------------------------------------
+# The Redis at TEST_REDIS_URL is shared: other test runs (and people) use it at the same time.
+# A test never flushes it. Each run keys everything under its own REDIS_KEY_PREFIX
+# (RUN_REDIS_PREFIX, the default of make_settings), each Redis test under a prefix of its own
+# below that (the ``redis_prefix`` fixture), and deletes only the keys under it.
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+RUN_REDIS_PREFIX = f"booking-test:{os.getpid()}-{uuid.uuid4().hex[:8]}:"
+
+
+def redis_available(url: str = TEST_REDIS_URL) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 0.5):
+            return True
+    except OSError:
+        return False
+
+
+needs_redis = pytest.mark.skipif(not redis_available(), reason=f"no Redis at {TEST_REDIS_URL}")
+
+
+def delete_redis_keys(url: str, prefix: str) -> int:
+    """Delete the keys under ``prefix`` (and arq's keys of job ids under it); nothing else."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    deleted = 0
+    try:
+        for pattern in (f"{prefix}*", f"arq:*:{prefix}*"):
+            keys = list(client.scan_iter(match=pattern, count=500))
+            if keys:
+                deleted += client.unlink(*keys)
+    finally:
+        client.close()
+    return deleted
+
+
+@pytest.fixture(scope="session")
+def redis_run_prefix() -> Iterator[str]:
+    """This run's prefix; whatever a test left under it is deleted when the run ends."""
+    yield RUN_REDIS_PREFIX
+    if redis_available():
+        delete_redis_keys(TEST_REDIS_URL, RUN_REDIS_PREFIX)
+
+
+@pytest.fixture
+def redis_prefix(redis_run_prefix: str) -> Iterator[str]:
+    """A key prefix of this test's own (REDIS_KEY_PREFIX), its keys deleted afterwards."""
+    prefix = f"{redis_run_prefix}{uuid.uuid4().hex[:8]}:"
+    yield prefix
+    if redis_available():
+        delete_redis_keys(TEST_REDIS_URL, prefix)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port, which the test may stop and restart
+    (never the shared one)."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.port = free_port()
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""),
+            *("--appendonly", "no", "--dir", str(self.directory)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not redis_available(self.url):
+            assert self.process.returncode is None, "redis-server exited"
+            assert time.monotonic() < deadline, "redis-server did not start"
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await asyncio.wait_for(self.process.wait(), 10)
+        self.process = None
+
+
+@pytest.fixture
+async def own_redis(tmp_path: Path) -> AsyncIterator[RedisServer]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

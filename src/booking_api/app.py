@@ -22,16 +22,16 @@ from booking_api.api.openapi import install_openapi
 from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
 from booking_api.availability import routes as slots
+from booking_api.caching import install as install_cache
 from booking_api.catalogue import routes as catalog
 from booking_api.clients import routes as clients
-from booking_api.core import crypto
-from booking_api.core.cache import install as install_cache
 from booking_api.core.config import Settings, get_settings
 from booking_api.core.db import Database
 from booking_api.core.errors import APIError, MethodNotAllowed, NotFound
 from booking_api.core.http import JSON
 from booking_api.core.middleware import HeadAsGetMiddleware, NullCharactersMiddleware
 from booking_api.dialogs import routes as dialogs
+from booking_api.privacy import install as install_privacy
 from booking_api.waitlist import routes as waitlist
 from booking_common.asgi import HSTSMiddleware, RequestIdMiddleware
 from booking_common.logging import register_secret
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
             await upgrade(settings.database_url)  # the embedded default migrates itself
         # Jobs: the in-process poller (no Redis) or arq wake-ups (REDIS_URL); see booking_api.jobs
-        from booking_api.jobs.runner import api_jobs_runtime
+        from booking_api.jobs.runtime import api_jobs_runtime
 
         async with api_jobs_runtime(app.state.db, settings):
             settle_heap()
@@ -105,8 +105,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = database or Database.from_settings(settings)
     # Personal data at rest: bind ENCRYPTION_KEY's keyring to these sessions (a no-op without).
-    crypto.install_events()
-    crypto.attach(app.state.db, settings)
+    install_privacy(app.state.db, settings)
     register_secret(
         settings.secret_key,
         settings.telegram_bot_token,
@@ -149,7 +148,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return JSON(body, status_code=503 if down else 200)
 
     mount_admin(app)
-    install_cache(app, settings)  # response cache + write detection (core/cache.py)
+    install_cache(app, settings)  # response cache + write detection (booking_api.caching)
     install_error_handlers(app)
     install_openapi(app)
     # Outermost first: the request id wraps everything (error handlers' logs included).

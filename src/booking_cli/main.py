@@ -170,7 +170,8 @@ def rotate_key(
 ) -> None:
     """Encrypt personal data with ENCRYPTION_KEY: plaintext rows and rows under
     ENCRYPTION_OLD_KEYS are (re-)encrypted; rows already under the current key are skipped."""
-    from booking_api.core import crypto
+    from booking_api.core.crypto import cached_keyring
+    from booking_api.privacy.rotation import rotate_all
 
     settings = get_settings()
     if settings.encryption_key is None:
@@ -184,7 +185,7 @@ def rotate_key(
         await upgrade(settings.database_url)
         db = Database.from_settings(settings)
         try:
-            return await crypto.rotate_all(db, crypto.cached_keyring(settings), batch=batch)
+            return await rotate_all(db, cached_keyring(settings), batch=batch)
         finally:
             await db.dispose()
 
@@ -221,7 +222,7 @@ def chat() -> None:
 @app.command()
 def worker() -> None:
     """Run the job worker: arq on Redis when REDIS_URL is set, else a database poller."""
-    from booking_api.jobs.runner import run_worker
+    from booking_api.jobs.runtime import run_worker
 
     run_worker()
 

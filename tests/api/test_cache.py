@@ -3,16 +3,17 @@ behind it), authentication before the cache, Redis down, and — the rule that m
 is never offered from cache after it was booked, under concurrent bookings and reads.
 
 Runs on both databases with the in-process backend and (``redis`` marker) with real Redis
-(``redis://127.0.0.1:6379/13``, flushed by the fixture); the two-worker test starts
-``booking api --workers 2`` as a subprocess.
+(``TEST_REDIS_URL``, shared: each test keys under its own ``REDIS_KEY_PREFIX`` and deletes only
+those keys); the two-worker test starts ``booking api --workers 2`` as a subprocess; the outage
+test stops and restarts a redis-server of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,41 +25,23 @@ import pytest
 from sqlalchemy import event
 
 from booking_api.app import create_app
+from booking_api.caching import invalidation
 from booking_api.models import ServiceCategory
-from testkit import SECRET, Env, future_day
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-
-
-def redis_available() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-needs_redis = pytest.mark.skipif(not redis_available(), reason="no Redis on 127.0.0.1:6379")
-
-
-async def flush_redis() -> None:
-    import redis.asyncio as redis
-
-    client = redis.from_url(REDIS_URL)
-    try:
-        await client.flushdb()
-    finally:
-        await client.aclose()
+from testkit import SECRET, TEST_REDIS_URL, Env, RedisServer, free_port, future_day, needs_redis
 
 
 @pytest.fixture(params=["local", pytest.param("redis", marks=[pytest.mark.redis, needs_redis])])
-async def cached(request: pytest.FixtureRequest, env: Env) -> AsyncIterator[tuple]:
-    """(app, client, cache) with the cache on, over the test's database."""
+async def cached(request: pytest.FixtureRequest, env: Env, cat) -> AsyncIterator[tuple]:
+    """(app, client, cache) with the cache on, over the test's database and catalogue (built
+    first, so no invalidation of its commit is still on its way when the test starts)."""
     kind = request.param
     if kind == "redis":
-        await flush_redis()
         settings = env.settings.model_copy(
-            update={"cache_backend": "redis", "redis_url": REDIS_URL}
+            update={
+                "cache_backend": "redis",
+                "redis_url": TEST_REDIS_URL,
+                "redis_key_prefix": request.getfixturevalue("redis_prefix"),
+            }
         )
     else:
         settings = env.settings.model_copy(update={"cache_backend": "local"})
@@ -108,7 +91,7 @@ async def test_catalogue_is_cached_and_invalidated_by_writes(cached, env, cat):
 
     # So is a write behind the API's back (ORM session events), after its commit.
     await env.add(ServiceCategory(name="Массаж", description=""))
-    await asyncio.sleep(0.05)  # Redis: the bump of a commit outside a request is a task
+    await invalidation.settle()  # Redis: the bump of a commit outside a request is a task
     names = [c["name"] for c in (await client.get("/api/categories/")).json()]
     assert "Массаж" in names
 
@@ -259,6 +242,124 @@ async def test_redis_down_serves_without_cache(env, cat):
     await app.state.redis.close()
 
 
+class LogLines(logging.Handler):
+    """The API's log lines at INFO and above, whatever the logging configuration."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def __enter__(self) -> LogLines:
+        logger = logging.getLogger("booking_api")
+        self._level = logger.level
+        logger.setLevel(logging.INFO)
+        logger.addHandler(self)
+        return self
+
+    def __exit__(self, *_exc) -> None:  # noqa: ANN002
+        logger = logging.getLogger("booking_api")
+        logger.removeHandler(self)
+        logger.setLevel(self._level)
+
+
+@pytest.mark.redis
+async def test_cache_and_shared_limits_return_to_redis_after_an_outage(
+    env, cat, own_redis: RedisServer
+):
+    """Under continuous load (reads, writes that bump versions, sign-ins that count), Redis
+    going away is one warning and coming back one info line; within seconds of its return the
+    cache and the shared rate limits use it again, and no request fails meanwhile."""
+    import redis.asyncio as redis
+
+    settings = env.settings.model_copy(
+        update={"cache_backend": "redis", "redis_url": own_redis.url, "throttle_auth": "9999/min"}
+    )
+    app = create_app(settings, env.db)
+    cache = app.state.cache
+    staff = env.auth(cat.staff)
+    raw = redis.from_url(own_redis.url)
+    transport = httpx.ASGITransport(app=app, client=("10.9.9.9", 1234))
+    rounds = 0
+
+    async def one_round(client: httpx.AsyncClient) -> None:
+        nonlocal rounds
+        rounds += 1
+        r = await client.get("/api/categories/")
+        assert r.status_code == 200
+        r = await client.patch(
+            f"/api/categories/{cat.hair.id}/", json={"description": f"#{rounds}"}, headers=staff
+        )
+        assert r.status_code == 200
+        r = await client.post("/api/token/", json={"username": "alice", "password": "wrong"})
+        assert r.status_code == 401
+
+    async def rounds_for(client: httpx.AsyncClient, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            await one_round(client)
+
+    async def in_redis() -> tuple[bool, bool]:
+        keys = [k.decode() for k in await raw.keys("*")]
+        return (
+            any(k.endswith("cache:v:catalogue") for k in keys),
+            any(":throttle:auth:ip:10.9.9.9" in k for k in keys),
+        )
+
+    try:
+        with LogLines() as log:
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                await rounds_for(client, 0.3)
+                assert await in_redis() == (True, True)
+                await own_redis.stop()
+                await rounds_for(client, 2.5)  # served without Redis
+                await own_redis.start()  # empty, on the same port
+                back = time.monotonic()
+                while await in_redis() != (True, True):
+                    assert time.monotonic() - back < 5, "the API did not return to Redis"
+                    await one_round(client)
+                # Answers are cached again.
+                await client.get("/api/categories/")
+                hits = cache.hits
+                await client.get("/api/categories/")
+                assert cache.hits == hits + 1
+    finally:
+        await app.state.redis.close()
+        await raw.aclose()
+    about_redis = [
+        (r.levelname, r.getMessage()) for r in log.records if "redis" in r.getMessage().lower()
+    ]
+    assert [level for level, _ in about_redis] == ["WARNING", "INFO"], about_redis
+    assert [r.getMessage() for r in log.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.redis
+@needs_redis
+async def test_another_run_on_the_same_redis_leaves_this_cache_alone(env, cat, redis_prefix):
+    """Two deployments (or test runs) on one Redis database, each under its own
+    REDIS_KEY_PREFIX: the other's writes bump only its own versions. (A test run bumping the
+    same version keys was why this suite flaked with 2 queries where 0 were expected.)"""
+
+    def app_under(prefix: str):  # noqa: ANN202
+        update = {"cache_backend": "redis", "redis_url": TEST_REDIS_URL, "redis_key_prefix": prefix}
+        return create_app(env.settings.model_copy(update=update), env.db)
+
+    ours, theirs = app_under(redis_prefix + "ours:"), app_under(redis_prefix + "theirs:")
+    transport = httpx.ASGITransport(app=ours)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            first = await c.get("/api/categories/")
+            await theirs.state.cache.bump(["catalogue", "bookings"])
+            with Counter(env) as queries:
+                again = await c.get("/api/categories/")
+        assert again.content == first.content and queries.n == 0
+    finally:
+        await ours.state.redis.close()
+        await theirs.state.redis.close()
+
+
 def test_several_workers_without_redis_do_not_cache(env, monkeypatch):
     from booking_api.core import cache as cache_module
 
@@ -273,24 +374,16 @@ def test_several_workers_without_redis_do_not_cache(env, monkeypatch):
 # --- two API worker processes sharing Redis -----------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 @pytest.mark.redis
 @needs_redis
-def test_two_workers_share_invalidation_and_rate_limit(tmp_path: Path):
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    port = _free_port()
+def test_two_workers_share_invalidation_and_rate_limit(tmp_path: Path, redis_prefix: str):
+    port = free_port()
     envvars = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'two.sqlite3'}",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": TEST_REDIS_URL,
+        "REDIS_KEY_PREFIX": redis_prefix,
         "SECRET_KEY": SECRET,
         "PASSWORD_HASH_ITERATIONS": "1000",
         "THROTTLE_AUTH": "5/min",

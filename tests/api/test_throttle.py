@@ -1,5 +1,6 @@
 """Rate limits (core/throttle.py): DRF's 429 text and Retry-After, sign-in per client IP,
-booking per user, empty setting = off; in-process and (``redis`` marker) shared in Redis.
+booking per user, empty setting = off; in-process and (``redis`` marker) shared in Redis, each
+test under a key prefix of its own.
 The two-worker case is in test_cache.py."""
 
 from __future__ import annotations
@@ -8,11 +9,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from test_cache import REDIS_URL, flush_redis, needs_redis
 
 from booking_api.app import create_app
 from booking_api.core.throttle import parse_rate
-from testkit import Env, future_day
+from testkit import TEST_REDIS_URL, Env, future_day, needs_redis
 
 
 def test_parse_rate():
@@ -39,8 +39,8 @@ def check_429(r: httpx.Response, period: int = 60) -> None:
 async def limited(request: pytest.FixtureRequest, env: Env) -> AsyncIterator[httpx.AsyncClient]:
     update = {"throttle_auth": "3/min", "throttle_booking": "2/min"}
     if request.param == "redis":
-        await flush_redis()
-        update["redis_url"] = REDIS_URL
+        update["redis_url"] = TEST_REDIS_URL
+        update["redis_key_prefix"] = request.getfixturevalue("redis_prefix")
     app = create_app(env.settings.model_copy(update=update), env.db)
     transport = httpx.ASGITransport(app=app, client=("10.1.1.1", 1234))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
@@ -101,6 +101,29 @@ async def test_redis_down_falls_back_to_process_counts(env, cat):
         assert [(await c.post("/api/token/", json=body)).status_code for _ in range(2)] == [401] * 2
         check_429(await c.post("/api/token/", json=body))
     await app.state.redis.close()
+
+
+@pytest.mark.redis
+@needs_redis
+async def test_another_run_on_the_same_redis_has_its_own_counts(env, cat, redis_prefix):
+    """Counters live under REDIS_KEY_PREFIX: another deployment (or test run) on the same
+    Redis database, signing in from the same address, spends none of this one's budget."""
+
+    def app_under(prefix: str):  # noqa: ANN202
+        update = {"throttle_auth": "2/min", "redis_url": TEST_REDIS_URL, "redis_key_prefix": prefix}
+        return create_app(env.settings.model_copy(update=update), env.db)
+
+    body = {"username": "alice", "password": "wrong"}
+    ours, theirs = app_under(redis_prefix + "ours:"), app_under(redis_prefix + "theirs:")
+    try:
+        for app, expected in ((theirs, [401, 401, 429]), (ours, [401, 401])):
+            transport = httpx.ASGITransport(app=app, client=("10.1.1.2", 1234))
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+                statuses = [(await c.post("/api/token/", json=body)).status_code for _ in expected]
+            assert statuses == expected
+    finally:
+        await ours.state.redis.close()
+        await theirs.state.redis.close()
 
 
 async def test_service_account_exchange_is_not_limited(limited, env, cat):

@@ -1,38 +1,40 @@
-"""The arq path with a real Redis (``redis://127.0.0.1:6379/14``): a booking's commit wakes
-arq (``run_job`` with ``_job_id`` = the dedupe key), an arq worker runs it end to end; the
-cron dispatcher runs due reminders. The database row stays the source of truth."""
+"""The arq path with a real Redis (``TEST_REDIS_URL``, shared: each test keys under its own
+``REDIS_KEY_PREFIX`` and deletes only those keys): a booking's commit wakes arq (``run_job``
+with ``_job_id`` = prefix + the dedupe key), an arq worker runs it end to end; the cron
+dispatcher runs due reminders. The database row stays the source of truth."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
+import re
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy import update
 
+from booking_api.app import create_app
 from booking_api.jobs import arq_worker, outbox
 from booking_api.models import Specialist
+from testkit import TEST_REDIS_URL, RedisServer, future_day, redis_available
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 MSK = ZoneInfo("Europe/Moscow")
 
 pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-async def redis_settings(job_settings):  # type: ignore[no-untyped-def]
-    settings = job_settings.model_copy(update={"redis_url": REDIS_URL})
-    try:
-        pool = await arq_worker.connect(settings)
-        await pool.flushdb()
-    except OSError as exc:  # pragma: no cover - no Redis on this machine
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    previous = outbox.set_waker(arq_worker.make_waker(pool))
+async def redis_settings(job_settings, redis_prefix):  # type: ignore[no-untyped-def]
+    if not redis_available():  # pragma: no cover - no Redis on this machine
+        pytest.skip(f"Redis is not reachable at {TEST_REDIS_URL}")
+    settings = job_settings.model_copy(
+        update={"redis_url": TEST_REDIS_URL, "redis_key_prefix": redis_prefix}
+    )
+    pool = await arq_worker.connect(settings)
+    previous = outbox.set_waker(arq_worker.make_waker(pool, settings))
     yield settings, pool
     outbox.set_waker(previous)
-    await pool.flushdb()
     await pool.aclose()
 
 
@@ -70,17 +72,11 @@ async def test_arq_worker_runs_a_committed_job_end_to_end(
     appt = await booker(cat.alice, day, "12:00", "13:00")
     key = f"specialist:created:{appt['id']}:{day.isoformat()}T12:00"
     await asyncio.gather(*outbox._tasks)  # the after-commit wake-up
-    queued = await pool.queued_jobs(queue_name=arq_worker.QUEUE)
-    assert [(j.function, j.args, j.job_id) for j in queued] == [
-        ("run_job", (key,), f"booking:{key}")
-    ]
+    queue, job_id = arq_worker.queue_name(settings), settings.redis_key_prefix + key
+    queued = await pool.queued_jobs(queue_name=queue)
+    assert [(j.function, j.args, j.job_id) for j in queued] == [("run_job", (key,), job_id)]
     # A second wake-up for the same job is refused by arq itself.
-    assert (
-        await pool.enqueue_job(
-            "run_job", key, _job_id=f"booking:{key}", _queue_name=arq_worker.QUEUE
-        )
-        is None
-    )
+    assert await pool.enqueue_job("run_job", key, _job_id=job_id, _queue_name=queue) is None
 
     worker = await run_worker_until_idle(env, settings, sender)
     assert worker.jobs_complete == 1 and worker.jobs_failed == 0
@@ -111,7 +107,7 @@ async def test_wake_ups_under_load_are_folded_into_one(
     settings, pool = redis_settings
     await give_anna_a_chat(env, cat)
     day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).date()
-    waker = arq_worker.CoalescingWaker(pool, pause=0.2)
+    waker = arq_worker.CoalescingWaker(pool, settings.redis_key_prefix, pause=0.2)
     outbox.set_waker(waker)
     for start, end in (("10:00", "11:00"), ("12:00", "13:00"), ("14:00", "15:00")):
         await booker(cat.alice, day, start, end)
@@ -120,10 +116,81 @@ async def test_wake_ups_under_load_are_folded_into_one(
         if not waker.sending:
             break
         await asyncio.sleep(0.02)
-    queued = await pool.queued_jobs(queue_name=arq_worker.QUEUE)
+    queued = await pool.queued_jobs(queue_name=arq_worker.queue_name(settings))
     assert sorted(j.function for j in queued) == ["run_due", "run_job"]
 
     worker = await run_worker_until_idle(env, settings, sender)
     assert worker.jobs_failed == 0
     notices = tg.messages_to(2001)
     assert len(notices) == 3 and all(n.text.startswith("Новая запись") for n in notices)
+
+
+async def test_every_key_the_api_and_the_worker_keep_in_redis_is_under_the_prefix(
+    env, cat, runner, tg, sender, job_settings, own_redis: RedisServer
+):
+    """Cache versions, rate-limit counters, the arq queue, its job, result and cron keys all
+    carry REDIS_KEY_PREFIX, so deployments (and test runs) can share one Redis database and
+    clean up only their own keys."""
+    import redis.asyncio as redis
+
+    prefix = "salon-7:"
+    settings = job_settings.model_copy(
+        update={
+            "redis_url": own_redis.url,
+            "redis_key_prefix": prefix,
+            "cache_backend": "redis",
+            "throttle_auth": "100/min",
+            "throttle_booking": "100/min",
+        }
+    )
+    await give_anna_a_chat(env, cat)
+    app = create_app(settings, env.db)
+    pool = await arq_worker.connect(settings)
+    previous = outbox.set_waker(arq_worker.make_waker(pool, settings))
+    raw = redis.from_url(own_redis.url)
+    try:
+        day = future_day(3)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client:
+            url = f"/api/specialists/{cat.anna.id}/available_slots/?date={day}"
+            assert (await client.get(url)).status_code == 200
+            r = await client.post("/api/token/", json={"username": "alice", "password": "x"})
+            assert r.status_code == 401
+            r = await client.post(
+                "/api/appointments/",
+                headers=env.auth(cat.alice),
+                json={
+                    "service": cat.manicure.id,
+                    "specialist": cat.anna.id,
+                    "date": str(day),
+                    "start_time": "12:00",
+                    "end_time": "13:00",
+                },
+            )
+            assert r.status_code == 201, r.text
+        await asyncio.gather(*outbox._tasks)  # the after-commit wake-up
+        worker = arq_worker.build_worker(
+            settings,
+            burst=True,
+            handle_signals=False,
+            poll_delay=0.05,
+            ctx={"db": env.db, "sender": sender, "worker_id": "arq-test"},
+        )
+        try:
+            await worker.async_run()
+        finally:
+            await worker.close()
+        assert worker.jobs_complete >= 2  # the wake-up and the cron's first tick
+        assert len(tg.messages_to(2001)) == 1
+        keys = sorted(k.decode() for k in await raw.keys("*"))
+    finally:
+        outbox.set_waker(previous)
+        await pool.aclose()
+        await app.state.redis.close()
+        await raw.aclose()
+    ours = re.compile(rf"^(?:arq:[a-z-]+:)?{re.escape(prefix)}")
+    assert any(k.startswith(prefix + "cache:v:") for k in keys), keys
+    assert any(k.startswith(prefix + "throttle:") for k in keys), keys
+    assert any(k.startswith("arq:result:" + prefix) for k in keys), keys
+    assert [k for k in keys if not ours.match(k)] == []

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from booking_api.app import create_app
 from booking_api.core import crypto
 from booking_api.core.db import Database
+from booking_api.privacy.rotation import rotate_all
 
 KEY_A = "key-A-0123456789abcdef0123456789abcdef"
 KEY_B = "key-B-0123456789abcdef0123456789abcdef"
@@ -51,8 +52,8 @@ async def raw_clients(env) -> dict[int, dict]:
             (
                 await conn.execute(
                     text(
-                        "SELECT id, name, phone, email, phone_encrypted, email_encrypted, phone_hash "
-                        "FROM booking_client ORDER BY id"
+                        "SELECT id, name, phone, email, phone_encrypted, email_encrypted, "
+                        "phone_hash FROM booking_client ORDER BY id"
                     )
                 )
             )
@@ -133,11 +134,11 @@ async def test_rotation_encrypts_plain_rows_and_old_key_rows(env, cat):
     auth = env.auth(cat.staff)
     a = Keyed(env, KEY_A)
     try:
-        counts = await crypto.rotate_all(a.db, a.keyring, batch=1)
+        counts = await rotate_all(a.db, a.keyring, batch=1)
         assert counts["clients_scanned"] == counts["clients_updated"] == len(before)
         rows = await raw_clients(env)
         assert all(r["phone_encrypted"] and "+7900000000" not in r["phone"] for r in rows.values())
-        assert (await crypto.rotate_all(a.db, a.keyring))["clients_updated"] == 0  # idempotent
+        assert (await rotate_all(a.db, a.keyring))["clients_updated"] == 0  # idempotent
         tokens_a = {i: r["phone_encrypted"] for i, r in rows.items()}
     finally:
         await a.db.dispose()
@@ -149,7 +150,7 @@ async def test_rotation_encrypts_plain_rows_and_old_key_rows(env, cat):
             assert r.json()["phone"] == "+79000000001"
             r = await http.get("/api/clients/", headers=auth, params={"phone": "+79000000002"})
             assert [c["id"] for c in r.json()] == [cat.client_b.id]  # old-key hash still matches
-        counts = await crypto.rotate_all(b.db, b.keyring)
+        counts = await rotate_all(b.db, b.keyring)
         assert counts["clients_updated"] == len(before)
         rows = await raw_clients(env)
         assert all(rows[i]["phone_encrypted"] != tokens_a[i] for i in rows)

@@ -196,7 +196,7 @@ def test_worker_logs_are_structured_and_hide_the_bot_token(env):
     import io
     import json
 
-    from booking_api.jobs.runner import configure_worker_logging
+    from booking_api.jobs.runtime import configure_worker_logging
 
     token = "987654321:AAF-worker-secret-token-value-0123456789"
     settings = env.settings.model_copy(

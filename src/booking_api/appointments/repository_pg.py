@@ -42,9 +42,9 @@ from booking_api.availability.repository import (
     usable_break,
     working_hours,
 )
+from booking_api.caching.invalidation import bump_now as bump_cache
+from booking_api.caching.scopes import BOOKINGS, bookings_scope
 from booking_api.clients.service import NOT_A_CLIENT
-from booking_api.core.cache import BOOKINGS, bookings_scope
-from booking_api.core.cache import bump_now as bump_cache
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
 from booking_api.core.errors import PermissionDenied, ValidationError

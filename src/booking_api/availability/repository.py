@@ -55,7 +55,7 @@ class Window:
 
     @classmethod
     def for_slots(cls, settings: Settings, next_minute: dt.datetime) -> Window:
-        """The window of a free-slot answer valid for a whole minute (``core.cache.slot_now``):
+        """The window of a free-slot answer valid for a whole minute (``caching.scopes.slot_now``):
         ``earliest`` from the end of the minute, ``latest`` from its start (both conservative)."""
         window = cls.from_settings(settings, next_minute)
         return cls(window.earliest, window.latest - dt.timedelta(minutes=1))

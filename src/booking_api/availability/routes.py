@@ -16,7 +16,7 @@ from booking_api.api.resource import parse_pk
 from booking_api.appointments.routes import appointments
 from booking_api.availability.engine import days_with_room, free_slots
 from booking_api.availability.repository import Window, days_between, load_rules, load_rules_checked
-from booking_api.core.cache import slot_now
+from booking_api.caching.scopes import slot_now
 from booking_api.core.config import Settings
 from booking_api.core.errors import BadRequest, NotFound
 from booking_api.core.fields import lookup_id_text, parse_date

@@ -59,6 +59,12 @@ class Settings(CommonSettings):
 
     # Jobs (reminders, notifications, waitlist offers); see ``booking_api.jobs``.
     redis_url: str | None = Field(None, description="redis://… — arq dispatches jobs when set")
+    redis_key_prefix: str = Field(
+        "booking:",
+        description="Start of every key the API and its job worker keep in Redis (cache "
+        "versions, rate-limit counters, the arq queue and job ids): deployments or test runs "
+        "sharing one Redis database each use their own",
+    )
     reminder_offsets: str = Field(
         "1440,120", description="Reminders: minutes before the start, comma-separated"
     )
@@ -71,7 +77,7 @@ class Settings(CommonSettings):
     waitlist_offer_minutes: int = 30
     telegram_api_url: str = "https://api.telegram.org"
 
-    # Caching and rate limits (see booking_api.core.cache / core.throttle).
+    # Caching and rate limits (see booking_api.caching / core.throttle).
     cache_backend: str = Field(
         "auto",
         description="auto | redis | local | off: auto = Redis when REDIS_URL is set, "

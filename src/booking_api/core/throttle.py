@@ -2,8 +2,9 @@
 
 Rates are DRF strings, ``"20/min"`` (``N/s|sec|m|min|h|hour|d|day``; only the first letter of
 the period counts); an empty setting turns the limit off. The count is a fixed window that
-opens with the first request: in Redis (``REDIS_URL``) an atomic Lua ``INCR`` + ``PEXPIRE``,
-shared by every worker; without Redis (or while it is unreachable) a per-process counter.
+opens with the first request: in Redis (``REDIS_URL``, keys under ``REDIS_KEY_PREFIX``) an
+atomic Lua ``INCR`` + ``PEXPIRE``, shared by every worker; without Redis (or while it is
+unreachable, see :mod:`booking_api.core.redis_client`) a per-process counter.
 A refused request gets DRF's 429 ``{"detail": "Request was throttled. Expected available in
 N seconds."}`` with ``Retry-After: N`` (N = the seconds until the window closes, rounded up).
 
@@ -19,8 +20,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from booking_api.core.cache import RedisHolder
 from booking_api.core.errors import Throttled
+from booking_api.core.redis_client import RedisHolder
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -45,9 +46,11 @@ def parse_rate(rate: str | None) -> tuple[int, int] | None:
 
 
 class Throttle:
-    def __init__(self, redis: RedisHolder, prefix: str = "booking:throttle:"):
+    """Counters at ``<REDIS_KEY_PREFIX>throttle:<scope>:<who>`` (or in this process)."""
+
+    def __init__(self, redis: RedisHolder):
         self.redis = redis
-        self.prefix = prefix
+        self.prefix = redis.key("throttle:")
         self._local: dict[str, tuple[int, float]] = {}
         self._scripts: dict[int, Any] = {}
 
@@ -88,7 +91,10 @@ def _throttle(request: Request) -> Throttle:
     app = request.app
     found = getattr(app.state, "throttle", None)
     if found is None:
-        holder = getattr(app.state, "redis", None) or RedisHolder(app.state.settings.redis_url)
+        holder = getattr(app.state, "redis", None)
+        if holder is None:
+            settings = app.state.settings
+            holder = RedisHolder(settings.redis_url, settings.redis_key_prefix)
         found = app.state.throttle = Throttle(holder)
     return found
 

@@ -24,6 +24,9 @@ Design
     after a commit that queued immediate work;
   - with ``REDIS_URL``: ``booking worker`` runs an **arq** worker (:mod:`.arq_worker`).
 
+  :mod:`.runtime` picks one (the API's lifespan, ``booking worker``); routes and services only
+  ever call the outbox.
+
 Why arq (and not taskiq)
 ------------------------
 arq is asyncio-native like the rest of the stack, small, already a dependency, and gives

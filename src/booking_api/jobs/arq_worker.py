@@ -5,8 +5,8 @@ docstring for why). Two arq functions, both running the same claim/execute code 
 in-process poller:
 
 * ``run_job(dedupe_key)`` — enqueued by the API right after a booking change commits, with
-  ``_job_id = "booking:" + dedupe_key`` so arq itself never queues one wake-up twice; it
-  claims that row (and whatever it causes) at once: specialist notices, waitlist offers.
+  ``_job_id = REDIS_KEY_PREFIX + dedupe_key`` so arq itself never queues one wake-up twice;
+  it claims that row (and whatever it causes) at once: specialist notices, waitlist offers.
 * ``run_due`` — the same wake-up for a batch of commits (under load, see
   :class:`CoalescingWaker`): claims every due row at once.
 * ``dispatch_due`` — an arq cron every ``JOB_POLL_SECONDS`` (``unique``: one worker per
@@ -15,12 +15,18 @@ in-process poller:
 
 If Redis loses its data, nothing is lost: the rows are still queued in the database and the
 next cron tick of any worker runs them.
+
+Every key lives under ``REDIS_KEY_PREFIX`` (default ``booking:``): the queue is
+``<prefix>jobs``, and job ids (so arq's ``arq:job:``, ``arq:result:``, ``arq:in-progress:`` and
+``arq:retry:`` keys) start with the prefix, the cron's too. Deployments sharing one Redis
+database therefore neither run each other's wake-ups nor skip each other's cron ticks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from typing import Any
 
 from arq import cron
@@ -29,12 +35,16 @@ from arq.worker import Worker, func
 
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
+from booking_api.core.redis_client import Outage
 from booking_api.jobs.outbox import Waker
 from booking_api.jobs.runner import new_worker_id, run_due
+from booking_api.jobs.telegram import TelegramSender
 
 log = logging.getLogger("booking_api.jobs")
 
-QUEUE = "booking:jobs"
+
+def queue_name(settings: Settings) -> str:
+    return settings.redis_key_prefix + "jobs"
 
 
 def redis_settings(settings: Settings) -> RedisSettings:
@@ -43,7 +53,7 @@ def redis_settings(settings: Settings) -> RedisSettings:
 
 
 async def connect(settings: Settings) -> ArqRedis:
-    return await create_pool(redis_settings(settings), default_queue_name=QUEUE)
+    return await create_pool(redis_settings(settings), default_queue_name=queue_name(settings))
 
 
 class CoalescingWaker:
@@ -56,11 +66,19 @@ class CoalescingWaker:
     booking, and no per-booking result keys pile up in it.
     """
 
-    def __init__(self, pool: ArqRedis, pause: float = 0.05):
+    def __init__(self, pool: ArqRedis, prefix: str = "booking:", pause: float = 0.05):
         self.pool = pool
+        self.prefix = prefix
+        self.queue = prefix + "jobs"
         self.pause = pause
         self.backlog: list[str] = []
         self.sending = False
+        self.outage = Outage(
+            log,
+            "could not wake the worker (%s); the next poll will run the jobs "
+            "(logged once until a wake-up goes through again)",
+            "waking the worker through Redis works again",
+        )
 
     async def __call__(self, keys: list[str]) -> None:
         self.backlog.extend(keys)
@@ -72,24 +90,27 @@ class CoalescingWaker:
                 batch, self.backlog = self.backlog, []
                 try:
                     if len(batch) == 1:
+                        job_id = self.prefix + batch[0]
                         await self.pool.enqueue_job(
-                            "run_job", batch[0], _job_id=f"booking:{batch[0]}", _queue_name=QUEUE
+                            "run_job", batch[0], _job_id=job_id, _queue_name=self.queue
                         )
                     else:
-                        await self.pool.enqueue_job("run_due", _queue_name=QUEUE)
-                except Exception:  # noqa: BLE001 - the cron poll runs them; keep draining
-                    log.warning(
-                        "could not wake the worker for %s; the next poll will run them",
-                        batch,
-                        exc_info=True,
-                    )
+                        job_id = f"{self.prefix}run_due:{uuid.uuid4().hex}"
+                        await self.pool.enqueue_job(
+                            "run_due", _job_id=job_id, _queue_name=self.queue
+                        )
+                except Exception as exc:  # noqa: BLE001 - the cron poll runs them; keep draining
+                    self.outage.failed(exc)
+                    log.debug("wake-up for %s not delivered", batch, exc_info=True)
+                else:
+                    self.outage.ok()
                 await asyncio.sleep(self.pause)
         finally:
             self.sending = False
 
 
-def make_waker(pool: ArqRedis) -> Waker:
-    return CoalescingWaker(pool)
+def make_waker(pool: ArqRedis, settings: Settings) -> Waker:
+    return CoalescingWaker(pool, settings.redis_key_prefix)
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -98,8 +119,6 @@ async def _startup(ctx: dict[str, Any]) -> None:
         ctx["db"] = Database.from_settings(settings)
         ctx["own_db"] = True
     if "sender" not in ctx:
-        from booking_api.jobs.telegram import TelegramSender
-
         ctx["sender"] = TelegramSender(settings)
     ctx.setdefault("worker_id", new_worker_id("arq"))
     log.info("jobs: arq worker %s started on %s", ctx["worker_id"], settings.redis_url)
@@ -142,14 +161,16 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
         cron_jobs=[
             cron(
                 dispatch_due,
-                name="dispatch_due",
+                # Its job ids ("<name>:<time>") are global to the Redis database: prefixed, so
+                # another deployment's tick never takes this one's place.
+                name=settings.redis_key_prefix + "dispatch_due",
                 second=set(range(0, 60, step)),
                 run_at_startup=True,
                 unique=True,
                 max_tries=1,
             )
         ],
-        queue_name=QUEUE,
+        queue_name=queue_name(settings),
         redis_settings=redis_settings(settings),
         on_startup=_startup,
         on_shutdown=_shutdown,

@@ -1,8 +1,9 @@
-"""Running due jobs: one pass (:func:`run_due`), the in-process poller, and ``booking worker``.
+"""Running due jobs: one pass (:func:`run_due`) and the database poller.
 
-The same :func:`run_due` is used everywhere: by the poller inside the API process (the
-embedded default, no Redis), by the arq functions in :mod:`.arq_worker`, and by tests with a
-controllable clock (``now=``).
+The same :func:`run_due` is used everywhere: by the poller (inside the API process, the
+embedded default without Redis, or as ``booking worker`` without Redis), by the arq functions
+in :mod:`.arq_worker`, and by tests with a controllable clock (``now=``). Which of them runs
+is chosen in :mod:`.runtime`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from booking_api.jobs.errors import PermanentFailure, RetryLater, Skip
 from booking_api.jobs.handlers import HANDLERS, JobContext
 from booking_api.jobs.outbox import set_waker, utcnow
 from booking_api.jobs.queue import ClaimedJob, claim_due, finish, next_run_at, retry_later
+from booking_api.jobs.telegram import TelegramSender
 
 log = logging.getLogger("booking_api.jobs")
 
@@ -153,8 +155,6 @@ class InProcessPoller:
     """
 
     def __init__(self, db: Database, settings: Settings, sender: Any | None = None):
-        from booking_api.jobs.telegram import TelegramSender
-
         self.db = db
         self.settings = settings
         self.sender = sender or TelegramSender(settings)
@@ -198,86 +198,3 @@ class InProcessPoller:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
-
-
-def runs_in_process(settings: Settings) -> bool:
-    if settings.run_jobs_in_process is not None:
-        return settings.run_jobs_in_process
-    return not settings.redis_url
-
-
-@contextlib.asynccontextmanager
-async def api_jobs_runtime(db: Database, settings: Settings):  # type: ignore[no-untyped-def]
-    """For the API's lifespan: the in-process poller, or arq wake-ups when Redis is set."""
-    poller: InProcessPoller | None = None
-    pool = None
-    previous = None
-    if runs_in_process(settings):
-        poller = InProcessPoller(db, settings)
-        await poller.start()
-    elif settings.redis_url:
-        from booking_api.jobs.arq_worker import connect, make_waker
-
-        try:
-            pool = await connect(settings)
-            previous = set_waker(make_waker(pool))
-        except Exception:  # noqa: BLE001 - the worker's cron still picks the jobs up
-            log.warning(
-                "jobs: Redis at REDIS_URL is unreachable; `booking worker` will pick "
-                "jobs up on its next poll",
-                exc_info=True,
-            )
-    try:
-        yield
-    finally:
-        if poller is not None:
-            await poller.stop()
-        if pool is not None:
-            set_waker(previous)
-            await pool.aclose()
-
-
-async def _run_db_worker(settings: Settings) -> None:
-    db = Database.from_settings(settings)
-    poller = InProcessPoller(db, settings)
-    poller.worker_id = new_worker_id("worker")
-    await poller.start()
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await poller.stop()
-        await db.dispose()
-
-
-def configure_worker_logging(settings: Settings) -> logging.Handler:
-    """Structured lines with secrets redacted, as the API's: httpx logs every request's URL,
-    and Telegram URLs carry the bot token."""
-    from booking_common.logging import configure_logging, register_secret
-
-    handler = configure_logging(settings.log_level, settings.log_format)
-    register_secret(
-        settings.secret_key,
-        settings.telegram_bot_token,
-        settings.encryption_key,
-        settings.encryption_old_keys,
-    )
-    return handler
-
-
-def run_worker(settings: Settings | None = None) -> None:
-    """``booking worker``: arq on Redis when REDIS_URL is set, else a database poller."""
-    from booking_api.core.config import get_settings
-    from booking_api.migrate import upgrade_sync
-
-    settings = settings or get_settings()
-    configure_worker_logging(settings)
-    if settings.is_sqlite:
-        upgrade_sync(settings.database_url)
-    if settings.redis_url:
-        from booking_api.jobs.arq_worker import run_arq_worker
-
-        run_arq_worker(settings)
-    else:
-        log.info("REDIS_URL is not set: running jobs from the database table")
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_run_db_worker(settings))
