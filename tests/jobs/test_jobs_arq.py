@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import re
 from zoneinfo import ZoneInfo
 
@@ -194,3 +195,29 @@ async def test_every_key_the_api_and_the_worker_keep_in_redis_is_under_the_prefi
     assert any(k.startswith(prefix + "throttle:") for k in keys), keys
     assert any(k.startswith("arq:result:" + prefix) for k in keys), keys
     assert [k for k in keys if not ours.match(k)] == []
+
+
+async def test_a_redis_outage_is_one_warning_for_the_wake_ups(job_settings, own_redis, caplog):
+    """While Redis is down every wake-up fails (the cron poll runs the jobs later): the log says
+    so once, not once per booking, and says when wake-ups go through again."""
+    settings = job_settings.model_copy(
+        update={"redis_url": own_redis.url, "redis_key_prefix": "outage:"}
+    )
+    pool = await arq_worker.connect(settings)
+    waker = arq_worker.CoalescingWaker(pool, "outage:", pause=0)
+    caplog.set_level(logging.DEBUG, logger="booking_api.jobs")
+    try:
+        await own_redis.stop()
+        for n in range(5):
+            await waker([f"k{n}"])
+        await own_redis.start()
+        for n in range(5, 8):
+            await waker([f"k{n}"])
+    finally:
+        await pool.aclose()
+    lines = [
+        (r.levelname, r.getMessage())
+        for r in caplog.records
+        if r.name == "booking_api.jobs" and r.levelno >= logging.INFO
+    ]
+    assert [level for level, _ in lines] == ["WARNING", "INFO"], lines
