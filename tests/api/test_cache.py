@@ -1,6 +1,7 @@
-"""The response cache (core/cache.py): hits, invalidation after writes (through the API and
-behind it), authentication before the cache, Redis down, and — the rule that matters — a slot
-is never offered from cache after it was booked, under concurrent bookings and reads.
+"""The response cache (booking_api.caching over core/cache.py): hits, invalidation after
+writes (through the API and behind it), authentication before the cache, Redis down and back,
+and — the rule that matters — a slot is never offered from cache after it was booked, under
+concurrent bookings and reads.
 
 Runs on both databases with the in-process backend and (``redis`` marker) with real Redis
 (``TEST_REDIS_URL``, shared: each test keys under its own ``REDIS_KEY_PREFIX`` and deletes only
