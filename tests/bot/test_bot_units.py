@@ -12,9 +12,9 @@ from babel.messages.extract import extract_from_dir
 
 from booking_bot import formatting
 from booking_bot.callbacks import CalendarCb, ConfirmCb, TimeCb
+from booking_bot.gateway.results import unwrap
 from booking_bot.i18n import LOCALES_DIR, default_i18n, locale_for
 from booking_bot.keyboards.calendar import free_days_in, month_calendar
-from booking_bot.mcp_gateway import unwrap
 from booking_bot.storage import SQLiteStorage
 
 i18n = default_i18n()

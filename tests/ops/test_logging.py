@@ -177,7 +177,7 @@ async def test_request_id_of_a_tool_call_reaches_the_api(env, cat):
 async def test_bot_gateway_keeps_one_id_per_update():
     import asyncio
 
-    from booking_bot.mcp_gateway import update_request_id
+    from booking_bot.gateway.session import update_request_id
     from booking_common.logging import request_id_var
 
     async def one_update() -> tuple[str, str]:
