@@ -45,8 +45,12 @@ async def register(tg: FakeTelegram, user: User) -> None:
 
 
 async def press_and_wait(
-    tg: FakeTelegram, user: User, button: str, contains: str, timeout: float = 10
-) -> str:  # noqa: ASYNC109
+    tg: FakeTelegram,
+    user: User,
+    button: str,
+    contains: str,
+    timeout: float = 10,  # noqa: ASYNC109
+) -> str:
     mark = tg.mark()
     tg.press_button(user, button)
     message = await tg.wait_for_message(user, contains=contains, since=mark, timeout=timeout)

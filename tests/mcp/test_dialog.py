@@ -6,6 +6,7 @@ import datetime as dt
 
 from mcp_support import next_weekday
 
+from booking_common.conversation import ActionType, Command, Reply
 from booking_mcp.server import build_server
 from mcp import Client
 
@@ -173,3 +174,39 @@ async def test_rescheduling_may_overlap_the_appointments_own_time(mcp_server, li
         assert "перенесена" in reply["response"], reply
     row = await live_api.staff_get(f"appointments/{appointment_id}/")
     assert row["start_time"].startswith("14:00")
+
+
+async def test_replies_speak_the_shared_protocol(mcp_server, live_api) -> None:
+    """What the bot relies on: every reply reads as a ``conversation.Reply``, every option it
+    offers is a command the dialog takes back, and the news of a booking carries it."""
+    friday = next_weekday(4, weeks=6)
+    now = dt.datetime.combine(friday - dt.timedelta(days=1), dt.time(8)).isoformat()
+    user = "800006"
+    async with Client(mcp_server) as client:
+        reply = Reply.model_validate(await say(client, user, "Запишите на стрижку мужскую", now))
+        kinds = [action.type for action in reply.actions]
+        assert kinds == [ActionType.CHOOSE_SPECIALIST, ActionType.CHOOSE_SLOT], reply
+        for option in reply.options:
+            command = Command.parse(option.value)
+            assert command is not None and command.name == "pick", option
+        slot = reply.actions[1].options[0]
+        assert slot.value.split()[1:] == [
+            "slot",
+            str(slot.specialist_id),
+            str(slot.service_id),
+            slot.date,
+            slot.start_time,
+        ]
+
+        reply = Reply.model_validate(await say(client, user, slot.value, now))
+        (confirm,) = reply.actions
+        assert confirm.type == ActionType.CONFIRM
+        assert [o.value for o in confirm.options] == ["/yes", "/no"]
+
+        reply = Reply.model_validate(await say(client, user, confirm.options[0].value, now))
+        (news,) = reply.actions
+        assert news.type == ActionType.BOOKED and news.appointment is not None
+        assert news.appointment.date == dt.date.fromisoformat(slot.date)
+        assert news.appointment.start_time == slot.start_time
+    row = await live_api.staff_get(f"appointments/{news.appointment.id}/")
+    assert row["service_name"] == "Стрижка мужская" and row["status"] == "pending"
