@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mcp_support import next_weekday
-
 from booking_common.conversation import ActionType, Command, Reply
 from booking_mcp.server import build_server
+from kit.mcp import next_weekday
 from mcp import Client
 
 
@@ -46,7 +45,7 @@ async def test_russian_booking_dialog(mcp_server, live_api) -> None:
         reply = await say(client, user, "да", now)
         assert "Готово" in reply["response"]
         booked = next(a for a in reply["actions"] if a["type"] == "booked")["payload"]
-    row = await live_api.staff_get(f"appointments/{booked['appointment']['id']}/")
+    row = await live_api.get(f"appointments/{booked['appointment']['id']}/")
     assert row["service_name"] == "Педикюр" and row["date"] == wednesday.isoformat()
     assert row["start_time"].startswith("11:00") and row["specialist_name"] == "Анна Иванова"
 
@@ -55,7 +54,7 @@ async def test_english_dialog_survives_restart_then_cancel(live_api) -> None:
     thursday = next_weekday(3, weeks=3)
     now = dt.datetime.combine(thursday - dt.timedelta(days=3), dt.time(9)).isoformat()
     user = "800002"
-    server = build_server(live_api.settings())
+    server = build_server(live_api.mcp_settings())
     async with Client(server) as client:
         reply = await say(
             client, user, f"I'd like a back massage on {thursday:%B} {thursday.day}", now
@@ -68,7 +67,7 @@ async def test_english_dialog_survives_restart_then_cancel(live_api) -> None:
     await server.booking_service.aclose()
 
     # A new server object (a restart): the context comes back from the API.
-    server = build_server(live_api.settings())
+    server = build_server(live_api.mcp_settings())
     try:
         async with Client(server) as client:
             reply = await say(client, user, "at 15:00", now)
@@ -78,7 +77,7 @@ async def test_english_dialog_survives_restart_then_cancel(live_api) -> None:
             assert "Done" in reply["response"]
             appointment = next(a for a in reply["actions"] if a["type"] == "booked")
             appointment_id = appointment["payload"]["appointment"]["id"]
-            row = await live_api.staff_get(f"appointments/{appointment_id}/")
+            row = await live_api.get(f"appointments/{appointment_id}/")
             assert row["service_name"] == "Массаж спины" and row["status"] == "pending"
             assert row["date"] == thursday.isoformat() and row["start_time"].startswith("15:00")
 
@@ -90,7 +89,7 @@ async def test_english_dialog_survives_restart_then_cancel(live_api) -> None:
             assert "cancelled" in reply["response"]
     finally:
         await server.booking_service.aclose()
-    row = await live_api.staff_get(f"appointments/{appointment_id}/")
+    row = await live_api.get(f"appointments/{appointment_id}/")
     assert row["status"] == "cancelled"
 
 
@@ -136,7 +135,7 @@ async def test_reschedule_dialog_and_taken_slot(mcp_server, live_api) -> None:
         assert reply["context"]["pending"] == "reschedule"
         reply = await say(client, user, "нет", now)
         assert reply["context"].get("pending") is None
-        row = await live_api.staff_get(f"appointments/{appointment_id}/")
+        row = await live_api.get(f"appointments/{appointment_id}/")
         assert row["start_time"].startswith("11:00")
 
         reply = await say(client, user, "перенеси запись", now)
@@ -144,7 +143,7 @@ async def test_reschedule_dialog_and_taken_slot(mcp_server, live_api) -> None:
         reply = await say(client, user, "в 14:30", now)
         reply = await say(client, user, "/yes", now)
         assert "перенесена" in reply["response"], reply
-    row = await live_api.staff_get(f"appointments/{appointment_id}/")
+    row = await live_api.get(f"appointments/{appointment_id}/")
     assert row["start_time"].startswith("14:30") and row["date"] == monday.isoformat()
 
 
@@ -172,7 +171,7 @@ async def test_rescheduling_may_overlap_the_appointments_own_time(mcp_server, li
         assert reply["context"]["pending"] == "reschedule", reply["response"]
         reply = await say(client, user, "/yes", now)
         assert "перенесена" in reply["response"], reply
-    row = await live_api.staff_get(f"appointments/{appointment_id}/")
+    row = await live_api.get(f"appointments/{appointment_id}/")
     assert row["start_time"].startswith("14:00")
 
 
@@ -208,5 +207,5 @@ async def test_replies_speak_the_shared_protocol(mcp_server, live_api) -> None:
         assert news.type == ActionType.BOOKED and news.appointment is not None
         assert news.appointment.date == dt.date.fromisoformat(slot.date)
         assert news.appointment.start_time == slot.start_time
-    row = await live_api.staff_get(f"appointments/{news.appointment.id}/")
+    row = await live_api.get(f"appointments/{news.appointment.id}/")
     assert row["service_name"] == "Стрижка мужская" and row["status"] == "pending"

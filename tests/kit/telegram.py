@@ -51,12 +51,13 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
@@ -1238,3 +1239,10 @@ def _as_int(value: Any) -> Any:
         return int(value)
     except (TypeError, ValueError):
         return value
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    """A fresh stand-in per test (the bot's and the job runner's Telegram)."""
+    async with FakeTelegram(bot_username="booking_bot") as fake:
+        yield fake
