@@ -1,5 +1,5 @@
 """``python -m booking_bot [--webhook]``."""
 
-from .main import main
+from booking_bot.main import main
 
 main()

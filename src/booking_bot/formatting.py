@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 
-from .i18n import current_locale
+from booking_bot.i18n import current_locale
 
 #: The salon's time zone: what "today" means (set from ``TIME_ZONE`` by ``create_dispatcher``).
 _time_zone = ZoneInfo("Europe/Moscow")

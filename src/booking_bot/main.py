@@ -21,13 +21,14 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
-from .config import BotSettings
-from .formatting import set_time_zone
-from .handlers import build_router
-from .i18n import UserLanguageMiddleware, default_i18n
-from .mcp_gateway import McpGateway
-from .middlewares import ErrorsMiddleware, RetryMiddleware
-from .storage import SQLiteStorage
+from booking_bot.config import BotSettings
+from booking_bot.formatting import set_time_zone
+from booking_bot.gateway.session import McpSession
+from booking_bot.gateway.tools import McpGateway
+from booking_bot.handlers import build_router
+from booking_bot.i18n import UserLanguageMiddleware, default_i18n
+from booking_bot.middlewares import ErrorsMiddleware, RetryMiddleware
+from booking_bot.storage import SQLiteStorage
 
 log = logging.getLogger("booking_bot")
 
@@ -46,7 +47,9 @@ def create_bot(settings: BotSettings) -> Bot:
 
 def create_gateway(settings: BotSettings) -> McpGateway:
     token = settings.mcp_auth_token.get_secret_value() if settings.mcp_auth_token else None
-    return McpGateway(settings.mcp_server_url, token, timeout=settings.mcp_timeout_seconds)
+    return McpGateway(
+        McpSession(settings.mcp_server_url, token, timeout=settings.mcp_timeout_seconds)
+    )
 
 
 def create_storage(settings: BotSettings) -> tuple[BaseStorage, BaseEventIsolation]:

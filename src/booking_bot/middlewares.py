@@ -21,7 +21,7 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
-from .mcp_gateway import AssistantUnavailable, ToolFailed
+from booking_bot.gateway.session import AssistantUnavailable, ToolFailed
 
 log = logging.getLogger("booking_bot")
 
@@ -110,7 +110,7 @@ class ErrorsMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        from .keyboards.common import retry_keyboard
+        from booking_bot.keyboards.common import retry_keyboard
 
         try:
             return await handler(event, data)

@@ -7,38 +7,8 @@ saves the context again. Flows: ``book`` (also entered by finding specialists, l
 services and asking for free time), ``cancel``, ``reschedule``; "my appointments" and help
 are answered at once. Nothing is booked, cancelled or moved before the user confirms.
 
-Reply protocol (for the Telegram bot and other button UIs)
------------------------------------------------------------
-A reply is ``{"response": text, "context": {...}, "actions": [{"type", "payload"}]}``. Every
-choice-offering action has ``payload["options"] = [{"label": str, "value": str}, ...]``: render
-each option as a button and send its ``value`` back as the next message. The values are
-commands, recognised before any language understanding:
-
-==========================================  =================================================
-``/pick specialist <id>``                   choose a specialist (action ``choose_specialist``)
-``/pick service <id>``                      choose a service (``choose_service``)
-``/pick date <YYYY-MM-DD>``                 choose a day (``choose_date``; ``payload["days"]``
-                                            lists all free days offered)
-``/pick time <HH:MM>``                      choose a time (``choose_time``; ``payload["slots"]``
-                                            has ``{start_time, end_time}``, ``payload["date"]``)
-``/pick slot <spec> <service> <date> <HH:MM>``  take a nearest free slot (``choose_slot``)
-``/pick appointment <id>``                  choose one of the user's bookings
-                                            (``choose_appointment``)
-``/waitlist join``                          join the waitlist for the fully booked day just
-                                            shown (action ``join_waitlist``, offered with
-                                            ``payload["specialist_id"]``, ``["service_id"]``,
-                                            ``["date"]`` when a chosen day has no free time);
-                                            a freed time then comes as a Telegram message
-                                            with a "Book" button
-``/yes`` / ``/no``                          answer a ``confirm`` action (free text "да", "yes",
-                                            "нет", "no" works too)
-``/reset``                                  forget the conversation
-==========================================  =================================================
-
-Informational actions (no reply expected): ``booked``, ``cancelled``, ``rescheduled`` with
-``payload["appointment"]``, ``appointments`` with ``payload["appointments"]``, and
-``waitlist_joined`` with ``payload["entry"]``.
-Free text is always accepted as well ("завтра в 15:00", "к Анне", "the second one" is not).
+The reply protocol (the actions and their options, the ``/pick …``, ``/yes``, ``/no`` values
+the buttons send back) is :mod:`booking_common.conversation`, which the Telegram bot reads too.
 """
 
 from __future__ import annotations
@@ -49,16 +19,30 @@ import re
 import uuid
 from typing import Any
 
+from booking_common.conversation import (
+    JOIN_WAITLIST,
+    NO,
+    YES,
+    Action,
+    ActionType,
+    Appointment,
+    Command,
+    Option,
+    Pick,
+    Reply,
+    Service,
+    pick,
+)
+
 from .api_client import ApiError, ApiUnavailable, ClientAuth
 from .i18n import format_day, format_price, format_short_day, join_list, language, t
 from .nlu import detect_language, recognize
-from .schemas import Action, Appointment, Reply, Service
 from .service import BookingService
 
 log = logging.getLogger("booking_mcp.dialog")
 
 FLOW_INTENTS = {"book_appointment", "available_slots", "find_specialist", "list_services"}
-YES = {
+YES_WORDS = {
     "да",
     "ага",
     "конечно",
@@ -82,7 +66,7 @@ YES = {
     "go",
     "sounds",
 }
-NO = {"нет", "неа", "не", "отмена", "стоп", "no", "nope", "cancel", "stop", "n"}
+NO_WORDS = {"нет", "неа", "не", "отмена", "стоп", "no", "nope", "cancel", "stop", "n"}
 STATE_KEYS = (
     "flow",
     "specialist_id",
@@ -98,15 +82,6 @@ STATE_KEYS = (
     "idem",
     "waitlist",
 )
-COMMAND = re.compile(r"^/(\w+)(?:\s+(.*))?$", re.S)
-
-
-def _opt(label: str, value: str, **extra: Any) -> dict[str, Any]:
-    return {"label": label, "value": value, **extra}
-
-
-def _action(kind: str, **payload: Any) -> Action:
-    return Action(type=kind, payload=payload)
 
 
 def _words(text: str) -> list[str]:
@@ -169,20 +144,22 @@ class Dialog:
     async def _step(
         self, state: dict[str, Any], who: ClientAuth, text: str, now: dt.datetime, turn: Turn
     ) -> None:
-        command = COMMAND.match(text)
+        command = Command.parse(text)
         if command:
-            if not await self._command(
-                state, command.group(1).lower(), (command.group(2) or "").split(), who, now, turn
-            ):
+            if not await self._command(state, command.name, command.args, who, now, turn):
                 return
         else:
             if sum(ch.isalpha() for ch in text) >= 4 or "lang" not in state:
                 turn.lang = language(detect_language(text))
             words = _words(text)
-            if state.get("pending") and words and (words[0] in YES or set(words) <= YES):
+            if (
+                state.get("pending")
+                and words
+                and (words[0] in YES_WORDS or set(words) <= YES_WORDS)
+            ):
                 await self._execute(state, who, now, turn)
                 return
-            if state.get("pending") and words and (words[0] in NO or set(words) <= NO):
+            if state.get("pending") and words and (words[0] in NO_WORDS or set(words) <= NO_WORDS):
                 self._clear(state)
                 turn.say("declined")
                 return
@@ -397,12 +374,12 @@ class Dialog:
                 name = services[svc_id].name if svc_id else (state.get("service_name") or "")
                 turn.say("ask_specialist_for", service=name) if name else turn.say("ask_specialist")
                 turn.offer(
-                    _action(
-                        "choose_specialist",
+                    Action.of(
+                        ActionType.CHOOSE_SPECIALIST,
                         options=[
-                            _opt(
-                                f"{specialists[p].name} ({specialists[p].specialization})",
-                                f"/pick specialist {p}",
+                            Option(
+                                label=f"{specialists[p].name} ({specialists[p].specialization})",
+                                value=pick(Pick.SPECIALIST, p),
                                 id=p,
                             )
                             for p in people
@@ -418,10 +395,14 @@ class Dialog:
                 people = list(specialists.values())
             turn.say("ask_service_any" if not state.get("specialization") else "ask_specialist")
             turn.offer(
-                _action(
-                    "choose_specialist",
+                Action.of(
+                    ActionType.CHOOSE_SPECIALIST,
                     options=[
-                        _opt(f"{s.name} ({s.specialization})", f"/pick specialist {s.id}", id=s.id)
+                        Option(
+                            label=f"{s.name} ({s.specialization})",
+                            value=pick(Pick.SPECIALIST, s.id),
+                            id=s.id,
+                        )
                         for s in people
                     ],
                 )
@@ -476,10 +457,14 @@ class Dialog:
 
     def _offer_services(self, turn: Turn, options: list[Service]) -> None:
         turn.offer(
-            _action(
-                "choose_service",
+            Action.of(
+                ActionType.CHOOSE_SERVICE,
                 options=[
-                    _opt(f"{s.name} — {format_price(s.price)}", f"/pick service {s.id}", id=s.id)
+                    Option(
+                        label=f"{s.name} — {format_price(s.price)}",
+                        value=pick(Pick.SERVICE, s.id),
+                        id=s.id,
+                    )
                     for s in options
                 ],
             )
@@ -521,13 +506,14 @@ class Dialog:
         ]
         turn.say("nearest", items="; ".join(items))
         turn.offer(
-            _action(
-                "choose_slot",
+            Action.of(
+                ActionType.CHOOSE_SLOT,
                 options=[
-                    _opt(
-                        f"{format_short_day(s.date, turn.lang)} {s.start_time} — {s.specialist_name}",  # noqa: E501
-                        f"/pick slot {s.specialist_id} {s.service_id} {s.date} {s.start_time}",
-                        **s.model_dump(),
+                    Option(
+                        label=f"{format_short_day(s.date, turn.lang)} {s.start_time}"
+                        f" — {s.specialist_name}",
+                        value=pick(Pick.SLOT, s.specialist_id, s.service_id, s.date, s.start_time),
+                        **s.model_dump(mode="json"),
                     )
                     for s in slots
                 ],
@@ -631,12 +617,12 @@ class Dialog:
         state["waitlist"] = {"specialist_id": spec_id, "service_id": service.id, "date": date}
         turn.say("waitlist_hint")
         turn.offer(
-            _action(
-                "join_waitlist",
+            Action.of(
+                ActionType.JOIN_WAITLIST,
                 specialist_id=spec_id,
                 service_id=service.id,
                 date=date,
-                options=[_opt(t(turn.lang, "waitlist_button"), "/waitlist join")],
+                options=[Option(label=t(turn.lang, "waitlist_button"), value=JOIN_WAITLIST)],
             )
         )
 
@@ -662,36 +648,42 @@ class Dialog:
             service=entry.service_name or "",
             specialist=entry.specialist_name or (specialist.name if specialist else ""),
         )
-        turn.offer(_action("waitlist_joined", entry=entry.model_dump()))
+        turn.offer(Action.of(ActionType.WAITLIST_JOINED, entry=entry.model_dump(mode="json")))
 
     def _offer_days(self, turn: Turn, days: list[str]) -> None:
         turn.offer(
-            _action(
-                "choose_date",
+            Action.of(
+                ActionType.CHOOSE_DATE,
                 days=days,
                 options=[
-                    _opt(format_short_day(d, turn.lang), f"/pick date {d}", date=d) for d in days
+                    Option(label=format_short_day(d, turn.lang), value=pick(Pick.DATE, d), date=d)
+                    for d in days
                 ],
             )
         )
 
     def _offer_times(self, turn: Turn, date: str, slots: list[Any]) -> None:
         turn.offer(
-            _action(
-                "choose_time",
+            Action.of(
+                ActionType.CHOOSE_TIME,
                 date=date,
-                slots=[s.model_dump() for s in slots],
-                options=[_opt(s.start_time, f"/pick time {s.start_time}") for s in slots],
+                slots=[s.model_dump(mode="json") for s in slots],
+                options=[
+                    Option(label=s.start_time, value=pick(Pick.TIME, s.start_time)) for s in slots
+                ],
             )
         )
 
     def _offer_confirm(self, turn: Turn, what: str, summary: dict[str, Any]) -> None:
         turn.offer(
-            _action(
-                "confirm",
+            Action.of(
+                ActionType.CONFIRM,
                 what=what,
                 summary=summary,
-                options=[_opt(t(turn.lang, "yes"), "/yes"), _opt(t(turn.lang, "no"), "/no")],
+                options=[
+                    Option(label=t(turn.lang, "yes"), value=YES),
+                    Option(label=t(turn.lang, "no"), value=NO),
+                ],
             )
         )
 
@@ -732,12 +724,12 @@ class Dialog:
         if chosen is None:
             turn.say("ask_appointment_cancel" if flow == "cancel" else "ask_appointment_reschedule")
             turn.offer(
-                _action(
-                    "choose_appointment",
+                Action.of(
+                    ActionType.CHOOSE_APPOINTMENT,
                     options=[
-                        _opt(
-                            t(turn.lang, "appointment_line", **self._describe(a, turn.lang)),
-                            f"/pick appointment {a.id}",
+                        Option(
+                            label=t(turn.lang, "appointment_line", **self._describe(a, turn.lang)),
+                            value=pick(Pick.APPOINTMENT, a.id),
                             id=a.id,
                         )
                         for a in upcoming
@@ -789,7 +781,7 @@ class Dialog:
                 await self._advance_book(state, now, turn)
                 return
             turn.say("booked", **self._describe(booked, turn.lang))
-            turn.offer(_action("booked", appointment=booked.model_dump()))
+            turn.offer(Action.of(ActionType.BOOKED, appointment=booked.model_dump(mode="json")))
             self._clear(state)
         elif pending == "cancel":
             try:
@@ -801,7 +793,7 @@ class Dialog:
                 self._clear(state)
                 return
             turn.say("cancelled", id=done.id)
-            turn.offer(_action("cancelled", appointment=done.model_dump()))
+            turn.offer(Action.of(ActionType.CANCELLED, appointment=done.model_dump(mode="json")))
             self._clear(state)
         elif pending == "reschedule":
             try:
@@ -821,7 +813,7 @@ class Dialog:
                 date=format_day(done.date, turn.lang),
                 time=done.start_time,
             )
-            turn.offer(_action("rescheduled", appointment=done.model_dump()))
+            turn.offer(Action.of(ActionType.RESCHEDULED, appointment=done.model_dump(mode="json")))
             self._clear(state)
         else:
             turn.say("unknown")
@@ -837,7 +829,12 @@ class Dialog:
             return
         lines = [t(turn.lang, "appointment_line", **self._describe(a, turn.lang)) for a in upcoming]
         turn.say("my_appointments", items="\n".join(lines))
-        turn.offer(_action("appointments", appointments=[a.model_dump() for a in upcoming]))
+        turn.offer(
+            Action.of(
+                ActionType.APPOINTMENTS,
+                appointments=[a.model_dump(mode="json") for a in upcoming],
+            )
+        )
 
     async def _list_specialists(self, state: dict[str, Any], turn: Turn) -> None:
         _, index = await self.service.catalogue()

@@ -23,15 +23,9 @@ from mcp.server.mcpserver.resolve import Elicit, Resolve
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
-from .api_client import ApiError
-from .config import Settings
-from .dialog import Dialog
-from .nlu import recognize
-from .schemas import (
+from booking_common.conversation import (
     Appointment,
     Category,
-    Client,
-    Intent,
     NearestSlot,
     Reply,
     Service,
@@ -39,6 +33,12 @@ from .schemas import (
     Specialist,
     WaitlistEntry,
 )
+
+from .api_client import ApiError
+from .config import Settings
+from .dialog import Dialog
+from .nlu import recognize
+from .schemas import Client, Intent
 from .service import BookingService
 
 P = ParamSpec("P")

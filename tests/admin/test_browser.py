@@ -17,7 +17,6 @@ import httpx
 import pytest
 import uvicorn
 from sqlalchemy import select
-from webdriver import CHROMEDRIVER, CHROMIUM, Browser, chromium, free_port
 
 from booking_api.admin import TITLE
 from booking_api.app import create_app
@@ -25,6 +24,8 @@ from booking_api.core.db import Database
 from booking_api.core.security import make_password
 from booking_api.migrate import upgrade
 from booking_api.models import Appointment, Client, Service, Specialist, User
+from kit.servers import free_port
+from kit.webdriver import CHROMEDRIVER, CHROMIUM, Browser, chromium
 from testkit import make_settings
 
 pytestmark = [

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from booking_api.jobs.runner import run_due
 from booking_api.jobs.telegram import TelegramSender
 from booking_api.models import Client, Specialist, User, WaitlistEntry
-from support.fake_telegram import FakeTelegram
+from kit.telegram import FakeTelegram
 
 TAKEN = {"non_field_errors": ["Выбранное время уже занято."]}
 

@@ -6,10 +6,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from bot_stack import LiveApi, RunningBot, ServerThread, new_user
-
 from booking_bot.formatting import day_in_words, today
-from support.fake_telegram import FakeTelegram, User
+from kit.bot import (
+    RunningBot,
+    book_manicure,
+    new_user,
+    pick_day_and_time,
+    press_and_wait,
+    register,
+    text_of,
+)
+from kit.servers import ServerThread
+from kit.telegram import FakeTelegram, User
 
 MONTHS_GENITIVE = [
     "января",
@@ -25,68 +33,6 @@ MONTHS_GENITIVE = [
     "ноября",
     "декабря",
 ]
-
-
-def text_of(tg: FakeTelegram, user: User) -> str:
-    message = tg.last_message(user)
-    return (message.text or "") if message else ""
-
-
-async def register(tg: FakeTelegram, user: User) -> None:
-    ru = user.language_code != "en"
-    tg.send_command(user, "/start")
-    await tg.wait_for_message(
-        user, contains="Как к вам обращаться" if ru else "How should we address you"
-    )
-    tg.tap_reply_button(user, user.first_name)
-    await tg.wait_for(lambda: any("📱" in b for row in tg.reply_keyboard(user) or [] for b in row))
-    tg.tap_reply_button(user, "📱")
-    await tg.wait_for_message(user, contains="Записывайтесь" if ru else "Book with the buttons")
-
-
-async def press_and_wait(
-    tg: FakeTelegram, user: User, button: str, contains: str, timeout: float = 10
-) -> str:  # noqa: ASYNC109
-    mark = tg.mark()
-    tg.press_button(user, button)
-    message = await tg.wait_for_message(user, contains=contains, since=mark, timeout=timeout)
-    return message.text or ""
-
-
-async def open_calendar(
-    tg: FakeTelegram,
-    user: User,
-    specialist: str = "Анна Иванова",
-    service: str = "Маникюр · 1 500 ₽ · 1 ч",
-) -> None:
-    await press_and_wait(tg, user, "Записаться", "Выберите категорию")
-    assert "Ногтевой сервис" in tg.last_message(user).button_texts
-    await press_and_wait(tg, user, "Ногтевой сервис", "К кому")
-    await press_and_wait(tg, user, specialist, "Выберите услугу")
-    assert service in tg.last_message(user).button_texts
-    await press_and_wait(tg, user, service, "выберите день")
-
-
-async def pick_day_and_time(
-    tg: FakeTelegram, user: User, day: dt.date, time: str, expect: str = "Проверьте"
-) -> None:
-    calendar = tg.last_message(user)
-    assert f"cal:day:{day.isoformat()}" in [d for _t, d in calendar.buttons], calendar.buttons
-    mark = tg.mark()
-    tg.press(user, calendar, f"cal:day:{day.isoformat()}")
-    await tg.wait_for_message(user, contains="Свободное время", since=mark)
-    await press_and_wait(tg, user, time, expect)
-
-
-async def book_manicure(
-    tg: FakeTelegram, user: User, live_api: LiveApi, after: dt.date | None = None
-) -> tuple[dt.date, str]:
-    day, time = await live_api.free_slot("Маникюр", after=after)
-    await open_calendar(tg, user)
-    if day.month != today().month and f"cal:day:{day}" not in str(tg.last_message(user).buttons):
-        await press_and_wait(tg, user, "›", "выберите день")
-    await pick_day_and_time(tg, user, day, time)
-    return day, time
 
 
 # --------------------------------------------------------------------------- flows

@@ -6,10 +6,10 @@ import asyncio
 import contextlib
 
 import pytest
-from bot_stack import RunningBot, bot_settings, free_port, new_user
-from test_bot_flows import book_manicure, press_and_wait, register
 
 from booking_bot.main import run_bot
+from kit.bot import RunningBot, book_manicure, bot_settings, new_user, press_and_wait, register
+from kit.servers import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -12,65 +12,23 @@ before" can be sent now.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from bot_stack import (
-    MCP_TOKEN,
-    STAFF_PASSWORD,
-    STAFF_USER,
-    LiveApi,
-    ServerThread,
-    new_user,
-    prepare_api,
-)
-from test_bot_flows import open_calendar, press_and_wait, register
 
-from booking_api.app import create_app
-from booking_api.core.config import Settings as ApiSettings
-from booking_api.core.db import Database
-from booking_api.jobs.runner import RunReport, run_due
-from booking_api.jobs.telegram import TelegramSender
+from booking_api.jobs.runner import RunReport
 from booking_bot.formatting import day_in_words, today
-from booking_mcp.config import Settings as McpSettings
-from booking_mcp.http_app import build_http_app
-from support.fake_telegram import ChatMessage, FakeTelegram, User
-
-BOT_TOKEN = "123456:TEST"  # bot_stack.bot_settings' token: the API sends as the same bot
-
-
-class JobsApi(LiveApi):
-    """The live API plus its settings, to run its jobs in the test."""
-
-    def __init__(self, url: str, settings: ApiSettings) -> None:
-        super().__init__(url)
-        self.settings = settings
-
-    async def run_jobs(
-        self, now: dt.datetime | None = None, dedupe_key: str | None = None
-    ) -> RunReport:
-        db = Database.from_settings(self.settings)
-        sender = TelegramSender(self.settings, backoff=0.01)
-        try:
-            return await run_due(
-                db, self.settings, sender, worker_id="test-worker", now=now, dedupe_key=dedupe_key
-            )
-        finally:
-            await sender.close()
-            await db.dispose()
-
-    def starts_at(self, row: dict[str, Any]) -> dt.datetime:
-        day = dt.date.fromisoformat(row["date"])
-        start = dt.time.fromisoformat(row["start_time"][:5])
-        return dt.datetime.combine(day, start, self.settings.tz).astimezone(dt.UTC)
-
+from kit.bot import BOT_TOKEN, MCP_TOKEN, new_user, open_calendar, press_and_wait, register
+from kit.live_api import LiveApi, serve_api
+from kit.mcp import serve_mcp
+from kit.servers import ServerThread
+from kit.telegram import ChatMessage, FakeTelegram, User
 
 # --------------------------------------------------------------------------- fixtures
 # Module-scoped overrides of tests/bot/conftest.py's: one FakeTelegram shared by the API (as
-# its Telegram) and every bot started here.
+# its Telegram, sending as the bot: the same token) and every bot started here.
 
 
 @pytest.fixture(scope="module")
@@ -80,42 +38,27 @@ def tg() -> Iterator[FakeTelegram]:  # type: ignore[override]
 
 
 @pytest.fixture(scope="module")
-def live_api(tg: FakeTelegram, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobsApi]:
-    settings = asyncio.run(
-        prepare_api(
-            tmp_path_factory.mktemp("bot-jobs-api"),
-            telegram_api_url=tg.base_url,
-            telegram_bot_token=BOT_TOKEN,
-            run_jobs_in_process=False,
-        )
-    )
-    server = ServerThread(lambda: create_app(settings))
-    server.start()
-    yield JobsApi(f"http://127.0.0.1:{server.port}/api", settings)
-    server.stop()
+def live_api(tg: FakeTelegram, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
+    with serve_api(
+        tmp_path_factory.mktemp("bot-jobs-api"),
+        telegram_api_url=tg.base_url,
+        telegram_bot_token=BOT_TOKEN,
+        run_jobs_in_process=False,
+    ) as api:
+        yield api
 
 
 @pytest.fixture(scope="module")
-def mcp_http(live_api: JobsApi) -> Iterator[ServerThread]:
-    settings = McpSettings(
-        _env_file=None,
-        api_url=live_api.url,
-        api_username=STAFF_USER,
-        api_password=STAFF_PASSWORD,
-        mcp_auth_token=MCP_TOKEN,
-        request_timeout=20.0,
-    )  # type: ignore[call-arg]
-    server = ServerThread(lambda: build_http_app(settings))
-    server.start()
-    yield server
-    server.stop()
+def mcp_http(live_api: LiveApi) -> Iterator[ServerThread]:
+    with serve_mcp(live_api, mcp_auth_token=MCP_TOKEN) as server:
+        yield server
 
 
 # --------------------------------------------------------------------------- helpers
 
 
 async def book_by_buttons(
-    tg: FakeTelegram, user: User, api: JobsApi, after: dt.date | None = None
+    tg: FakeTelegram, user: User, api: LiveApi, after: dt.date | None = None
 ) -> dict[str, Any]:
     """Book a manicure through the bot's buttons; returns the appointment row."""
     day, time = await api.free_slot("Маникюр", after=after)
@@ -136,7 +79,7 @@ async def book_by_buttons(
     return rows[0]
 
 
-async def send_reminder(api: JobsApi, row: dict[str, Any]) -> RunReport:
+async def send_reminder(api: LiveApi, row: dict[str, Any]) -> RunReport:
     """Run the appointment's 24-hour reminder at its time (a minute after it is due)."""
     key = f"reminder:{row['id']}:24h:{row['date']}T{row['start_time'][:5]}"
     now = api.starts_at(row) - dt.timedelta(hours=24) + dt.timedelta(minutes=1)
@@ -212,7 +155,7 @@ def test_calendar_days_without_time_offer_the_waitlist() -> None:
 # --------------------------------------------------------------------------- reminders
 
 
-async def test_reminder_confirm(tg, running_bot, live_api: JobsApi) -> None:
+async def test_reminder_confirm(tg, running_bot, live_api: LiveApi) -> None:
     user = new_user("Вера")
     await register(tg, user)
     row = await book_by_buttons(tg, user, live_api)
@@ -233,7 +176,7 @@ async def test_reminder_confirm(tg, running_bot, live_api: JobsApi) -> None:
     await tg.wait_for(lambda: any("Подтверждено" in (a.text or "") for a in tg.answered_callbacks))
 
 
-async def test_reminder_cancel_asks_first(tg, running_bot, live_api: JobsApi) -> None:
+async def test_reminder_cancel_asks_first(tg, running_bot, live_api: LiveApi) -> None:
     user = new_user("Глеб")
     await register(tg, user)
     row = await book_by_buttons(tg, user, live_api, after=today() + dt.timedelta(days=2))
@@ -260,7 +203,7 @@ async def test_reminder_cancel_asks_first(tg, running_bot, live_api: JobsApi) ->
 
 
 async def test_someone_elses_reminder_button_changes_nothing(
-    tg, running_bot, live_api: JobsApi
+    tg, running_bot, live_api: LiveApi
 ) -> None:
     owner, intruder = new_user("Ира"), new_user("Олег")
     await register(tg, owner)
@@ -279,7 +222,7 @@ async def test_someone_elses_reminder_button_changes_nothing(
 # --------------------------------------------------------------------------- the waitlist
 
 
-async def fill_day(api: JobsApi, client_id: int, day: dt.date) -> list[dict[str, Any]]:
+async def fill_day(api: LiveApi, client_id: int, day: dt.date) -> list[dict[str, Any]]:
     """Book every free manicure time of ``day`` for the client (as staff)."""
     service = await api.service("Маникюр")
     booked = []
@@ -347,7 +290,7 @@ async def offer_for(tg: FakeTelegram, user: User) -> tuple[ChatMessage, str]:
     return offer, data
 
 
-async def test_waitlist_offer_is_booked_by_the_button(tg, running_bot, live_api: JobsApi) -> None:
+async def test_waitlist_offer_is_booked_by_the_button(tg, running_bot, live_api: LiveApi) -> None:
     alice, bob = new_user("Алла"), new_user("Борис")
     await register(tg, alice)
     await register(tg, bob)
@@ -401,7 +344,7 @@ async def test_waitlist_offer_is_booked_by_the_button(tg, running_bot, live_api:
     assert len([r for r in await live_api.appointments_of(bob) if r["status"] != "cancelled"]) == 1
 
 
-async def test_waitlist_offer_taken_by_someone_faster(tg, running_bot, live_api: JobsApi) -> None:
+async def test_waitlist_offer_taken_by_someone_faster(tg, running_bot, live_api: LiveApi) -> None:
     alice, bob, carol = new_user("Анфиса"), new_user("Богдан"), new_user("Вика")
     for user in (alice, bob, carol):
         await register(tg, user)

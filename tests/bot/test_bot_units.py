@@ -12,10 +12,12 @@ from babel.messages.extract import extract_from_dir
 
 from booking_bot import formatting
 from booking_bot.callbacks import CalendarCb, ConfirmCb, TimeCb
+from booking_bot.gateway.results import days_of, items_of, unwrap
+from booking_bot.handlers.free_text import MAX_OPTIONS, reply_options
 from booking_bot.i18n import LOCALES_DIR, default_i18n, locale_for
 from booking_bot.keyboards.calendar import free_days_in, month_calendar
-from booking_bot.mcp_gateway import unwrap
 from booking_bot.storage import SQLiteStorage
+from booking_common.conversation import Action, ActionType, Category, Option, Reply
 
 i18n = default_i18n()
 
@@ -83,6 +85,35 @@ def test_unwrap_structured_content() -> None:
     assert unwrap({"result": [1, 2]}) == [1, 2]
     assert unwrap({"services": [1]}, "services") == [1]
     assert unwrap({"id": 1, "name": "x"}) == {"id": 1, "name": "x"}
+
+
+def test_tool_results_read_into_the_shared_models() -> None:
+    data = {"result": [{"id": 1, "name": "Волосы"}, {"name": "no id"}, {"id": 2, "name": "Ногти"}]}
+    assert [c.name for c in items_of(data, Category)] == ["Волосы", "Ногти"]
+    assert items_of({"result": "not a list"}, Category) == []
+    days = {"result": ["2026-11-26", "2026-11-25", {"date": "2026-11-25"}, "never"]}
+    assert days_of(days) == [dt.date(2026, 11, 25), dt.date(2026, 11, 26)]
+
+
+def test_reply_options_become_buttons() -> None:
+    long = "Маникюр с покрытием гель-лак и дизайном на все ногти — 2 200 ₽ — Анна Иванова"
+    reply = Reply(
+        response="",
+        actions=[
+            Action.of(
+                ActionType.CHOOSE_SERVICE, options=[Option(label=long, value="/pick service 2")]
+            ),
+            Action.of(ActionType.BOOKED, appointment={"id": 1}),
+            Action.of(
+                ActionType.CHOOSE_TIME,
+                options=[Option(label="", value=f"/pick time {h:02d}:00") for h in range(30)],
+            ),
+        ],
+    )
+    buttons = reply_options(reply)
+    assert len(buttons) == MAX_OPTIONS
+    assert buttons[0] == {"label": long[:60], "value": "/pick service 2"}
+    assert buttons[1] == {"label": "/pick time 00:00", "value": "/pick time 00:00"}
 
 
 async def test_sqlite_storage_survives_restart(tmp_path: Path) -> None:

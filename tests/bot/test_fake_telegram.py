@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import sys
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,11 +32,7 @@ from aiogram.types import (
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-try:
-    from tests.support.fake_telegram import FakeTelegram, User
-except ModuleNotFoundError:  # pytest's rootdir is not on sys.path when tests/ has no __init__
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.support.fake_telegram import FakeTelegram, User
+from kit.telegram import FakeTelegram, User
 
 TOKEN = "123:ABC"
 ALICE = User(id=1001, first_name="Alice", username="alice", language_code="en", phone="+15550001")

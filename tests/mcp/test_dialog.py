@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mcp_support import next_weekday
-
+from booking_common.conversation import ActionType, Command, Reply
 from booking_mcp.server import build_server
+from kit.mcp import next_weekday
 from mcp import Client
 
 
@@ -45,7 +45,7 @@ async def test_russian_booking_dialog(mcp_server, live_api) -> None:
         reply = await say(client, user, "да", now)
         assert "Готово" in reply["response"]
         booked = next(a for a in reply["actions"] if a["type"] == "booked")["payload"]
-    row = await live_api.staff_get(f"appointments/{booked['appointment']['id']}/")
+    row = await live_api.get(f"appointments/{booked['appointment']['id']}/")
     assert row["service_name"] == "Педикюр" and row["date"] == wednesday.isoformat()
     assert row["start_time"].startswith("11:00") and row["specialist_name"] == "Анна Иванова"
 
@@ -54,7 +54,7 @@ async def test_english_dialog_survives_restart_then_cancel(live_api) -> None:
     thursday = next_weekday(3, weeks=3)
     now = dt.datetime.combine(thursday - dt.timedelta(days=3), dt.time(9)).isoformat()
     user = "800002"
-    server = build_server(live_api.settings())
+    server = build_server(live_api.mcp_settings())
     async with Client(server) as client:
         reply = await say(
             client, user, f"I'd like a back massage on {thursday:%B} {thursday.day}", now
@@ -67,7 +67,7 @@ async def test_english_dialog_survives_restart_then_cancel(live_api) -> None:
     await server.booking_service.aclose()
 
     # A new server object (a restart): the context comes back from the API.
-    server = build_server(live_api.settings())
+    server = build_server(live_api.mcp_settings())
     try:
         async with Client(server) as client:
             reply = await say(client, user, "at 15:00", now)
@@ -77,7 +77,7 @@ async def test_english_dialog_survives_restart_then_cancel(live_api) -> None:
             assert "Done" in reply["response"]
             appointment = next(a for a in reply["actions"] if a["type"] == "booked")
             appointment_id = appointment["payload"]["appointment"]["id"]
-            row = await live_api.staff_get(f"appointments/{appointment_id}/")
+            row = await live_api.get(f"appointments/{appointment_id}/")
             assert row["service_name"] == "Массаж спины" and row["status"] == "pending"
             assert row["date"] == thursday.isoformat() and row["start_time"].startswith("15:00")
 
@@ -89,7 +89,7 @@ async def test_english_dialog_survives_restart_then_cancel(live_api) -> None:
             assert "cancelled" in reply["response"]
     finally:
         await server.booking_service.aclose()
-    row = await live_api.staff_get(f"appointments/{appointment_id}/")
+    row = await live_api.get(f"appointments/{appointment_id}/")
     assert row["status"] == "cancelled"
 
 
@@ -135,7 +135,7 @@ async def test_reschedule_dialog_and_taken_slot(mcp_server, live_api) -> None:
         assert reply["context"]["pending"] == "reschedule"
         reply = await say(client, user, "нет", now)
         assert reply["context"].get("pending") is None
-        row = await live_api.staff_get(f"appointments/{appointment_id}/")
+        row = await live_api.get(f"appointments/{appointment_id}/")
         assert row["start_time"].startswith("11:00")
 
         reply = await say(client, user, "перенеси запись", now)
@@ -143,7 +143,7 @@ async def test_reschedule_dialog_and_taken_slot(mcp_server, live_api) -> None:
         reply = await say(client, user, "в 14:30", now)
         reply = await say(client, user, "/yes", now)
         assert "перенесена" in reply["response"], reply
-    row = await live_api.staff_get(f"appointments/{appointment_id}/")
+    row = await live_api.get(f"appointments/{appointment_id}/")
     assert row["start_time"].startswith("14:30") and row["date"] == monday.isoformat()
 
 
@@ -171,5 +171,41 @@ async def test_rescheduling_may_overlap_the_appointments_own_time(mcp_server, li
         assert reply["context"]["pending"] == "reschedule", reply["response"]
         reply = await say(client, user, "/yes", now)
         assert "перенесена" in reply["response"], reply
-    row = await live_api.staff_get(f"appointments/{appointment_id}/")
+    row = await live_api.get(f"appointments/{appointment_id}/")
     assert row["start_time"].startswith("14:00")
+
+
+async def test_replies_speak_the_shared_protocol(mcp_server, live_api) -> None:
+    """What the bot relies on: every reply reads as a ``conversation.Reply``, every option it
+    offers is a command the dialog takes back, and the news of a booking carries it."""
+    friday = next_weekday(4, weeks=6)
+    now = dt.datetime.combine(friday - dt.timedelta(days=1), dt.time(8)).isoformat()
+    user = "800006"
+    async with Client(mcp_server) as client:
+        reply = Reply.model_validate(await say(client, user, "Запишите на стрижку мужскую", now))
+        kinds = [action.type for action in reply.actions]
+        assert kinds == [ActionType.CHOOSE_SPECIALIST, ActionType.CHOOSE_SLOT], reply
+        for option in reply.options:
+            command = Command.parse(option.value)
+            assert command is not None and command.name == "pick", option
+        slot = reply.actions[1].options[0]
+        assert slot.value.split()[1:] == [
+            "slot",
+            str(slot.specialist_id),
+            str(slot.service_id),
+            slot.date,
+            slot.start_time,
+        ]
+
+        reply = Reply.model_validate(await say(client, user, slot.value, now))
+        (confirm,) = reply.actions
+        assert confirm.type == ActionType.CONFIRM
+        assert [o.value for o in confirm.options] == ["/yes", "/no"]
+
+        reply = Reply.model_validate(await say(client, user, confirm.options[0].value, now))
+        (news,) = reply.actions
+        assert news.type == ActionType.BOOKED and news.appointment is not None
+        assert news.appointment.date == dt.date.fromisoformat(slot.date)
+        assert news.appointment.start_time == slot.start_time
+    row = await live_api.get(f"appointments/{news.appointment.id}/")
+    assert row["service_name"] == "Стрижка мужская" and row["status"] == "pending"

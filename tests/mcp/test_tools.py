@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from mcp_support import next_weekday
 
+from kit.mcp import next_weekday
 from mcp import Client
 
 TG = "700001"
@@ -171,7 +171,7 @@ async def test_book_list_reschedule_cancel(mcp_server, live_api) -> None:
             client, "cancel_appointment", user_id=TG, appointment_id=booked["id"], confirm=True
         )
         assert cancelled["status"] == "cancelled"
-    row = await live_api.staff_get(f"appointments/{booked['id']}/")
+    row = await live_api.get(f"appointments/{booked['id']}/")
     assert row["status"] == "cancelled" and row["start_time"].startswith("12:00")
 
 
@@ -213,7 +213,7 @@ async def test_personal_assistant_identity(live_api, personal: str) -> None:
     from booking_mcp.server import build_server
 
     if personal == "telegram":
-        settings = live_api.settings(booking_telegram_id="700050")
+        settings = live_api.mcp_settings(booking_telegram_id="700050")
     else:
         import httpx
 
@@ -221,7 +221,7 @@ async def test_personal_assistant_identity(live_api, personal: str) -> None:
             tokens = (
                 await http.post("token/", json={"username": "client1", "password": "demo12345"})
             ).json()
-        settings = live_api.settings(booking_client_token=tokens["refresh"])
+        settings = live_api.mcp_settings(booking_client_token=tokens["refresh"])
     server = build_server(settings)
     try:
         async with Client(server) as client:
@@ -259,7 +259,7 @@ async def _confirm_attendance(client: Client, live_api) -> None:  # type: ignore
     assert booked["client_confirmed_at"] is None
     # Someone else's appointment: a tool error, nothing stored.
     assert await error(client, "confirm_attendance", user_id=other, appointment_id=booked["id"])
-    row = await live_api.staff_get(f"appointments/{booked['id']}/")
+    row = await live_api.get(f"appointments/{booked['id']}/")
     assert row["client_confirmed_at"] is None
     # The owner's: confirmed, the status unchanged; a repeat keeps the first moment.
     done = await call(client, "confirm_attendance", user_id=owner, appointment_id=booked["id"])
@@ -267,7 +267,7 @@ async def _confirm_attendance(client: Client, live_api) -> None:  # type: ignore
     assert done["status"] == booked["status"]
     again = await call(client, "confirm_attendance", user_id=owner, appointment_id=booked["id"])
     assert again["client_confirmed_at"] == done["client_confirmed_at"]
-    row = await live_api.staff_get(f"appointments/{booked['id']}/")
+    row = await live_api.get(f"appointments/{booked['id']}/")
     assert row["client_confirmed_at"] == done["client_confirmed_at"]
     # A cancelled appointment cannot be confirmed.
     await call(

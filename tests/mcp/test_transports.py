@@ -16,8 +16,9 @@ import httpx
 import pytest
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
-from mcp_support import STAFF_PASSWORD, STAFF_USER, free_port
 
+from kit.live_api import STAFF_PASSWORD, STAFF_USER
+from kit.servers import free_port
 from mcp import Client, StdioServerParameters
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,6 @@ import logging
 import time
 
 import httpx
-from ops_support import captured_logs, json_lines
 
 from booking_common.logging import redact, register_secret
 from booking_mcp.api_client import SERVICE, ApiClient
@@ -16,6 +15,7 @@ from booking_mcp.config import Settings as McpSettings
 from booking_mcp.http_app import build_http_app
 from booking_mcp.server import build_server
 from booking_mcp.service import BookingService
+from kit.ops import captured_logs, json_lines
 from testkit import SECRET
 
 BOT_TOKEN = "123456:TEST-TOKEN"
@@ -177,7 +177,7 @@ async def test_request_id_of_a_tool_call_reaches_the_api(env, cat):
 async def test_bot_gateway_keeps_one_id_per_update():
     import asyncio
 
-    from booking_bot.mcp_gateway import update_request_id
+    from booking_bot.gateway.session import update_request_id
     from booking_common.logging import request_id_var
 
     async def one_update() -> tuple[str, str]:

@@ -13,20 +13,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from ops_support import self_signed_cert
 
 from booking_api.app import create_app
+from kit.ops import self_signed_cert
+from kit.servers import free_port
 
 pytestmark = pytest.mark.slow
 HSTS = "max-age=31536000; includeSubDomains"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:

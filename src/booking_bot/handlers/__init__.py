@@ -5,7 +5,7 @@ Order matters: specific handlers before free text before the fallback.
 
 from aiogram import Router
 
-from . import (
+from booking_bot.handlers import (
     booking,
     fallback,
     free_text,

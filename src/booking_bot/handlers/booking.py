@@ -25,9 +25,20 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from ..callbacks import BackCb, CalendarCb, CategoryCb, ConfirmCb, ServiceCb, SpecialistCb, TimeCb
-from ..formatting import day_in_words, time_range, today
-from ..keyboards import (
+from booking_bot.callbacks import (
+    BackCb,
+    CalendarCb,
+    CategoryCb,
+    ConfirmCb,
+    ServiceCb,
+    SpecialistCb,
+    TimeCb,
+)
+from booking_bot.formatting import day_in_words, time_range, today
+from booking_bot.gateway.session import ToolFailed
+from booking_bot.gateway.tools import McpGateway
+from booking_bot.handlers.common import answer, booking_summary, reset_flow, show, stale, uid
+from booking_bot.keyboards import (
     categories_keyboard,
     confirm_keyboard,
     month_calendar,
@@ -35,10 +46,9 @@ from ..keyboards import (
     specialists_keyboard,
     time_grid,
 )
-from ..keyboards.common import menu_row, waitlist_join_keyboard
-from ..mcp_gateway import McpGateway, Slot, ToolFailed
-from ..states import Booking
-from .common import answer, booking_summary, reset_flow, show, stale, uid
+from booking_bot.keyboards.common import menu_row, waitlist_join_keyboard
+from booking_bot.states import Booking
+from booking_common.conversation import Slot
 
 HORIZON_MONTHS = 3
 
@@ -94,7 +104,7 @@ async def show_services(
             by_name[s.name.casefold()].append(s)
         shown, price_from = [], set()
         for same in by_name.values():
-            same.sort(key=lambda s: (s.price is None, s.price or 0))
+            same.sort(key=lambda s: s.price)
             first = same[0]
             shown.append(first)
             if len({s.price for s in same}) > 1:
@@ -102,15 +112,15 @@ async def show_services(
             for s in same:
                 groups[str(first.id)].append(
                     [
-                        s.specialist_id,
+                        s.specialist,
                         s.id,
-                        s.specialist_name or names.get(str(s.specialist_id), ""),
+                        s.specialist_name or names.get(str(s.specialist), ""),
                     ]
                 )
     info = {
         str(s.id): {
             "name": s.name,
-            "price": str(s.price) if s.price is not None else None,
+            "price": str(s.price),
             "duration": s.duration,
         }
         for s in services

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from decimal import Decimal
 from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
@@ -11,8 +12,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import gettext as _
 
-from ..formatting import day_in_words, duration, price, time_range
-from ..mcp_gateway import Appointment, McpGateway
+from booking_bot.formatting import day_in_words, duration, price, time_range
+from booking_bot.gateway.tools import McpGateway
+from booking_common.conversation import Appointment, Service
 
 log = logging.getLogger("booking_bot")
 
@@ -95,7 +97,15 @@ def booking_summary(
     return "\n".join(lines)
 
 
-def appointment_summary(appointment: Appointment) -> str:
+class PricedAppointment(Appointment):
+    """An appointment with its service's price and duration, which the bot shows (the MCP
+    server's appointments carry ids and names only; see :func:`enrich`)."""
+
+    price: Decimal | None = None
+    duration: int | None = None
+
+
+def appointment_summary(appointment: PricedAppointment) -> str:
     return booking_summary(
         service=appointment.service_name or _("Service"),
         specialist=appointment.specialist_name or _("Specialist"),
@@ -107,21 +117,22 @@ def appointment_summary(appointment: Appointment) -> str:
     )
 
 
-async def enrich(gateway: McpGateway, appointments: list[Appointment]) -> list[Appointment]:
+async def enrich(gateway: McpGateway, appointments: list[Appointment]) -> list[PricedAppointment]:
     """Add price and duration (the MCP server's appointments carry ids and names only)."""
-    services: dict[int, Any] = {}
+    services: dict[int, dict[int, Service]] = {}
     out = []
     for appointment in appointments:
-        if appointment.price is None and appointment.specialist_id and appointment.service_id:
-            if appointment.specialist_id not in services:
-                listed = await gateway.get_specialist_services(appointment.specialist_id)
-                services[appointment.specialist_id] = {s.id: s for s in listed}
-            service = services[appointment.specialist_id].get(appointment.service_id)
-            if service is not None:
-                appointment = appointment.model_copy(
-                    update={"price": service.price, "duration": service.duration}
-                )
-        out.append(appointment)
+        if appointment.specialist not in services:
+            listed = await gateway.get_specialist_services(appointment.specialist)
+            services[appointment.specialist] = {s.id: s for s in listed}
+        service = services[appointment.specialist].get(appointment.service)
+        out.append(
+            PricedAppointment(
+                **dict(appointment),
+                price=service.price if service else None,
+                duration=service.duration if service else None,
+            )
+        )
     return out
 
 

@@ -6,8 +6,8 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from ..keyboards import main_menu
-from .common import stale
+from booking_bot.handlers.common import stale
+from booking_bot.keyboards import main_menu
 
 
 async def sticker(message: Message) -> None:

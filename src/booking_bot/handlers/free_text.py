@@ -1,5 +1,5 @@
 """Free text at any point goes to the MCP server's ``process_message``; its actions become
-buttons (the reply protocol of :mod:`booking_mcp.dialog`).
+buttons (the reply protocol of :mod:`booking_common.conversation`).
 
 Every choice action carries ``payload.options = [{label, value}]``: each option becomes a button
 and pressing it sends ``value`` (``/pick time 14:30``, ``/yes``, ...) back as the user's next
@@ -24,40 +24,39 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, Update
 from aiogram.utils.i18n import gettext as _
 
-from ..callbacks import AssistantCb, RetryCb
-from ..formatting import now
-from ..keyboards.common import assistant_keyboard
-from ..mcp_gateway import Appointment, AssistantReply, McpGateway
-from ..states import Registration
-from .common import answer, appointment_summary, enrich, show, stale, uid
+from booking_bot.callbacks import AssistantCb, RetryCb
+from booking_bot.formatting import now
+from booking_bot.gateway.tools import McpGateway
+from booking_bot.handlers.common import answer, appointment_summary, enrich, show, stale, uid
+from booking_bot.keyboards.common import assistant_keyboard
+from booking_bot.states import Registration
+from booking_common.conversation import ActionType, Reply
 
 MAX_OPTIONS = 24
 
 HEADLINES = {
-    "booked": lambda: _("✅ You're booked!"),
-    "rescheduled": lambda: _("✅ Done! Your appointment has been moved."),
-    "cancelled": lambda: _("❌ Your appointment is cancelled."),
+    ActionType.BOOKED: lambda: _("✅ You're booked!"),
+    ActionType.RESCHEDULED: lambda: _("✅ Done! Your appointment has been moved."),
+    ActionType.CANCELLED: lambda: _("❌ Your appointment is cancelled."),
 }
 
 
-def reply_options(reply: AssistantReply) -> list[dict[str, str]]:
+def reply_options(reply: Reply) -> list[dict[str, str]]:
     """Every ``{label, value}`` offered by the reply's choice actions, in order."""
-    options: list[dict[str, str]] = []
-    for action in reply.actions:
-        for option in (action.payload or {}).get("options") or []:
-            if isinstance(option, dict) and option.get("value"):
-                label = str(option.get("label") or option["value"])[:60]
-                options.append({"label": label, "value": str(option["value"])})
-    return options[:MAX_OPTIONS]
+    return [
+        {"label": (option.label or option.value)[:60], "value": option.value}
+        for option in reply.options
+        if option.value
+    ][:MAX_OPTIONS]
 
 
-async def reply_text(reply: AssistantReply, gateway: McpGateway) -> str:
+async def reply_text(reply: Reply, gateway: McpGateway) -> str:
     """The server's words, or the bot's own summary when something was booked/moved/cancelled."""
     for action in reply.actions:
         headline = HEADLINES.get(action.type)
-        appointment = (action.payload or {}).get("appointment")
-        if headline and isinstance(appointment, dict):
-            (full,) = await enrich(gateway, [Appointment.model_validate(appointment)])
+        appointment = action.appointment
+        if headline and appointment is not None:
+            (full,) = await enrich(gateway, [appointment])
             return headline() + "\n\n" + appointment_summary(full)
     return reply.response.strip() or _("I'm not sure I understood. Try the buttons below.")
 

@@ -10,13 +10,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from ..callbacks import MenuCb
-from ..formatting import duration, price
-from ..keyboards import main_menu
-from ..keyboards.common import menu_row
-from ..mcp_gateway import McpGateway
-from .common import answer, reset_flow, show
-from .start import menu_text
+from booking_bot.callbacks import MenuCb
+from booking_bot.formatting import duration, price
+from booking_bot.gateway.tools import McpGateway
+from booking_bot.handlers.common import answer, reset_flow, show
+from booking_bot.handlers.start import menu_text
+from booking_bot.keyboards import main_menu
+from booking_bot.keyboards.common import menu_row
 
 
 def help_text() -> str:
@@ -48,7 +48,7 @@ async def services_text(gateway: McpGateway) -> str:
     names = {c.id: c.name for c in categories}
     grouped: dict[str, list[str]] = defaultdict(list)
     for service in services:
-        title = service.category_name or names.get(service.category_id or -1) or _("Other")
+        title = service.category_name or names.get(service.category or -1) or _("Other")
         line = f"• {service.name}"
         extra = [x for x in (price(service.price), duration(service.duration)) if x]
         if extra:
@@ -80,8 +80,8 @@ async def specialists_text(gateway: McpGateway) -> str:
 async def menu_button(
     callback: CallbackQuery, callback_data: MenuCb, state: FSMContext, gateway: McpGateway
 ) -> None:
-    from .booking import show_categories
-    from .my_appointments import show_my_appointments
+    from booking_bot.handlers.booking import show_categories
+    from booking_bot.handlers.my_appointments import show_my_appointments
 
     action = callback_data.action
     if action == "main":
@@ -99,7 +99,7 @@ async def menu_button(
     elif action == "help":
         await show(callback, help_text(), _back())
     else:
-        from .common import stale
+        from booking_bot.handlers.common import stale
 
         await stale(callback)
         return

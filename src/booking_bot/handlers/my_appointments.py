@@ -9,16 +9,25 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from ..callbacks import AppointmentCb, MenuCb
-from ..keyboards import appointment_buttons, cancel_confirm_keyboard
-from ..keyboards.common import _button, menu_row
-from ..mcp_gateway import Appointment, McpGateway
-from .booking import show_calendar
-from .common import answer, appointment_summary, enrich, reset_flow, show, stale, uid
-from .waitlist import my_waitlist, show_waitlist
+from booking_bot.callbacks import AppointmentCb, MenuCb
+from booking_bot.gateway.tools import McpGateway
+from booking_bot.handlers.booking import show_calendar
+from booking_bot.handlers.common import (
+    PricedAppointment,
+    answer,
+    appointment_summary,
+    enrich,
+    reset_flow,
+    show,
+    stale,
+    uid,
+)
+from booking_bot.handlers.waitlist import my_waitlist, show_waitlist
+from booking_bot.keyboards import appointment_buttons, cancel_confirm_keyboard
+from booking_bot.keyboards.common import _button, menu_row
 
 
-async def _active(gateway: McpGateway, user_id: str) -> list[Appointment]:
+async def _active(gateway: McpGateway, user_id: str) -> list[PricedAppointment]:
     items = [a for a in await gateway.get_my_appointments(user_id) if a.active]
     return await enrich(gateway, sorted(items, key=lambda a: (a.date, a.start_time)))
 
@@ -101,7 +110,7 @@ async def appointment_action(
         return
     elif action == "reschedule":
         await reset_flow(state)
-        candidate = [appointment.specialist_id, appointment.service_id, appointment.specialist_name]
+        candidate = [appointment.specialist, appointment.service, appointment.specialist_name]
         await state.update_data(
             flow="reschedule",
             appointment_id=appointment.id,

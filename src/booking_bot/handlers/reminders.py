@@ -23,10 +23,19 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from ..callbacks import ReminderCb, WaitlistOfferCb
-from ..keyboards.common import menu_row, reminder_cancel_keyboard, reminder_keyboard
-from ..mcp_gateway import Appointment, McpGateway, ToolFailed
-from .common import answer, appointment_summary, enrich, show, stale, uid
+from booking_bot.callbacks import ReminderCb, WaitlistOfferCb
+from booking_bot.gateway.session import ToolFailed
+from booking_bot.gateway.tools import McpGateway
+from booking_bot.handlers.common import (
+    PricedAppointment,
+    answer,
+    appointment_summary,
+    enrich,
+    show,
+    stale,
+    uid,
+)
+from booking_bot.keyboards.common import menu_row, reminder_cancel_keyboard, reminder_keyboard
 
 #: Markers of the API's (Russian) refusals of a claim: the time was booked by someone else
 #: (``booking_api.appointments.service.TAKEN``), and the offer expired
@@ -39,7 +48,7 @@ def _menu() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[menu_row()])
 
 
-async def _mine(gateway: McpGateway, user_id: str, appointment_id: int) -> Appointment | None:
+async def _mine(gateway: McpGateway, user_id: str, appointment_id: int) -> PricedAppointment | None:
     """The user's own active appointment with this id (enriched), or None."""
     found = [
         a for a in await gateway.get_my_appointments(user_id) if a.id == appointment_id and a.active

@@ -9,11 +9,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
-from ..i18n import current_locale
-from ..keyboards import contact_keyboard, main_menu
-from ..mcp_gateway import McpGateway
-from ..states import Registration
-from .common import reset_flow, uid
+from booking_bot.gateway.tools import McpGateway
+from booking_bot.handlers.common import reset_flow, uid
+from booking_bot.i18n import current_locale
+from booking_bot.keyboards import contact_keyboard, main_menu
+from booking_bot.states import Registration
 
 
 def menu_text() -> str:

@@ -18,16 +18,18 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from ..callbacks import BackCb, WaitlistCb
-from ..formatting import day_in_words, today
-from ..keyboards.common import (
+from booking_bot.callbacks import BackCb, WaitlistCb
+from booking_bot.formatting import day_in_words, today
+from booking_bot.gateway.session import ToolFailed
+from booking_bot.gateway.tools import McpGateway
+from booking_bot.handlers.common import answer, show, stale, uid
+from booking_bot.keyboards.common import (
     _button,
     menu_row,
     waitlist_entry_buttons,
     waitlist_leave_keyboard,
 )
-from ..mcp_gateway import McpGateway, ToolFailed, WaitlistEntry
-from .common import answer, show, stale, uid
+from booking_common.conversation import WaitlistEntry
 
 #: The API's answer when the client already waits for that service on that day
 #: (``booking_api.waitlist.service.ALREADY_WAITING``).

@@ -1,7 +1,7 @@
 """Inline and reply keyboards."""
 
-from .calendar import month_calendar
-from .common import (
+from booking_bot.keyboards.calendar import month_calendar
+from booking_bot.keyboards.common import (
     appointment_buttons,
     back_row,
     cancel_confirm_keyboard,

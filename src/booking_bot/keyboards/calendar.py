@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from ..callbacks import BackCb, CalendarCb
-from ..formatting import month_title, weekday_initials
+from booking_bot.callbacks import BackCb, CalendarCb
+from booking_bot.formatting import month_title, weekday_initials
 
 NOOP = CalendarCb(action="noop").pack()
 

@@ -13,7 +13,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from ..callbacks import (
+from booking_bot.callbacks import (
     AppointmentCb,
     AssistantCb,
     BackCb,
@@ -26,8 +26,8 @@ from ..callbacks import (
     TimeCb,
     WaitlistCb,
 )
-from ..formatting import duration, price
-from ..mcp_gateway import Appointment, Category, Service, Slot, Specialist
+from booking_bot.formatting import duration, price
+from booking_common.conversation import Appointment, Category, Service, Slot, Specialist
 
 
 def _button(text: str, data: str) -> InlineKeyboardButton:
@@ -90,11 +90,8 @@ def specialists_keyboard(specialists: Sequence[Specialist]) -> InlineKeyboardMar
 
 
 def service_label(service: Service, *, price_from: bool = False) -> str:
-    parts = [service.name]
-    if service.price is not None:
-        parts.append(
-            (_("from {price}") if price_from else "{price}").format(price=price(service.price))
-        )
+    cost = price(service.price)
+    parts = [service.name, _("from {price}").format(price=cost) if price_from else cost]
     if service.duration:
         parts.append(duration(service.duration))
     return " · ".join(parts)
@@ -180,7 +177,7 @@ def assistant_keyboard(turn: str, labels: Sequence[str]) -> InlineKeyboardMarkup
 
 
 def retry_keyboard() -> InlineKeyboardMarkup:
-    from ..callbacks import RetryCb
+    from booking_bot.callbacks import RetryCb
 
     return InlineKeyboardMarkup(
         inline_keyboard=[[_button(_("🔁 Try again"), RetryCb().pack())], menu_row()]

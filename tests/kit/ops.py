@@ -1,4 +1,4 @@
-"""Helpers for the production-shape tests (importable as ``ops_support``)."""
+"""The production-shape tests' tools: the app's log lines captured, a TLS certificate."""
 
 from __future__ import annotations
 

@@ -1,1 +1,0 @@
-"""Reusable test utilities (stand-ins for external services)."""
