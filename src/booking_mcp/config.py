@@ -28,6 +28,9 @@ class Settings(CommonSettings):
     """How long a conversation's context lives without activity."""
     request_timeout: float = 10.0
     """Seconds per API request."""
+    api_retry_max_wait: float = 10.0
+    """At most this many seconds of one API call are spent waiting to retry it (a 503's
+    ``Retry-After``, a connection failure); only reads and keyed writes are retried."""
     time_zone: str = "Europe/Moscow"
     """The service's time zone: what "today" means when ``now`` is not given."""
     catalogue_ttl_seconds: float = 60.0
