@@ -366,6 +366,27 @@ class ApiClient:
         ``auth``: ``None`` (anonymous), ``SERVICE`` (the service account) or a
         :class:`ClientAuth`. A 401 with a cached token renews it once and repeats.
         """
+        data, _ = await self.request_with_headers(
+            method,
+            path,
+            auth=auth,
+            params=params,
+            json_body=json_body,
+            idempotency_key=idempotency_key,
+        )
+        return data
+
+    async def request_with_headers(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: ClientAuth | str | None = None,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        idempotency_key: str | None = None,
+    ) -> tuple[Any, httpx.Headers]:
+        """:meth:`request`, also returning the answer's headers (``Idempotent-Replayed``)."""
         for attempt in range(2):
             headers: dict[str, str] = {}
             if idempotency_key:
@@ -385,5 +406,5 @@ class ApiClient:
                 if isinstance(auth, ClientAuth):
                     self._clients.pop(auth.key, None)
                 continue
-            return self._result(response)
+            return self._result(response), response.headers
         raise AssertionError("unreachable")
