@@ -2,7 +2,8 @@
 
 Each part runs in its own process (as it would in production), so one part's crash or
 blocking call cannot freeze the others. If one dies, the others are stopped and the exit
-code says so; Ctrl-C stops them all cleanly.
+code says so; Ctrl-C stops them all cleanly. While they run, ``.booking-run.json`` in this
+folder says where (see :mod:`booking_cli.run_state`), so ``booking chat`` finds them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 import urllib.request
 
 from booking_api.core.config import get_settings
+from booking_cli import run_state
 
 
 def _wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> bool:
@@ -50,9 +52,11 @@ def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     settings = get_settings()
     me = [sys.executable, "-m", "booking_cli"]
+    api_url = f"http://127.0.0.1:{api_port}/api"
+    mcp_url = f"http://127.0.0.1:{mcp_port}/mcp"
     env = dict(os.environ)
-    env.setdefault("API_URL", f"http://127.0.0.1:{api_port}/api")
-    env.setdefault("MCP_SERVER_URL", f"http://127.0.0.1:{mcp_port}/mcp")
+    # The MCP server and the bot talk to the parts started here, whatever the environment says.
+    env["API_URL"], env["MCP_SERVER_URL"] = api_url, mcp_url
 
     from booking_api.migrate import upgrade_sync
 
@@ -82,11 +86,15 @@ def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
             procs["Telegram bot"] = subprocess.Popen([*me, "bot"], env=env)
         else:
             print("TELEGRAM_BOT_TOKEN is not set: the Telegram bot is not started.")
+        run_state.write(run_state.RunState(pid=os.getpid(), api_url=api_url, mcp_url=mcp_url))
+        site = f"http://127.0.0.1:{api_port}"
         print(
             f"\nBooking Assistant is running:\n"
-            f"  API            http://127.0.0.1:{api_port}/api/  (docs: /api/docs/)\n"
-            f"  MCP server     http://127.0.0.1:{mcp_port}/mcp\n"
-            f"  Talk to it:    uv run booking chat\n"
+            f"  API docs       {site}/api/docs/\n"
+            f"  Admin panel    {site}/admin/  (staff accounts: booking createsuperuser)\n"
+            f"  MCP server     {mcp_url}\n"
+            f"  Talk to it:    booking chat, from this folder "
+            f"(python3 scripts/uv.py run booking chat)\n"
             f"Press Ctrl-C to stop.\n",
             flush=True,
         )
@@ -104,4 +112,5 @@ def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
         print("Stopping…")
         return 0
     finally:
+        run_state.remove(os.getpid())
         _stop(procs)

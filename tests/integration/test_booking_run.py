@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -113,10 +115,23 @@ def booking_run(tmp_path):
 
 
 def test_run_serves_the_demo_and_stops_cleanly_on_ctrl_c(tmp_path, booking_run):
-    proc, api_port, _, output = booking_run
+    proc, api_port, mcp_port, output = booking_run
     services = httpx.get(f"http://127.0.0.1:{api_port}/api/services/").json()
     assert len(services) >= 10  # the demo catalogue on the embedded SQLite default
     assert (tmp_path / "booking.sqlite3").exists()
+    # The banner's links lead somewhere: the API docs and the admin panel.
+    text = output.text()
+    banner = text[text.index("Booking Assistant is running:") : text.index("Press Ctrl-C")]
+    assert f"http://127.0.0.1:{api_port}/api/docs/" in banner
+    assert f"http://127.0.0.1:{api_port}/admin/" in banner
+    for url in re.findall(r"https?://\S+", banner):
+        if not url.endswith("/mcp"):  # the MCP endpoint answers MCP clients only
+            assert httpx.get(url, follow_redirects=True).status_code == 200, url
+    # Where it runs, for `booking chat`: beside the database and the service account file.
+    state = json.loads((tmp_path / ".booking-run.json").read_text())
+    assert state["mcp_url"] == f"http://127.0.0.1:{mcp_port}/mcp"
+    assert state["api_url"] == f"http://127.0.0.1:{api_port}/api"
+    assert (tmp_path / ".booking-service-account.json").exists()
     parts = children(proc.pid)
     assert len(parts) == 2  # API and MCP server (no bot without a token)
     proc.send_signal(signal.SIGINT)
@@ -124,6 +139,27 @@ def test_run_serves_the_demo_and_stops_cleanly_on_ctrl_c(tmp_path, booking_run):
     output.thread.join(timeout=10)
     assert "TELEGRAM_BOT_TOKEN is not set" in output.text()
     assert all(gone(pid) for pid in parts)
+    assert not (tmp_path / ".booking-run.json").exists()
+
+
+def test_chat_talks_to_the_assistant_that_run_started(tmp_path, booking_run):
+    """Other ports than the defaults, no MCP_SERVER_URL: chat finds them in the run's folder."""
+    _, _, mcp_port, _ = booking_run
+    env = {k: v for k, v in os.environ.items() if k not in ("MCP_SERVER_URL", "API_USERNAME")}
+    # Nothing answers here: were chat to ignore the run, it could not reach any API.
+    env.update(API_URL=f"http://127.0.0.1:{free_port()}/api", PYTHONPATH=str(ROOT / "src"))
+    chat = subprocess.run(
+        [sys.executable, "-m", "booking_cli", "chat"],
+        cwd=tmp_path,
+        env=env,
+        input="привет\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert chat.returncode == 0, chat.stderr[-3000:]
+    assert f"http://127.0.0.1:{mcp_port}/mcp" in chat.stdout
+    assert "Здравствуйте! Я помогу записаться" in chat.stdout, chat.stdout + chat.stderr[-3000:]
 
 
 def test_when_one_part_dies_the_rest_stop(booking_run):
