@@ -32,7 +32,15 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> 
     return False
 
 
+def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A part in a process group of its own: a terminal's Ctrl-C reaches only this supervisor,
+    which passes it on once (a second interrupt makes uvicorn quit mid-shutdown)."""
+    return subprocess.Popen(args, env=env, process_group=0)
+
+
 def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping already: more Ctrl-C changes nothing
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for proc in procs.values():
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -72,18 +80,18 @@ def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
 
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        procs["API"] = subprocess.Popen([*me, "api", "--port", str(api_port)], env=env)
+        procs["API"] = _start([*me, "api", "--port", str(api_port)], env)
         if not _wait_http(f"http://127.0.0.1:{api_port}/health", procs["API"]):
             print("The API did not start; stopping.", file=sys.stderr)
             return 1
-        procs["MCP server"] = subprocess.Popen(
-            [*me, "mcp", "--transport", "http", "--port", str(mcp_port)], env=env
+        procs["MCP server"] = _start(
+            [*me, "mcp", "--transport", "http", "--port", str(mcp_port)], env
         )
         if not _wait_http(f"http://127.0.0.1:{mcp_port}/health", procs["MCP server"]):
             print("The MCP server did not start; stopping.", file=sys.stderr)
             return 1
         if env.get("TELEGRAM_BOT_TOKEN"):
-            procs["Telegram bot"] = subprocess.Popen([*me, "bot"], env=env)
+            procs["Telegram bot"] = _start([*me, "bot"], env)
         else:
             print("TELEGRAM_BOT_TOKEN is not set: the Telegram bot is not started.")
         run_state.write(run_state.RunState(pid=os.getpid(), api_url=api_url, mcp_url=mcp_url))

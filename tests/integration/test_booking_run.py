@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -67,6 +69,7 @@ def start(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int, Output]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group, as in a terminal
     )
     output = Output(proc)
     try:
@@ -142,6 +145,21 @@ def test_run_serves_the_demo_and_stops_cleanly_on_ctrl_c(tmp_path, booking_run):
     assert not (tmp_path / ".booking-run.json").exists()
 
 
+def test_ctrl_c_in_a_terminal_stops_every_part_quietly(booking_run):
+    """A terminal's Ctrl-C reaches the whole foreground process group, not just `booking run`:
+    each part still gets one interrupt (a second one makes uvicorn quit mid-shutdown)."""
+    proc, _, _, output = booking_run
+    parts = children(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=60) == 0
+    output.thread.join(timeout=10)
+    tail = output.text()[output.text().index("Press Ctrl-C") :]
+    assert "Stopping" in tail
+    assert "Traceback" not in tail and "stopped unexpectedly" not in tail, tail[-3000:]
+    time.sleep(1)
+    assert all(gone(pid) for pid in parts)
+
+
 def test_chat_talks_to_the_assistant_that_run_started(tmp_path, booking_run):
     """Other ports than the defaults, no MCP_SERVER_URL: chat finds them in the run's folder."""
     _, _, mcp_port, _ = booking_run
@@ -172,3 +190,69 @@ def test_when_one_part_dies_the_rest_stop(booking_run):
     assert "API stopped unexpectedly" in output.text()
     time.sleep(1)
     assert all(gone(pid) for pid in parts)
+
+
+def readme_command(needle: str) -> str:
+    """The README's shell command that contains ``needle`` (from a ```bash block)."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+    [command] = [line for block in blocks for line in block.splitlines() if needle in line]
+    return command.strip()
+
+
+def test_the_readmes_run_command_works_on_a_fresh_copy_without_dev_tools(tmp_path):
+    """What a newcomer types: the README's command, in a fresh copy of the project; the
+    environment it makes holds the runtime only (no pytest, hypothesis, ruff)."""
+    command = readme_command("booking run")
+    assert command.startswith("python3 scripts/uv.py run ")
+    copy = tmp_path / "fresh"
+    copy.mkdir()
+    for name in ("pyproject.toml", "uv.lock", "README.md"):
+        shutil.copy(ROOT / name, copy / name)
+    for name in ("src", "migrations", "scripts"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    api_port, mcp_port = free_port(), free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "API_USERNAME", "API_URL")
+        and not k.startswith(("VIRTUAL_ENV", "UV_PROJECT"))
+    }
+    env["PASSWORD_HASH_ITERATIONS"] = "1000"
+    args = shlex.split(command)
+    args[0] = sys.executable  # `python3`, whichever this machine's is
+    proc = subprocess.Popen(
+        [*args, "--api-port", str(api_port), "--mcp-port", str(mcp_port)],
+        cwd=copy,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output = Output(proc)
+    try:
+        output.wait_for("Press Ctrl-C to stop.", seconds=300)
+        services = httpx.get(f"http://127.0.0.1:{api_port}/api/services/").json()
+        assert len(services) >= 10
+        venv_python = copy / ".venv" / "bin" / "python"
+        found = subprocess.run(
+            [
+                str(venv_python),
+                "-c",
+                "import importlib.util as u; "
+                "print([m for m in ('pytest', 'hypothesis', 'ruff', 'importlinter', 'booking_cli')"
+                " if u.find_spec(m)])",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert found.stdout.strip() == "['booking_cli']"  # the runtime, none of the dev tools
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, output.text()[-3000:]
