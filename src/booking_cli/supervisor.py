@@ -102,7 +102,7 @@ def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
             f"  Admin panel    {site}/admin/  (staff accounts: booking createsuperuser)\n"
             f"  MCP server     {mcp_url}\n"
             f"  Talk to it:    booking chat, from this folder "
-            f"(python3 scripts/uv.py run booking chat)\n"
+            f"(python3 scripts/uv.py run --no-dev booking chat)\n"
             f"Press Ctrl-C to stop.\n",
             flush=True,
         )
