@@ -213,10 +213,15 @@ def bot(
 
 @app.command()
 def chat() -> None:
-    """Talk to the assistant in the terminal, through the same MCP dialog as the bot."""
+    """Talk to the assistant in the terminal, through the same MCP dialog as the bot.
+
+    It talks to MCP_SERVER_URL when set, else to the MCP server of the `booking run` started in
+    this folder, else to an MCP server of its own (which needs the API at API_URL)."""
+    from booking_cli import run_state
     from booking_mcp.chat import main as chat_main
 
-    chat_main()
+    running = run_state.read()
+    chat_main(os.environ.get("MCP_SERVER_URL") or (running.mcp_url if running else None))
 
 
 @app.command()

@@ -2,7 +2,8 @@
 
 Each part runs in its own process (as it would in production), so one part's crash or
 blocking call cannot freeze the others. If one dies, the others are stopped and the exit
-code says so; Ctrl-C stops them all cleanly.
+code says so; Ctrl-C stops them all cleanly. While they run, ``.booking-run.json`` in this
+folder says where (see :mod:`booking_cli.run_state`), so ``booking chat`` finds them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 import urllib.request
 
 from booking_api.core.config import get_settings
+from booking_cli import run_state
 
 
 def _wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> bool:
@@ -30,7 +32,15 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> 
     return False
 
 
+def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A part in a process group of its own: a terminal's Ctrl-C reaches only this supervisor,
+    which passes it on once (a second interrupt makes uvicorn quit mid-shutdown)."""
+    return subprocess.Popen(args, env=env, process_group=0)
+
+
 def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping already: more Ctrl-C changes nothing
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for proc in procs.values():
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -50,9 +60,11 @@ def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     settings = get_settings()
     me = [sys.executable, "-m", "booking_cli"]
+    api_url = f"http://127.0.0.1:{api_port}/api"
+    mcp_url = f"http://127.0.0.1:{mcp_port}/mcp"
     env = dict(os.environ)
-    env.setdefault("API_URL", f"http://127.0.0.1:{api_port}/api")
-    env.setdefault("MCP_SERVER_URL", f"http://127.0.0.1:{mcp_port}/mcp")
+    # The MCP server and the bot talk to the parts started here, whatever the environment says.
+    env["API_URL"], env["MCP_SERVER_URL"] = api_url, mcp_url
 
     from booking_api.migrate import upgrade_sync
 
@@ -68,25 +80,29 @@ def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
 
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        procs["API"] = subprocess.Popen([*me, "api", "--port", str(api_port)], env=env)
+        procs["API"] = _start([*me, "api", "--port", str(api_port)], env)
         if not _wait_http(f"http://127.0.0.1:{api_port}/health", procs["API"]):
             print("The API did not start; stopping.", file=sys.stderr)
             return 1
-        procs["MCP server"] = subprocess.Popen(
-            [*me, "mcp", "--transport", "http", "--port", str(mcp_port)], env=env
+        procs["MCP server"] = _start(
+            [*me, "mcp", "--transport", "http", "--port", str(mcp_port)], env
         )
         if not _wait_http(f"http://127.0.0.1:{mcp_port}/health", procs["MCP server"]):
             print("The MCP server did not start; stopping.", file=sys.stderr)
             return 1
         if env.get("TELEGRAM_BOT_TOKEN"):
-            procs["Telegram bot"] = subprocess.Popen([*me, "bot"], env=env)
+            procs["Telegram bot"] = _start([*me, "bot"], env)
         else:
             print("TELEGRAM_BOT_TOKEN is not set: the Telegram bot is not started.")
+        run_state.write(run_state.RunState(pid=os.getpid(), api_url=api_url, mcp_url=mcp_url))
+        site = f"http://127.0.0.1:{api_port}"
         print(
             f"\nBooking Assistant is running:\n"
-            f"  API            http://127.0.0.1:{api_port}/api/  (docs: /api/docs/)\n"
-            f"  MCP server     http://127.0.0.1:{mcp_port}/mcp\n"
-            f"  Talk to it:    uv run booking chat\n"
+            f"  API docs       {site}/api/docs/\n"
+            f"  Admin panel    {site}/admin/  (staff accounts: booking createsuperuser)\n"
+            f"  MCP server     {mcp_url}\n"
+            f"  Talk to it:    booking chat, from this folder "
+            f"(python3 scripts/uv.py run --no-dev booking chat)\n"
             f"Press Ctrl-C to stop.\n",
             flush=True,
         )
@@ -104,4 +120,5 @@ def run_all(*, demo: bool, api_port: int, mcp_port: int) -> int:
         print("Stopping…")
         return 0
     finally:
+        run_state.remove(os.getpid())
         _stop(procs)

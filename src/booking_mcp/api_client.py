@@ -1,8 +1,11 @@
 """The MCP server's only way to the booking API: HTTP with httpx.
 
 * one pooled :class:`httpx.AsyncClient` with timeouts;
-* retries (tenacity) only where repeating is safe: GET/PUT/DELETE, and a POST that carries an
-  ``Idempotency-Key``; only on connection failures and 502/503/504;
+* retries (tenacity) only where repeating is safe: reads (GET), PUT/DELETE, a write that
+  carries an ``Idempotency-Key``, and the service account's login; a write without a key is
+  never repeated. It retries on 502/503/504 and on connection failures, waits what a 503's
+  ``Retry-After`` asks (else a short growing pause), and gives up once the total wait would
+  pass ``API_RETRY_MAX_WAIT`` seconds;
 * the service account logs in with ``API_USERNAME``/``API_PASSWORD`` and refreshes its token
   before it expires (or after a 401);
 * :class:`ClientAuth` says on whose behalf a call is made: a fixed client token, or a Telegram
@@ -12,18 +15,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import datetime as dt
+import email.utils
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_exception,
     stop_after_attempt,
+    stop_any,
     wait_exponential,
 )
 
@@ -34,6 +43,10 @@ from .config import Settings
 log = logging.getLogger("booking_mcp.api")
 
 RETRY_STATUSES = {502, 503, 504}
+MAX_ATTEMPTS = 6  # of one call, within API_RETRY_MAX_WAIT
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
+# Failures after which the API may not have seen the request, or its answer was lost:
+RETRY_ERRORS = httpx.NetworkError | httpx.TimeoutException | httpx.RemoteProtocolError
 EXPIRY_MARGIN = 30.0  # seconds: refresh a token this long before it expires
 
 
@@ -57,6 +70,37 @@ class _Transient(Exception):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(response.status_code)
         self.response = response
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds the response's ``Retry-After`` asks to wait (a number or an HTTP date)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+_backoff = wait_exponential(multiplier=0.2, max=2)
+
+
+def _retry_wait(state: RetryCallState) -> float:
+    """A 503's own ``Retry-After``, else a short pause that grows with each attempt."""
+    failure = state.outcome.exception() if state.outcome else None
+    if isinstance(failure, _Transient):
+        asked = retry_after(failure.response)
+        if asked is not None:
+            return asked
+    return _backoff(state)
 
 
 def error_message(data: Any, status: int) -> str:
@@ -139,7 +183,14 @@ async def _forward_request_id(request: httpx.Request) -> None:
 class ApiClient:
     """Async client of the booking API; see the module docstring."""
 
-    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
+        """``transport`` and ``sleep`` replace the network and the retry pauses in tests."""
         self.settings = settings
         base = settings.api_url.rstrip("/") + "/"
         self._http = httpx.AsyncClient(
@@ -152,6 +203,7 @@ class ApiClient:
             transport=transport,
             event_hooks={"request": [_forward_request_id]},
         )
+        self._sleep = sleep
         self._service: _Tokens | None = None
         self._clients: dict[str, _Tokens] = {}
 
@@ -159,6 +211,10 @@ class ApiClient:
         await self._http.aclose()
 
     # ------------------------------------------------------------------ raw requests
+
+    def _waited_enough(self, state: RetryCallState) -> bool:
+        """Stop before a pause that would take the call's total wait past the budget."""
+        return state.idle_for + (state.upcoming_sleep or 0) > self.settings.api_retry_max_wait
 
     async def _send(
         self,
@@ -168,24 +224,25 @@ class ApiClient:
         params: dict[str, Any] | None = None,
         json_body: Any = None,
         headers: dict[str, str] | None = None,
+        retry: bool | None = None,
     ) -> httpx.Response:
-        """One request, retried when that is safe; returns any response (errors included)."""
+        """One request, retried when that is safe; returns any response (errors included).
+
+        ``retry`` overrides the rule (reads and keyed writes are retried, other writes not)
+        for a write that changes nothing, such as logging in.
+        """
         params = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
-        safe = method in ("GET", "HEAD", "PUT", "DELETE") or bool(
-            headers and "Idempotency-Key" in headers
-        )
+        if retry is None:
+            retry = method in SAFE_METHODS or bool(headers and "Idempotency-Key" in headers)
 
         def transient(exc: BaseException) -> bool:
-            if isinstance(exc, _Transient):
-                return True
-            if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-                return True  # the request never reached the API
-            return safe and isinstance(exc, httpx.ReadTimeout | httpx.RemoteProtocolError)
+            return retry and isinstance(exc, _Transient | RETRY_ERRORS)
 
         retrying = AsyncRetrying(
             retry=retry_if_exception(transient),
-            stop=stop_after_attempt(3 if safe else 2),
-            wait=wait_exponential(multiplier=0.2, max=2),
+            wait=_retry_wait,
+            stop=stop_any(stop_after_attempt(MAX_ATTEMPTS), self._waited_enough),
+            sleep=self._sleep,
             reraise=True,
         )
         try:
@@ -194,7 +251,7 @@ class ApiClient:
                     response = await self._http.request(
                         method, path.lstrip("/"), params=params, json=json_body, headers=headers
                     )
-                    if safe and response.status_code in RETRY_STATUSES:
+                    if response.status_code in RETRY_STATUSES:
                         raise _Transient(response)
             return response
         except _Transient as exc:
@@ -244,6 +301,7 @@ class ApiClient:
                 "username": self.settings.api_username,
                 "password": self.settings.api_password,
             },
+            retry=True,  # logging in creates nothing
         )
         data = self._result(response)
         self._service = _Tokens(data["access"], data.get("refresh"))
@@ -308,6 +366,27 @@ class ApiClient:
         ``auth``: ``None`` (anonymous), ``SERVICE`` (the service account) or a
         :class:`ClientAuth`. A 401 with a cached token renews it once and repeats.
         """
+        data, _ = await self.request_with_headers(
+            method,
+            path,
+            auth=auth,
+            params=params,
+            json_body=json_body,
+            idempotency_key=idempotency_key,
+        )
+        return data
+
+    async def request_with_headers(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: ClientAuth | str | None = None,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        idempotency_key: str | None = None,
+    ) -> tuple[Any, httpx.Headers]:
+        """:meth:`request`, also returning the answer's headers (``Idempotent-Replayed``)."""
         for attempt in range(2):
             headers: dict[str, str] = {}
             if idempotency_key:
@@ -327,5 +406,5 @@ class ApiClient:
                 if isinstance(auth, ClientAuth):
                     self._clients.pop(auth.key, None)
                 continue
-            return self._result(response)
+            return self._result(response), response.headers
         raise AssertionError("unreachable")

@@ -1,8 +1,8 @@
 """``booking chat``: talk to the assistant in a terminal, through the MCP dialog the bot uses.
 
-It connects as an MCP client to the running MCP server (``MCP_SERVER_URL``, as started by
-``booking run``) and calls its ``process_message`` tool; when no server answers there, it
-starts the MCP server in-process (it still needs the API at ``API_URL``).
+It connects as an MCP client to a running MCP server (the one ``booking run`` started, or
+``MCP_SERVER_URL``) and calls its ``process_message`` tool; given no server, or when none
+answers there, it starts the MCP server in-process (which needs the API at ``API_URL``).
 """
 
 from __future__ import annotations
@@ -19,10 +19,6 @@ from mcp import Client
 
 from .config import Settings
 from .server import build_server
-
-
-def _server_url() -> str:
-    return os.environ.get("MCP_SERVER_URL", "http://127.0.0.1:5000/mcp")
 
 
 async def _reachable(url: str) -> bool:
@@ -44,10 +40,23 @@ def _reply(result: Any) -> dict[str, Any]:
         return {"response": text, "actions": []}
 
 
-async def chat_loop(settings: Settings, user_id: str | None = None) -> None:
-    """Read lines from stdin, print the assistant's replies and the buttons it offers."""
-    url = _server_url()
-    target: Any = url if await _reachable(url) else build_server(settings)
+async def chat_loop(
+    settings: Settings, server_url: str | None = None, user_id: str | None = None
+) -> None:
+    """Read lines from stdin, print the assistant's replies and the buttons it offers.
+
+    ``server_url``: the MCP server to talk to (``…/mcp``); without one, or when it does not
+    answer, an MCP server runs in this process.
+    """
+    target: Any
+    if server_url and await _reachable(server_url):
+        target = server_url
+        print(f"Ассистент: {server_url}")
+    else:
+        if server_url:
+            print(f"По адресу {server_url} ассистент не отвечает.")
+        print(f"Ассистент запущен в этом процессе; API: {settings.api_url}")
+        target = build_server(settings)
     user_id = user_id or settings.booking_telegram_id or f"terminal-{os.getuid()}"
     print("Напишите сообщение (пустая строка или Ctrl-D — выход). Кнопки показаны как [значение].")
     async with Client(target) as client:
@@ -69,6 +78,6 @@ async def chat_loop(settings: Settings, user_id: str | None = None) -> None:
                     print("  " + "  ".join(f"[{o['value']}] {o['label']}" for o in options[:12]))
 
 
-def main() -> None:
+def main(server_url: str | None = None) -> None:
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(chat_loop(Settings()))
+        asyncio.run(chat_loop(Settings(), server_url))

@@ -297,10 +297,16 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
         start_time: Time,
         user_id: UserId = None,
         idempotency_key: Annotated[
-            str | None, Field(description="Repeat a call with the same key to never book twice")
+            str | None,
+            Field(
+                description="Any unique string: a repeated call with the same key never books "
+                "twice. Without one, an identical call (same client, specialist, service, date "
+                "and time) a few minutes after the first is taken as its repeat."
+            ),
         ] = None,
     ) -> Appointment:
-        """Book a free slot (see get_available_slots) for the client."""
+        """Book a free slot (see get_available_slots) for the client. Safe to repeat when an
+        answer was lost: the repeat returns the same booking."""
         return await service.book(
             service.who(user_id), specialist_id, service_id, date, start_time, idempotency_key
         )

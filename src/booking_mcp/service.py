@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import json
 import time
 import uuid
 from typing import Any
@@ -28,6 +30,41 @@ from .schemas import (
 )
 
 ACTIVE_STATUSES = ("pending", "confirmed")
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+class RepeatKeys:
+    """Idempotency keys for bookings whose caller gave none.
+
+    The same request (client, specialist, service, date, time) within ``window`` seconds of
+    the first gets the same key, so an assistant that repeats a call whose answer it lost books
+    once. The key is derived from the request and the window it fell in, so it also survives a
+    restart of this server unless the window's boundary passed in between.
+    """
+
+    def __init__(self, window: float) -> None:
+        self.window = max(window, 1.0)
+        self._keys: dict[str, tuple[float, str]] = {}  # request -> (first seen, key)
+
+    @staticmethod
+    def _name(request: tuple[object, ...]) -> str:
+        return json.dumps([str(part) for part in request], ensure_ascii=False)
+
+    def key(self, *request: object) -> str:
+        what = self._name(request)
+        now = time.time()
+        self._keys = {w: v for w, v in self._keys.items() if now - v[0] < self.window}
+        if what not in self._keys:
+            window = int(now // self.window)
+            digest = hashlib.sha256(f"{what}|{window}".encode()).hexdigest()[:40]
+            self._keys[what] = (now, f"mcp-{digest}")
+        return self._keys[what][1]
+
+    def renew(self, *request: object) -> str:
+        """A fresh key for the request (its earlier booking is gone), kept for its repeats."""
+        key = f"mcp-{uuid.uuid4().hex}"
+        self._keys[self._name(request)] = (time.time(), key)
+        return key
 
 
 class BookingService:
@@ -39,6 +76,7 @@ class BookingService:
         self.tz = ZoneInfo(settings.time_zone)
         self._catalogue: tuple[float, Catalogue, dict[str, Any]] | None = None
         self._catalogue_lock = asyncio.Lock()
+        self._repeat_keys = RepeatKeys(settings.booking_repeat_window_seconds)
 
     async def aclose(self) -> None:
         await self.api.aclose()
@@ -291,22 +329,47 @@ class BookingService:
         start_time: str,
         idempotency_key: str | None = None,
     ) -> Appointment:
-        """Create an appointment; the end time follows from the service's duration."""
+        """Create an appointment; the end time follows from the service's duration.
+
+        Without an ``idempotency_key`` an identical request made moments ago is taken as its
+        repeat (see :class:`RepeatKeys`) and answers the same booking, unless that booking has
+        been cancelled since: then this is a new booking.
+        """
         service = await self.service(service_id)
         start = dt.datetime.combine(dt.date.fromisoformat(date), dt.time.fromisoformat(start_time))
         end = (start + dt.timedelta(minutes=service.duration)).time()
+        body = {
+            "service": service_id,
+            "specialist": specialist_id,
+            "date": date,
+            "start_time": start.strftime("%H:%M"),
+            "end_time": end.strftime("%H:%M"),
+        }
+        if idempotency_key:
+            data = await self.api.request(
+                "POST", "appointments/", auth=who, json_body=body, idempotency_key=idempotency_key
+            )
+            return Appointment.model_validate(data)
+        request = (who.key, specialist_id, service_id, date, body["start_time"])
+        data, headers = await self.api.request_with_headers(
+            "POST",
+            "appointments/",
+            auth=who,
+            json_body=body,
+            idempotency_key=self._repeat_keys.key(*request),
+        )
+        booked = Appointment.model_validate(data)
+        if headers.get(REPLAYED_HEADER) != "true":
+            return booked
+        current = await self.appointment(who, booked.id)  # the answer was the first call's
+        if current.status in ACTIVE_STATUSES:
+            return current
         data = await self.api.request(
             "POST",
             "appointments/",
             auth=who,
-            json_body={
-                "service": service_id,
-                "specialist": specialist_id,
-                "date": date,
-                "start_time": start.strftime("%H:%M"),
-                "end_time": end.strftime("%H:%M"),
-            },
-            idempotency_key=idempotency_key or str(uuid.uuid4()),
+            json_body=body,
+            idempotency_key=self._repeat_keys.renew(*request),
         )
         return Appointment.model_validate(data)
 

@@ -73,3 +73,27 @@ def test_seed_demo_twice(tmp_path):
     second = booking("seed-demo", db=db)
     assert second.returncode == 0
     assert "left as is" in second.stdout
+
+
+def test_run_state_is_read_only_while_its_run_lives(tmp_path):
+    from booking_cli import run_state
+
+    path = tmp_path / ".booking-run.json"
+    assert run_state.read(path) is None  # no run here
+    mine = run_state.RunState(
+        pid=os.getpid(), api_url="http://127.0.0.1:8001/api", mcp_url="http://127.0.0.1:5001/mcp"
+    )
+    run_state.write(mine, path)
+    assert run_state.read(path) == mine
+    run_state.remove(os.getpid() + 1, path)  # another run's exit leaves it
+    assert run_state.read(path) == mine
+    run_state.remove(os.getpid(), path)
+    assert not path.exists()
+
+    # A run that was killed left its file: its process is gone, so nothing runs here.
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    run_state.write(run_state.RunState(finished.pid, mine.api_url, mine.mcp_url), path)
+    assert run_state.read(path) is None
+    path.write_text("not json")
+    assert run_state.read(path) is None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -65,6 +69,7 @@ def start(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int, Output]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group, as in a terminal
     )
     output = Output(proc)
     try:
@@ -113,10 +118,23 @@ def booking_run(tmp_path):
 
 
 def test_run_serves_the_demo_and_stops_cleanly_on_ctrl_c(tmp_path, booking_run):
-    proc, api_port, _, output = booking_run
+    proc, api_port, mcp_port, output = booking_run
     services = httpx.get(f"http://127.0.0.1:{api_port}/api/services/").json()
     assert len(services) >= 10  # the demo catalogue on the embedded SQLite default
     assert (tmp_path / "booking.sqlite3").exists()
+    # The banner's links lead somewhere: the API docs and the admin panel.
+    text = output.text()
+    banner = text[text.index("Booking Assistant is running:") : text.index("Press Ctrl-C")]
+    assert f"http://127.0.0.1:{api_port}/api/docs/" in banner
+    assert f"http://127.0.0.1:{api_port}/admin/" in banner
+    for url in re.findall(r"https?://\S+", banner):
+        if not url.endswith("/mcp"):  # the MCP endpoint answers MCP clients only
+            assert httpx.get(url, follow_redirects=True).status_code == 200, url
+    # Where it runs, for `booking chat`: beside the database and the service account file.
+    state = json.loads((tmp_path / ".booking-run.json").read_text())
+    assert state["mcp_url"] == f"http://127.0.0.1:{mcp_port}/mcp"
+    assert state["api_url"] == f"http://127.0.0.1:{api_port}/api"
+    assert (tmp_path / ".booking-service-account.json").exists()
     parts = children(proc.pid)
     assert len(parts) == 2  # API and MCP server (no bot without a token)
     proc.send_signal(signal.SIGINT)
@@ -124,6 +142,42 @@ def test_run_serves_the_demo_and_stops_cleanly_on_ctrl_c(tmp_path, booking_run):
     output.thread.join(timeout=10)
     assert "TELEGRAM_BOT_TOKEN is not set" in output.text()
     assert all(gone(pid) for pid in parts)
+    assert not (tmp_path / ".booking-run.json").exists()
+
+
+def test_ctrl_c_in_a_terminal_stops_every_part_quietly(booking_run):
+    """A terminal's Ctrl-C reaches the whole foreground process group, not just `booking run`:
+    each part still gets one interrupt (a second one makes uvicorn quit mid-shutdown)."""
+    proc, _, _, output = booking_run
+    parts = children(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=60) == 0
+    output.thread.join(timeout=10)
+    tail = output.text()[output.text().index("Press Ctrl-C") :]
+    assert "Stopping" in tail
+    assert "Traceback" not in tail and "stopped unexpectedly" not in tail, tail[-3000:]
+    time.sleep(1)
+    assert all(gone(pid) for pid in parts)
+
+
+def test_chat_talks_to_the_assistant_that_run_started(tmp_path, booking_run):
+    """Other ports than the defaults, no MCP_SERVER_URL: chat finds them in the run's folder."""
+    _, _, mcp_port, _ = booking_run
+    env = {k: v for k, v in os.environ.items() if k not in ("MCP_SERVER_URL", "API_USERNAME")}
+    # Nothing answers here: were chat to ignore the run, it could not reach any API.
+    env.update(API_URL=f"http://127.0.0.1:{free_port()}/api", PYTHONPATH=str(ROOT / "src"))
+    chat = subprocess.run(
+        [sys.executable, "-m", "booking_cli", "chat"],
+        cwd=tmp_path,
+        env=env,
+        input="привет\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert chat.returncode == 0, chat.stderr[-3000:]
+    assert f"http://127.0.0.1:{mcp_port}/mcp" in chat.stdout
+    assert "Здравствуйте! Я помогу записаться" in chat.stdout, chat.stdout + chat.stderr[-3000:]
 
 
 def test_when_one_part_dies_the_rest_stop(booking_run):
@@ -136,3 +190,69 @@ def test_when_one_part_dies_the_rest_stop(booking_run):
     assert "API stopped unexpectedly" in output.text()
     time.sleep(1)
     assert all(gone(pid) for pid in parts)
+
+
+def readme_command(needle: str) -> str:
+    """The README's shell command that contains ``needle`` (from a ```bash block)."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+    [command] = [line for block in blocks for line in block.splitlines() if needle in line]
+    return command.strip()
+
+
+def test_the_readmes_run_command_works_on_a_fresh_copy_without_dev_tools(tmp_path):
+    """What a newcomer types: the README's command, in a fresh copy of the project; the
+    environment it makes holds the runtime only (no pytest, hypothesis, ruff)."""
+    command = readme_command("booking run")
+    assert command.startswith("python3 scripts/uv.py run ")
+    copy = tmp_path / "fresh"
+    copy.mkdir()
+    for name in ("pyproject.toml", "uv.lock", "README.md"):
+        shutil.copy(ROOT / name, copy / name)
+    for name in ("src", "migrations", "scripts"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    api_port, mcp_port = free_port(), free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "API_USERNAME", "API_URL")
+        and not k.startswith(("VIRTUAL_ENV", "UV_PROJECT"))
+    }
+    env["PASSWORD_HASH_ITERATIONS"] = "1000"
+    args = shlex.split(command)
+    args[0] = sys.executable  # `python3`, whichever this machine's is
+    proc = subprocess.Popen(
+        [*args, "--api-port", str(api_port), "--mcp-port", str(mcp_port)],
+        cwd=copy,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output = Output(proc)
+    try:
+        output.wait_for("Press Ctrl-C to stop.", seconds=300)
+        services = httpx.get(f"http://127.0.0.1:{api_port}/api/services/").json()
+        assert len(services) >= 10
+        venv_python = copy / ".venv" / "bin" / "python"
+        found = subprocess.run(
+            [
+                str(venv_python),
+                "-c",
+                "import importlib.util as u; "
+                "print([m for m in ('pytest', 'hypothesis', 'ruff', 'importlinter', 'booking_cli')"
+                " if u.find_spec(m)])",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert found.stdout.strip() == "['booking_cli']"  # the runtime, none of the dev tools
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, output.text()[-3000:]

@@ -391,3 +391,76 @@ async def test_cancel_asks_the_user_through_elicitation(mcp_server, live_api) ->
         assert cancelled["status"] == "cancelled" and len(questions) == 3
         mine = await call(client, "get_my_appointments", user_id=TG, active_only=True)
         assert booked["id"] not in [a["id"] for a in mine]
+
+
+async def test_a_repeated_create_appointment_books_once(mcp_server, live_api) -> None:
+    """An assistant that lost the answer and repeats the call gets the same booking; a
+    different booking (another time, or the same time after cancelling) still books."""
+    friday = next_weekday(4, weeks=3).isoformat()
+    owner = "700021"
+    async with Client(mcp_server) as client:
+        await call(client, "register_client", user_id=owner)
+        manicure = (await call(client, "list_services", search="Маникюр"))[0]
+        slot = {
+            "user_id": owner,
+            "specialist_id": manicure["specialist"],
+            "service_id": manicure["id"],
+            "date": friday,
+        }
+        first = await call(client, "create_appointment", **slot, start_time="10:00")
+        again = await call(client, "create_appointment", **slot, start_time="10:00")
+        assert again["id"] == first["id"]
+        later = await call(client, "create_appointment", **slot, start_time="14:00")
+        assert later["id"] != first["id"]
+        mine = await call(client, "get_my_appointments", user_id=owner, active_only=True)
+        assert sorted(a["id"] for a in mine) == sorted([first["id"], later["id"]])
+
+        # A key the caller chose: the same key never books twice, another key is another call.
+        keyed = await call(
+            client, "create_appointment", **slot, start_time="16:00", idempotency_key="k-1"
+        )
+        assert (
+            await call(
+                client, "create_appointment", **slot, start_time="16:00", idempotency_key="k-1"
+            )
+        )["id"] == keyed["id"]
+        assert "Выбранное время уже занято." in await error(
+            client, "create_appointment", **slot, start_time="16:00", idempotency_key="k-2"
+        )
+
+        # Cancelled, then booked again at the same time: a new booking, not the old answer.
+        await call(
+            client, "cancel_appointment", user_id=owner, appointment_id=first["id"], confirm=True
+        )
+        rebooked = await call(client, "create_appointment", **slot, start_time="10:00")
+        assert rebooked["id"] != first["id"] and rebooked["status"] in ("pending", "confirmed")
+        assert (await call(client, "create_appointment", **slot, start_time="10:00"))[
+            "id"
+        ] == rebooked["id"]
+    rows = await live_api.staff_get("appointments/", date_from=friday)
+    active = [r for r in rows if r["date"] == friday and r["status"] != "cancelled"]
+    assert sorted(r["start_time"][:5] for r in active if r["client"] == first["client"]) == [
+        "10:00",
+        "14:00",
+        "16:00",
+    ]
+
+
+def test_repeat_keys_last_one_window(monkeypatch) -> None:
+    from booking_mcp import service as service_module
+
+    clock = [1_000_000.0]
+    monkeypatch.setattr(service_module.time, "time", lambda: clock[0])
+    keys = service_module.RepeatKeys(window=300)
+    first = keys.key("tg:1", 3, 5, "2030-01-02", "10:00")
+    clock[0] += 299
+    assert keys.key("tg:1", 3, 5, "2030-01-02", "10:00") == first  # a repeat
+    assert keys.key("tg:1", 3, 5, "2030-01-02", "11:00") != first  # another time
+    assert keys.key("tg:2", 3, 5, "2030-01-02", "10:00") != first  # another client
+    clock[0] += 2
+    assert keys.key("tg:1", 3, 5, "2030-01-02", "10:00") != first  # too late to be a repeat
+    # Derived, not random: another server process (a restart) in the same window agrees.
+    clock[0] = 1_000_000.0 - 1_000_000.0 % 300
+    a = service_module.RepeatKeys(window=300).key("tg:1", 3, 5, "2030-01-02", "10:00")
+    clock[0] += 100
+    assert service_module.RepeatKeys(window=300).key("tg:1", 3, 5, "2030-01-02", "10:00") == a
