@@ -151,17 +151,19 @@ async def _serve_webhook(
         app, path=settings.webhook_path
     )
     setup_application(app, dp, bot=bot)
+    # Listen first, then tell Telegram where to deliver: an update sent in between would
+    # otherwise meet a closed port.
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("webhook server listening on http://%s:%s%s", host, port, settings.webhook_path)
     if settings.webhook_base_url:
         url = settings.webhook_base_url.rstrip("/") + settings.webhook_path
         await bot.set_webhook(
             url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
         )
         log.info("webhook set to %s", url)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    log.info("webhook server listening on http://%s:%s%s", host, port, settings.webhook_path)
     try:
         await asyncio.Event().wait()
     finally:
