@@ -31,7 +31,6 @@ from wtforms.validators import InputRequired, Optional
 
 from booking_api.admin.auth import current_user
 from booking_api.appointments.service import STATUS_NAMES, TRANSITIONS, transition
-from booking_api.catalogue.routes import DAY_NAMES
 from booking_api.core.config import Settings
 from booking_api.core.security import make_password
 from booking_api.models import (
@@ -47,6 +46,7 @@ from booking_api.models import (
     TimeOff,
     User,
 )
+from booking_api.schedules.schemas import DAY_NAMES
 
 DAY_SHORT = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 LANGUAGES = [("ru", "Русский"), ("en", "English")]

@@ -78,6 +78,10 @@ class Resource(ABC):
         """Rows the list shows (DRF lists may hide rows a detail route still finds)."""
         return self.base_query(ctx)
 
+    def retrieve_query(self, ctx: Ctx) -> Select[Any]:
+        """Rows ``GET /{prefix}/{id}/`` finds (DRF's ``queryset``; writes use ``base_query``)."""
+        return self.base_query(ctx)
+
     def loader_options(self) -> Sequence[Any]:
         return ()
 
@@ -110,10 +114,16 @@ class Resource(ABC):
     async def prepare(self, session: AsyncSession, ctx: Ctx) -> None:
         """Load what ``base_query`` needs to know about the user (e.g. their profile ids)."""
 
-    async def get_object(self, session: AsyncSession, ctx: Ctx, pk: int) -> Any:
+    async def get_object(
+        self, session: AsyncSession, ctx: Ctx, pk: int, query: Select[Any] | None = None
+    ) -> Any:
+        """The row ``pk`` among ``query`` (default ``base_query``), its relationships loaded
+        afresh: after a write they follow the new foreign keys, not what was loaded before."""
         await self.prepare(session, ctx)
-        stmt = self.base_query(ctx).where(self.model.id == pk)  # type: ignore[attr-defined]
-        obj = (await session.execute(stmt.options(*self.loader_options()))).unique().scalar()
+        query = self.base_query(ctx) if query is None else query
+        stmt = query.where(self.model.id == pk)  # type: ignore[attr-defined]
+        stmt = stmt.options(*self.loader_options()).execution_options(populate_existing=True)
+        obj = (await session.execute(stmt)).unique().scalar()
         if obj is None:
             raise NotFound.model(self.model_name)
         return obj
@@ -271,7 +281,9 @@ def crud_router(resource: Resource, prefix: str, *, tag: str, extra_doc: str = "
     )
     async def retrieve(pk: str, session: ReadSession, ctx: CtxDep) -> Any:
         resource.check_read(ctx)
-        obj = await resource.get_object(session, ctx, parse_pk(pk))
+        await resource.prepare(session, ctx)
+        query = resource.retrieve_query(ctx)
+        obj = await resource.get_object(session, ctx, parse_pk(pk), query)
         return JSON(resource.represent(obj, ctx))
 
     async def _update(request: Request, session: AsyncSession, ctx: Ctx, pk: str, partial: bool):
