@@ -247,7 +247,7 @@ def crud_router(resource: Resource, prefix: str, *, tag: str, extra_doc: str = "
             "`{count, next, previous, results}` and `?page=M`. " + extra_doc
         ),
         response_model=list[read_model] if read_model else None,  # type: ignore[valid-type]
-        responses=ERRORS(401, 404),
+        responses=ERRORS(400, 401, 404),  # 400: a malformed filter; 404: a page out of range
         operation_id=f"{prefix.replace('-', '_')}_list",
     )
     async def list_(request: Request, session: ReadSession, ctx: CtxDep) -> Any:

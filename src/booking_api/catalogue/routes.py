@@ -164,7 +164,7 @@ router.include_router(
     tags=["Catalogue"],
     summary="A specialist's active services",
     response_model=list[ServiceOut],
-    responses=ERRORS(404),
+    responses=ERRORS(400, 404),
 )
 async def specialist_services(pk: str, request: Request, session: ReadSession, ctx: CtxDep) -> Any:
     specialist_id = await service.active_specialist(session, parse_pk(pk))
