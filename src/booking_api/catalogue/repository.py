@@ -9,7 +9,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from booking_api.api.resource import icontains
+from booking_api.api.repository import icontains
 from booking_api.models import Service, ServiceCategory, Specialist
 
 # --- categories ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, Select, and_, false, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from booking_api.api.resource import SearchField, icontains
+from booking_api.api.repository import SearchField, icontains
 from booking_api.core import crypto
 from booking_api.core.config import Settings
 from booking_api.models import Client
