@@ -84,7 +84,7 @@ async def authenticate(request: Request) -> User | None:
     if token.user_id is None:
         raise AuthenticationFailed(NO_USER_ID, code="token_not_valid")
     async with request.app.state.db.read_sessions() as session:
-        user = await session.get(User, token.user_id)
+        user = await repository.user_by_id(session, token.user_id)
     if user is None:
         raise AuthenticationFailed("User not found", code="user_not_found")
     if not user.is_active:

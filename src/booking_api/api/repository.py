@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking_api.models import Client, Specialist
+from booking_api.models import Client, Specialist, User
 
 SearchField = Callable[[str], ColumnElement[bool]]
 
@@ -89,6 +89,10 @@ async def assign(session: AsyncSession, obj: Any, values: dict[str, Any]) -> Any
         setattr(obj, key, value)
     await session.flush()
     return obj
+
+
+async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
 
 
 async def profile_ids(session: AsyncSession, user_id: int) -> tuple[int | None, int | None]:
