@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 
-from booking_api.models import Appointment
+from booking_api.models import Appointment, Service
 from testkit import future_day
 
 NOT_FOUND = {"detail": "Not found."}
@@ -380,3 +381,41 @@ async def test_head_is_answered_like_get_without_a_body(client, cat):
     assert (await client.head("/api/services/999/")).status_code == 404
     moved = await client.head("/api/services")
     assert moved.status_code == 301 and moved.headers["location"].endswith("/api/services/")
+
+
+async def test_the_answer_to_a_write_shows_the_new_relations(client, env, cat):
+    """The row is read again after the write with its relations loaded afresh, so names taken
+    from them follow the new foreign keys (shown here on an appointment; services in
+    tests/api/catalogue)."""
+    pedicure = await env.add(
+        Service(
+            name="Педикюр",
+            description="",
+            price=Decimal(1),
+            duration=60,
+            specialist_id=cat.anna.id,
+            category_id=cat.hair.id,
+        )
+    )
+    booked = await env.add(
+        Appointment(
+            client_id=cat.client_a.id,
+            service_id=cat.manicure.id,
+            specialist_id=cat.anna.id,
+            date=future_day(),
+            start_time=dt.time(10),
+            end_time=dt.time(11),
+        )
+    )
+    r = await client.patch(
+        f"/api/appointments/{booked.id}/",
+        headers=env.auth(cat.staff),
+        json={"service": pedicure.id, "client": cat.client_b.id},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["client_name"], body["service_name"], body["category_name"]) == (
+        "Борис",
+        "Педикюр",
+        "Волосы",
+    )
