@@ -141,7 +141,8 @@ def represent_break(obj: Break) -> dict[str, Any]:
 def rfc3339(value: dt.datetime, tz: dt.tzinfo) -> str | None:
     """``format_datetime``, in UTC where the zone's offset on that day is not whole minutes
     (local mean time before the zone's first standard offset): RFC 3339 has no seconds in an
-    offset. Rows written before the range check (``service.check_time_off_range``) read too."""
+    offset. Rows stored before time off had its date range (``DateTimeWithinField``) read so
+    too."""
     try:
         offset = value.astimezone(tz).utcoffset()
     except OverflowError:  # the first or last day a datetime can hold
