@@ -213,7 +213,8 @@ def test_admin_in_chromium(tmp_path: Path) -> None:
         browser.find("#dropdownMenuButton").click()
         browser.wait_for(
             lambda: browser.script(
-                "return document.querySelector('#action-customconfirm-confirm').offsetParent !== null"
+                "return document.querySelector('#action-customconfirm-confirm')"
+                ".offsetParent !== null"
             ),
             message="no actions menu",
         )

@@ -125,7 +125,7 @@ async def test_null_characters_are_refused_not_stored(raw, env, cat):
 async def test_a_username_taken_between_check_and_insert(env, monkeypatch):
     """Two requests creating one username at once both pass the existence check; the second
     insert meets the unique index. It gets DRF's "already exists", not a 500."""
-    from booking_api.clients import service as users
+    from booking_api.auth import users
     from booking_api.models import User
 
     await env.add(User(username="same_name", password="!", email=""))

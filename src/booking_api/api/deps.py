@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
+from booking_api.api import repository
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
 from booking_api.core.errors import AuthenticationFailed, NotAuthenticated, PermissionDenied
 from booking_api.core.security import NO_USER_ID, TokenError, decode_token
-from booking_api.models import Client, Specialist, User
+from booking_api.models import User
 
 WWW_AUTHENTICATE = 'Bearer realm="api"'
 
@@ -84,7 +84,7 @@ async def authenticate(request: Request) -> User | None:
     if token.user_id is None:
         raise AuthenticationFailed(NO_USER_ID, code="token_not_valid")
     async with request.app.state.db.read_sessions() as session:
-        user = await session.get(User, token.user_id)
+        user = await repository.user_by_id(session, token.user_id)
     if user is None:
         raise AuthenticationFailed("User not found", code="user_not_found")
     if not user.is_active:
@@ -140,10 +140,7 @@ class Ctx:
         """The client and specialist rows linked to the user (one query)."""
         if self._profiles_loaded or self.user is None:
             return
-        client_q = select(Client.id).where(Client.user_id == self.user.id).scalar_subquery()
-        spec_q = select(Specialist.id).where(Specialist.user_id == self.user.id).scalar_subquery()
-        row = (await session.execute(select(client_q, spec_q))).one()
-        self._client_id, self._specialist_id = row
+        self._client_id, self._specialist_id = await repository.profile_ids(session, self.user.id)
         self._profiles_loaded = True
 
     def set_profiles(self, client_id: int | None, specialist_id: int | None) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 # Request bodies are validated with DRF's rules (core/fields.py), not by FastAPI, so their
 # schemas are registered here and merged into the document by ``install_openapi``.
 _SCHEMAS: dict[str, dict[str, Any]] = {}
@@ -16,45 +14,102 @@ def register_schema(name: str, schema: dict[str, Any]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-class Detail(BaseModel):
-    detail: str = Field(examples=["You do not have permission to perform this action."])
-
-
-class TokenErrorBody(BaseModel):
-    detail: str = Field(examples=["Given token not valid for any token type"])
-    code: str = Field(examples=["token_not_valid"])
-    messages: list[dict[str, str]] | None = None
-
-
-class FieldErrors(BaseModel):
-    """``{"field": ["message", ...], "non_field_errors": [...]}`` (DRF's ValidationError)."""
-
-    model_config = {
-        "extra": "allow",
-        "json_schema_extra": {
-            "example": {
+# Error bodies, as the API sends them (core/errors.py): only what is always there is required.
+_DETAIL = register_schema(
+    "Detail",
+    {
+        "type": "object",
+        "properties": {
+            "detail": {
+                "type": "string",
+                "examples": ["You do not have permission to perform this action."],
+            }
+        },
+        "required": ["detail"],
+    },
+)
+_AUTHENTICATION_ERROR = register_schema(
+    "AuthenticationError",
+    {
+        "type": "object",
+        "description": "No credentials: `detail` alone (so are wrong credentials at "
+        "`/api/token/`). A refused token: `code` too, and `messages` for a bearer token.",
+        "properties": {
+            "detail": {"type": "string", "examples": ["Given token not valid for any token type"]},
+            "code": {"type": "string", "examples": ["token_not_valid"]},
+            "messages": {
+                "type": "array",
+                "items": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
+        "required": ["detail"],
+    },
+)
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+_FIELD_ERRORS = register_schema(
+    "FieldErrors",
+    {
+        "type": "object",
+        "description": '`{"field": ["message", ...], "non_field_errors": [...]}` (DRF\'s '
+        'ValidationError); a body that cannot be parsed: `{"detail": "JSON parse error - ..."}`;'
+        ' the free-time routes\' own `{"error": "..."}`.',
+        "properties": {"non_field_errors": _MESSAGES, "detail": {"type": "string"}},
+        "additionalProperties": {"anyOf": [_MESSAGES, {"type": "string"}]},
+        "examples": [
+            {
                 "start_time": ["This field is required."],
                 "non_field_errors": ["Выбранное время уже занято."],
             }
-        },
-    }
-    non_field_errors: list[str] | None = None
+        ],
+    },
+)
+
+
+def _body(ref: dict[str, str], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
 
 
 _ERROR_DOCS: dict[int, dict[str, Any]] = {
-    400: {"model": FieldErrors, "description": "Validation error (DRF format)"},
-    401: {"model": TokenErrorBody, "description": "Missing or invalid credentials"},
-    403: {"model": Detail, "description": "Not allowed for this user"},
-    404: {"model": Detail, "description": "No such object (or not visible to this user)"},
-    405: {"model": Detail, "description": "Method not allowed"},
-    409: {"model": Detail, "description": "Conflict"},
-    415: {"model": Detail, "description": "Unsupported media type"},
-    429: {"model": Detail, "description": "Throttled"},
+    400: _body(_FIELD_ERRORS, "Validation error (DRF format)"),
+    401: _body(_AUTHENTICATION_ERROR, "Missing or invalid credentials"),
+    403: _body(_DETAIL, "Not allowed for this user"),
+    404: _body(_DETAIL, "No such object (or not visible to this user)"),
+    405: _body(_DETAIL, "Method not allowed"),
+    409: _body(_DETAIL, "Conflict"),
+    415: _body(_DETAIL, "Unsupported media type"),
+    429: _body(_DETAIL, "Throttled"),
 }
 
 
 def ERRORS(*codes: int) -> dict[int | str, dict[str, Any]]:  # noqa: N802 - reads like a constant
     return {code: _ERROR_DOCS[code] for code in codes}
+
+
+def _describe_what_is_sent(schema: dict[str, Any]) -> None:
+    """FastAPI declares a 422 for parameters it validates; this API never sends one (a bad
+    query parameter is DRF's 400, a bad path parameter its 404). And any operation answers a
+    bearer token that is not valid with 401, public ones too (contract section 2). An error
+    a route describes in its own words gets the body schema of its status."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if responses.pop("422", None) is not None:
+                places = {p.get("in") for p in operation.get("parameters", [])}
+                if "query" in places:
+                    responses.setdefault("400", _ERROR_DOCS[400])
+                if "path" in places:
+                    responses.setdefault("404", _ERROR_DOCS[404])
+            responses.setdefault("401", _ERROR_DOCS[401])
+            for code, response in responses.items():  # a route's own words, the shared schema
+                known = _ERROR_DOCS.get(int(code)) if code.isdigit() else None
+                if known is not None and "content" not in response:
+                    response["content"] = known["content"]
+            operation["responses"] = dict(sorted(responses.items()))
+    components = schema.get("components", {}).get("schemas", {})
+    text = str(schema.get("paths"))
+    for name in ("HTTPValidationError", "ValidationError"):
+        if f"#/components/schemas/{name}'" not in text:
+            components.pop(name, None)
 
 
 def install_openapi(app: Any) -> None:
@@ -67,6 +122,7 @@ def install_openapi(app: Any) -> None:
         schema = original()
         components = schema.setdefault("components", {})
         components.setdefault("schemas", {}).update(_SCHEMAS)
+        _describe_what_is_sent(schema)
         components["securitySchemes"] = {
             "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         }

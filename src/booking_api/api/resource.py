@@ -9,17 +9,19 @@ description. Per-resource modules only override what differs.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from fastapi import APIRouter, Request
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from booking_api.api import repository
 from booking_api.api.deletion import delete_with_dependents
 from booking_api.api.deps import Ctx, CtxDep, ReadSession, WriteSession
 from booking_api.api.openapi import ERRORS, register_schema
+from booking_api.api.repository import SearchField, icontains
 from booking_api.core.errors import NotFound, ValidationError
 from booking_api.core.fields import (
     Field,
@@ -32,12 +34,7 @@ from booking_api.core.fields import (
 from booking_api.core.http import JSON, Page, positive_int, read_body
 from booking_api.models import Base
 
-SearchField = Callable[[str], ColumnElement[bool]]
-
-
-def icontains(column: Any) -> SearchField:
-    """A search field: case-insensitive "contains" on a column (Unicode-aware on SQLite too)."""
-    return lambda term: func.lower(column).contains(term.lower(), autoescape=True)
+__all__ = ["Resource", "SearchField", "crud_router", "fk_columns", "icontains", "parse_pk"]
 
 
 def fk_columns(values: dict[str, Any], *names: str) -> None:
@@ -72,10 +69,14 @@ class Resource(ABC):
     # --- queries ---------------------------------------------------------------------------
     def base_query(self, ctx: Ctx) -> Select[Any]:
         """Rows this user may see, before filters (no loader options here)."""
-        return select(self.model)
+        return repository.rows_of(self.model)
 
     def list_query(self, ctx: Ctx) -> Select[Any]:
         """Rows the list shows (DRF lists may hide rows a detail route still finds)."""
+        return self.base_query(ctx)
+
+    def retrieve_query(self, ctx: Ctx) -> Select[Any]:
+        """Rows ``GET /{prefix}/{id}/`` finds (DRF's ``queryset``; writes use ``base_query``)."""
         return self.base_query(ctx)
 
     def loader_options(self) -> Sequence[Any]:
@@ -91,29 +92,21 @@ class Resource(ABC):
     def search(
         self, stmt: Select[Any], text: str | None, fields: Sequence[SearchField] | None = None
     ) -> Select[Any]:
-        fields = self.search_fields if fields is None else fields
-        if not text or not fields:
-            return stmt
-        terms = text.replace("\x00", "").replace(",", " ").split()
-        return stmt.where(and_(*(or_(*(field(term) for field in fields)) for term in terms)))
+        return repository.search(stmt, text, self.search_fields if fields is None else fields)
 
     def order(self, stmt: Select[Any], ordering: str | None) -> Select[Any]:
-        clauses = []
-        for name in (ordering or "").split(","):
-            name = name.strip()
-            descending = name.startswith("-")
-            column = self.ordering_fields.get(name.lstrip("-"))
-            if column is not None:
-                clauses.append(column.desc() if descending else column.asc())
-        return stmt.order_by(*clauses, self.model.id)  # type: ignore[attr-defined]
+        return repository.order(stmt, ordering, self.ordering_fields, self.model)
 
     async def prepare(self, session: AsyncSession, ctx: Ctx) -> None:
         """Load what ``base_query`` needs to know about the user (e.g. their profile ids)."""
 
-    async def get_object(self, session: AsyncSession, ctx: Ctx, pk: int) -> Any:
+    async def get_object(
+        self, session: AsyncSession, ctx: Ctx, pk: int, query: Select[Any] | None = None
+    ) -> Any:
+        """The row ``pk`` among ``query`` (default ``base_query``), relationships loaded afresh."""
         await self.prepare(session, ctx)
-        stmt = self.base_query(ctx).where(self.model.id == pk)  # type: ignore[attr-defined]
-        obj = (await session.execute(stmt.options(*self.loader_options()))).unique().scalar()
+        query = self.base_query(ctx) if query is None else query
+        obj = await repository.one_by_id(session, query, self.model, pk, self.loader_options())
         if obj is None:
             raise NotFound.model(self.model_name)
         return obj
@@ -156,7 +149,7 @@ class Resource(ABC):
         errors: dict[str, list[str]] = {}
         for name, field in self.fields.items():
             if isinstance(field, PrimaryKeyField) and values.get(name) is not None:
-                if await session.get(field.model, values[name]) is None:
+                if not await repository.exists(session, field.model, values[name]):
                     errors[name] = [missing_pk(values[name])]
         if errors:
             raise ValidationError(errors)
@@ -168,18 +161,13 @@ class Resource(ABC):
 
     async def create(self, session: AsyncSession, ctx: Ctx, values: dict[str, Any]) -> Any:
         obj = self.model(**{k: v for k, v in values.items() if hasattr(self.model, k)})
-        session.add(obj)
-        await session.flush()
-        return obj
+        return await repository.insert(session, obj)
 
     async def update(
         self, session: AsyncSession, ctx: Ctx, obj: Any, values: dict[str, Any]
     ) -> Any:
-        for key, value in values.items():
-            if hasattr(self.model, key):
-                setattr(obj, key, value)
-        await session.flush()
-        return obj
+        columns = {k: v for k, v in values.items() if hasattr(self.model, k)}
+        return await repository.assign(session, obj, columns)
 
     async def destroy(self, session: AsyncSession, ctx: Ctx, obj: Any) -> None:
         """Delete with Django's on_delete rules (dependents cascade or are detached)."""
@@ -194,15 +182,13 @@ class Resource(ABC):
         stmt = self.search(stmt, params.get("search"), self.search_fields_for(ctx))
         stmt = self.order(stmt, params.get("ordering"))
         page_size = positive_int(params.get("page_size"), cutoff=ctx.settings.max_page_size)
+        loaders = self.loader_options()
         if page_size is None:
-            rows = (await session.execute(stmt.options(*self.loader_options()))).unique()
-            return await self.represent_many(session, rows.scalars().all(), ctx)
-        total = await session.scalar(
-            select(func.count()).select_from(stmt.order_by(None).subquery())
-        )
-        page = Page(request, page_size, total or 0)
-        stmt = stmt.limit(page_size).offset(page.offset).options(*self.loader_options())
-        objs = (await session.execute(stmt)).unique().scalars().all()
+            return await self.represent_many(
+                session, await repository.every(session, stmt, loaders), ctx
+            )
+        page = Page(request, page_size, await repository.count(session, stmt))
+        objs = await repository.page(session, stmt, loaders, limit=page_size, offset=page.offset)
         return page.envelope(await self.represent_many(session, objs, ctx))
 
 
@@ -237,7 +223,7 @@ def crud_router(resource: Resource, prefix: str, *, tag: str, extra_doc: str = "
             "`{count, next, previous, results}` and `?page=M`. " + extra_doc
         ),
         response_model=list[read_model] if read_model else None,  # type: ignore[valid-type]
-        responses=ERRORS(401, 404),
+        responses=ERRORS(400, 401, 404),  # 400: a malformed filter; 404: a page out of range
         operation_id=f"{prefix.replace('-', '_')}_list",
     )
     async def list_(request: Request, session: ReadSession, ctx: CtxDep) -> Any:
@@ -271,7 +257,9 @@ def crud_router(resource: Resource, prefix: str, *, tag: str, extra_doc: str = "
     )
     async def retrieve(pk: str, session: ReadSession, ctx: CtxDep) -> Any:
         resource.check_read(ctx)
-        obj = await resource.get_object(session, ctx, parse_pk(pk))
+        await resource.prepare(session, ctx)
+        query = resource.retrieve_query(ctx)
+        obj = await resource.get_object(session, ctx, parse_pk(pk), query)
         return JSON(resource.represent(obj, ctx))
 
     async def _update(request: Request, session: AsyncSession, ctx: Ctx, pk: str, partial: bool):

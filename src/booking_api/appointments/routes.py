@@ -17,10 +17,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from booking_api.api.deps import Ctx, CtxDep, DatabaseDep, WriteSession
 from booking_api.api.openapi import ERRORS, register_schema
 from booking_api.api.ownership import ClientOwned
+from booking_api.api.params import int_filter
 from booking_api.api.resource import Resource, crud_router, fk_columns, icontains, parse_pk
 from booking_api.appointments import repository_pg as booking_pg
 from booking_api.appointments import service as booking
-from booking_api.catalogue.routes import int_filter
 from booking_api.core import throttle
 from booking_api.core.errors import APIError, BadRequest, PermissionDenied, ValidationError
 from booking_api.core.fields import (

@@ -5,32 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from booking_api.api.deps import CtxDep, WriteSession
 from booking_api.api.openapi import ERRORS, register_schema
 from booking_api.auth import tokens
-from booking_api.auth.telegram import find_or_register_client, verify_telegram
-from booking_api.clients.routes import represent_client
+from booking_api.auth.schemas import (
+    EXCHANGE_FIELDS,
+    LOGIN_WIDGET_KEYS,
+    OBTAIN_FIELDS,
+    REFRESH_FIELDS,
+    VERIFY_FIELDS,
+    AccessToken,
+    TelegramAuthOut,
+    TokenPair,
+)
+from booking_api.auth.telegram import verify_telegram
+from booking_api.clients.schemas import represent_client
+from booking_api.clients.service import find_or_register_by_telegram
 from booking_api.core import throttle
 from booking_api.core.errors import PermissionDenied, ValidationError
-from booking_api.core.fields import CharField, ChoiceField, object_schema, validate_fields
+from booking_api.core.fields import object_schema, validate_fields
 from booking_api.core.http import JSON, read_body
-from booking_api.models import Client, User
-from booking_api.schemas import AccessToken, TelegramAuthOut, TokenPair
 
 router = APIRouter(tags=["Authentication"])
-
-_OBTAIN = {"username": CharField(), "password": CharField()}
-_REFRESH = {"refresh": CharField()}
-_VERIFY = {"token": CharField()}
-_EXCHANGE = {
-    "telegram_id": CharField(max_length=20),
-    "name": CharField(max_length=100, required=False, allow_blank=True),
-    "phone": CharField(max_length=20, required=False, allow_blank=True),
-    "language": ChoiceField(("ru", "en"), required=False),
-}
 
 
 def _body(name: str, fields: dict) -> dict[str, Any]:
@@ -43,12 +40,12 @@ def _body(name: str, fields: dict) -> dict[str, Any]:
     summary="Obtain a refresh/access token pair",
     response_model=TokenPair,
     responses=ERRORS(400, 401, 415),
-    openapi_extra=_body("TokenObtain", _OBTAIN),
+    openapi_extra=_body("TokenObtain", OBTAIN_FIELDS),
 )
 async def obtain_token(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
     await throttle.check(request, "auth")
     # simplejwt's PasswordField is a DRF CharField, so the password is trimmed like the username.
-    values = validate_fields(_OBTAIN, await read_body(request))
+    values = validate_fields(OBTAIN_FIELDS, await read_body(request))
     return JSON(await tokens.obtain(session, ctx.settings, values["username"], values["password"]))
 
 
@@ -57,11 +54,11 @@ async def obtain_token(request: Request, session: WriteSession, ctx: CtxDep) -> 
     summary="A new access token for a refresh token",
     response_model=AccessToken,
     responses=ERRORS(400, 401, 415),
-    openapi_extra=_body("TokenRefresh", _REFRESH),
+    openapi_extra=_body("TokenRefresh", REFRESH_FIELDS),
 )
 async def refresh_token(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
     await throttle.check(request, "auth")
-    values = validate_fields(_REFRESH, await read_body(request))
+    values = validate_fields(REFRESH_FIELDS, await read_body(request))
     return JSON(await tokens.refresh(session, ctx.settings, values["refresh"]))
 
 
@@ -69,10 +66,10 @@ async def refresh_token(request: Request, session: WriteSession, ctx: CtxDep) ->
     "/token/verify/",
     summary="Check that a token (access or refresh) is valid",
     responses=ERRORS(400, 401, 415),
-    openapi_extra=_body("TokenVerify", _VERIFY),
+    openapi_extra=_body("TokenVerify", VERIFY_FIELDS),
 )
 async def verify_token(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
-    values = validate_fields(_VERIFY, await read_body(request))
+    values = validate_fields(VERIFY_FIELDS, await read_body(request))
     return JSON(await tokens.verify(session, ctx.settings, values["token"]))
 
 
@@ -80,10 +77,10 @@ async def verify_token(request: Request, session: WriteSession, ctx: CtxDep) -> 
     "/token/blacklist/",
     summary="Log out: revoke a refresh token",
     responses=ERRORS(400, 401, 415),
-    openapi_extra=_body("TokenBlacklist", _REFRESH),
+    openapi_extra=_body("TokenBlacklist", REFRESH_FIELDS),
 )
 async def blacklist_token(request: Request, session: WriteSession, ctx: CtxDep) -> Any:
-    values = validate_fields(_REFRESH, await read_body(request))
+    values = validate_fields(REFRESH_FIELDS, await read_body(request))
     return JSON(await tokens.blacklist(session, ctx.settings, values["refresh"]))
 
 
@@ -97,18 +94,7 @@ _TELEGRAM_DOC = {
                         {
                             "title": "Login Widget",
                             "type": "object",
-                            "properties": {
-                                k: {"type": "string"}
-                                for k in (
-                                    "id",
-                                    "first_name",
-                                    "last_name",
-                                    "username",
-                                    "photo_url",
-                                    "auth_date",
-                                    "hash",
-                                )
-                            },
+                            "properties": {k: {"type": "string"} for k in LOGIN_WIDGET_KEYS},
                             "required": ["id", "auth_date", "hash"],
                         },
                         {
@@ -124,7 +110,7 @@ _TELEGRAM_DOC = {
                         },
                         {
                             "title": "Service account exchange (staff only)",
-                            **register_schema("TelegramExchange", object_schema(_EXCHANGE)),
+                            **register_schema("TelegramExchange", object_schema(EXCHANGE_FIELDS)),
                         },
                     ]
                 }
@@ -160,8 +146,8 @@ async def telegram_auth(request: Request, session: WriteSession, ctx: CtxDep) ->
         if not ctx.is_staff:
             ctx.require_user()
             raise PermissionDenied()
-        values = validate_fields(_EXCHANGE, data)
-        client = await find_or_register_client(
+        values = validate_fields(EXCHANGE_FIELDS, data)
+        client = await find_or_register_by_telegram(
             session,
             ctx.settings,
             values["telegram_id"],
@@ -174,18 +160,13 @@ async def telegram_auth(request: Request, session: WriteSession, ctx: CtxDep) ->
         name = " ".join(
             p for p in (identity.get("first_name"), identity.get("last_name")) if p
         ) or identity.get("username")
-        client = await find_or_register_client(
+        client = await find_or_register_by_telegram(
             session,
             ctx.settings,
             str(identity["id"]),
             name=name,
             language=identity.get("language_code"),
         )
-    assert client is not None and client.user_id is not None
-    user = await session.get(User, client.user_id)
-    assert user is not None
-    pair = await tokens.token_pair(session, ctx.settings, user)
-    client = await session.scalar(
-        select(Client).where(Client.id == client.id).options(joinedload(Client.user))
-    )
+    assert client is not None
+    pair, client = await tokens.client_token_pair(session, ctx.settings, client)
     return JSON({**pair, "client": represent_client(client)})

@@ -8,14 +8,9 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from booking_api.clients.service import create_linked_user
 from booking_api.core.config import Settings
 from booking_api.core.errors import AuthenticationFailed, ValidationError
 from booking_api.core.security import telegram_login_hash, telegram_webapp_hash
-from booking_api.models import Client
 
 
 class TelegramIdentity(dict):
@@ -46,7 +41,9 @@ def verify_telegram(
             raise ValidationError({k: ["This field is required."] for k in missing})
         expected = telegram_login_hash(fields, bot_token)
         user = {k: fields[k] for k in ("id", "first_name", "last_name", "username") if k in fields}
-    if not hmac.compare_digest(expected, str(fields.get("hash", ""))):
+    # Bytes: compare_digest refuses str with characters beyond ASCII (any hash may be sent).
+    given = str(fields.get("hash", "")).encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(expected.encode(), given):
         raise AuthenticationFailed("Invalid Telegram signature.", code="telegram_invalid")
     try:
         auth_date = int(fields.get("auth_date", "0"))
@@ -57,39 +54,3 @@ def verify_telegram(
     if not isinstance(user, dict) or "id" not in user:
         raise ValidationError({"user": ["This field is required."]})
     return TelegramIdentity(user)
-
-
-async def find_or_register_client(
-    session: AsyncSession,
-    settings: Settings,
-    telegram_id: str,
-    *,
-    name: str | None = None,
-    phone: str = "",
-    language: str | None = None,
-    create: bool = True,
-) -> Client | None:
-    """The client with this Telegram id, registering one (and its user) when asked to."""
-    client = await session.scalar(
-        select(Client).where(Client.telegram_id == telegram_id).order_by(Client.id).limit(1)
-    )
-    if client is not None or not create:
-        if client is not None and client.user_id is None:
-            user = await create_linked_user(session, settings, prefix=f"tg{telegram_id}")
-            client.user_id = user.id
-            await session.flush()
-        return client
-    user = await create_linked_user(
-        session, settings, prefix=f"tg{telegram_id}", first_name=name or ""
-    )
-    client = Client(
-        name=(name or f"Telegram {telegram_id}")[:100],
-        phone=phone[:20],
-        email="",
-        telegram_id=telegram_id,
-        user_id=user.id,
-        language=(language or "ru")[:2] if (language or "ru")[:2] in ("ru", "en") else "ru",
-    )
-    session.add(client)
-    await session.flush()
-    return client

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import anyio
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking_api.auth import repository
+from booking_api.clients import repository as clients
 from booking_api.core.config import Settings
 from booking_api.core.errors import AuthenticationFailed
 from booking_api.core.security import (
@@ -18,7 +19,7 @@ from booking_api.core.security import (
     decode_token,
     issue_token,
 )
-from booking_api.models import BlacklistedToken, OutstandingToken, User
+from booking_api.models import Client, User
 
 # Checked when the username is unknown, so both answers take as long (as Django does).
 _DUMMY_HASH = "pbkdf2_sha256$1000000$dummysalt$cAk4hzjfKpKsAQQuiPvx0Zb5UVMoGD/p0J9bTSgZAnU="
@@ -49,35 +50,38 @@ async def token_pair(session: AsyncSession, settings: Settings, user: User) -> d
         dt.timedelta(minutes=settings.access_token_lifetime_minutes),
         _key(settings),
     )
-    session.add(
-        OutstandingToken(
-            token=refresh.raw,
-            created_at=refresh.iat,
-            expires_at=refresh.exp,
-            user_id=user.id,
-            jti=refresh.jti,
-        )
+    await repository.record_outstanding(
+        session,
+        raw=refresh.raw,
+        jti=refresh.jti,
+        user_id=user.id,
+        created_at=refresh.iat,
+        expires_at=refresh.exp,
     )
     await session.commit()
     return {"refresh": refresh.raw, "access": access.raw}
 
 
+async def client_token_pair(
+    session: AsyncSession, settings: Settings, client: Client
+) -> tuple[dict[str, str], Client]:
+    """Tokens of a client's linked user, and the client with that user loaded."""
+    assert client.user_id is not None
+    user = await repository.user_by_id(session, client.user_id)
+    assert user is not None
+    pair = await token_pair(session, settings, user)
+    loaded = await clients.client_with_user(session, client.id)
+    assert loaded is not None
+    return pair, loaded
+
+
 async def obtain(session: AsyncSession, settings: Settings, username: str, password: str) -> dict:
-    user = await session.scalar(select(User).where(User.username == username))
+    user = await repository.user_by_username(session, username)
     encoded = user.password if user is not None else _DUMMY_HASH
     valid = await anyio.to_thread.run_sync(check_password, password, encoded)
     if user is None or not valid or not user.is_active:
         raise AuthenticationFailed("No active account found with the given credentials")
     return await token_pair(session, settings, user)
-
-
-async def _is_blacklisted(session: AsyncSession, jti: str) -> bool:
-    stmt = (
-        select(BlacklistedToken.id)
-        .join(OutstandingToken, OutstandingToken.id == BlacklistedToken.token_id)
-        .where(OutstandingToken.jti == jti)
-    )
-    return (await session.scalar(stmt)) is not None
 
 
 async def _decode(
@@ -87,7 +91,7 @@ async def _decode(
         token = decode_token(raw, _key(settings), kind)
     except TokenError as exc:
         raise InvalidToken(str(exc)) from None
-    if token.token_type == "refresh" and await _is_blacklisted(session, token.jti):
+    if token.token_type == "refresh" and await repository.is_blacklisted(session, token.jti):
         raise InvalidToken("Token is blacklisted")
     return token
 
@@ -96,7 +100,7 @@ async def refresh(session: AsyncSession, settings: Settings, raw: object) -> dic
     token = await _decode(session, settings, raw, "refresh")
     if token.user_id is None:
         raise InvalidToken(NO_USER_ID)
-    user = await session.get(User, token.user_id)
+    user = await repository.user_by_id(session, token.user_id)
     if user is None or not user.is_active:
         raise AuthenticationFailed(
             "No active account found for the given token.", code="no_active_account"
@@ -117,20 +121,17 @@ async def verify(session: AsyncSession, settings: Settings, raw: object) -> dict
 
 async def blacklist(session: AsyncSession, settings: Settings, raw: object) -> dict:
     token = await _decode(session, settings, raw, "refresh")
-    outstanding = await session.scalar(
-        select(OutstandingToken).where(OutstandingToken.jti == token.jti)
-    )
+    outstanding = await repository.outstanding_by_jti(session, token.jti)
     if outstanding is None:  # issued by the Django service before its blacklist app existed
         # Like simplejwt's ``blacklist()``: no user, so a token of a deleted user can be revoked.
-        outstanding = OutstandingToken(
-            token=token.raw,
+        outstanding = await repository.record_outstanding(
+            session,
+            raw=token.raw,
+            jti=token.jti,
+            user_id=None,
             created_at=token.iat,
             expires_at=token.exp,
-            user_id=None,
-            jti=token.jti,
         )
-        session.add(outstanding)
-        await session.flush()
-    session.add(BlacklistedToken(token_id=outstanding.id))
+    await repository.blacklist(session, outstanding)
     await session.commit()
     return {}

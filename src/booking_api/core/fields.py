@@ -323,18 +323,23 @@ class DateTimeField(Field):
 
 
 class ChoiceField(Field):
-    def __init__(self, choices: Iterable[str], **kw: Any):
+    """DRF's ChoiceField: a value is taken when its text is a choice's text, so ``3`` and
+    ``"3"`` both pick the integer choice 3 (a model field with ``choices``)."""
+
+    def __init__(self, choices: Iterable[Any], **kw: Any):
         super().__init__(**kw)
         self.choices = tuple(choices)
+        self._by_text = {str(choice): choice for choice in self.choices}
 
-    def convert(self, value: Any) -> str:
-        if isinstance(value, str) and value in self.choices:
-            return value
+    def convert(self, value: Any) -> Any:
+        if not isinstance(value, bool) and str(value) in self._by_text:
+            return self._by_text[str(value)]
         shown = str(value).encode("utf-8", "backslashreplace").decode()  # lone surrogates too
         raise FieldError(f'"{shown}" is not a valid choice.')
 
     def json_schema(self) -> dict[str, Any]:
-        self.schema_type = {"type": "string", "enum": list(self.choices)}
+        kind = "integer" if all(isinstance(c, int) for c in self.choices) else "string"
+        self.schema_type = {"type": kind, "enum": list(self.choices)}
         return super().json_schema()
 
 
@@ -414,7 +419,9 @@ def validate_fields(
             else:
                 errors[name] = [NULL]
             continue
-        if raw == "" and isinstance(field, DateField | TimeField | IntegerField | DecimalField):
+        if raw == "" and isinstance(
+            field, DateField | TimeField | IntegerField | DecimalField | ChoiceField
+        ):
             if field.allow_null:
                 values[name] = None
                 continue

@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Path, Request
-from sqlalchemy import delete, select
+from starlette.responses import Response
 
 from booking_api.api.deps import CtxDep, ReadSession, WriteSession
 from booking_api.api.openapi import ERRORS
-from booking_api.core.errors import NotFound, ValidationError
 from booking_api.core.http import JSON, format_datetime, read_body
+from booking_api.dialogs import service
 from booking_api.models import DialogContext
 
 router = APIRouter(tags=["Dialog contexts"])
@@ -34,11 +34,7 @@ def _represent(row: DialogContext, tz: dt.tzinfo) -> dict[str, Any]:
 )
 async def get_context(session: ReadSession, ctx: CtxDep, user_key: str = KEY) -> Any:
     ctx.require_staff()
-    row = await session.scalar(select(DialogContext).where(DialogContext.user_key == user_key))
-    now = dt.datetime.now(dt.UTC)
-    if row is None or (row.expires_at is not None and row.expires_at <= now):
-        raise NotFound.model("DialogContext")
-    return JSON(_represent(row, ctx.settings.tz))
+    return JSON(_represent(await service.current(session, user_key), ctx.settings.tz))
 
 
 @router.put(
@@ -51,27 +47,8 @@ async def put_context(
     request: Request, session: WriteSession, ctx: CtxDep, user_key: str = KEY
 ) -> Any:
     ctx.require_staff()
-    body = await read_body(request)
-    if not isinstance(body, dict):
-        raise ValidationError(
-            [f"Invalid data. Expected a dictionary, but got {type(body).__name__}."]
-        )
-    data = body.get("data")
-    if not isinstance(data, dict):
-        kind = type(data).__name__
-        raise ValidationError({"data": [f'Expected a dictionary of items but got type "{kind}".']})
-    ttl = body.get("ttl_seconds", 3600)
-    if not isinstance(ttl, int) or isinstance(ttl, bool) or not 1 <= ttl <= 30 * 86400:
-        raise ValidationError({"ttl_seconds": ["A valid integer is required."]})
-    now = dt.datetime.now(dt.UTC)
-    row = await session.scalar(select(DialogContext).where(DialogContext.user_key == user_key))
-    if row is None:
-        row = DialogContext(user_key=user_key)
-        session.add(row)
-    row.data = data
-    row.updated_at = now
-    row.expires_at = now + dt.timedelta(seconds=ttl)
-    await session.commit()
+    data, ttl = service.parse_body(await read_body(request))
+    row = await service.save(session, user_key, data, ttl)
     return JSON(_represent(row, ctx.settings.tz))
 
 
@@ -84,8 +61,5 @@ async def put_context(
 )
 async def delete_context(session: WriteSession, ctx: CtxDep, user_key: str = KEY) -> Any:
     ctx.require_staff()
-    await session.execute(delete(DialogContext).where(DialogContext.user_key == user_key))
-    await session.commit()
-    from starlette.responses import Response
-
+    await service.forget(session, user_key)
     return Response(status_code=204)

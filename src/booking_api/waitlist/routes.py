@@ -19,10 +19,10 @@ from sqlalchemy.orm import joinedload
 from booking_api.api.deps import Ctx, CtxDep, WriteSession
 from booking_api.api.openapi import ERRORS, register_schema
 from booking_api.api.ownership import ClientOwned
+from booking_api.api.params import int_filter
 from booking_api.api.resource import Resource, crud_router
 from booking_api.appointments import service as booking
 from booking_api.appointments.routes import appointments
-from booking_api.catalogue.routes import int_filter
 from booking_api.core.errors import PermissionDenied, ValidationError
 from booking_api.core.fields import (
     CharField,

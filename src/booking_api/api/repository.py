@@ -1,0 +1,103 @@
+"""The SQL every resource shares: DRF's search and ordering filters, lookups, pages, writes.
+
+``Resource`` (resource.py) composes these; the statements particular to one domain live in
+that domain's own ``repository`` module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking_api.models import Client, Specialist, User
+
+SearchField = Callable[[str], ColumnElement[bool]]
+
+
+def icontains(column: Any) -> SearchField:
+    """A search field: case-insensitive "contains" on a column (Unicode-aware on SQLite too)."""
+    return lambda term: func.lower(column).contains(term.lower(), autoescape=True)
+
+
+def rows_of(model: Any) -> Select[Any]:
+    return select(model)
+
+
+def search(stmt: Select[Any], text: str | None, fields: Sequence[SearchField]) -> Select[Any]:
+    """DRF's SearchFilter: every space- or comma-separated term matches some field."""
+    if not text or not fields:
+        return stmt
+    terms = text.replace("\x00", "").replace(",", " ").split()
+    return stmt.where(and_(*(or_(*(field(term) for field in fields)) for term in terms)))
+
+
+def order(
+    stmt: Select[Any], ordering: str | None, fields: dict[str, Any], model: Any
+) -> Select[Any]:
+    """DRF's OrderingFilter (``name``, ``-name``, comma-separated; unknown names ignored),
+    then the id."""
+    clauses = []
+    for name in (ordering or "").split(","):
+        name = name.strip()
+        descending = name.startswith("-")
+        column = fields.get(name.lstrip("-"))
+        if column is not None:
+            clauses.append(column.desc() if descending else column.asc())
+    return stmt.order_by(*clauses, model.id)
+
+
+async def one_by_id(
+    session: AsyncSession, query: Select[Any], model: Any, pk: int, loaders: Sequence[Any]
+) -> Any | None:
+    """Row ``pk`` among ``query``, its relationships loaded afresh (after a write they follow
+    the new foreign keys, not what was loaded before)."""
+    stmt = query.where(model.id == pk).options(*loaders)
+    stmt = stmt.execution_options(populate_existing=True)
+    return (await session.execute(stmt)).unique().scalar()
+
+
+async def every(session: AsyncSession, stmt: Select[Any], loaders: Sequence[Any]) -> Sequence[Any]:
+    return (await session.execute(stmt.options(*loaders))).unique().scalars().all()
+
+
+async def count(session: AsyncSession, stmt: Select[Any]) -> int:
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return total or 0
+
+
+async def page(
+    session: AsyncSession, stmt: Select[Any], loaders: Sequence[Any], *, limit: int, offset: int
+) -> Sequence[Any]:
+    return await every(session, stmt.limit(limit).offset(offset), loaders)
+
+
+async def exists(session: AsyncSession, model: Any, pk: int) -> bool:
+    return await session.get(model, pk) is not None
+
+
+async def insert(session: AsyncSession, obj: Any) -> Any:
+    session.add(obj)
+    await session.flush()
+    return obj
+
+
+async def assign(session: AsyncSession, obj: Any, values: dict[str, Any]) -> Any:
+    for key, value in values.items():
+        setattr(obj, key, value)
+    await session.flush()
+    return obj
+
+
+async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def profile_ids(session: AsyncSession, user_id: int) -> tuple[int | None, int | None]:
+    """The ids of the client and the specialist linked to a user (one query)."""
+    client_q = select(Client.id).where(Client.user_id == user_id).scalar_subquery()
+    spec_q = select(Specialist.id).where(Specialist.user_id == user_id).scalar_subquery()
+    row = (await session.execute(select(client_q, spec_q))).one()
+    return row[0], row[1]

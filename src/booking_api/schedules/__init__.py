@@ -1,0 +1,1 @@
+"""Working hours: weekly schedules, breaks and time off of the specialists."""
