@@ -30,7 +30,7 @@ from wtforms import Form, PasswordField
 from wtforms.validators import InputRequired, Optional
 
 from booking_api.admin.auth import current_user
-from booking_api.appointments.service import STATUS_NAMES, TRANSITIONS, transition
+from booking_api.appointments.lifecycle import STATUS_NAMES, TRANSITIONS, transition
 from booking_api.catalogue.routes import DAY_NAMES
 from booking_api.core.config import Settings
 from booking_api.core.security import make_password

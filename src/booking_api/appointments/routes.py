@@ -14,7 +14,7 @@ from booking_api.api.filters import int_filter
 from booking_api.api.openapi import ERRORS, register_schema
 from booking_api.api.ownership import ClientOwned
 from booking_api.api.resource import Resource, crud_router, fk_columns, parse_pk
-from booking_api.appointments import repository, service
+from booking_api.appointments import lifecycle, repository, service
 from booking_api.appointments.schemas import (
     APPOINTMENT_FIELDS,
     RESCHEDULE_FIELDS,
@@ -67,20 +67,20 @@ class Appointments(ClientOwned, Resource):
 
     def check_object_write(self, ctx: Ctx, obj: Appointment, action: str) -> None:
         if action == "destroy":
-            service.check_delete(ctx)
+            lifecycle.check_delete(ctx)
         else:
-            service.require_own(ctx, obj)
+            lifecycle.require_own(ctx, obj)
 
     def writable_fields(self, ctx: Ctx) -> dict[str, Field]:
         return writable_fields(ctx.is_staff)
 
     async def validate_object(self, session, ctx, values, obj) -> None:  # type: ignore[no-untyped-def]
         await self.claim_for_client(session, ctx, values, obj)
-        await service.check_change(session, ctx.settings, ctx, obj, values)
+        await lifecycle.check_change(session, ctx.settings, ctx, obj, values)
         fk_columns(values, "client", "service", "specialist")
 
     async def update(self, session, ctx, obj, values):  # type: ignore[no-untyped-def]
-        await service.apply_change(session, ctx.settings, ctx, obj, values)
+        await lifecycle.apply_change(session, ctx.settings, ctx, obj, values)
         return obj
 
 
@@ -148,9 +148,9 @@ def _action_route(action: str) -> None:
         operation_id=f"appointments_{action}",
     )
     async def endpoint(pk: str, session: WriteSession, ctx: CtxDep) -> Any:
-        obj = await service.get_visible(session, ctx, parse_pk(pk))
-        await service.change_status(session, ctx.settings, ctx, obj, action)
-        obj = await service.get_visible(session, ctx, obj.id)
+        obj = await lifecycle.get_visible(session, ctx, parse_pk(pk))
+        await lifecycle.change_status(session, ctx.settings, ctx, obj, action)
+        obj = await lifecycle.get_visible(session, ctx, obj.id)
         return JSON(represent_appointment(obj, ctx.settings.tz))
 
 
@@ -170,9 +170,9 @@ for _action in ("cancel", "confirm", "complete"):
     operation_id="appointments_attend",
 )
 async def attend(pk: str, session: WriteSession, ctx: CtxDep) -> Any:
-    obj = await service.get_visible(session, ctx, parse_pk(pk))
-    confirmed_at = await service.confirm_attendance(session, ctx.settings, ctx, obj)
-    obj = await service.get_visible(session, ctx, obj.id)
+    obj = await lifecycle.get_visible(session, ctx, parse_pk(pk))
+    confirmed_at = await lifecycle.confirm_attendance(session, ctx.settings, ctx, obj)
+    obj = await lifecycle.get_visible(session, ctx, obj.id)
     body = represent_appointment(obj, ctx.settings.tz)
     body["client_confirmed_at"] = format_datetime(confirmed_at, ctx.settings.tz)
     return JSON(body)
@@ -190,10 +190,10 @@ async def attend(pk: str, session: WriteSession, ctx: CtxDep) -> Any:
     openapi_extra=_body_schema("Reschedule", RESCHEDULE_FIELDS),
 )
 async def reschedule(pk: str, request: Request, session: WriteSession, ctx: CtxDep) -> Any:
-    obj = await service.get_visible(session, ctx, parse_pk(pk))
-    service.require_own(ctx, obj)  # before the body is read: a 403 comes before a 415
-    await service.reschedule(session, ctx.settings, ctx, obj, await read_body(request))
-    obj = await service.get_visible(session, ctx, obj.id)
+    obj = await lifecycle.get_visible(session, ctx, parse_pk(pk))
+    lifecycle.require_own(ctx, obj)  # before the body is read: a 403 comes before a 415
+    await lifecycle.reschedule(session, ctx.settings, ctx, obj, await read_body(request))
+    obj = await lifecycle.get_visible(session, ctx, obj.id)
     return JSON(represent_appointment(obj, ctx.settings.tz))
 
 

@@ -1,14 +1,12 @@
-"""Appointments: the booking decision, moving a booking, and its lifecycle.
+"""Booking an appointment: the booking rules (contract section 5) and the one decision.
 
 * **Booking** (:func:`book`): a store (``context.py``) loads what the rules ask about;
-  :func:`decide`, the one function that applies every rule of a new booking (contract
-  section 5), judges it; the store writes the row. The rules about time (working hours,
-  breaks, time off, notice, horizon, overlaps with buffers) are the pure engine's
-  (``availability/engine.py``), asked through :func:`judge_time`.
-* **Moving** (PUT/PATCH, reschedule, a waitlist offer): :func:`check_slot`, the same time
-  rules on the specialist's day without the appointment being moved.
-* **Lifecycle**: confirm, complete, cancel (:data:`TRANSITIONS`), attendance, who may do what
-  (contract section 3).
+  :func:`decide`, the one function that applies every rule of a new booking, judges it; the
+  store writes the row. The rules about time (working hours, breaks, time off, notice,
+  horizon, overlaps with buffers) are the pure engine's (``availability/engine.py``), asked
+  through :func:`judge_time`.
+* **Moving** (PUT/PATCH, reschedule in ``lifecycle.py``; a waitlist offer): :func:`check_slot`,
+  the same time rules on the specialist's day without the appointment being moved.
 
 Double booking is refused by the database itself: PostgreSQL's exclusion constraint over
 (specialist, blocked time range) for pending/confirmed rows, and on SQLite write transactions
@@ -19,13 +17,13 @@ contract's 400 "Выбранное время уже занято.", never a 500
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking_api.appointments import idempotency, repository
+from booking_api.appointments import idempotency
 from booking_api.appointments.context import (
     AnswerToStore,
     BookingAnswer,
@@ -40,7 +38,6 @@ from booking_api.appointments.context import (
 from booking_api.appointments.repository import OrmBookingStore
 from booking_api.appointments.repository_pg import PgBookingStore
 from booking_api.appointments.schemas import (
-    RESCHEDULE_FIELDS,
     appointment_body,
     with_id,
     writable_fields,
@@ -51,10 +48,9 @@ from booking_api.availability.window import Window
 from booking_api.clients.service import NOT_A_CLIENT
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
-from booking_api.core.errors import BadRequest, NotFound, PermissionDenied, ValidationError
+from booking_api.core.errors import PermissionDenied, ValidationError
 from booking_api.core.fields import missing_pk, validate_fields
-from booking_api.jobs import appointment_changed, snapshot
-from booking_api.models import ACTIVE_STATUSES, Appointment, Service, User
+from booking_api.models import ACTIVE_STATUSES, Service, User
 
 TAKEN = "Выбранное время уже занято."
 NOT_WORKING = "Специалист не работает в выбранный день."
@@ -73,38 +69,6 @@ REFUSAL_TEXT = {
     Refusal.TIME_OFF: TIME_OFF,
     Refusal.BUSY: TAKEN,
 }
-
-TRANSITIONS = {
-    "confirm": ({"pending"}, "confirmed"),
-    "complete": ({"confirmed"}, "completed"),
-    "cancel": ({"pending", "confirmed"}, "cancelled"),
-}
-STATUS_NAMES = {
-    "pending": "ожидает подтверждения",
-    "confirmed": "подтверждена",
-    "completed": "завершена",
-    "cancelled": "отменена",
-}
-
-
-class Actor(Protocol):
-    """Who acts, and their profiles (the API's request context is one)."""
-
-    user: User | None
-
-    @property
-    def is_staff(self) -> bool: ...
-
-    @property
-    def client_id(self) -> int | None: ...
-
-    @property
-    def specialist_id(self) -> int | None: ...
-
-    def require_user(self) -> User: ...
-
-    async def load_profiles(self, session: AsyncSession) -> None: ...
-
 
 # --- booking ---------------------------------------------------------------------------------
 
@@ -132,18 +96,34 @@ async def book(
     key was answered; a broken rule raises the contract's error."""
     key = idempotency_key or None
     digest = idempotency.request_hash(data)
-    if key and (stored := await idempotency.kept_answer(store, settings, user.id, key)):
-        return idempotency.replay(stored, digest)
+    if key is not None:
+        stored = await idempotency.kept_answer(store, settings, user.id, key)
+        if stored is not None:
+            return idempotency.replay(stored, digest)
     try:
         return await _book(store, settings, user, data, key, digest)
     except (ValidationError, KeyTaken) as exc:
         # A twin retry with the same key may have booked a moment ago (then our read saw its
         # slot busy, or our write met its row or its key): answer what it answered.
-        if key and (twin := await store.stored_answer(user.id, key)) is not None:
+        if key is not None and (twin := await store.stored_answer(user.id, key)) is not None:
             return idempotency.replay(twin, digest)
         if isinstance(exc, KeyTaken):
             raise ValidationError([TAKEN]) from None
         raise
+
+
+async def book_in_session(
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    data: Any,
+    *,
+    before_commit: Callable[[int], None] | None = None,
+) -> BookingAnswer:
+    """:func:`book` inside the caller's write session, through the ORM store:
+    ``before_commit(new_id)`` makes the caller's own changes, which commit with the booking."""
+    store = OrmBookingStore(session, settings, before_commit=before_commit)
+    return await book(store, settings, user, data)
 
 
 async def _book(
@@ -344,223 +324,3 @@ async def check_slot(
         buffer_after=service.buffer_after,
         rules=rules,
     )
-
-
-async def _save(session: AsyncSession) -> None:
-    """Write a changed appointment; an overlap the database refuses is the contract's 400."""
-    try:
-        await repository.flush(session)
-    except SlotTaken:
-        raise ValidationError([TAKEN]) from None
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-async def get_visible(session: AsyncSession, actor: Actor, pk: int) -> Appointment:
-    """The appointment (with its relations) if the actor sees it (contract section 3). Another
-    client's appointment is DRF's 404, as if it did not exist: never a 403, which would tell
-    a stranger that the id exists."""
-    user = actor.require_user()
-    await actor.load_profiles(session)
-    obj = await repository.get_visible(session, user, actor.client_id, actor.specialist_id, pk)
-    if obj is None:
-        raise NotFound.model("Appointment")
-    return obj
-
-
-# --- changes of an existing booking ----------------------------------------------------------
-
-
-def require_own(actor: Actor, appointment: Appointment) -> None:
-    """Staff, or the appointment's client (a specialist who sees it may not edit it)."""
-    if not actor.is_staff and (actor.client_id is None or appointment.client_id != actor.client_id):
-        raise PermissionDenied()
-
-
-def check_delete(actor: Actor) -> None:
-    """Only staff delete appointments (others cancel them). Asked once the appointment was
-    found: someone who cannot see it gets the 404 first."""
-    if not actor.is_staff:
-        raise PermissionDenied()
-
-
-def _values_or_stored(values: dict[str, Any], obj: Appointment, key: str, attr: str) -> Any:
-    return values[key] if key in values else getattr(obj, attr)
-
-
-async def check_change(
-    session: AsyncSession,
-    settings: Settings,
-    actor: Actor,
-    obj: Appointment,
-    values: dict[str, Any],
-) -> None:
-    """PUT/PATCH: only staff change the status; a change of time, service or specialist is
-    judged like a new booking (its own old slot does not block it); fields not sent keep
-    their stored values."""
-    if not actor.is_staff:
-        if values.get("status", obj.status) != obj.status:
-            raise PermissionDenied()
-        values.pop("status", None)
-    moved = any(k in values for k in ("service", "specialist", "date", "start_time", "end_time"))
-    if moved and values.get("status", obj.status) in ACTIVE_STATUSES:
-        service = await repository.load_service(
-            session, _values_or_stored(values, obj, "service", "service_id")
-        )
-        assert service is not None  # checked by check_relations
-        await check_slot(
-            session,
-            settings,
-            specialist_id=_values_or_stored(values, obj, "specialist", "specialist_id"),
-            service=service,
-            day=_values_or_stored(values, obj, "date", "date"),
-            start=_values_or_stored(values, obj, "start_time", "start_time"),
-            end=_values_or_stored(values, obj, "end_time", "end_time"),
-            exclude_appointment=obj.id,
-        )
-
-
-async def apply_change(
-    session: AsyncSession,
-    settings: Settings,
-    actor: Actor,
-    obj: Appointment,
-    columns: dict[str, Any],
-) -> None:
-    """Write a checked PUT/PATCH (``columns`` by column name) and queue what it causes."""
-    before = snapshot(obj)
-    if columns.get("status") == "cancelled" and obj.status != "cancelled":
-        obj.cancelled_at = dt.datetime.now(dt.UTC)
-        obj.cancelled_by_id = actor.require_user().id
-    for key, value in columns.items():
-        setattr(obj, key, value)
-    service = await repository.load_service(session, obj.service_id)
-    assert service is not None
-    obj.buffer_before, obj.buffer_after = service.buffer_before, service.buffer_after
-    await _save(session)
-    await appointment_changed(session, settings, obj, before)
-
-
-def transition(appointment: Appointment, action: str, user: User) -> None:
-    """Confirm, complete or cancel, when the status allows it (400 otherwise)."""
-    allowed, target = TRANSITIONS[action]
-    if appointment.status not in allowed:
-        verb = {"confirm": "подтвердить", "complete": "завершить", "cancel": "отменить"}[action]
-        raise BadRequest(
-            {"error": f"Нельзя {verb} запись, которая {STATUS_NAMES[appointment.status]}."}
-        )
-    appointment.status = target
-    if target == "cancelled":
-        appointment.cancelled_at = dt.datetime.now(dt.UTC)
-        appointment.cancelled_by_id = user.id
-
-
-def starts_within(
-    appointment: Appointment, minutes: int, settings: Settings, now: dt.datetime | None = None
-) -> bool:
-    """True when the appointment starts in less than ``minutes`` from now (the cut-off)."""
-    if minutes <= 0:
-        return False
-    now = now or dt.datetime.now(settings.tz)
-    start = local_dt(appointment.date, appointment.start_time, settings.tz)
-    return start - now < dt.timedelta(minutes=minutes)
-
-
-def _cut_off(settings: Settings, verb: str) -> BadRequest:
-    return BadRequest(
-        {
-            "error": (
-                f"{verb} запись можно не позднее чем за "
-                f"{settings.cancel_cutoff_minutes} мин. до начала."
-            )
-        }
-    )
-
-
-async def change_status(
-    session: AsyncSession, settings: Settings, actor: Actor, obj: Appointment, action: str
-) -> None:
-    """Confirm or complete (staff, the appointment's specialist), or cancel (also its client,
-    bound by the cut-off), and commit."""
-    user = actor.require_user()
-    if not actor.is_staff:
-        own_specialist = (
-            actor.specialist_id is not None and obj.specialist_id == actor.specialist_id
-        )
-        own_client = actor.client_id is not None and obj.client_id == actor.client_id
-        if action == "cancel" and not (own_client or own_specialist):
-            raise PermissionDenied()
-        if action in ("confirm", "complete") and not own_specialist:
-            raise PermissionDenied()
-        if (
-            action == "cancel"
-            and own_client
-            and not own_specialist
-            and starts_within(obj, settings.cancel_cutoff_minutes, settings)
-        ):
-            raise _cut_off(settings, "Отменить")
-    before = snapshot(obj)
-    transition(obj, action, user)
-    await appointment_changed(session, settings, obj, before)
-    await session.commit()
-
-
-async def confirm_attendance(
-    session: AsyncSession, settings: Settings, actor: Actor, obj: Appointment
-) -> dt.datetime:
-    """The client says they will come (the reminder's button); the status stays. Returns when
-    they first said so."""
-    require_own(actor, obj)
-    if obj.status not in ACTIVE_STATUSES:
-        raise BadRequest({"error": f"Нельзя подтвердить визит: запись {STATUS_NAMES[obj.status]}."})
-    if obj.client_confirmed_at is None:
-        obj.client_confirmed_at = dt.datetime.now(dt.UTC)
-    confirmed_at = obj.client_confirmed_at
-    await session.commit()
-    return confirmed_at
-
-
-async def reschedule(
-    session: AsyncSession,
-    settings: Settings,
-    actor: Actor,
-    obj: Appointment,
-    data: Any,
-) -> None:
-    """Move an active appointment to the date and times in ``data`` (keeping its length when
-    no end is given), judged like a new booking; atomic: on any refusal nothing changes."""
-    require_own(actor, obj)
-    values = validate_fields(RESCHEDULE_FIELDS, data)
-    if obj.status not in ACTIVE_STATUSES:
-        raise BadRequest({"error": "Перенести можно только активную запись."})
-    if not actor.is_staff and starts_within(obj, settings.cancel_cutoff_minutes, settings):
-        raise _cut_off(settings, "Перенести")
-    day, start = values["date"], values["start_time"]
-    check_window(settings, day)  # before any date arithmetic
-    end = values.get("end_time")
-    if end is None:
-        length = dt.datetime.combine(obj.date, obj.end_time) - dt.datetime.combine(
-            obj.date, obj.start_time
-        )
-        end_dt = dt.datetime.combine(day, start) + length
-        if end_dt.date() != day:
-            raise ValidationError([OUTSIDE_HOURS])
-        end = end_dt.time()
-    service = await repository.load_service(session, obj.service_id)
-    assert service is not None
-    await check_slot(
-        session,
-        settings,
-        specialist_id=obj.specialist_id,
-        service=service,
-        day=day,
-        start=start,
-        end=end,
-        exclude_appointment=obj.id,
-    )
-    before = snapshot(obj)
-    obj.date, obj.start_time, obj.end_time = day, start, end
-    await _save(session)
-    await appointment_changed(session, settings, obj, before)
-    await session.commit()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from booking_api.api.deps import CtxDep, ReadSession
 from booking_api.api.openapi import ERRORS
 from booking_api.api.resource import parse_pk
-from booking_api.appointments.service import get_visible
+from booking_api.appointments.lifecycle import get_visible
 from booking_api.availability.schemas import (
     NearestSlotOut,
     SlotOut,

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking_api.appointments.repository import OrmBookingStore
-from booking_api.appointments.service import Actor, book
+from booking_api.appointments.lifecycle import Actor
+from booking_api.appointments.service import book_in_session
 from booking_api.core.config import Settings
 from booking_api.core.errors import BadRequest, PermissionDenied, ValidationError
 from booking_api.models import WaitlistEntry
@@ -121,9 +121,10 @@ async def claim(
     def mark_booked(appointment_id: int) -> None:
         entry.status, entry.appointment_id = "booked", appointment_id
 
-    store = OrmBookingStore(session, settings, before_commit=mark_booked)
     try:
-        answer = await book(store, settings, user, booking_request(entry))
+        answer = await book_in_session(
+            session, settings, user, booking_request(entry), before_commit=mark_booked
+        )
     except ValidationError:
         await session.rollback()
         await release_by_id(session, entry_id)
