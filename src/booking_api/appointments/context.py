@@ -148,6 +148,14 @@ class RowGone(Exception):
         super().__init__(field)
         self.field = field
 
+    @classmethod
+    def from_detail(cls, detail: str) -> RowGone:
+        """From PostgreSQL's "Key (client_id)=(5) is not present in table ..." detail."""
+        for name in ("client", "service", "specialist"):
+            if f"({name}_id)" in detail:
+                return cls(name)
+        return cls(None)
+
 
 class BookingStore(Protocol):
     """Where bookings are read and written (an adapter per way of talking to the database)."""

@@ -299,7 +299,6 @@ def _refused(exc: IntegrityError) -> Exception:
     if "idempotencykey" in text:
         return KeyTaken()
     if "foreign key" in text:
-        for name in ("client", "service", "specialist"):
-            if f"({name}_id)" in text:
-                return RowGone(name)
+        # PostgreSQL's detail ("Key (client_id)=(5) is not present ...") is the driver's.
+        return RowGone.from_detail(str(getattr(exc.orig.__cause__, "detail", "") or text))
     return SlotTaken()

@@ -247,7 +247,8 @@ class PgBookingStore:
         except asyncpg.UniqueViolationError:
             raise KeyTaken() from None  # a twin with the same key wrote first
         except asyncpg.ForeignKeyViolationError as exc:
-            raise RowGone(_gone_field(exc)) from None  # deleted between the two statements
+            # A related row was deleted between the two statements.
+            raise RowGone.from_detail(str(exc.detail or exc)) from None
         # Committed (autocommit): announce it, as the ORM's commit hooks do for its writes.
         await bump_cache({BOOKINGS, bookings_scope(a.specialist_id)})
         outbox.committed(
@@ -275,11 +276,3 @@ def _day_rules(tz: Any, window: Window, row: asyncpg.Record, day: dt.date) -> Da
         earliest=window.earliest,
         latest=window.latest,
     )
-
-
-def _gone_field(exc: asyncpg.ForeignKeyViolationError) -> str | None:
-    detail = str(getattr(exc, "detail", "") or exc)
-    for name in ("client", "service", "specialist"):
-        if f"({name}_id)" in detail:
-            return name
-    return None

@@ -29,6 +29,7 @@ from booking_api.jobs import outbox
 from booking_api.models import (
     Appointment,
     Break,
+    Client,
     IdempotencyKey,
     Job,
     Service,
@@ -346,3 +347,28 @@ async def test_concurrent_retries_with_one_key_book_once(env, cat, book):
     assert len({r.body["id"] for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
     assert len(await appointments(env)) == 1
+
+
+async def test_a_row_deleted_between_the_read_and_the_write_is_not_found(store_kind, env, cat):
+    """What the rules saw is gone when the row is written: DRF's "Invalid pk" for that field,
+    nothing written. (Only where a read and a write can interleave: on SQLite the booking's
+    write transaction holds the database.)"""
+    if store_kind[1] != "postgresql":
+        pytest.skip("SQLite serialises the whole booking")
+    store_class = OrmBookingStore if store_kind[0] == "orm" else PgBookingStore
+
+    class DeletesTheClientAfterTheRead(store_class):  # type: ignore[misc, valid-type]
+        async def load_context(self, *args: Any, **kwargs: Any) -> Any:
+            context = await super().load_context(*args, **kwargs)
+            async with env.db.write_sessions() as session:
+                await session.execute(delete(Client).where(Client.id == cat.client_b.id))
+                await session.commit()
+            return context
+
+    async with DeletesTheClientAfterTheRead.open(env.db, env.settings) as store:
+        with pytest.raises(APIError) as refused:
+            await service.book(store, env.settings, cat.staff, request(cat, client=cat.client_b.id))
+    assert refused.value.body == {
+        "client": [f'Invalid pk "{cat.client_b.id}" - object does not exist.']
+    }
+    assert await appointments(env) == []
