@@ -1,5 +1,6 @@
 """Appointments over HTTP: booking (with idempotent retries), the DRF viewset routes, the
-lifecycle actions and rescheduling. Each route parses, calls ``service``, and represents."""
+lifecycle actions and rescheduling. Each route parses, calls ``service`` (booking) or
+``lifecycle`` (everything after), and represents."""
 
 from __future__ import annotations
 
