@@ -11,9 +11,9 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking_api.api.deps import Ctx, CtxDep, DatabaseDep, WriteSession
-from booking_api.api.filters import int_filter
 from booking_api.api.openapi import ERRORS, register_schema
 from booking_api.api.ownership import ClientOwned
+from booking_api.api.params import int_filter
 from booking_api.api.resource import Resource, crud_router, fk_columns, parse_pk
 from booking_api.appointments import lifecycle, repository, service
 from booking_api.appointments.schemas import (

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Request
 from sqlalchemy import Select
 
 from booking_api.api.deps import Ctx, CtxDep, WriteSession
-from booking_api.api.filters import int_filter
 from booking_api.api.openapi import ERRORS, register_schema
 from booking_api.api.ownership import ClientOwned
+from booking_api.api.params import int_filter
 from booking_api.api.resource import Resource, crud_router
 from booking_api.core.fields import object_schema, parse_date, validate_fields
 from booking_api.core.http import JSON, read_body

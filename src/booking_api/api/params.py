@@ -1,4 +1,4 @@
-"""Query-string filters of the list routes, parsed as DRF's filter backends parse them."""
+"""Query parameters the way the Django service read them (its ``?name=value`` filters)."""
 
 from __future__ import annotations
 
@@ -15,3 +15,8 @@ def int_filter(params: dict[str, str], name: str) -> int | None:
         return lookup_id(int(raw))  # an id no column can hold matches nothing
     except ValueError:
         raise ValidationError({name: ["A valid integer is required."]}) from None
+
+
+def text_filter(params: dict[str, str], name: str) -> str | None:
+    """A text filter value, or None when it is missing or empty."""
+    return params.get(name) or None
