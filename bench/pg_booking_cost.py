@@ -4,7 +4,7 @@
     uv run python bench/run.py --only none --keep --db booking_prof   # build a database
     BENCH_DB=booking_prof uv run python bench/pg_booking_cost.py      # then measure
 
-Sends the booking path's two statements (``services/booking_pg.py``: the context read and
+Sends the booking path's two statements (``appointments/repository_pg.py``: the context read and
 the ``INSERT … WITH`` write, with three job rows) for 2,000 distinct slots and reads the
 backend process's CPU time from /proc, so the figure excludes contention between concurrent
 writers (compare with the benchmark's "PG CPU ms/req"). The tables are emptied before
@@ -24,7 +24,7 @@ from pathlib import Path
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from booking_api.appointments.repository_pg import CONTEXT_SQL, WRITE_SQL  # noqa: E402
+from booking_api.appointments.repository_pg import CONTEXT_SQL, NEW_ID, WRITE_SQL  # noqa: E402
 
 N = 2000
 TZ = dt.timezone(dt.timedelta(hours=3))
@@ -69,16 +69,17 @@ async def main() -> None:
             dt.datetime.combine(day, start),
             dt.datetime.combine(day, end),
         )
-        new_id, now = row["new_id"], dt.datetime.now(dt.UTC)
-        jobs = [
-            ("reminder", f"r24:{new_id}"),
-            ("reminder", f"r2:{new_id}"),
-            ("notice", f"n:{new_id}"),
+        assert row["service_id"] is not None
+        now = dt.datetime.now(dt.UTC)
+        jobs = [  # the write statement puts the id it draws in place of NEW_ID
+            ("reminder", f"r24:{NEW_ID}"),
+            ("reminder", f"r2:{NEW_ID}"),
+            ("notice", f"n:{NEW_ID}"),
         ]
-        await conn.execute(
+        await conn.fetchval(
             WRITE_SQL,
-            new_id, day, start, end, "pending", now, client, service, specialist, 0, 0,
-            [k for k, _ in jobs], [json.dumps({"appointment_id": new_id})] * 3,
+            day, start, end, "pending", now, client, service, specialist, 0, 0,
+            [k for k, _ in jobs], [json.dumps({"appointment_id": NEW_ID})] * 3,
             [now] * 3, [key for _, key in jobs],
             user, None, "-", "{}", now,
         )  # fmt: skip

@@ -11,7 +11,7 @@ from sqladmin.formatters import BASE_FORMATTERS
 from sqladmin.forms import ModelConverter
 from sqlalchemy import select
 
-from booking_api.appointments.service import STATUS_NAMES
+from booking_api.appointments.lifecycle import STATUS_NAMES
 from booking_api.models import (
     Appointment,
     Client,

@@ -1,65 +1,69 @@
-"""Booking creation on PostgreSQL in two statements: the API's hottest write.
+"""The PostgreSQL booking store: a booking in two statements, the API's hottest write.
 
-``POST /api/appointments/`` through the ORM (``routes/appointments.py`` on SQLite) costs about
-nine round trips and 6 ms of Python per booking. Here the same rules, with the same texts and
-the same rows written, take two statements on one pooled connection, sent straight to asyncpg:
+Through the ORM (``repository.OrmBookingStore``) a booking costs about nine round trips and
+6 ms of Python. This adapter of the same port (``context.py``) answers the same, and writes the
+same rows, in two statements on one pooled connection, sent straight to asyncpg:
 
-1. **Context** (:data:`CONTEXT_SQL`): one ``SELECT`` answers everything the rules ask — the
-   caller's client/specialist profile, the client, service (+ category) and specialist rows,
-   the specialist's hours and breaks for that weekday, time off and busy appointments around
-   the day — and reserves the new appointment's id (``nextval``), so the jobs can name it.
-   (A refused booking leaves a gap in the ids, as a rolled-back insert does under Django.)
-   The pure engine (``scheduling/engine.py``) then decides, exactly as for the ORM path.
+1. **Context** (:data:`CONTEXT_SQL`): one ``SELECT`` answers everything the rules ask: the
+   caller's client profile, the client, service (+ category) and specialist rows, the
+   specialist's hours and breaks for that weekday, time off and busy appointments around the
+   day. ``service.decide`` then judges, exactly as for the ORM store.
 2. **Write** (:data:`WRITE_SQL`): one ``INSERT … WITH`` statement, in autocommit, so it is a
-   transaction of its own: the appointment, its outbox jobs (``jobs/outbox.py`` builds the
-   same rows as for the ORM path) and, with an ``Idempotency-Key``, the stored answer.
-   An overlap that raced us is refused by the exclusion constraint (→ 400 "already taken");
-   a retry racing its twin is refused by the unique key (→ the winner's answer is replayed).
+   transaction of its own: the appointment (whose insert draws the id: a refused booking
+   takes none), its outbox jobs (``jobs/outbox.py`` builds the same rows as for the ORM store)
+   and, with an ``Idempotency-Key``, the stored answer. An overlap that raced us is refused
+   by the exclusion constraint (:class:`SlotTaken`); a retry racing its twin by the unique key
+   (:class:`KeyTaken`).
 
-Nothing is read inside a transaction, so nothing holds a lock between the two statements:
-the database constraints are what make the insert safe, as on the ORM path. Statements are
-plain SQL (asyncpg prepares and caches them per connection). SQLite, the embedded default,
-keeps the ORM path; the API tests run both (tests/api on SQLite and PostgreSQL).
+Nothing is read inside a transaction, so nothing holds a lock between the two statements: the
+database constraints are what make the insert safe, as for the ORM store. Statements are plain
+SQL (asyncpg prepares and caches them per connection). Writes made here bypass the ORM, so this
+store announces them itself (cache versions, the job runner's wake-up), as the ORM's commit
+hooks do for the other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import orjson
 from sqlalchemy.util import greenlet_spawn
 
-from booking_api.appointments import service as booking
+from booking_api.appointments.context import (
+    AnswerToStore,
+    BookingContext,
+    BookingRequest,
+    KeyTaken,
+    Named,
+    NewAppointment,
+    RowGone,
+    ServiceFacts,
+    SlotTaken,
+    StoredAnswer,
+)
 from booking_api.availability.engine import DayRules, local_dt
 from booking_api.availability.repository import (
-    ONE_DAY,
-    Window,
     appointment_interval,
     time_off_interval,
     usable_break,
     working_hours,
 )
+from booking_api.availability.window import ONE_DAY, Window
 from booking_api.caching.invalidation import bump_now as bump_cache
 from booking_api.caching.scopes import BOOKINGS, bookings_scope
-from booking_api.clients.service import NOT_A_CLIENT
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
-from booking_api.core.errors import PermissionDenied, ValidationError
-from booking_api.core.fields import Field, missing_pk, validate_fields
 from booking_api.jobs import outbox
-from booking_api.models import ACTIVE_STATUSES, User
-from booking_api.schemas import appointment_json
 
 CONTEXT_SQL = """
 WITH me AS (
-    SELECT (SELECT id FROM booking_client WHERE user_id = $1 ORDER BY id LIMIT 1) AS client_id,
-           (SELECT id FROM booking_specialist WHERE user_id = $1 ORDER BY id LIMIT 1)
-               AS specialist_id
+    SELECT (SELECT id FROM booking_client WHERE user_id = $1 ORDER BY id LIMIT 1) AS client_id
 )
-SELECT me.client_id AS my_client, me.specialist_id AS my_specialist,
+SELECT me.client_id AS my_client,
        c.id AS client_id, c.name AS client_name,
        s.id AS service_id, s.name AS service_name, s.specialist_id AS service_specialist,
        s.buffer_before, s.buffer_after, cat.name AS category_name,
@@ -81,8 +85,7 @@ SELECT me.client_id AS my_client, me.specialist_id AS my_specialist,
                     - (a.buffer_before + s.buffer_after + 180) * interval '1 minute' < $11
                 AND a.date + a.end_time
                     + (a.buffer_after + s.buffer_before + 180) * interval '1 minute' > $10
-            ) AS busy,
-       nextval(pg_get_serial_sequence('booking_appointment', 'id')) AS new_id
+            ) AS busy
   FROM me
   LEFT JOIN booking_client c ON c.id = coalesce($2, me.client_id)
   LEFT JOIN booking_service s ON s.id = $3
@@ -90,29 +93,38 @@ SELECT me.client_id AS my_client, me.specialist_id AS my_specialist,
   LEFT JOIN booking_specialist sp ON sp.id = $4
 """
 
+# The id is drawn by the INSERT (so only a written row takes one); the jobs and the stored
+# answer, built before it is known, name it NEW_ID, which the statement replaces.
+NEW_ID = "{new_id}"
+
 WRITE_SQL = """
 WITH appointment AS (
     INSERT INTO booking_appointment
-           (id, date, start_time, end_time, status, created_at, updated_at, client_id,
+           (date, start_time, end_time, status, created_at, updated_at, client_id,
             service_id, specialist_id, buffer_before, buffer_after)
-    VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)
+    VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10)
+    RETURNING id
 ), jobs AS (
     INSERT INTO booking_job (kind, payload, run_at, status, attempts, dedupe_key, created_at)
-    SELECT j.kind, j.payload::json, j.run_at, 'queued', 0, j.dedupe_key, $6
-      FROM unnest($12::text[], $13::text[], $14::timestamptz[], $15::text[])
+    SELECT j.kind, replace(j.payload, '"{new_id}"', a.id::text)::json, j.run_at, 'queued', 0,
+           replace(j.dedupe_key, '{new_id}', a.id::text), $5
+      FROM appointment a,
+           unnest($11::text[], $12::text[], $13::timestamptz[], $14::text[])
            AS j(kind, payload, run_at, dedupe_key)
     ON CONFLICT (dedupe_key) DO NOTHING
 ), answer AS (
     INSERT INTO booking_idempotencykey (user_id, key, request_hash, status_code, body,
                                         created_at)
-    SELECT $16::integer, $17::varchar, $18::varchar, 201, $19::json, $6
-     WHERE $17::varchar IS NOT NULL
+    SELECT $15::integer, $16::varchar, $17::varchar, 201,
+           ('{"id":' || a.id || ',' || substr($18::text, 2))::json, $5
+      FROM appointment a
+     WHERE $16::varchar IS NOT NULL
 ), expired AS (
     DELETE FROM booking_idempotencykey
-     WHERE $17::varchar IS NOT NULL AND user_id = $16 AND created_at < $20
-       AND key <> $17::varchar
+     WHERE $16::varchar IS NOT NULL AND user_id = $15 AND created_at < $19
+       AND key <> $16::varchar
 )
-SELECT 1
+SELECT id FROM appointment
 """
 
 REPLAY_SQL = """
@@ -122,206 +134,131 @@ SELECT request_hash, status_code, body::text AS body, created_at
 FORGET_SQL = "DELETE FROM booking_idempotencykey WHERE user_id = $1 AND key = $2"
 
 
-@dataclass(frozen=True)
-class Stored:
-    """A stored answer to an Idempotency-Key."""
+class PgBookingStore:
+    """Books on one connection of the API's own pool (its size and limits), at the driver
+    level."""
 
-    request_hash: str
-    status_code: int
-    body: Any
+    def __init__(self, conn: asyncpg.Connection, settings: Settings):
+        self.conn = conn
+        self.settings = settings
 
-
-@dataclass(frozen=True)
-class Created:
-    body: dict[str, Any]
-
-
-Outcome = Created | Stored
-
-
-async def create(
-    db: Database,
-    settings: Settings,
-    user: User,
-    fields: dict[str, Field],
-    data: Any,
-    *,
-    idempotency_key: str | None,
-    digest: str,
-) -> Outcome:
-    """Book for ``user`` (or replay the answer stored for ``idempotency_key``); rule breaks
-    raise the contract's errors, as ``Appointments.validate`` does."""
-    key = idempotency_key or None
-    async with _PooledConnection(db) as conn:
-        if key:
-            stored = await _stored(conn, user.id, key)
-            if stored is not None and stored[1] < _expired_before(settings):
-                await conn.execute(FORGET_SQL, user.id, key)
-            elif stored is not None:
-                return stored[0]
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, db: Database, settings: Settings) -> AsyncIterator[PgBookingStore]:
+        pooled = await db.read_engine.raw_connection()
         try:
-            body, specialist_id, jobs = await _book(conn, settings, user, fields, data, key, digest)
-        except (ValidationError, asyncpg.UniqueViolationError):
-            # A twin retry with the same key may have booked the slot a moment ago (then our
-            # read saw it busy, or our insert met its row or its key): answer what it answered.
-            if key and (stored := await _stored(conn, user.id, key)) is not None:
-                return stored[0]
-            raise
-    await bump_cache({BOOKINGS, bookings_scope(specialist_id)})
-    outbox.committed([(j.dedupe_key, j.run_at) for j in jobs])
-    return Created(body)
+            yield cls(pooled.driver_connection, settings)
+        finally:
+            if pooled.driver_connection.is_closed():  # lost mid-request: not back to the pool
+                await greenlet_spawn(pooled.invalidate)
+            await greenlet_spawn(pooled.close)
 
-
-def _expired_before(settings: Settings) -> dt.datetime:
-    return dt.datetime.now(dt.UTC) - dt.timedelta(hours=settings.idempotency_ttl_hours)
-
-
-async def _book(
-    conn: asyncpg.Connection,
-    settings: Settings,
-    user: User,
-    fields: dict[str, Field],
-    data: Any,
-    key: str | None,
-    digest: str,
-) -> tuple[dict[str, Any], int, list[outbox.JobSpec]]:
-    """Validate and write; returns the 201 body, the specialist and the jobs written."""
-    values = validate_fields(fields, data, partial=False)
-    day, start, end = values["date"], values["start_time"], values["end_time"]
-    tz = settings.tz
-    window = None
-    if values.get("status", "pending") in ACTIVE_STATUSES:
-        window = booking.check_window(settings, day)  # a day no booking can be on: refused
-    if window is not None:  # the day and its neighbours, for busy times and time off
-        lo, hi = day - ONE_DAY, day + ONE_DAY
-        range_start, range_end = local_dt(day, dt.time(0), tz), local_dt(hi, dt.time(0), tz)
-    else:  # staff recording a past visit: no rules are checked, nothing around it is needed
-        lo = hi = day
-        range_start = range_end = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    row = await conn.fetchrow(
-        CONTEXT_SQL,
-        user.id,
-        values.get("client"),
-        values["service"],
-        values["specialist"],
-        day.weekday(),
-        lo,
-        hi,
-        range_start,
-        range_end,
-        dt.datetime.combine(day, start),
-        dt.datetime.combine(day, end),
-    )
-    _check_relations(values, row)
-    status = _check_owner_and_status(user, row["my_client"], values)
-    active = status in ACTIVE_STATUSES
-    if active:
-        _check_rules(settings, window or booking.check_window(settings, day), row, day, start, end)
-
-    now = dt.datetime.now(dt.UTC)
-    appointment_id = row["new_id"]
-    body = _body(appointment_id, values, status, row, now, tz)
-    jobs = outbox.new_booking_jobs(settings, appointment_id, day, start, now=now) if active else []
-    try:
-        await conn.execute(
-            WRITE_SQL,
-            appointment_id,
-            day,
-            start,
-            end,
-            status,
-            now,
-            row["client_id"],
-            row["service_id"],
-            row["specialist_id"],
-            row["buffer_before"],
-            row["buffer_after"],
-            [j.kind for j in jobs],
-            [orjson.dumps(j.payload).decode() for j in jobs],
-            [j.run_at for j in jobs],
-            [j.dedupe_key for j in jobs],
-            user.id,
-            key,
-            digest,
-            orjson.dumps(body).decode(),
-            _expired_before(settings),
+    async def stored_answer(self, user_id: int, key: str) -> StoredAnswer | None:
+        row = await self.conn.fetchrow(REPLAY_SQL, user_id, key)
+        if row is None:
+            return None
+        return StoredAnswer(
+            row["request_hash"], row["status_code"], orjson.loads(row["body"]), row["created_at"]
         )
-    except asyncpg.ExclusionViolationError:
-        # The slot was taken between our read and our write.
-        raise ValidationError([booking.TAKEN]) from None
-    except asyncpg.ForeignKeyViolationError as exc:
-        # A related row was deleted between the two statements.
-        raise ValidationError(_missing_after_read(exc, values)) from None
-    return body, row["specialist_id"], jobs
 
+    async def forget_answer(self, user_id: int, key: str) -> None:
+        await self.conn.execute(FORGET_SQL, user_id, key)
 
-class _PooledConnection:
-    """A connection of the API's own pool (its size and limits), used at the driver level."""
+    async def load_context(
+        self, user_id: int, request: BookingRequest, window: Window | None
+    ) -> BookingContext:
+        day, tz = request.date, self.settings.tz
+        if window is not None:  # the day and its neighbours, for busy times and time off
+            lo, hi = day - ONE_DAY, day + ONE_DAY
+            range_start, range_end = local_dt(day, dt.time(0), tz), local_dt(hi, dt.time(0), tz)
+        else:  # an inactive booking (staff recording a past visit) is judged on no day
+            lo = hi = day
+            range_start = range_end = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        row = await self.conn.fetchrow(
+            CONTEXT_SQL,
+            user_id,
+            request.client,
+            request.service,
+            request.specialist,
+            day.weekday(),
+            lo,
+            hi,
+            range_start,
+            range_end,
+            dt.datetime.combine(day, request.start_time),
+            dt.datetime.combine(day, request.end_time),
+        )
+        rules = None
+        if window is not None and row["hours"] is not None:
+            rules = _day_rules(tz, window, row, day)
+        return BookingContext(
+            my_client=row["my_client"],
+            client=Named(row["client_id"], row["client_name"])
+            if row["client_id"] is not None
+            else None,
+            service=ServiceFacts(
+                id=row["service_id"],
+                name=row["service_name"],
+                specialist_id=row["service_specialist"],
+                buffer_before=row["buffer_before"],
+                buffer_after=row["buffer_after"],
+                category_name=row["category_name"],
+            )
+            if row["service_id"] is not None
+            else None,
+            specialist=Named(row["specialist_id"], row["specialist_name"])
+            if row["specialist_id"] is not None
+            else None,
+            day=rules,
+        )
 
-    def __init__(self, db: Database):
-        self.engine = db.read_engine
-
-    async def __aenter__(self) -> asyncpg.Connection:
-        self.pooled = await self.engine.raw_connection()
-        return self.pooled.driver_connection
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.pooled.driver_connection.is_closed():  # lost mid-request: not back to the pool
-            await greenlet_spawn(self.pooled.invalidate)
-        await greenlet_spawn(self.pooled.close)
-
-
-async def _stored(
-    conn: asyncpg.Connection, user_id: int, key: str
-) -> tuple[Stored, dt.datetime] | None:
-    row = await conn.fetchrow(REPLAY_SQL, user_id, key)
-    if row is None:
-        return None
-    stored = Stored(row["request_hash"], row["status_code"], orjson.loads(row["body"]))
-    return stored, row["created_at"]
-
-
-def _check_relations(values: dict[str, Any], row: asyncpg.Record) -> None:
-    """Ids given for rows that do not exist: DRF's "Invalid pk" per field."""
-    errors = {
-        name: [missing_pk(values[name])]
-        for name in ("client", "service", "specialist")
-        if values.get(name) is not None and row[f"{name}_id"] is None
-    }
-    if errors:
-        raise ValidationError(errors)
-
-
-def _check_owner_and_status(user: User, my_client: int | None, values: dict[str, Any]) -> str:
-    """A client books for themselves, as ``pending``; staff for anyone, in any status
-    (``ClientOwned.claim_for_client`` and ``Appointments.validate_object``)."""
-    if user.is_staff:
-        return values.get("status", "pending")
-    if my_client is None:
-        raise PermissionDenied(NOT_A_CLIENT)
-    if values.get("client", my_client) != my_client:
-        raise PermissionDenied()
-    if values.get("status", "pending") != "pending":
-        raise PermissionDenied()
-    return "pending"
-
-
-def _check_rules(
-    settings: Settings,
-    window: Window,
-    row: asyncpg.Record,
-    day: dt.date,
-    start: dt.time,
-    end: dt.time,
-) -> None:
-    """``booking.check_slot`` on the context row: the same checks, in the same order."""
-    booking.check_request(start, end, row["service_specialist"], row["specialist_id"])
-    rules = None if row["hours"] is None else _day_rules(settings.tz, window, row, day)
-    booking.check_rules(settings, rules, day, start, end, row["buffer_before"], row["buffer_after"])
+    async def write(self, appointment: NewAppointment, answer: AnswerToStore | None) -> int:
+        a = appointment
+        jobs = (
+            outbox.new_booking_jobs(self.settings, NEW_ID, a.date, a.start_time, now=a.created_at)
+            if a.active
+            else []
+        )
+        try:
+            appointment_id = await self.conn.fetchval(
+                WRITE_SQL,
+                a.date,
+                a.start_time,
+                a.end_time,
+                a.status,
+                a.created_at,
+                a.client_id,
+                a.service_id,
+                a.specialist_id,
+                a.buffer_before,
+                a.buffer_after,
+                [j.kind for j in jobs],
+                [orjson.dumps(j.payload).decode() for j in jobs],
+                [j.run_at for j in jobs],
+                [j.dedupe_key for j in jobs],
+                answer.user_id if answer else None,
+                answer.key if answer else None,
+                answer.request_hash if answer else None,
+                orjson.dumps(answer.body).decode() if answer else None,
+                answer.expired_before if answer else None,
+            )
+        except asyncpg.ExclusionViolationError:
+            raise SlotTaken() from None  # the slot was taken between our read and our write
+        except asyncpg.UniqueViolationError:
+            raise KeyTaken() from None  # a twin with the same key wrote first
+        except asyncpg.ForeignKeyViolationError as exc:
+            # A related row was deleted between the two statements.
+            raise RowGone.from_detail(str(exc.detail or exc)) from None
+        # Committed (autocommit): announce it, as the ORM's commit hooks do for its writes.
+        await bump_cache({BOOKINGS, bookings_scope(a.specialist_id)})
+        outbox.committed(
+            [(j.dedupe_key.replace(NEW_ID, str(appointment_id)), j.run_at) for j in jobs]
+        )
+        return appointment_id
 
 
 def _day_rules(tz: Any, window: Window, row: asyncpg.Record, day: dt.date) -> DayRules:
-    """The engine's view of the day, from the context row (as ``availability.load_rules``
+    """The engine's view of the day, from the context row (as ``availability.repository``
     builds it from its two statements)."""
     work_start, work_end = working_hours(*row["hours"])
     return DayRules(
@@ -339,41 +276,3 @@ def _day_rules(tz: Any, window: Window, row: asyncpg.Record, day: dt.date) -> Da
         earliest=window.earliest,
         latest=window.latest,
     )
-
-
-def _body(
-    appointment_id: int,
-    values: dict[str, Any],
-    status: str,
-    row: asyncpg.Record,
-    now: dt.datetime,
-    tz: dt.tzinfo,
-) -> dict[str, Any]:
-    """The 201 body of the row about to be written (as ``represent_appointment`` shows it)."""
-    return appointment_json(
-        id=appointment_id,
-        client=row["client_id"],
-        client_name=row["client_name"],
-        service=row["service_id"],
-        service_name=row["service_name"],
-        specialist=row["specialist_id"],
-        specialist_name=row["specialist_name"],
-        category_name=row["category_name"],
-        date=values["date"],
-        start_time=values["start_time"],
-        end_time=values["end_time"],
-        status=status,
-        created_at=now,
-        updated_at=now,
-        cancelled_at=None,
-        client_confirmed_at=None,
-        tz=tz,
-    )
-
-
-def _missing_after_read(exc: asyncpg.ForeignKeyViolationError, values: dict[str, Any]) -> Any:
-    detail = str(getattr(exc, "detail", "") or exc)
-    for name in ("client", "service", "specialist"):
-        if f"({name}_id)" in detail:
-            return {name: [missing_pk(values.get(name))]}
-    return [booking.TAKEN]

@@ -1,4 +1,5 @@
-"""Loads specialists' rules from the database for the pure slot engine.
+"""Availability in the database: specialists' rules for the pure slot engine, and the
+services the slot routes ask about.
 
 One loader serves every question (a day's slots, a month's free days, the nearest free slot
 across specialists): two round trips (UNION ALL statements), each part bounded by the
@@ -12,53 +13,24 @@ import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, cast, literal, null, select, union_all
+from sqlalchemy import bindparam, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking_api.availability.engine import DayRules, Interval, local_dt
+from booking_api.availability.window import ONE_DAY, Window, days_between
 from booking_api.core.config import Settings
 from booking_api.models import (
     ACTIVE_STATUSES,
     Appointment,
     Break,
+    Service,
+    ServiceCategory,
     Specialist,
     SpecialistSchedule,
     TimeOff,
 )
-
-ONE_DAY = dt.timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Window:
-    """When bookings may start: not before ``earliest`` (notice), not after ``latest`` (horizon)."""
-
-    earliest: dt.datetime
-    latest: dt.datetime
-
-    @classmethod
-    def from_settings(cls, settings: Settings, now: dt.datetime | None = None) -> Window:
-        now = now or dt.datetime.now(settings.tz)
-        return cls(
-            earliest=now + dt.timedelta(minutes=settings.min_notice_minutes),
-            latest=now + dt.timedelta(days=settings.booking_horizon_days),
-        )
-
-    def covers(self, day: dt.date) -> bool:
-        """Whether ``day`` can hold a bookable slot: the window's days and one either side (a
-        local day may start or end in a neighbouring UTC day). Days further off are answered
-        without loading anything (and without date arithmetic that leaves the calendar)."""
-        return self.earliest.date() - ONE_DAY <= day <= self.latest.date() + ONE_DAY
-
-    @classmethod
-    def for_slots(cls, settings: Settings, next_minute: dt.datetime) -> Window:
-        """The window of a free-slot answer valid for a whole minute (``caching.scopes.slot_now``):
-        ``earliest`` from the end of the minute, ``latest`` from its start (both conservative)."""
-        window = cls.from_settings(settings, next_minute)
-        return cls(window.earliest, window.latest - dt.timedelta(minutes=1))
 
 
 def appointment_interval(
@@ -86,10 +58,6 @@ def usable_break(start: dt.time, end: dt.time) -> bool:
 
 def time_off_interval(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> Interval:
     return Interval(start.astimezone(tz), end.astimezone(tz))
-
-
-def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
-    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 async def load_rules(
@@ -299,3 +267,72 @@ async def load_day_rules(
         exclude_appointment=exclude_appointment,
     )
     return rules.get((specialist_id, day))
+
+
+# --- what the slot routes ask about the catalogue ---------------------------------------------
+
+
+async def specialist_exists(session: AsyncSession, specialist_id: int) -> bool:
+    found = await session.scalar(select(Specialist.id).where(Specialist.id == specialist_id))
+    return found is not None
+
+
+async def service_of(session: AsyncSession, service_id: int, specialist_id: int) -> Any | None:
+    """Duration and buffers of the specialist's service ``service_id`` (None: not theirs)."""
+    return (
+        await session.execute(
+            select(Service.duration, Service.buffer_before, Service.buffer_after).where(
+                Service.id == service_id, Service.specialist_id == specialist_id
+            )
+        )
+    ).first()
+
+
+async def offers(
+    session: AsyncSession,
+    *,
+    service_id: int | None,
+    category_id: int | None,
+    service_name: str | None,
+    city: str | None,
+    specialist_id: int | None,
+) -> list[Any]:
+    """Active services of active specialists that match, cheapest first: by ``service_id``
+    (that service and those of the same name), category, part of the service's or its
+    category's name, the specialist's city, the specialist."""
+    stmt = (
+        select(
+            Service.id,
+            Service.name,
+            Service.price,
+            Service.duration,
+            Service.buffer_before,
+            Service.buffer_after,
+            Service.specialist_id,
+            Specialist.name.label("spec_name"),
+        )
+        .join(Specialist, Specialist.id == Service.specialist_id)
+        .where(Service.is_active.is_(True), Specialist.is_active.is_(True))
+    )
+    if service_id is not None:
+        name = await session.scalar(select(Service.name).where(Service.id == service_id))
+        if name is None:
+            return []
+        stmt = stmt.where(func.lower(Service.name) == name.lower())
+    if category_id is not None:
+        stmt = stmt.where(Service.category_id == category_id)
+    if service_name:
+        term = service_name.strip().lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(Service.name).contains(term, autoescape=True),
+                Service.category.has(
+                    func.lower(ServiceCategory.name).contains(term, autoescape=True)
+                ),
+            )
+        )
+    if city:
+        stmt = stmt.where(func.lower(Specialist.city) == city.strip().lower())
+    if specialist_id is not None:
+        stmt = stmt.where(Service.specialist_id == specialist_id)
+    return list((await session.execute(stmt.order_by(Service.price, Service.id))).all())

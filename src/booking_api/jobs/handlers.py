@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from booking_api.appointments import service as booking
+from booking_api.appointments.service import check_slot
 from booking_api.availability.engine import local_dt
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
@@ -194,7 +194,7 @@ async def waitlist_offer(job: ClaimedJob, ctx: JobContext) -> None:
             if await _client_busy(session, client.id, day, start, end):
                 continue
             try:
-                await booking.check_slot(
+                await check_slot(
                     session,
                     ctx.settings,
                     specialist_id=specialist_id,

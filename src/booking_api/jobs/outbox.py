@@ -61,7 +61,7 @@ def _iso(day: dt.date, time: dt.time) -> str:
     return f"{day.isoformat()}T{time.strftime('%H:%M')}"
 
 
-def reminder_key(appointment_id: int, minutes: int, day: dt.date, time: dt.time) -> str:
+def reminder_key(appointment_id: int | str, minutes: int, day: dt.date, time: dt.time) -> str:
     # The appointment id comes first so that all of one appointment's reminders share a prefix.
     return f"reminder:{appointment_id}:{offset_label(minutes)}:{_iso(day, time)}"
 
@@ -81,7 +81,7 @@ class JobSpec:
 
 
 def reminder_jobs(
-    settings: Settings, appointment_id: int, day: dt.date, start: dt.time, *, now: dt.datetime
+    settings: Settings, appointment_id: int | str, day: dt.date, start: dt.time, *, now: dt.datetime
 ) -> list[JobSpec]:
     """The reminders of an appointment starting at ``day`` ``start``: one per REMINDER_OFFSETS
     entry that is still ahead (a reminder due already would only be noise)."""
@@ -103,7 +103,7 @@ def reminder_jobs(
 
 
 def notice_job(
-    appointment_id: int,
+    appointment_id: int | str,
     day: dt.date,
     start: dt.time,
     event_name: str,
@@ -128,9 +128,16 @@ def notice_job(
 
 
 def new_booking_jobs(
-    settings: Settings, appointment_id: int, day: dt.date, start: dt.time, *, now: dt.datetime
+    settings: Settings,
+    appointment_id: int | str,
+    day: dt.date,
+    start: dt.time,
+    *,
+    now: dt.datetime,
 ) -> list[JobSpec]:
-    """What a new active booking queues: its reminders and the specialist's message."""
+    """What a new active booking queues: its reminders and the specialist's message.
+    (``appointment_id`` is text when the writer puts the id in later: the PostgreSQL booking
+    store writes the jobs in the statement whose insert draws it.)"""
     return [
         *reminder_jobs(settings, appointment_id, day, start, now=now),
         notice_job(appointment_id, day, start, "created", None, now),
@@ -382,7 +389,7 @@ def _after_commit(session: Session) -> None:
 def committed(pending: list[tuple[str, dt.datetime]]) -> None:
     """Tell the runtime about jobs just committed (``(dedupe_key, run_at)`` pairs); those due
     within seconds are run at once. Called by the session hook, and by writers that bypass the
-    ORM (services/booking_pg.py)."""
+    ORM (appointments/repository_pg.py)."""
     if not pending or _waker is None:
         return
     soon = utcnow() + dt.timedelta(seconds=5)

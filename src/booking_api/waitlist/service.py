@@ -1,10 +1,11 @@
 """The waitlist: who may join, and claiming an offered slot (first come, first served).
 
 An offer (made by the ``waitlist_offer`` job, see ``booking_api.jobs.handlers``) reserves
-nothing: claiming it books the freed slot through the normal booking validation, so when
-someone else took the time first the claimant gets the contract's 400 ("Выбранное время уже
-занято.") and their entry goes back to waiting. Double booking stays impossible for the same
-reasons as everywhere else (the exclusion constraint; SQLite's serialised writes).
+nothing: claiming it books the freed slot through the booking service, with the same rules as
+any booking, so when someone else took the time first the claimant gets the contract's 400
+("Выбранное время уже занято.") and their entry goes back to waiting. Double booking stays
+impossible for the same reasons as everywhere else (the exclusion constraint; SQLite's
+serialised writes).
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking_api.appointments.lifecycle import Actor
+from booking_api.appointments.service import book_in_session
 from booking_api.core.config import Settings
-from booking_api.core.errors import BadRequest, ValidationError
-from booking_api.models import Service, WaitlistEntry
+from booking_api.core.errors import BadRequest, PermissionDenied, ValidationError
+from booking_api.models import WaitlistEntry
+from booking_api.waitlist import repository
 
 log = logging.getLogger("booking_api.waitlist")
 
@@ -39,7 +42,7 @@ async def validate_entry(
     now: dt.datetime | None = None,
 ) -> None:
     """Rules for a new entry (``values`` has ids under client/service/specialist)."""
-    service = await session.get(Service, values["service"])
+    service = await repository.load_service(session, values["service"])
     assert service is not None  # checked by check_relations
     if not service.is_active:
         raise ValidationError({"service": [INACTIVE_SERVICE]})
@@ -55,27 +58,32 @@ async def validate_entry(
         and values["time_to"] <= values["time_from"]
     ):
         raise ValidationError([TIMES_ORDER])
-    duplicate = await session.scalar(
-        select(WaitlistEntry.id)
-        .where(
-            WaitlistEntry.client_id == values["client"],
-            WaitlistEntry.service_id == values["service"],
-            WaitlistEntry.date == values["date"],
-            WaitlistEntry.status.in_(("active", "offered")),
-        )
-        .limit(1)
-    )
-    if duplicate is not None:
+    if await repository.waiting_entry_of(
+        session, values["client"], values["service"], values["date"]
+    ):
         raise ValidationError([ALREADY_WAITING])
+
+
+async def join(session: AsyncSession, values: dict[str, Any]) -> WaitlistEntry:
+    """A new entry from validated ``values``."""
+    entry = WaitlistEntry(
+        client_id=values["client"],
+        specialist_id=values.get("specialist"),
+        service_id=values["service"],
+        date=values["date"],
+        time_from=values.get("time_from"),
+        time_to=values.get("time_to"),
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    await repository.add(session, entry)
+    return entry
 
 
 async def open_offer(
     session: AsyncSession, token: str, *, now: dt.datetime | None = None
 ) -> WaitlistEntry:
     """The entry holding this offer, locked for the claim; 400 when it is not open."""
-    entry = await session.scalar(
-        select(WaitlistEntry).where(WaitlistEntry.offer_token == token).with_for_update()
-    )
+    entry = await repository.by_offer_token_locked(session, token)
     if entry is None or entry.status != "offered" or entry.offer_start_time is None:
         raise BadRequest({"error": OFFER_GONE})
     now = now or dt.datetime.now(dt.UTC)
@@ -97,6 +105,33 @@ def booking_request(entry: WaitlistEntry) -> dict[str, Any]:
     }
 
 
+async def claim(
+    session: AsyncSession, settings: Settings, actor: Actor, token: str
+) -> dict[str, Any]:
+    """Book the time offered under ``token`` for the entry's client (by them, or staff for
+    them); the entry is marked booked in the booking's own transaction. Returns the new
+    appointment as the API shows it."""
+    user = actor.require_user()
+    await actor.load_profiles(session)
+    entry = await open_offer(session, token)
+    if not actor.is_staff and (actor.client_id is None or entry.client_id != actor.client_id):
+        raise PermissionDenied()
+    entry_id = entry.id
+
+    def mark_booked(appointment_id: int) -> None:
+        entry.status, entry.appointment_id = "booked", appointment_id
+
+    try:
+        answer = await book_in_session(
+            session, settings, user, booking_request(entry), before_commit=mark_booked
+        )
+    except ValidationError:
+        await session.rollback()
+        await release_by_id(session, entry_id)
+        raise
+    return answer.body
+
+
 def release(entry: WaitlistEntry) -> None:
     """The offered time is gone: the entry waits for the next one."""
     entry.status = "active"
@@ -106,7 +141,7 @@ def release(entry: WaitlistEntry) -> None:
 
 
 async def release_by_id(session: AsyncSession, entry_id: int) -> None:
-    entry = await session.get(WaitlistEntry, entry_id, with_for_update=True)
+    entry = await repository.get_locked(session, entry_id)
     if entry is not None and entry.status == "offered":
         release(entry)
         await session.commit()

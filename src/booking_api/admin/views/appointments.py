@@ -15,7 +15,7 @@ from booking_api.admin.auth import current_user
 from booking_api.admin.base import StaffView
 from booking_api.admin.display import status_badge
 from booking_api.admin.filters import ChoiceFilter, DateFilter, SpecialistFilter
-from booking_api.appointments.service import STATUS_NAMES, TRANSITIONS, transition
+from booking_api.appointments.lifecycle import STATUS_NAMES, TRANSITIONS, transition
 from booking_api.core.config import Settings
 from booking_api.models import APPOINTMENT_STATUSES, Appointment, User
 
