@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, false, func, literal, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -141,6 +141,16 @@ def is_overlap_violation(exc: IntegrityError) -> bool:
     return "booking_appointment_no_overlap" in text or "exclusion" in text or "23p01" in text
 
 
+# PostgreSQL aborts one of two writers that wait on each other's overlapping rows (the exclusion
+# constraint waits for the other transaction) with a deadlock or a serialization failure: the
+# aborted write was the one that lost the slot.
+LOST_RACE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_lost_race(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in LOST_RACE_SQLSTATES
+
+
 async def flush(session: AsyncSession) -> None:
     """Write the session's changes; an overlap the database refuses is :class:`SlotTaken`."""
     try:
@@ -150,6 +160,11 @@ async def flush(session: AsyncSession) -> None:
         if is_overlap_violation(exc):
             raise SlotTaken() from None
         raise
+    except DBAPIError as exc:
+        if not is_lost_race(exc):
+            raise
+        await session.rollback()
+        raise SlotTaken() from None
 
 
 # --- the ORM booking store -------------------------------------------------------------------
@@ -288,6 +303,11 @@ class OrmBookingStore:
         except IntegrityError as exc:
             await session.rollback()
             raise _refused(exc) from None
+        except DBAPIError as exc:
+            if not is_lost_race(exc):
+                raise
+            await session.rollback()
+            raise SlotTaken() from None
         return row.id
 
 

@@ -242,7 +242,11 @@ class PgBookingStore:
                 orjson.dumps(answer.body).decode() if answer else None,
                 answer.expired_before if answer else None,
             )
-        except asyncpg.ExclusionViolationError:
+        except (
+            asyncpg.ExclusionViolationError,
+            asyncpg.DeadlockDetectedError,
+            asyncpg.SerializationError,
+        ):
             raise SlotTaken() from None  # the slot was taken between our read and our write
         except asyncpg.UniqueViolationError:
             raise KeyTaken() from None  # a twin with the same key wrote first
