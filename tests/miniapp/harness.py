@@ -1,4 +1,5 @@
-"""The Mini App in Chromium against a real API: the kit the browser tests and bench/miniapp.py use.
+"""The Mini App in Chromium against a real API: the kit of the browser tests and of
+bench/miniapp_budget.py.
 
 * :class:`ApiServer` runs the API (uvicorn, in a thread) on a fresh SQLite file with the demo
   catalogue, the test bot token, the response cache on (as in production) and no job runner.
@@ -29,7 +30,7 @@ import uvicorn
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from admin.webdriver import Browser, chromium, free_port
+from admin.webdriver import ELEMENT, Browser, Element, chromium, free_port
 from booking_api.app import create_app
 from booking_api.core.db import Database
 from booking_api.core.security import make_password
@@ -124,14 +125,12 @@ class ApiServer:
 
     def __init__(self, tmp: Path, **overrides: Any):
         self.database_url = f"sqlite+aiosqlite:///{tmp / 'miniapp.sqlite3'}"
-        self.settings = make_settings(
-            self.database_url,
-            tmp,
-            cache_backend="local",  # the production default for one worker
-            run_jobs_in_process=False,  # nothing is sent to Telegram
-            telegram_api_url="http://127.0.0.1:9",
-            **overrides,
-        )
+        settings: dict[str, Any] = {
+            "cache_backend": "local",  # the production default for one worker
+            "run_jobs_in_process": False,  # nothing is sent to Telegram
+            "telegram_api_url": "http://127.0.0.1:9",
+        }
+        self.settings = make_settings(self.database_url, tmp, **{**settings, **overrides})
         asyncio.run(self._seed())
         port = free_port()
         config = uvicorn.Config(
@@ -346,28 +345,22 @@ class Phone:
         self.js("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", css)
         self.browser.find(css).click()
 
+    def element(self, script: str, *args: Any, message: str = "") -> Element:
+        """The element a script (a function body) returns, once it returns one."""
+        found = self.wait(script, *args, message=message or script)
+        return Element(self.browser, found[ELEMENT])
+
     def tap_text(self, css: str, text: str) -> None:
         """Tap the first ``css`` element whose text contains ``text``."""
-        self.wait(
-            "return [...document.querySelectorAll(arguments[0])]"
-            ".some(e => e.textContent.includes(arguments[1]))",
+        self.element(
+            "const e = [...document.querySelectorAll(arguments[0])]"
+            "  .find(e => e.textContent.includes(arguments[1]));"
+            "if (e) e.scrollIntoView({block: 'center'});"
+            "return e || null;",
             css,
             text,
             message=f"{css} with {text!r}",
-        )
-        index = self.js(
-            "return [...document.querySelectorAll(arguments[0])]"
-            ".findIndex(e => e.textContent.includes(arguments[1]))",
-            css,
-            text,
-        )
-        self.js(
-            "document.querySelectorAll(arguments[0])[arguments[1]]"
-            ".scrollIntoView({block: 'center'})",
-            css,
-            index,
-        )
-        self.browser.find_all(css)[index].click()
+        ).click()
 
     def main_button(self) -> dict[str, Any]:
         return self.js(
@@ -401,16 +394,14 @@ class Phone:
 
     def tap_row(self, title: str) -> None:
         """Tap the row whose title is exactly ``title``."""
-        found = self.wait(
-            "const rows = [...document.querySelectorAll('.row')];"
-            "const i = rows.findIndex("
-            "  r => r.querySelector('.row-title').textContent === arguments[0]);"
-            "if (i < 0) return null;"
-            "rows[i].scrollIntoView({block: 'center'}); return i + 1;",
+        self.element(
+            "const row = [...document.querySelectorAll('.row')]"
+            "  .find(r => r.querySelector('.row-title').textContent === arguments[0]);"
+            "if (row) row.scrollIntoView({block: 'center'});"
+            "return row || null;",
             title,
             message=f"row {title!r}",
-        )
-        self.browser.find_all(".row")[found - 1].click()
+        ).click()
 
     def interface_text(self) -> str:
         """The page's own words: every text but data (marked translate="no": names, services)."""

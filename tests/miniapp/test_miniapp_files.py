@@ -70,7 +70,7 @@ def test_nothing_is_loaded_from_elsewhere() -> None:
 
 
 def test_the_javascript_budget() -> None:
-    """The issue's budget: the page's JavaScript at most 100 KB gzipped (bench/miniapp.py
+    """The issue's budget: the page's JavaScript at most 100 KB gzipped (bench/miniapp_budget.py
     reports the figure)."""
     total = sum(len(gzip.compress(p.read_bytes(), 9)) for p in built_files() if p.suffix == ".js")
     assert 0 < total <= JS_BUDGET_GZIP, total

@@ -1,6 +1,6 @@
 // The screens and the way between them: category → service → specialist → day and time →
 // confirm; "my bookings" with cancel and reschedule. Telegram's BackButton walks back.
-import { useEffect, useState } from "preact/hooks";
+import { useLayoutEffect, useState } from "preact/hooks";
 import type { Appointment, Client } from "./api";
 import type { TimeOption } from "./availability";
 import { Catalogue, type Pick, type ServiceGroup } from "./catalogue";
@@ -79,17 +79,29 @@ const CITY_KEY = "booking.city";
 
 interface AppProps {
   loadCatalogue: () => Promise<Catalogue>;
-  session: Promise<Client> | null;
+  /** Signs in with initData (null outside Telegram). Called right after the first screen has
+   * sent its own requests, so that all leave together: one round trip, not two. */
+  signIn: (() => Promise<Client>) | null;
 }
 
-export function App({ loadCatalogue, session: signingIn }: AppProps) {
+export function App({ loadCatalogue, signIn }: AppProps) {
   const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [stack, setStack] = useState<Screen[]>([{ name: "home" }]);
   const [city, setCityState] = useState("");
   const [session, setSession] = useState<Session>(
-    signingIn ? { state: "pending" } : { state: "browser" },
+    signIn ? { state: "pending" } : { state: "browser" },
   );
+  const [signingIn, setSigningIn] = useState(false);
+
+  const startSession = () => {
+    if (!signIn || signingIn) return;
+    setSigningIn(true);
+    signIn().then(
+      (client) => setSession({ state: "ok", client }),
+      (error) => setSession({ state: "failed", message: errorText(error) }),
+    );
+  };
 
   const load = () => {
     setFailure(null);
@@ -108,13 +120,12 @@ export function App({ loadCatalogue, session: signingIn }: AppProps) {
     );
   };
 
-  useEffect(() => {
-    load();
-    signingIn?.then(
-      (client) => setSession({ state: "ok", client }),
-      (error) => setSession({ state: "failed", message: errorText(error) }),
-    );
-  }, []);
+  useLayoutEffect(load, []);
+  // After the first screen's own layout effects have sent its requests (children's effects
+  // run first): the sign-in goes out in the same round, never ahead of it.
+  useLayoutEffect(() => {
+    if (catalogue || failure) startSession();
+  }, [catalogue, failure]);
 
   if (failure) {
     return (

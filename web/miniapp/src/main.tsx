@@ -1,5 +1,6 @@
-// Boot: Telegram's theme at once, then the catalogue (preloaded by index.html) and the sign-in
-// with initData, side by side.
+// Boot: Telegram's theme at once; the catalogue (preloaded by index.html, so it arrives with
+// this script); then the sign-in with initData together with the first screen's free times:
+// two rounds of requests after the page itself.
 import { render } from "preact";
 import { catalogue, signIn } from "./api";
 import { App } from "./app";
@@ -9,7 +10,6 @@ import "./styles.css";
 
 setUpTelegram();
 const loadCatalogue = () => catalogue().then((lists) => new Catalogue(...lists));
-const session = inTelegram ? signIn(initData()) : null;
-session?.catch(() => undefined); // shown by the app; not an unhandled rejection
+const startSession = inTelegram ? () => signIn(initData()) : null;
 
-render(<App loadCatalogue={loadCatalogue} session={session} />, document.getElementById("app")!);
+render(<App loadCatalogue={loadCatalogue} signIn={startSession} />, document.getElementById("app")!);

@@ -36,7 +36,7 @@ export function Home({ ctx }: { ctx: Ctx }) {
           ))}
         </div>
       )}
-      {session.state === "ok" && (
+      {(session.state === "ok" || session.state === "pending") && (
         <Section>
           <Row
             testId="my-bookings"

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useLayoutEffect, useMemo, useState } from "preact/hooks";
 import { joinWaitlist } from "../api";
 import type { Ctx, Screen } from "../app";
 import { addMonths, Availability, today as deviceToday, type TimeOption } from "../availability";
@@ -43,7 +43,8 @@ export function Times({ ctx, screen, onBack }: { ctx: Ctx; screen: TimesScreen; 
       return days;
     });
 
-  useEffect(() => {
+  // Layout effect: the requests leave as the screen is built, not a frame later.
+  useLayoutEffect(() => {
     const fail = (reason: unknown) => {
       setError(errorText(reason));
       setTimes((shown) => shown ?? []);
