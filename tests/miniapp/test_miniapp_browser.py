@@ -375,3 +375,31 @@ def test_a_plain_browser(api: ApiServer, tab: Phone) -> None:
     tab.wait_screen("confirm")
     assert tab.js("return document.querySelector('.main-button').disabled")
     tab.screenshot("browser-en-confirm")
+
+
+def test_links_open_at_a_specialist_or_a_service_with_anyone(api: ApiServer, tab: Phone) -> None:
+    """t.me/<bot>?startapp=specialist-<id> (initData's start_param), and the bot's calendar
+    button, whose web_app URL carries ?startapp=service-<id>-any."""
+    [katya] = api.http.get("/api/specialists/", params={"search": "Белова"}).json()
+    init_data = sign_init_data(
+        telegram_user(next(TELEGRAM_IDS), "ru"), start_param=f"specialist-{katya['id']}"
+    )
+    tab.open(init_data=init_data)
+    tab.wait_screen("services")
+    assert "Екатерина Белова" in tab.text()
+    assert tab.js("return !!document.querySelector('.person-card img.avatar')")
+    tab.tap_row("Маникюр")
+    tab.wait_screen("times")
+    assert "Екатерина Белова" in tab.js(
+        "return document.querySelector('.summary-card').textContent"
+    )
+    assert tab.slots()
+
+    manicure = api.service_id("Маникюр", "Анна Иванова")
+    tab.open(f"/app/?startapp=service-{manicure}-any", init_data=new_client("en"))
+    tab.wait_screen("times")
+    assert "Any specialist" in tab.js("return document.querySelector('.summary-card').textContent")
+    assert tab.slots()
+    assert_english(tab)
+    tab.press_back_button()
+    tab.wait_screen("specialists")

@@ -37,8 +37,12 @@ function telegramScript(): Plugin {
   };
 }
 
+// `npm run dev`: the page with hot reload, talking to an API on 127.0.0.1:8000 (`booking run`).
+const api = process.env.BOOKING_API ?? "http://127.0.0.1:8000";
+
 export default defineConfig({
   base: "./",
+  server: { proxy: { "/api": api, "/media": api } },
   oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
   plugins: [telegramScript()],
   build: {

@@ -45,12 +45,14 @@ export interface Ctx {
   nav: Nav;
 }
 
-/** The screens a `startapp` link opens: `service-<id>`, `specialist-<id>` or `bookings`. */
+/** The screens a `startapp` link opens: `service-<id>` (that specialist's service),
+ * `service-<id>-any` (that service with any specialist), `specialist-<id>` or `bookings`. */
 export function linkedScreens(catalogue: Catalogue, param: string): Screen[] {
   const home: Screen = { name: "home" };
-  const service = /^service-(\d+)$/.exec(param);
+  const service = /^service-(\d+)(-any)?$/.exec(param);
   if (service) {
-    const pick = catalogue.pickForService(Number(service[1]));
+    const found = catalogue.pickForService(Number(service[1]));
+    const pick = found && service[2] ? { group: found.group, offer: null } : found;
     if (pick) {
       const via: Screen[] =
         pick.group.offers.length > 1 ? [{ name: "specialists", group: pick.group }] : [];

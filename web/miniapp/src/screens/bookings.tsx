@@ -39,7 +39,7 @@ export function Bookings({ ctx, notice: initial, onBack }: { ctx: Ctx; notice?: 
     );
 
   useEffect(() => {
-    if (ctx.session.state === "pending" || ctx.session.state === "ok") load();
+    if (ctx.session.state === "ok") load();
   }, [ctx.session.state]);
 
   const act = async (id: number, action: () => Promise<unknown>, done: string) => {
