@@ -38,6 +38,7 @@ from ..keyboards import (
 from ..keyboards.common import menu_row, waitlist_join_keyboard
 from ..mcp_gateway import McpGateway, Slot, ToolFailed
 from ..states import Booking
+from ..webapp import calendar_rows
 from .common import answer, booking_summary, reset_flow, show, stale, uid
 
 HORIZON_MONTHS = 3
@@ -171,6 +172,8 @@ async def show_calendar(
     markup = month_calendar(
         year, mon, days, today=start, horizon_months=HORIZON_MONTHS, back_to=back
     )
+    if data.get("flow") == "book":  # the Mini App, opened at this service (WEBAPP_URL)
+        markup.inline_keyboard[:0] = calendar_rows(candidates)
     if back is None:
         markup.inline_keyboard.append(menu_row())
     await show(event, text, markup)
