@@ -162,10 +162,6 @@ export function signIn(initData: string): Promise<Client> {
   return session;
 }
 
-export function signedIn(): Promise<Client> | null {
-  return session;
-}
-
 async function renew(): Promise<void> {
   renewing ??= (async () => {
     const answer = await parse<{ access: string }>(

@@ -1,6 +1,6 @@
 // The screens and the way between them: category → service → specialist → day and time →
 // confirm; "my bookings" with cancel and reschedule. Telegram's BackButton walks back.
-import { useLayoutEffect, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Appointment, Client } from "./api";
 import type { TimeOption } from "./availability";
 import { Catalogue, type Pick, type ServiceGroup } from "./catalogue";
@@ -79,6 +79,23 @@ function linkedCity(catalogue: Catalogue, screens: Screen[]): string | null {
 
 const CITY_KEY = "booking.city";
 
+/** localStorage, which a webview may refuse: then the choice lasts while the page is open. */
+function stored(key: string): string {
+  try {
+    return localStorage.getItem(key) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+function store(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // not remembered
+  }
+}
+
 interface AppProps {
   loadCatalogue: () => Promise<Catalogue>;
   /** Signs in with initData (null outside Telegram). Called right after the first screen has
@@ -94,11 +111,11 @@ export function App({ loadCatalogue, signIn }: AppProps) {
   const [session, setSession] = useState<Session>(
     signIn ? { state: "pending" } : { state: "browser" },
   );
-  const [signingIn, setSigningIn] = useState(false);
+  const signingIn = useRef(false);
 
   const startSession = () => {
-    if (!signIn || signingIn) return;
-    setSigningIn(true);
+    if (!signIn || signingIn.current) return;
+    signingIn.current = true;
     signIn().then(
       (client) => setSession({ state: "ok", client }),
       (error) => setSession({ state: "failed", message: errorText(error) }),
@@ -111,7 +128,7 @@ export function App({ loadCatalogue, signIn }: AppProps) {
       (found) => {
         const screens = linkedScreens(found, startParam());
         const cities = found.cities();
-        const remembered = localStorage.getItem(CITY_KEY) ?? "";
+        const remembered = stored(CITY_KEY);
         setCityState(
           linkedCity(found, screens) ?? (cities.includes(remembered) ? remembered : cities[0] ?? ""),
         );
@@ -155,7 +172,7 @@ export function App({ loadCatalogue, signIn }: AppProps) {
     session,
     city,
     setCity: (value) => {
-      localStorage.setItem(CITY_KEY, value);
+      store(CITY_KEY, value);
       setCityState(value);
     },
     nav,

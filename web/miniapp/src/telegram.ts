@@ -104,9 +104,6 @@ export const haptic = {
   select(): void {
     if (supports("6.1")) webApp?.HapticFeedback.selectionChanged();
   },
-  tap(): void {
-    if (supports("6.1")) webApp?.HapticFeedback.impactOccurred("light");
-  },
   success(): void {
     if (supports("6.1")) webApp?.HapticFeedback.notificationOccurred("success");
   },
