@@ -31,7 +31,7 @@ function telegramScript(): Plugin {
       this.emitFile({
         type: "asset",
         fileName: "telegram-web-app.js",
-        source: "/*! Telegram Web App script, MIT (via @twa-dev/sdk) */\n" + code,
+        source: "/*! Telegram Web App script (telegram-web-app.js), as the @twa-dev/sdk package ships it */\n" + code,
       });
     },
   };
