@@ -56,7 +56,10 @@ export function Times({ ctx, screen, onBack }: { ctx: Ctx; screen: TimesScreen; 
         loadMonth(target, true),
         loadMonth(addMonths(target, 1), true),
         availability.times(screen.date),
-      ]).then(([, , found]) => setTimes(found), fail);
+      ]).then(([, , found]) => {
+        setTimes(found);
+        if (!found.length) setDayState("full"); // the last time was taken: the waitlist
+      }, fail);
       return;
     }
     // The first day with room and its times, and this month's and next month's days: at once.
