@@ -31,6 +31,7 @@ from booking_api.core.errors import APIError, MethodNotAllowed, NotFound
 from booking_api.core.http import JSON
 from booking_api.core.middleware import HeadAsGetMiddleware, NullCharactersMiddleware
 from booking_api.dialogs import routes as dialogs
+from booking_api.miniapp import mount_miniapp
 from booking_api.privacy import install as install_privacy
 from booking_api.schedules import routes as schedules
 from booking_api.waitlist import routes as waitlist
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         StaticFiles(directory=settings.media_root, check_dir=False),
         name="media",
     )
+    mount_miniapp(app)  # the Telegram Mini App at /app/ (booking_api/miniapp)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> Any:

@@ -25,6 +25,8 @@ class BotSettings(CommonSettings):
     #: The persistent conversation store used when REDIS_URL is not set.
     bot_state_path: Path = Path("bot_state.sqlite3")
     default_language: str = "ru"
+    #: The Mini App's https URL (the API's /app/): the menu button and the calendar open it.
+    webapp_url: str | None = Field(None, description="e.g. https://booking.example.com/app/")
     time_zone: str = "Europe/Moscow"
 
     # Webhook mode (`booking bot --webhook`)

@@ -29,6 +29,8 @@ from booking_bot.handlers import build_router
 from booking_bot.i18n import UserLanguageMiddleware, default_i18n
 from booking_bot.middlewares import ErrorsMiddleware, RetryMiddleware
 from booking_bot.storage import SQLiteStorage
+from booking_bot.webapp import configure as configure_webapp
+from booking_bot.webapp import set_menu_button
 
 log = logging.getLogger("booking_bot")
 
@@ -76,6 +78,7 @@ def create_dispatcher(
     dp = Dispatcher(storage=storage, events_isolation=events_isolation or SimpleEventIsolation())
     dp["gateway"] = gateway
     set_time_zone(settings.time_zone)
+    configure_webapp(settings.webapp_url)
     i18n = default_i18n()
     i18n.default_locale = settings.default_language
     UserLanguageMiddleware(i18n).setup(dp)
@@ -122,6 +125,7 @@ async def run_bot(
     gateway = create_gateway(settings)
     dp = create_dispatcher(settings, gateway)
     await set_commands(bot)
+    await set_menu_button(bot, settings.webapp_url, settings.default_language)
     try:
         if not webhook:
             await bot.delete_webhook(drop_pending_updates=False)

@@ -49,6 +49,7 @@ from booking_bot.keyboards import (
 from booking_bot.keyboards.common import menu_row, waitlist_join_keyboard
 from booking_bot.states import Booking
 from booking_common.conversation import Slot
+from booking_bot.webapp import calendar_rows
 
 HORIZON_MONTHS = 3
 
@@ -181,6 +182,8 @@ async def show_calendar(
     markup = month_calendar(
         year, mon, days, today=start, horizon_months=HORIZON_MONTHS, back_to=back
     )
+    if data.get("flow") == "book":  # the Mini App, opened at this service (WEBAPP_URL)
+        markup.inline_keyboard[:0] = calendar_rows(candidates)
     if back is None:
         markup.inline_keyboard.append(menu_row())
     await show(event, text, markup)
