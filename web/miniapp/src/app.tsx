@@ -1,9 +1,8 @@
 // The screens and the way between them: category → service → specialist → day and time →
 // confirm; "my bookings" with cancel and reschedule. Telegram's BackButton walks back.
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
-import type { Appointment, Client } from "./api";
-import type { TimeOption } from "./availability";
-import { Catalogue, type Pick, type ServiceGroup } from "./catalogue";
+import type { Client } from "./api";
+import { Catalogue } from "./catalogue";
 import { errorText } from "./errors";
 import { t } from "./i18n";
 import { Bookings } from "./screens/bookings";
@@ -14,36 +13,7 @@ import { Specialists } from "./screens/specialists";
 import { Times } from "./screens/times";
 import { startParam } from "./telegram";
 import { Banner, Loading } from "./ui/kit";
-
-export type Screen =
-  | { name: "home" }
-  | { name: "services"; category?: number | null; specialist?: number }
-  | { name: "specialists"; group: ServiceGroup }
-  | { name: "times"; pick: Pick; moving?: Appointment; date?: string; notice?: string; version?: number }
-  | { name: "confirm"; pick: Pick; date: string; time: TimeOption; moving?: Appointment }
-  | { name: "done"; appointment: Appointment; moved: boolean }
-  | { name: "bookings"; notice?: string };
-
-export type Session =
-  | { state: "browser" } // no Telegram: browsing only
-  | { state: "pending" }
-  | { state: "ok"; client: Client }
-  | { state: "failed"; message: string };
-
-export interface Nav {
-  go(screen: Screen): void;
-  back(): void;
-  /** Replace the screens from the top `drop` on with `screens`. */
-  replace(drop: number, ...screens: Screen[]): void;
-}
-
-export interface Ctx {
-  catalogue: Catalogue;
-  session: Session;
-  city: string;
-  setCity(city: string): void;
-  nav: Nav;
-}
+import type { Ctx, Nav, Screen, Session } from "./nav";
 
 /** The screens a `startapp` link opens: `service-<id>` (that specialist's service),
  * `service-<id>-any` (that service with any specialist), `specialist-<id>` or `bookings`. */

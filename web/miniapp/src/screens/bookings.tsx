@@ -8,7 +8,7 @@ import {
   myWaitlist,
   type WaitlistEntry,
 } from "../api";
-import type { Ctx } from "../app";
+import type { Ctx } from "../nav";
 import { today } from "../availability";
 import { errorText } from "../errors";
 import { formatDay, formatTime, t } from "../i18n";

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import { book, idempotencyKey, reschedule } from "../api";
-import type { Ctx, Screen } from "../app";
+import type { Ctx, Screen } from "../nav";
 import { errorText, isTaken } from "../errors";
 import { formatDay, formatDuration, formatPrice, formatTime, t } from "../i18n";
 import { haptic } from "../telegram";

@@ -1,4 +1,4 @@
-import type { Ctx } from "../app";
+import type { Ctx } from "../nav";
 import { t } from "../i18n";
 import { haptic } from "../telegram";
 import { Header } from "../ui/buttons";

@@ -1,4 +1,4 @@
-import type { Ctx, Screen } from "../app";
+import type { Ctx, Screen } from "../nav";
 import { durationRange, priceRange, type ServiceGroup } from "../catalogue";
 import { formatDuration, formatPrice, t } from "../i18n";
 import { Header } from "../ui/buttons";

@@ -1,4 +1,4 @@
-import type { Ctx } from "../app";
+import type { Ctx } from "../nav";
 import type { ServiceGroup } from "../catalogue";
 import { formatDuration, formatPrice, t } from "../i18n";
 import { Header } from "../ui/buttons";

@@ -1,6 +1,6 @@
 import { useLayoutEffect, useMemo, useState } from "preact/hooks";
 import { joinWaitlist } from "../api";
-import type { Ctx, Screen } from "../app";
+import type { Ctx, Screen } from "../nav";
 import { addMonths, Availability, today as deviceToday, type TimeOption } from "../availability";
 import { errorText } from "../errors";
 import { formatDay, formatDuration, formatPrice, formatTime, t } from "../i18n";
