@@ -52,6 +52,7 @@ from typing import Any
 from .api_client import ApiError, ApiUnavailable, ClientAuth
 from .i18n import format_day, format_price, format_short_day, join_list, language, t
 from .nlu import detect_language, recognize
+from .oauth.identity import signed_in
 from .schemas import Action, Appointment, Reply, Service
 from .service import BookingService
 
@@ -160,6 +161,9 @@ class Dialog:
         return Reply(response="\n".join(turn.lines), context=state, actions=turn.actions)
 
     def _key(self, user_id: str | int | None) -> str:
+        acting = signed_in.get()
+        if acting is not None:  # signed in with OAuth: their own conversation
+            return acting.key
         if self.service.settings.fixed_identity or user_id in (None, ""):
             return "personal"
         return f"tg:{str(user_id).strip()[:60]}"
