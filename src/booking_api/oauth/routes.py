@@ -74,7 +74,7 @@ def _incoming(request: Request, form: FormData | None = None, json_body: Any = N
     return Incoming(
         method=request.method,
         uri=f"{issuer}{request.url.path}{query}",
-        headers=dict(request.headers),
+        headers=request.headers,  # case-insensitive, as Authlib reads it
         query=list(request.query_params.multi_items()),
         form=[(k, v) for k, v in (form.multi_items() if form else []) if isinstance(v, str)],
         json=json_body,

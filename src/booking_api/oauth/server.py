@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -129,7 +129,7 @@ class Incoming:
 
     method: str
     uri: str  # the issuer's URL of the endpoint: Authlib refuses plain http off loopback
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     query: list[tuple[str, str]] = field(default_factory=list)
     form: list[tuple[str, str]] = field(default_factory=list)
     json: Any = None

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 from sqlalchemy import update
 
 from booking_api.oauth.models import OAuthToken, digest
-from conftest import ISSUER, MCP_URL, REDIRECT
+from conftest import ISSUER, MCP_URL, REDIRECT, Assistant
 from support.oauth_login import callback_params, consent_page, sign_in_and_allow, ticket_of
 
 
@@ -299,3 +300,37 @@ async def test_hostile_input_is_never_a_server_error(oauth) -> None:
     for method, url, kwargs in cases:
         response = await oauth.http.request(method, url, **kwargs)
         assert response.status_code < 500, (url, kwargs, response.text)
+
+
+async def test_confidential_client_authenticates_with_its_secret(oauth) -> None:
+    registered = await oauth.register(token_endpoint_auth_method="client_secret_basic")
+    assistant = Assistant(oauth.http, registered["client_id"])
+    location = await sign_in_and_allow(
+        assistant.authorization_url(), username="alice", password="pass12345", http=oauth.http
+    )
+    code = callback_params(location)["code"]
+    basic = httpx.BasicAuth(registered["client_id"], "not-the-secret")
+    refused = await oauth.http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": assistant.verifier,
+        },
+        auth=basic,
+    )
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    accepted = await oauth.http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": assistant.verifier,
+        },
+        auth=httpx.BasicAuth(registered["client_id"], registered["client_secret"]),
+    )
+    assert accepted.status_code == 200, accepted.text
+    # Without its secret (as if it were a public client) it gets nothing.
+    assert (await assistant.refresh(accepted.json()["refresh_token"])).status_code == 401
