@@ -699,3 +699,46 @@ async def test_official_inspector_lists_tools_with_an_oauth_token(stack: Stack) 
     refused = await asyncio.to_thread(inspect, "--stored-auth-only", "--method", "tools/list")
     assert refused.returncode != 0
     assert "auth_required" in refused.stderr or "401" in refused.stderr, refused.stderr
+
+
+async def test_a_session_is_bound_to_the_person_who_opened_it(stack: Stack) -> None:
+    """B's token on A's MCP session (its Mcp-Session-Id) does not get in."""
+    tokens = {name: (await tokens_for(stack, name, stack.mcp))["access_token"] for name in PEOPLE}
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2025-11-25",
+    }
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"},
+        },
+    }
+    async with httpx.AsyncClient(timeout=20) as http:
+        opened = await http.post(
+            stack.mcp,
+            json=initialize,
+            headers={**headers, "Authorization": f"Bearer {tokens['alice']}"},
+        )
+        assert opened.status_code == 200, opened.text
+        session = opened.headers["mcp-session-id"]
+        call_tool = {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "get_my_appointments", "arguments": {}},
+        }
+        hijack = await http.post(
+            stack.mcp,
+            json=call_tool,
+            headers={
+                **headers,
+                "Authorization": f"Bearer {tokens['bob']}",
+                "Mcp-Session-Id": session,
+            },
+        )
+        assert hijack.status_code in (403, 404), hijack.text
