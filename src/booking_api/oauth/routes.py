@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from booking_api.api.deps import CtxDep, ReadSession, WriteSession
 from booking_api.core import throttle
 from booking_api.core.config import Settings
-from booking_api.core.errors import APIError, NotFound
+from booking_api.core.errors import NotFound
 from booking_api.core.fields import CharField, validate_fields
 from booking_api.core.http import JSON, read_body
 from booking_api.oauth import pages, repository, service
@@ -211,24 +211,12 @@ async def authorize(request: Request, session: WriteSession) -> Any:
 
     if action in ("password", "telegram"):
         await throttle.check(request, "auth")
-        if action == "password":
-            user = await service.sign_in_with_password(
-                session, settings, str(form.get("username") or ""), str(form.get("password") or "")
-            )
-            error_key = "bad_credentials"
-        else:
-            try:
-                data = json.loads(str(form.get("telegram") or ""))
-                user = await service.sign_in_with_telegram(session, settings, data)
-            except (ValueError, TypeError, AttributeError, APIError):
-                user = None
-            error_key = "bad_telegram"
+        user = await service.sign_in(session, settings, action, form)
         if user is None:
             await session.rollback()  # nothing to keep; ``about`` was read before
-            error = pages.text(lang, error_key)
+            error = pages.text(lang, "bad_credentials" if action == "password" else "bad_telegram")
             return pages.render(request, "login", error=error, status_code=400, **about)
-        name = " ".join(p for p in (user.first_name, user.last_name) if p) or user.username
-        ticket = service.consent_ticket(settings, user.id, key)
+        name, ticket = service.display_name(user), service.consent_ticket(settings, user.id, key)
         await session.commit()  # a client who signed in with Telegram for the first time
         return pages.render(request, "consent", user_name=name, ticket=ticket, **about)
 

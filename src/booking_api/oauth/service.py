@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
+from collections.abc import Mapping
 from typing import Any
 
 import anyio.to_thread
@@ -24,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking_api.auth.telegram import find_or_register_client, verify_telegram
 from booking_api.core.config import Settings
+from booking_api.core.errors import APIError
 from booking_api.core.security import check_password, issue_token, make_password
 from booking_api.models import User
 from booking_api.oauth import repository
@@ -70,6 +73,25 @@ async def sign_in_with_telegram(
     if client is None or client.user_id is None:
         return None
     return await repository.user(session, client.user_id)
+
+
+async def sign_in(
+    session: AsyncSession, settings: Settings, method: str, form: Mapping[str, Any]
+) -> User | None:
+    """Who signs in with the page's form (``method`` password or telegram); None if nobody."""
+    if method == "password":
+        return await sign_in_with_password(
+            session, settings, str(form.get("username") or ""), str(form.get("password") or "")
+        )
+    try:
+        data = json.loads(str(form.get("telegram") or ""))
+        return await sign_in_with_telegram(session, settings, data)
+    except (ValueError, TypeError, AttributeError, APIError):  # bad JSON or a bad signature
+        return None
+
+
+def display_name(user: User) -> str:
+    return " ".join(p for p in (user.first_name, user.last_name) if p) or user.username
 
 
 # --- consent tickets -----------------------------------------------------------------------
