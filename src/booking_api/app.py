@@ -32,6 +32,7 @@ from booking_api.core.http import JSON
 from booking_api.core.middleware import HeadAsGetMiddleware, NullCharactersMiddleware
 from booking_api.dialogs import routes as dialogs
 from booking_api.miniapp import mount_miniapp
+from booking_api.oauth import install as install_oauth
 from booking_api.privacy import install as install_privacy
 from booking_api.schedules import routes as schedules
 from booking_api.waitlist import routes as waitlist
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # go first. No two routers share a path, so the order changes nothing else.
     for module in (appointments, slots, catalog, schedules, auth, clients, dialogs, waitlist):
         app.include_router(module.router, prefix="/api")
+    install_oauth(app)  # OAuth 2.1 for assistants (on when OAUTH_ISSUER is set)
 
     settings.media_root.mkdir(parents=True, exist_ok=True)
     app.mount(

@@ -20,6 +20,12 @@ class Settings(CommonSettings):
     mcp_server_port: int = 5000
     mcp_auth_token: str | None = None
     """When set, the HTTP transport requires ``Authorization: Bearer <token>``."""
+    oauth_issuer: str | None = None
+    """The booking API's public URL (its OAuth issuer). With ``MCP_PUBLIC_URL`` it turns on
+    OAuth sign-in for the HTTP transport (see :mod:`booking_mcp.oauth`)."""
+    mcp_public_url: str | None = None
+    """This server's public MCP URL (``https://booking.example.com/mcp``): the audience that
+    OAuth tokens must be issued for."""
     booking_client_token: str | None = None
     """A client's own JWT (access or refresh): fixes whose bookings the tools act on."""
     booking_telegram_id: str | None = None
@@ -38,6 +44,10 @@ class Settings(CommonSettings):
     """The service's time zone: what "today" means when ``now`` is not given."""
     catalogue_ttl_seconds: float = 60.0
     """How long the catalogue used for understanding messages is cached."""
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.oauth_issuer and self.mcp_public_url)
 
     @property
     def fixed_identity(self) -> bool:

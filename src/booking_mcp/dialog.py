@@ -33,6 +33,7 @@ from booking_common.conversation import (
     Service,
     pick,
 )
+from booking_mcp.oauth.identity import signed_in
 
 from .api_client import ApiError, ApiUnavailable, ClientAuth
 from .i18n import format_day, format_price, format_short_day, join_list, language, t
@@ -135,6 +136,9 @@ class Dialog:
         return Reply(response="\n".join(turn.lines), context=state, actions=turn.actions)
 
     def _key(self, user_id: str | int | None) -> str:
+        acting = signed_in.get()
+        if acting is not None:  # signed in with OAuth: their own conversation
+            return acting.key
         if self.service.settings.fixed_identity or user_id in (None, ""):
             return "personal"
         return f"tg:{str(user_id).strip()[:60]}"

@@ -8,6 +8,10 @@
 
 When ``MCP_AUTH_TOKEN`` is set, every route but ``/health`` needs
 ``Authorization: Bearer <MCP_AUTH_TOKEN>``; without it the answer is 401.
+
+With ``OAUTH_ISSUER`` and ``MCP_PUBLIC_URL`` set, ``/mcp`` takes OAuth tokens the booking API
+issued for this server, and the shared token still works for trusted callers (see
+:mod:`booking_mcp.oauth`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from booking_common.logging import (
 from .api_client import ApiError, ApiUnavailable
 from .config import Settings
 from .nlu import ENTITY_KEYS, INTENTS
+from .oauth.resource import OAuthGate
 from .server import build_server, tool_summaries
 
 log = logging.getLogger("booking_mcp.http")
@@ -104,7 +109,9 @@ def build_http_app(
     add_legacy_routes(server)
     propagate_request_id(server)
     app: ASGIApp = server.streamable_http_app(streamable_http_path="/mcp", host=host)
-    if settings.mcp_auth_token:
+    if settings.oauth_enabled:
+        app = OAuthGate(app, server, settings)
+    elif settings.mcp_auth_token:
         app = BearerTokenMiddleware(app, settings.mcp_auth_token)
     # Outermost: X-Request-ID in (or a new one) → every log line and API call of the request.
     return install_request_id_and_hsts(app)

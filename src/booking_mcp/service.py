@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from .api_client import SERVICE, ApiClient, ApiError, ClientAuth
 from .config import Settings
 from .nlu import CatalogItem, Catalogue
+from .oauth.identity import signed_in
 from .schemas import (
     Appointment,
     Category,
@@ -86,9 +87,13 @@ class BookingService:
     def who(self, user_id: str | int | None = None, **profile: str | None) -> ClientAuth:
         """Whose bookings a call acts on.
 
-        A personal assistant's identity (``BOOKING_CLIENT_TOKEN`` or ``BOOKING_TELEGRAM_ID``)
+        A person signed in with OAuth (:mod:`booking_mcp.oauth.identity`) comes first; then a
+        personal assistant's identity (``BOOKING_CLIENT_TOKEN`` or ``BOOKING_TELEGRAM_ID``)
         always wins; otherwise ``user_id`` (a Telegram id) is required.
         """
+        acting = signed_in.get()
+        if acting is not None:  # signed in with OAuth (HTTP transport): always that person
+            return acting
         s = self.settings
         if s.booking_client_token:
             return ClientAuth(token=s.booking_client_token)

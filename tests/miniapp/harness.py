@@ -30,13 +30,13 @@ import uvicorn
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from kit.webdriver import ELEMENT, Browser, Element, chromium, free_port
 from booking_api.app import create_app
 from booking_api.core.db import Database
 from booking_api.core.security import make_password
 from booking_api.demo import seed_demo
 from booking_api.migrate import upgrade
 from booking_api.models import Service, ServiceCategory, Specialist, SpecialistSchedule, User
+from kit.webdriver import ELEMENT, Browser, Element, chromium, free_port
 from testkit import make_settings
 
 BOT_TOKEN = "123456:TEST-TOKEN"  # what testkit.make_settings configures

@@ -104,6 +104,30 @@ class Settings(CommonSettings):
         "CORS_ALLOWED_ORIGINS; empty = no cross-origin access",
     )
 
+    # OAuth 2.1 for AI assistants (booking_api.oauth): the API signs people in for the MCP server.
+    oauth_issuer: str | None = Field(
+        None,
+        description="Public URL of this API (https://booking.example.com): turns the OAuth "
+        "authorization server on; its metadata is at /.well-known/oauth-authorization-server",
+    )
+    mcp_public_url: str | None = Field(
+        None, description="Public URL of the MCP server (…/mcp): the audience of OAuth tokens"
+    )
+    oauth_resources: str = Field(
+        "", description="More audiences (comma-separated MCP server URLs) tokens may be issued for"
+    )
+    oauth_access_token_seconds: int = 3600
+    oauth_refresh_token_days: int = 30
+    telegram_bot_username: str | None = Field(
+        None, description="The bot's @username: shows the Telegram Login Widget on the sign-in page"
+    )
+
+    @property
+    def oauth_audiences(self) -> list[str]:
+        """The resource URLs (RFC 8707) this API issues OAuth tokens for, without a final /."""
+        urls = [self.mcp_public_url or "", *self.oauth_resources.split(",")]
+        return list(dict.fromkeys(u.strip().rstrip("/") for u in urls if u.strip()))
+
     @property
     def cors_origins(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_allowed_origins.split(",") if o.strip()]

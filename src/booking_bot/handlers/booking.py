@@ -48,8 +48,8 @@ from booking_bot.keyboards import (
 )
 from booking_bot.keyboards.common import menu_row, waitlist_join_keyboard
 from booking_bot.states import Booking
-from booking_common.conversation import Slot
 from booking_bot.webapp import calendar_rows
+from booking_common.conversation import Slot
 
 HORIZON_MONTHS = 3
 
