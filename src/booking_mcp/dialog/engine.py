@@ -17,10 +17,10 @@ from typing import Any
 
 from booking_common.conversation import Command, Reply
 from booking_mcp.api_client import ApiUnavailable, ClientAuth
-from booking_mcp.dialog.flows import Flows
-from booking_mcp.dialog.render import Turn
+from booking_mcp.dialog.flows import Flows, minutes
+from booking_mcp.dialog.render import Turn, offer_services
 from booking_mcp.dialog.state import DialogState
-from booking_mcp.i18n import language
+from booking_mcp.i18n import format_price, language
 from booking_mcp.nlu import detect_language, recognize
 from booking_mcp.service import BookingService
 
@@ -68,6 +68,9 @@ class Dialog:
             log.exception("API unavailable during dialog")
             turn.say("error")
         state.lang = turn.lang
+        choices = [o.value for a in turn.actions for o in a.options if o.value.startswith("/pick")]
+        if choices or turn.actions:
+            state.offered = choices
         context_out = state.dump()
         await self.service.save_context(key, context_out)
         return Reply(response=turn.text, context=context_out, actions=turn.actions)
@@ -93,15 +96,90 @@ class Dialog:
             if state.pending and words and (words[0] in YES_WORDS or set(words) <= YES_WORDS):
                 await self.flows.execute(state, who, now, turn)
                 return
-            if state.pending and words and (words[0] in NO_WORDS or set(words) <= NO_WORDS):
-                state.clear()
-                turn.say("declined")
-                return
             catalogue, _ = await self.service.catalogue()
             rec = recognize(text, catalogue, now.replace(tzinfo=None))
+            if await self._act(state, rec.intent, rec.entities, text, who, now, turn):
+                return
             if not await self._route(state, rec.intent, rec.entities, who, now, turn):
                 return
         await self.flows.advance(state, who, now, turn)
+
+    async def _act(
+        self,
+        state: DialogState,
+        intent: str,
+        entities: dict[str, Any],
+        text: str,
+        who: ClientAuth,
+        now: dt.datetime,
+        turn: Turn,
+    ) -> bool:
+        """Dialog acts and small talk; True when the reply is complete."""
+        words = _words(text)
+        if intent == "stop" or (state.flow and words in (["отмена"], ["cancel"], ["отменить"])):
+            state.clear()
+            turn.say("stopped")
+            return True
+        if intent == "deny" and state.pending:
+            state.pending = None  # the draft stays: the user says what to change
+            turn.say("what_to_change")
+            return True
+        if intent == "deny" and state.flow:
+            state.clear()
+            turn.say("declined")
+            return True
+        if intent in ("thanks", "goodbye") and not state.pending:
+            turn.say(intent)
+            return True
+        if intent == "choose" or (state.offered and state.flow in ("cancel", "reschedule")):
+            chosen = self._chosen(state, entities.get("ordinal"), words)
+            if chosen is None:
+                if intent != "choose":
+                    return False
+                turn.say("unknown_choice")
+                return True
+            command = Command.parse(chosen)
+            assert command is not None
+            if await self._command(state, command.name, command.args, who, now, turn):
+                await self.flows.advance(state, who, now, turn)
+            return True
+        if intent in ("ask_price", "ask_duration") and entities.get("service_id"):
+            _, index = await self.service.catalogue()
+            svc = index["services"].get(entities["service_id"])
+            if svc is not None:
+                turn.say(
+                    "price_answer",
+                    service=svc.name,
+                    specialist=svc.specialist_name or "",
+                    price=format_price(svc.price),
+                    duration=svc.duration,
+                )
+                state.clear()
+                state.service_id = svc.id  # "а записаться можно на завтра?" goes on with it
+                offer_services(turn, [svc])
+                return True
+        shift = entities.get("time_shift")
+        if shift and state.flow and intent in ("correct", "inform"):
+            base = state.time or state.last_time
+            if base:
+                moved = minutes(base) + int(shift)
+                state.time = f"{moved // 60:02d}:{moved % 60:02d}"
+                state.pending = None
+                await self.flows.advance(state, who, now, turn)
+                return True
+        if entities.get("same_time") and state.last_time and not entities.get("time"):
+            entities["time"] = state.last_time
+        return False
+
+    def _chosen(self, state: DialogState, ordinal: int | None, words: list[str]) -> str | None:
+        """The offered option the user picked by ordinal or by a word of its label."""
+        offered = state.offered
+        if not offered:
+            return None
+        if ordinal is not None:
+            index = ordinal - 1 if ordinal > 0 else len(offered) + ordinal
+            return offered[index] if 0 <= index < len(offered) else None
+        return None
 
     async def _command(
         self,

@@ -386,6 +386,7 @@ class Flows:
                 await self.advance_book(state, now, turn)
                 return
             turn.say("booked", **self.describe(booked, turn.lang))
+            state.last_time = booked.start_time
             turn.offer(Action.of(ActionType.BOOKED, appointment=booked.model_dump(mode="json")))
             state.clear()
         elif pending == "cancel":

@@ -53,6 +53,10 @@ class DialogState(BaseModel):
     pending: Flow | None = None
     idem: str | None = None
     waitlist: WaitlistWish | None = None
+    # version 2: the options of the last reply ("the second one" picks offered[1]), and the
+    # time of the last booking made in this conversation ("the same time")
+    offered: list[str] = []
+    last_time: str | None = None
 
     @field_validator("date")
     @classmethod
@@ -85,7 +89,7 @@ class DialogState(BaseModel):
 
     def clear(self) -> None:
         """Forget the flow in progress (the language stays)."""
-        keep = {"version": self.version, "lang": self.lang}
+        keep = {"version": self.version, "lang": self.lang, "last_time": self.last_time}
         fresh = DialogState(**keep)
         for name in type(self).model_fields:
             setattr(self, name, getattr(fresh, name))
