@@ -208,3 +208,20 @@ async def test_replies_speak_the_shared_protocol(mcp_server, live_api) -> None:
         assert news.appointment.start_time == slot.start_time
     row = await live_api.get(f"appointments/{news.appointment.id}/")
     assert row["service_name"] == "Стрижка мужская" and row["status"] == "pending"
+
+
+async def test_a_correction_at_the_confirmation_changes_the_draft(mcp_server, live_api) -> None:
+    """'no wait, make it 11' at the confirmation moves the drafted time and asks again; it is
+    never answered by confirming the old time (the user's 'yes' would book what they undid)."""
+    tuesday = next_weekday(1, weeks=8)
+    now = dt.datetime.combine(tuesday - dt.timedelta(days=1), dt.time(10)).isoformat()
+    user = "800007"
+    async with Client(mcp_server) as client:
+        reply = await say(client, user, "manicure tomorrow at 10", now)
+        assert reply["context"]["pending"] == "book" and "10:00" in reply["response"]
+        reply = await say(client, user, "no wait, make it 11", now)
+        assert reply["context"]["pending"] == "book" and "11:00" in reply["response"], reply
+        reply = await say(client, user, "hmm, change it", now)
+        assert reply["context"]["pending"] is None, reply
+        reply = await say(client, user, "yes", now)
+        assert not any(a["type"] == "booked" for a in reply["actions"]), reply

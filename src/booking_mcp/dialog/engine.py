@@ -37,6 +37,13 @@ YES_WORDS = frozenset(
 NO_WORDS = frozenset({"нет", "неа", "не", "отмена", "стоп", "no", "nope", "cancel", "stop", "n"})
 
 
+#: What a correction may change.
+CHANGES = (
+    "specialist_id", "service_id", "service_name", "category_id", "specialization", "date",
+    "time", "time_of_day", "same_time", "time_shift",
+)  # fmt: skip
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[\wё]+", text.lower())
 
@@ -169,6 +176,16 @@ class Dialog:
                 return True
         if entities.get("same_time") and state.last_time and not entities.get("time"):
             entities["time"] = state.last_time
+        if intent == "correct" and state.flow:
+            hour = re.search(r"\b(\d{1,2})\s*$", text)  # "make it 11", "давайте 12"
+            if hour and not entities.get("time") and 1 <= int(hour[1]) <= 23:
+                value = int(hour[1]) + (12 if int(hour[1]) <= 7 else 0)
+                entities["time"] = f"{value:02d}:00"
+            if not any(entities.get(k) for k in CHANGES):
+                # Nothing of the draft was understood: never re-confirm it unchanged.
+                state.pending = None
+                turn.say("what_to_change")
+                return True
         return False
 
     def _chosen(self, state: DialogState, ordinal: int | None, words: list[str]) -> str | None:

@@ -165,7 +165,7 @@ def refine(intent: str, entities: dict, signals: set[str], acts) -> str:  # noqa
     changing = intent in ("cancel_appointment", "reschedule_appointment") and (
         signals & {"APPOINTMENT", "MY", "BOOKED", "CANCEL"} or entities["appointment_id"]
     )
-    if ("CORRECT" in said or acts.time_shift) and (named or when) and not changing:
+    if ("CORRECT" in said or acts.time_shift) and not changing:
         return "correct"
     if "NEAREST" in said:
         if re.search(r"\b(?:когда|when)\b", " ".join(sorted(said))) or intent == "available_slots":
