@@ -79,6 +79,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "yes": "Да",
         "no": "Нет",
         "and_more": "и ещё",
+        "stopped": "Хорошо, ничего не записываю. Если понадобится — напишите.",
+        "what_to_change": "Хорошо. Что изменить — день, время или специалиста?",
+        "thanks": "Пожалуйста! Обращайтесь.",
+        "goodbye": "До свидания! Будем рады вас видеть.",
+        "price_answer": "{service} ({specialist}) — {price}, {duration} мин. Записать вас?",
+        "unknown_choice": "Не понял, какой вариант выбрать. Нажмите кнопку или назовите его.",
     },
     "en": {
         "greeting": "Hello! I can book you with a specialist, or move or cancel a booking.",
@@ -142,6 +148,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "yes": "Yes",
         "no": "No",
         "and_more": "and more",
+        "stopped": "All right, I won't book anything. Write any time.",
+        "what_to_change": "All right. What should I change: the day, the time or the specialist?",
+        "thanks": "You're welcome!",
+        "goodbye": "Goodbye! We'll be glad to see you.",
+        "price_answer": "{service} ({specialist}): {price}, {duration} min. Shall I book you?",
+        "unknown_choice": "Which option do you mean? Press a button or name it.",
     },
 }
 

@@ -60,9 +60,8 @@ async def test_english_dialog_survives_restart_then_cancel(live_api) -> None:
             client, user, f"I'd like a back massage on {thursday:%B} {thursday.day}", now
         )
         assert reply["context"]["flow"] == "book"
-        # Елена offers two massages: the assistant asks which one.
-        back = next(o for o in options(reply, "choose_service") if "спины" in o["label"])
-        reply = await say(client, user, back["value"], now)
+        # "back massage" is Елена's "Массаж спины" (of her two massages): the free times follow.
+        assert reply["context"]["service_id"] is not None
         assert "free times" in reply["response"], reply
     await server.booking_service.aclose()
 
@@ -209,3 +208,20 @@ async def test_replies_speak_the_shared_protocol(mcp_server, live_api) -> None:
         assert news.appointment.start_time == slot.start_time
     row = await live_api.get(f"appointments/{news.appointment.id}/")
     assert row["service_name"] == "Стрижка мужская" and row["status"] == "pending"
+
+
+async def test_a_correction_at_the_confirmation_changes_the_draft(mcp_server, live_api) -> None:
+    """'no wait, make it 11' at the confirmation moves the drafted time and asks again; it is
+    never answered by confirming the old time (the user's 'yes' would book what they undid)."""
+    tuesday = next_weekday(1, weeks=8)
+    now = dt.datetime.combine(tuesday - dt.timedelta(days=1), dt.time(10)).isoformat()
+    user = "800007"
+    async with Client(mcp_server) as client:
+        reply = await say(client, user, "manicure tomorrow at 10", now)
+        assert reply["context"]["pending"] == "book" and "10:00" in reply["response"]
+        reply = await say(client, user, "no wait, make it 11", now)
+        assert reply["context"]["pending"] == "book" and "11:00" in reply["response"], reply
+        reply = await say(client, user, "hmm, change it", now)
+        assert reply["context"]["pending"] is None, reply
+        reply = await say(client, user, "yes", now)
+        assert not any(a["type"] == "booked" for a in reply["actions"]), reply

@@ -609,17 +609,17 @@ CASES: list[tuple[str, str, dict]] = [
     # ---------------------------------------------------------------- services
     ("какие услуги есть", SERVICES, {}),
     ("прайс", SERVICES, {}),
-    ("сколько стоит маникюр?", SERVICES, {"service_id": MANICURE}),
+    ("сколько стоит маникюр?", "ask_price", {"service_id": MANICURE}),
     ("what services do you offer?", SERVICES, {}),
-    ("покажите цены на стрижку", SERVICES, {"service_id": HAIRCUT}),
-    ("how much is a pedicure", SERVICES, {"service_id": PEDICURE}),
+    ("покажите цены на стрижку", "ask_price", {"service_id": HAIRCUT}),
+    ("how much is a pedicure", "ask_price", {"service_id": PEDICURE}),
     ("price list please", SERVICES, {}),
     ("какие есть процедуры по волосам?", SERVICES, {"category_id": HAIR}),
     ("что вы делаете?", SERVICES, {}),
     ("список услуг", SERVICES, {}),
-    ("стоимость чистки зубов", SERVICES, {"service_id": TEETH}),
+    ("стоимость чистки зубов", "ask_price", {"service_id": TEETH}),
     ("услуги в категории Массаж", SERVICES, {"category_id": MASSAGE}),
-    ("price for colouring?", SERVICES, {"service_id": COLOURING}),
+    ("price for colouring?", "ask_price", {"service_id": COLOURING}),
     ("а какие у вас услуги для ногтей?", SERVICES, {"category_id": NAILS}),
     ("прайс-лист на массаж", SERVICES, {"category_id": MASSAGE}),
     ("какие услуги в стоматологии", SERVICES, {"category_id": DENTISTRY}),
@@ -646,7 +646,7 @@ CASES: list[tuple[str, str, dict]] = [
     ("у вас есть стоматолог?", FIND, {**DENTISTS}),
     ("мастер по бровям есть?", FIND, {"service_name": "бровь"}),
     # ---------------------------------------------------------------- ids: only explicit references
-    ("мой номер +7 999 123-45-67", "unknown", {"appointment_id": None}),
+    ("мой номер +7 999 123-45-67", "inform", {"appointment_id": None, "phone": "+79991234567"}),
     (
         "запишите на маникюр, мой номер +7 (912) 345-67-89",
         BOOK,
@@ -799,12 +799,12 @@ CASES: list[tuple[str, str, dict]] = [
     ("asdkjhqwe zxcmn", "unknown", {}),
     ("фывапролдж", "unknown", {}),
     ("какая сегодня погода в Москве?", "unknown", {"city": "Москва"}),
-    ("спасибо", "unknown", {}),
-    ("ок", "unknown", {}),
+    ("спасибо", "thanks", {}),
+    ("ок", "confirm", {}),
     ("123", "unknown", {"appointment_id": None}),
     ("🙂🙂🙂", "unknown", {}),
     ("", "unknown", {}),
-    ("завтра в 15:00", "unknown", {"date": "2026-11-25", "time": "15:00"}),  # no context
+    ("завтра в 15:00", "inform", {"date": "2026-11-25", "time": "15:00"}),  # a value alone
 ]
 
 
@@ -835,12 +835,12 @@ RU_CATALOGUE = Catalogue(
 RU_CASES: list[tuple[str, str, dict]] = [
     ("book a men's haircut tomorrow at 11", BOOK, {"service_id": MENS_CUT, "time": "11:00"}),
     ("womens haircut on Friday please", BOOK, {"service_id": WOMENS_CUT, "date": "2026-11-27"}),
-    ("how much is a mens haircut?", SERVICES, {"service_id": MENS_CUT}),
+    ("how much is a mens haircut?", "ask_price", {"service_id": MENS_CUT}),
     ("haircut for a woman on Saturday", BOOK, {"service_id": WOMENS_CUT}),
     ("book a haircut", BOOK, {"service_id": None}),  # men's or women's - do not guess
     ("мужская стрижка в субботу", BOOK, {"service_id": MENS_CUT}),
     ("book a facial for Thursday", BOOK, {"service_id": FACIAL, "date": "2026-11-26"}),
-    ("how much does a facial cost", SERVICES, {"service_id": FACIAL}),
+    ("how much does a facial cost", "ask_price", {"service_id": FACIAL}),
     ("looking for a good cosmetologist", FIND, {"specialization": "Косметолог"}),
     (
         "book me with the beautician tomorrow",

@@ -15,6 +15,21 @@ INTENTS: tuple[str, ...] = (
     "register",
     "greeting",
     "help",
+    # Dialog acts, questions and small talk (issue 12)
+    "choose",
+    "confirm",
+    "deny",
+    "stop",
+    "correct",
+    "inform",
+    "set_language",
+    "ask_price",
+    "ask_duration",
+    "ask_specialist",
+    "ask_schedule",
+    "business_info",
+    "thanks",
+    "goodbye",
     "unknown",
 )
 
@@ -32,6 +47,17 @@ ENTITY_KEYS: tuple[str, ...] = (
     # "evening" when the message names a vague part of the day ("вечером"); the
     # exact ``time`` then stays None (see booking_mcp.nlu.dates).
     "time_of_day",
+    # Dialog acts (issue 12): the n-th option offered (-1 = the last), a shift of the time in
+    # minutes ("на час позже" = 60), "the same time", "the nearest", a name and a phone
+    # number (E.164), what the business is asked about, the language asked for.
+    "ordinal",
+    "time_shift",
+    "same_time",
+    "nearest",
+    "name",
+    "phone",
+    "topic",
+    "language",
 )
 
 

@@ -17,10 +17,12 @@ Pipeline (each step is a small module of its own):
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
+from .acts import bare_name, find_acts
 from .catalogue_match import match_catalogue
-from .dates import extract_date, extract_time
+from .dates import blank, extract_date, extract_time
 from .intents import classify, find_signals
 from .models import Catalogue, Recognition, empty_entities
 from .numbers import digitize
@@ -47,6 +49,13 @@ def recognize(
     norm = normalize(text)
     tokens = tokenize(norm)
 
+    acts = find_acts(text, norm, tokens, tokenize(digitize(norm, tokens)))
+    if acts.ordinal_span is not None:  # "первую", "the second one" is never a date
+        norm = blank(norm, *acts.ordinal_span)
+        tokens = tokenize(norm)
+    if acts.phone_span is not None:
+        norm = blank(norm, *acts.phone_span) if len(norm) == len(text) else norm
+        tokens = tokenize(norm)
     work = digitize(norm, tokens)
     work, appointment_id = extract_appointment_id(work)
     work, date = extract_date(work, now.date(), now)
@@ -83,6 +92,93 @@ def recognize(
             features.add("@" + key)
 
     intent, confidence = classify(signals, features)
-    if found.specialist_from_specialization and intent not in SPECIALIZATION_FILLS_SPECIALIST:
+    entities.update(
+        ordinal=acts.ordinal,
+        time_shift=acts.time_shift,
+        same_time=True if "SAME_TIME" in acts.signals else None,
+        nearest=True if "NEAREST" in acts.signals else None,
+        name=acts.name,
+        phone=acts.phone,
+        topic=acts.topic,
+        language=acts.language,
+    )
+    refined = refine(intent, entities, signals, acts)
+    if refined == "inform" and not any(entities[k] for k in WHEN_KEYS) and not entities["phone"]:
+        entities["name"] = entities["name"] or bare_name(text)
+    if refined == "inform" and QUESTION.search(norm):
+        refined = "unknown"  # "какая сегодня погода": a question, not a value
+    keeps = SPECIALIZATION_FILLS_SPECIALIST | {"correct", "ask_schedule", "inform"}
+    if found.specialist_from_specialization and refined not in keeps:
         entities["specialist_id"] = None
+    intent = refined
     return Recognition(intent, entities, confidence, detect_language(text))
+
+
+QUESTION = re.compile(r"\b(?:как(?:ая|ой|ое|ие)|что|почему|зачем|what|why|how)\b")
+WHEN_KEYS = ("date", "time", "time_of_day", "same_time", "time_shift")
+CATALOGUE_KEYS = ("specialist_id", "service_id", "service_name", "category_id", "specialization")
+
+
+def refine(intent: str, entities: dict, signals: set[str], acts) -> str:  # noqa: ANN001, C901, PLR0911, PLR0912
+    """The dialog act or question a message is, over the booking intent of :func:`classify`.
+
+    Rules in order (the first that holds wins); the phrases are in ``vocabulary.yaml``.
+    """
+    named = any(entities[k] is not None for k in CATALOGUE_KEYS)
+    when = any(entities[k] is not None for k in WHEN_KEYS)
+    said = acts.signals
+    if acts.yes and not named and not when:
+        return "confirm"
+    if acts.no and not named and not when:
+        return "deny"
+    if "STOP" in said and intent not in ("cancel_appointment",) or ("STOP" in said and not named):
+        return "stop"
+    if acts.language:
+        return "set_language"
+    if "PRICE" in said and named:
+        return "ask_price"
+    if "DURATION" in said and named:
+        return "ask_duration"
+    if intent == "help":
+        return intent
+    if "SCHEDULE" in said and (entities["specialist_id"] or entities["specialization"]):
+        return "ask_schedule"
+    if (
+        "WHO_IS" in said
+        and entities["specialist_id"]
+        and not entities["specialization"]
+        and intent
+        not in (
+            "cancel_appointment",
+            "reschedule_appointment",
+        )
+    ):
+        return "ask_specialist"
+    if acts.topic and not named:
+        return "business_info"
+    if "REGISTER" in said or intent == "register" or (acts.name and acts.phone):
+        return "register"
+    if entities["appointment_id"] is not None:
+        entities["ordinal"] = None
+    elif entities["ordinal"] is not None and not named and not entities["date"]:
+        return "choose"
+    changing = intent in ("cancel_appointment", "reschedule_appointment") and (
+        signals & {"APPOINTMENT", "MY", "BOOKED", "CANCEL"} or entities["appointment_id"]
+    )
+    if ("CORRECT" in said or acts.time_shift) and not changing:
+        return "correct"
+    if "NEAREST" in said:
+        if re.search(r"\b(?:когда|when)\b", " ".join(sorted(said))) or intent == "available_slots":
+            return "available_slots"
+        if intent in ("find_specialist", "unknown", "list_services"):
+            return "book_appointment"
+    if intent == "unknown":
+        if "THANKS" in said:
+            return "thanks"
+        if "BYE" in said:
+            return "goodbye"
+        if when or acts.phone or acts.name:
+            return "inform"
+    if intent == "greeting" and "BYE" in said:
+        return "goodbye"
+    return intent

@@ -13,6 +13,8 @@ specialization ("manicurist" -> "мастер" + "маникюр").
 
 from __future__ import annotations
 
+from .acts import vocabulary
+
 # English job titles -> the words of the Russian specializations (and back, for a
 # catalogue that spells its specializations in English).
 # fmt: off
@@ -104,4 +106,15 @@ EXCLUSIVE_GROUPS: tuple[frozenset[str], ...] = (
 )
 # fmt: on
 
-SYNONYMS: dict[str, tuple[str, ...]] = {**JOB_TITLES, **SERVICE_TERMS, **SHORT_NAMES, **CITY_NAMES}
+# Diminutive and colloquial words kept as data in vocabulary.yaml ("маникюрчик", "зубки").
+COLLOQUIAL: dict[str, tuple[str, ...]] = {
+    word: tuple(targets) for word, targets in vocabulary()["synonyms"].items()
+}
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    **COLLOQUIAL,
+    **JOB_TITLES,
+    **SERVICE_TERMS,
+    **SHORT_NAMES,
+    **CITY_NAMES,
+}

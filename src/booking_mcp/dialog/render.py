@@ -1,0 +1,159 @@
+"""How a reply is put together: the texts (through :mod:`booking_mcp.i18n`) and the actions.
+
+A :class:`Turn` collects the sentences and the actions of one reply while the flows advance;
+the ``offer_*`` functions turn what the flows found (days, times, services …) into actions
+with options of the shared reply protocol (:mod:`booking_common.conversation`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from booking_common.conversation import (
+    JOIN_WAITLIST,
+    NO,
+    YES,
+    Action,
+    ActionType,
+    NearestSlot,
+    Option,
+    Pick,
+    Service,
+    Slot,
+    Specialist,
+    pick,
+)
+from booking_mcp.i18n import format_price, format_short_day, t
+
+
+class Turn:
+    """What one reply is made of, collected while the dialog advances."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.lines: list[str] = []
+        self.actions: list[Action] = []
+
+    def say(self, key: str, **values: Any) -> None:
+        self.lines.append(t(self.lang, key, **values))
+
+    def offer(self, action: Action) -> None:
+        self.actions.append(action)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def offer_specialists(turn: Turn, people: Sequence[Specialist]) -> None:
+    turn.offer(
+        Action.of(
+            ActionType.CHOOSE_SPECIALIST,
+            options=[
+                Option(
+                    label=f"{p.name} ({p.specialization})",
+                    value=pick(Pick.SPECIALIST, p.id),
+                    id=p.id,
+                )
+                for p in people
+            ],
+        )
+    )
+
+
+def offer_services(turn: Turn, options: Sequence[Service]) -> None:
+    turn.offer(
+        Action.of(
+            ActionType.CHOOSE_SERVICE,
+            options=[
+                Option(
+                    label=f"{s.name} — {format_price(s.price)}",
+                    value=pick(Pick.SERVICE, s.id),
+                    id=s.id,
+                )
+                for s in options
+            ],
+        )
+    )
+
+
+def offer_nearest(turn: Turn, slots: Sequence[NearestSlot]) -> None:
+    items = [
+        t(
+            turn.lang,
+            "nearest_line",
+            date=format_short_day(s.date, turn.lang),
+            time=s.start_time,
+            specialist=s.specialist_name,
+        )
+        for s in slots
+    ]
+    turn.say("nearest", items="; ".join(items))
+    turn.offer(
+        Action.of(
+            ActionType.CHOOSE_SLOT,
+            options=[
+                Option(
+                    label=f"{format_short_day(s.date, turn.lang)} {s.start_time}"
+                    f" — {s.specialist_name}",
+                    value=pick(Pick.SLOT, s.specialist_id, s.service_id, s.date, s.start_time),
+                    **s.model_dump(mode="json"),
+                )
+                for s in slots
+            ],
+        )
+    )
+
+
+def offer_days(turn: Turn, days: Sequence[str]) -> None:
+    turn.offer(
+        Action.of(
+            ActionType.CHOOSE_DATE,
+            days=list(days),
+            options=[
+                Option(label=format_short_day(d, turn.lang), value=pick(Pick.DATE, d), date=d)
+                for d in days
+            ],
+        )
+    )
+
+
+def offer_times(turn: Turn, date: str, slots: Sequence[Slot]) -> None:
+    turn.offer(
+        Action.of(
+            ActionType.CHOOSE_TIME,
+            date=date,
+            slots=[s.model_dump(mode="json") for s in slots],
+            options=[
+                Option(label=s.start_time, value=pick(Pick.TIME, s.start_time)) for s in slots
+            ],
+        )
+    )
+
+
+def offer_confirm(turn: Turn, what: str, summary: dict[str, Any]) -> None:
+    turn.offer(
+        Action.of(
+            ActionType.CONFIRM,
+            what=what,
+            summary=summary,
+            options=[
+                Option(label=t(turn.lang, "yes"), value=YES),
+                Option(label=t(turn.lang, "no"), value=NO),
+            ],
+        )
+    )
+
+
+def offer_waitlist(turn: Turn, specialist_id: int, service_id: int, date: str) -> None:
+    turn.say("waitlist_hint")
+    turn.offer(
+        Action.of(
+            ActionType.JOIN_WAITLIST,
+            specialist_id=specialist_id,
+            service_id=service_id,
+            date=date,
+            options=[Option(label=t(turn.lang, "waitlist_button"), value=JOIN_WAITLIST)],
+        )
+    )

@@ -1,0 +1,171 @@
+"""Dialog acts, questions and the entities that go with them (issue 12).
+
+Reads :file:`vocabulary.yaml` (plain data: extend it, not this code) and, for one message,
+finds what :mod:`.intents` does not: yes/no, leaving a flow, thanks and goodbyes,
+corrections, questions (price, duration, who a specialist is, working days, the business:
+address, directions, parking, hours, phone, payment), the language asked for, a choice by
+ordinal ("первую", "the second one", "last", "вариант 2"), shifts of the time ("на час
+позже", "earlier"), "the same time", "the nearest", and a name and a phone number
+(validated and normalised to E.164 with ``phonenumbers``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import yaml
+
+from .text import Token
+
+VOCABULARY = Path(__file__).with_name("vocabulary.yaml")
+
+
+@cache
+def vocabulary() -> dict[str, Any]:
+    return yaml.safe_load(VOCABULARY.read_text(encoding="utf-8"))
+
+
+@cache
+def _compiled() -> dict[str, Any]:
+    v = vocabulary()
+    return {
+        "phrases": {k: [re.compile(p) for p in ps] for k, ps in v["phrases"].items()},
+        "topics": {k: [re.compile(p) for p in ps] for k, ps in v["topics"].items()},
+        "shifts": [(re.compile(p), value) for p, value in v["time_shifts"]],
+    }
+
+
+@dataclass
+class Acts:
+    """What :func:`find_acts` found in one message."""
+
+    signals: set[str] = field(default_factory=set)
+    yes: bool = False
+    no: bool = False
+    ordinal: int | None = None
+    ordinal_span: tuple[int, int] | None = None
+    time_shift: int | None = None
+    topic: str | None = None
+    language: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    phone_span: tuple[int, int] | None = None
+
+
+_PHONE = re.compile(r"(?:\+\s*)?[78]?[\s(\-]*\d{3}[\s)\-]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}")
+
+
+def find_phone(raw: str) -> tuple[str | None, tuple[int, int] | None]:
+    """A valid phone number in ``raw`` as E.164 ("+79001234567"), Russian numbering assumed."""
+    for match in _PHONE.finditer(raw):
+        try:
+            number = phonenumbers.parse(match[0], "RU")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), (
+                match.span()
+            )
+    return None, None
+
+
+_NAME_CUE = re.compile(
+    r"(?:меня\s+зовут|my\s+name\s+is|i\s*'?\s*a?m|register\s+me\s*:?|зарегистрируйте\s+меня\s*,?"
+    r"|это)\s+([A-ZА-ЯЁ][a-zа-яё\-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё\-]+)?)"
+)
+_BARE_NAME = re.compile(r"^\s*([A-ZА-ЯЁ][a-zа-яё\-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё\-]+){0,2})\s*[.!]?\s*$")
+
+
+def find_name(raw: str) -> str | None:
+    """A person's name after a cue ("меня зовут Ольга Петрова", "I'm Peter")."""
+    match = _NAME_CUE.search(raw)
+    return match[1] if match else None
+
+
+def bare_name(raw: str) -> str | None:
+    """The whole message as a name ("Иван Петров", "John Smith"), when it looks like one."""
+    match = _BARE_NAME.match(raw)
+    return match[1] if match else None
+
+
+_BOOKING_WORDS = ("запис", "брон", "визит", "заказ", "appointment", "booking", "reservation")
+_NOT_AN_ORDINAL_AFTER = ("пол", "четверт", "без", "half", "quarter")
+_NOT_AN_ORDINAL_BEFORE = ("половин", "half", "of", "числ", "day", "december")
+
+
+def _part_of_a_date_or_time(previous: str, following: Token | None) -> bool:
+    """ "двадцать пятое ноября", "первое декабря", "пол третьего", "first of May"."""
+    from .dates import month_of  # noqa: PLC0415 - dates imports nothing from here
+    from .numbers import numeral_value  # noqa: PLC0415
+
+    if previous.startswith(_NOT_AN_ORDINAL_AFTER) or previous.isdigit():
+        return True
+    if previous and numeral_value(Token(previous, 0, 0, (previous,))) is not None:
+        return True  # "двадцать пятое"
+    if following is None:
+        return False
+    if following.text.startswith(_NOT_AN_ORDINAL_BEFORE):
+        return True
+    return month_of(following.text) is not None
+
+
+def find_acts(raw: str, norm: str, tokens: list[Token], digits: list[Token]) -> Acts:
+    """The acts of one message: ``tokens`` of the normalised text, ``digits`` of the same
+    text with numerals written as digits (:func:`.numbers.digitize`)."""
+    v, c = vocabulary(), _compiled()
+    acts = Acts()
+    for signal, patterns in c["phrases"].items():
+        if any(p.search(norm) for p in patterns):
+            acts.signals.add(signal)
+    words = [t.text for t in tokens if not t.text.isdigit()]
+    if words and not any(t.text.isdigit() for t in tokens):
+        acts.yes = set(words) <= set(v["yes_words"]) and words[0] not in ("не", "no")
+        acts.no = words[0] in ("нет", "неа", "no", "nope", "nah") and set(words) <= set(
+            v["no_words"]
+        )
+    for topic, patterns in c["topics"].items():
+        if any(p.search(norm) for p in patterns):
+            acts.topic = topic
+            break
+    if "LANG_EN" in acts.signals:
+        acts.language = "en"
+    elif "LANG_RU" in acts.signals:
+        acts.language = "ru"
+    for pattern, value in c["shifts"]:
+        match = pattern.search(norm)
+        if match:
+            if isinstance(value, str):
+                hours = int(next(g for g in match.groups() if g))
+                value = hours * 60 * (-1 if value.startswith("-") else 1)
+            acts.time_shift = int(value)
+            break
+    ordinals: dict[str, int] = v["ordinals"]
+    nouns = set(v["option_nouns"])
+    for i, token in enumerate(tokens):
+        value = next((ordinals[f] for f in token.forms if f in ordinals), None)
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        previous = tokens[i - 1].text if i else ""
+        if value is not None and not _part_of_a_date_or_time(previous, following):
+            acts.ordinal, acts.ordinal_span = value, (token.start, token.end)
+            break
+    acts.phone, acts.phone_span = find_phone(raw)
+    for i, token in enumerate(digits[:-1] if acts.phone is None else ()):
+        following = digits[i + 1].text
+        before = digits[i - 1].text if i else ""
+        if before.startswith(_BOOKING_WORDS):
+            continue  # "запись номер 5" is an appointment, not an option
+        if (
+            acts.ordinal is None
+            and token.text in nouns
+            and following.isdigit()
+            and len(following) <= 2
+        ):
+            acts.ordinal = int(following)
+            acts.ordinal_span = (token.start, digits[i + 1].end)
+    acts.name = find_name(raw)
+    return acts
