@@ -437,7 +437,7 @@ async def test_a_repeated_create_appointment_books_once(mcp_server, live_api) ->
         assert (await call(client, "create_appointment", **slot, start_time="10:00"))[
             "id"
         ] == rebooked["id"]
-    rows = await live_api.staff_get("appointments/", date_from=friday)
+    rows = await live_api.items("appointments/", date_from=friday)
     active = [r for r in rows if r["date"] == friday and r["status"] != "cancelled"]
     assert sorted(r["start_time"][:5] for r in active if r["client"] == first["client"]) == [
         "10:00",
