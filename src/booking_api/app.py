@@ -18,6 +18,7 @@ from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 
 from booking_api.admin import mount_admin
+from booking_api.api import root
 from booking_api.api.openapi import install_openapi
 from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # go first. No two routers share a path, so the order changes nothing else.
     for module in (appointments, slots, catalog, auth, clients, dialogs, waitlist):
         app.include_router(module.router, prefix="/api")
+    app.include_router(root.router)  # /api/ (DRF's API root), / → the docs
 
     settings.media_root.mkdir(parents=True, exist_ok=True)
     app.mount(
