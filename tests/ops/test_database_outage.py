@@ -4,6 +4,7 @@ another writer or impossible to open."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import socket
@@ -262,3 +263,24 @@ def test_unavailable_errors_are_told_apart_from_bugs():
         sa_exc.OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
     )
     assert database_unavailable(sa_exc.TimeoutError("QueuePool limit of size 16 reached"))
+
+
+async def test_job_poller_logs_an_outage_once(env, tmp_path):
+    """The in-process job poller keeps polling through an outage with one warning, not a
+    traceback every JOB_POLL_SECONDS."""
+    if env.backend != "sqlite":
+        pytest.skip("a SQLite file")
+    from booking_api.jobs.runner import InProcessPoller
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gone' / 'db.sqlite3'}"
+    settings = env.settings.model_copy(update={"database_url": url, "job_poll_seconds": 0.05})
+    database = Database.from_settings(settings)
+    poller = InProcessPoller(database, settings, sender=object())
+    with captured_logs() as logs:
+        await poller.start()
+        await asyncio.sleep(0.6)  # a dozen polls
+        await poller.stop()
+    await database.dispose()
+    records = [r for r in json_lines(logs) if r["level"] in ("WARNING", "ERROR")]
+    assert len(records) == 1, records
+    assert records[0]["msg"].startswith("database unavailable") and "exc" not in records[0]
