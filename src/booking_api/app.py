@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from booking_api.admin import mount_admin
 from booking_api.api import root
-from booking_api.api.openapi import install_openapi
+from booking_api.api.openapi import install_docs, install_openapi
 from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
 from booking_api.availability import routes as slots
@@ -84,8 +84,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         title="Booking Assistant API",
         version="1.0.0",
         description=DESCRIPTION,
-        docs_url="/api/docs/",
-        redoc_url="/api/redoc/",
+        docs_url=None,  # install_docs: Swagger UI and ReDoc with their files served locally
+        redoc_url=None,
         openapi_url="/api/schema/",
         redirect_slashes=False,
         lifespan=lifespan,
@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_cache(app, settings)  # response cache + write detection (core/cache.py)
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app, use_cdn=settings.docs_use_cdn)
     # Outermost first: the request id wraps everything (error handlers' logs included).
     app.add_middleware(NullCharactersMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
