@@ -32,7 +32,11 @@ from booking_api.core.config import Settings, get_settings
 from booking_api.core.db import Database, database_unavailable
 from booking_api.core.errors import APIError, MethodNotAllowed, NotFound, ServiceUnavailable
 from booking_api.core.http import JSON
-from booking_api.core.middleware import HeadAsGetMiddleware, NullCharactersMiddleware
+from booking_api.core.middleware import (
+    HeadAsGetMiddleware,
+    NullCharactersMiddleware,
+    RequestBodyLimitMiddleware,
+)
 from booking_api.dialogs import routes as dialogs
 from booking_api.waitlist import routes as waitlist
 from booking_common.asgi import HSTSMiddleware, RequestIdMiddleware
@@ -135,6 +139,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_openapi(app)
     install_docs(app, use_cdn=settings.docs_use_cdn)
     # Outermost first: the request id wraps everything (error handlers' logs included).
+    app.add_middleware(
+        RequestBodyLimitMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        upload_bytes=settings.max_photo_bytes,
+        timeout=settings.request_body_timeout_seconds,
+    )
     app.add_middleware(NullCharactersMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(HSTSMiddleware, max_age=settings.hsts_max_age)

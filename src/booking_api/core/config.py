@@ -100,7 +100,9 @@ class Settings(CommonSettings):
         "A multipart upload may carry MAX_PHOTO_BYTES more",
     )
     request_body_timeout_seconds: float = Field(
-        10.0, description="Longest wait for the next part of a request body (then 408)"
+        5.0,
+        description="Longest wait for the next part of a request body: a body shorter than "
+        "its Content-Length, or one that stops, is a 400 then",
     )
     max_request_header_bytes: int = Field(
         32_768, description="Largest request line plus headers (431 beyond)"
