@@ -138,7 +138,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     install_openapi(app)
     install_docs(app, use_cdn=settings.docs_use_cdn)
-    # Outermost first: the request id wraps everything (error handlers' logs included).
+    # Each middleware added wraps the ones before it: the request id, added last, wraps
+    # everything (error handlers' logs and the body limit's refusals included).
     app.add_middleware(
         RequestBodyLimitMiddleware,
         max_bytes=settings.max_request_body_bytes,
