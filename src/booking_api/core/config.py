@@ -114,7 +114,7 @@ class Settings(CommonSettings):
         5, description="Retry-After of the 503 answered while the database is unreachable"
     )
     db_connect_timeout_seconds: float = Field(
-        5.0, description="How long opening a database connection may take"
+        15.0, description="How long opening a database connection may take (then 503)"
     )
     sqlite_busy_timeout_seconds: float = Field(
         30.0, description="How long a SQLite write waits for another writer's lock (then 503)"
