@@ -132,13 +132,6 @@ class Throttled(APIError):
         super().__init__(detail, headers=headers)
 
 
-class RequestTimeout(APIError):
-    """408: the client stopped sending its request body (``REQUEST_BODY_TIMEOUT_SECONDS``)."""
-
-    status_code = 408
-    default_detail = "Timed out waiting for the request body."
-
-
 class PayloadTooLarge(APIError):
     """413: a body beyond ``MAX_REQUEST_BODY_BYTES`` (refused before it is read, if declared)."""
 
