@@ -279,8 +279,12 @@ def test_bodies_on_the_wire(api_process):
 
 
 def test_no_refusal_is_logged_as_a_server_error(api_process):
-    """Last in this module: the process's log after all the refusals above."""
+    """The process's log after refusals of every kind (last in this module: it stops it)."""
     port, proc, log = api_process
+    head = b"POST /api/token/ HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+    assert _status(_exchange(port, head + b"Content-Length: 5000\r\n\r\n")) == 413
+    assert _status(_exchange(port, head + b'Content-Length: 100\r\n\r\n{"u')) == 400
+    assert _status(_exchange(port, head + b"X-Filler: " + b"x" * 5000 + b"\r\n\r\n")) == 431
     assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
     stop(proc)
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
