@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import gc
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 
 from booking_api.admin import mount_admin
-from booking_api.api.openapi import install_openapi
+from booking_api.api import root
+from booking_api.api.openapi import install_docs, install_openapi
 from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
 from booking_api.availability import routes as slots
@@ -26,10 +28,14 @@ from booking_api.caching import install as install_cache
 from booking_api.catalogue import routes as catalog
 from booking_api.clients import routes as clients
 from booking_api.core.config import Settings, get_settings
-from booking_api.core.db import Database
-from booking_api.core.errors import APIError, MethodNotAllowed, NotFound
+from booking_api.core.db import Database, database_unavailable
+from booking_api.core.errors import APIError, MethodNotAllowed, NotFound, ServiceUnavailable
 from booking_api.core.http import JSON
-from booking_api.core.middleware import HeadAsGetMiddleware, NullCharactersMiddleware
+from booking_api.core.middleware import (
+    HeadAsGetMiddleware,
+    NullCharactersMiddleware,
+    RequestBodyLimitMiddleware,
+)
 from booking_api.dialogs import routes as dialogs
 from booking_api.miniapp import mount_miniapp
 from booking_api.oauth import install as install_oauth
@@ -85,8 +91,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         title="Booking Assistant API",
         version="1.0.0",
         description=DESCRIPTION,
-        docs_url="/api/docs/",
-        redoc_url="/api/redoc/",
+        docs_url=None,  # install_docs: Swagger UI and ReDoc with their files served locally
+        redoc_url=None,
         openapi_url="/api/schema/",
         redirect_slashes=False,
         lifespan=lifespan,
@@ -121,6 +127,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for module in (appointments, slots, catalog, schedules, auth, clients, dialogs, waitlist):
         app.include_router(module.router, prefix="/api")
     install_oauth(app)  # OAuth 2.1 for assistants (on when OAUTH_ISSUER is set)
+    app.include_router(root.router)  # /api/ (DRF's API root), / → the docs, /health, /ready
 
     settings.media_root.mkdir(parents=True, exist_ok=True)
     app.mount(
@@ -130,33 +137,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     mount_miniapp(app)  # the Telegram Mini App at /app/ (booking_api/miniapp)
 
-    @app.get("/health", include_in_schema=False)
-    async def health() -> Any:
-        return JSON({"status": "ok"})
-
-    @app.get("/ready", include_in_schema=False)
-    async def ready(request: Request) -> Any:
-        """200 when the database (and Redis, when REDIS_URL is set) answer; else 503."""
-        parts: dict[str, str] = {}
-        try:
-            async with request.app.state.db.read_sessions() as session:
-                await session.execute(text("SELECT 1"))
-            parts["database"] = "ok"
-        except Exception:  # noqa: BLE001 - any failure means not ready
-            parts["database"] = "down"
-        if settings.redis_url:
-            parts["redis"] = "ok" if await _redis_ok(settings.redis_url) else "down"
-        down = [name for name, state in parts.items() if state != "ok"]
-        body = {"status": "unavailable" if down else "ok", **parts}
-        if down:
-            body["down"] = down
-        return JSON(body, status_code=503 if down else 200)
-
     mount_admin(app)
     install_cache(app, settings)  # response cache + write detection (booking_api.caching)
     install_error_handlers(app)
     install_openapi(app)
-    # Outermost first: the request id wraps everything (error handlers' logs included).
+    install_docs(app, use_cdn=settings.docs_use_cdn)
+    # Each middleware added wraps the ones before it: the request id, added last, wraps
+    # everything (error handlers' logs and the body limit's refusals included).
+    app.add_middleware(
+        RequestBodyLimitMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        upload_bytes=settings.max_photo_bytes,
+        timeout=settings.request_body_timeout_seconds,
+    )
     app.add_middleware(NullCharactersMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(HSTSMiddleware, max_age=settings.hsts_max_age)
@@ -171,19 +164,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         )
     app.add_middleware(RequestIdMiddleware)
     return app
-
-
-async def _redis_ok(url: str) -> bool:
-    try:
-        from redis.asyncio import Redis
-
-        client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-        try:
-            return bool(await client.ping())
-        finally:
-            await client.aclose()
-    except Exception:  # noqa: BLE001 - unreachable, refused, bad URL: all mean "down"
-        return False
 
 
 def _slash_route_exists(app: FastAPI, request: Request) -> bool:
@@ -251,3 +231,28 @@ def install_error_handlers(app: FastAPI) -> None:
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSON({"detail": "A server error occurred."}, status_code=500)
+
+    async def database_error(request: Request, exc: Exception) -> Response:
+        """A database out of reach is a 503 with Retry-After, logged once per outage. Handled
+        here rather than as a 500 (which uvicorn follows by closing the connection), so the
+        client's connection stays usable for its retry."""
+        if not database_unavailable(exc):
+            return await server_error(request, exc)
+        request.app.state.db.availability.lost(exc)
+        err = ServiceUnavailable(request.app.state.settings.database_retry_after_seconds)
+        return JSON(err.body, status_code=err.status_code, headers=err.headers)
+
+    # Every kind of error the database layers raise: SQLAlchemy's, the drivers' own (the
+    # booking path talks to asyncpg directly), the DB-API's that SQLAlchemy's asyncio
+    # adapters emulate, and OSError (a refused or reset connection).
+    dbapi_error = app.state.db.write_engine.dialect.loaded_dbapi.Error
+    for kind in (
+        SQLAlchemyError,
+        dbapi_error,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        asyncpg.InternalClientError,
+        sqlite3.Error,
+        OSError,
+    ):
+        app.add_exception_handler(kind, database_error)

@@ -52,6 +52,10 @@ def api(
         log_level=settings.log_level.lower(),
         access_log=False,  # RequestIdMiddleware writes one access line per request
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        # httptools with limits on the request line and headers (size and read time); the
+        # same size limit for uvicorn's h11 parser. Bodies are limited in the app.
+        http="booking_api.core.protocol:LimitedHttpToolsProtocol",
+        h11_max_incomplete_event_size=settings.max_request_header_bytes,
     )
 
 

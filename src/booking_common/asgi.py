@@ -4,7 +4,8 @@ task, no body buffering).
 * :class:`RequestIdMiddleware` — takes ``X-Request-ID`` from the request (or makes one), keeps it
   in :data:`booking_common.logging.request_id_var` for every log line of the request, returns
   it in the response header and writes one access-log line: method, path, status, duration,
-  user id when authentication set ``request.state.user_id``. Never the query string, headers or
+  user id when authentication set ``request.state.user_id`` (DEBUG for successful probes of
+  ``/health`` and ``/ready``). Never the query string, headers or
   body (tokens, passwords, phone numbers live there).
 * :class:`HSTSMiddleware` — ``Strict-Transport-Security`` on answers to https requests: direct
   TLS, or ``X-Forwarded-Proto: https`` from a proxy uvicorn trusts (``FORWARDED_ALLOW_IPS``;
@@ -68,7 +69,9 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             path = scope.get("path", "")
-            if path not in self.quiet_paths or status >= 400:
+            # Probes (/health, /ready) come every few seconds: DEBUG, unless they fail.
+            level = logging.DEBUG if path in self.quiet_paths and status < 400 else logging.INFO
+            if self.log.isEnabledFor(level):
                 state = scope.get("state") or {}
                 user_id = state.get("user_id") if isinstance(state, dict) else None
                 extra = {
@@ -80,7 +83,8 @@ class RequestIdMiddleware:
                 }
                 if user_id is not None:
                     extra["user_id"] = user_id
-                self.log.info(
+                self.log.log(
+                    level,
                     "%s %s %s %.1fms",
                     extra["method"],
                     path,

@@ -10,7 +10,9 @@
   the configured secret values (SECRET_KEY, TELEGRAM_BOT_TOKEN, ENCRYPTION_KEY, …) by
   ``[redacted]``.
 
-``LOG_LEVEL`` (default INFO) and ``LOG_FORMAT`` (``json`` | ``text``, default json) configure it;
+``LOG_LEVEL`` (default INFO) and ``LOG_FORMAT`` (``auto`` | ``json`` | ``text``; auto, the
+default, is text on a terminal and JSON otherwise) configure it; in text the per-request
+chatter of libraries is hidden (see ``TERMINAL_QUIET``);
 :func:`logging_config` gives the same set-up as a ``dictConfig`` dict for uvicorn, which applies
 it in every worker process.
 """
@@ -160,13 +162,17 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+    """For a person at a terminal: ``21:20:26 INFO booking_api.access: GET /api/ 200 2.1ms
+    [4b5f4b6910b44824]`` — the time of day, the level, the logger, the message, and the request
+    id when there is one (then the traceback, if any)."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        if getattr(record, "request_id", None) is None:
-            record.request_id = request_id_var.get() or "-"
-        return super().format(record)
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        line = super().formatMessage(record)
+        request_id = getattr(record, "request_id", None) or request_id_var.get()
+        return f"{line} [{request_id}]" if request_id else line
 
 
 def _is_terminal(stream: Any) -> bool:
@@ -176,12 +182,22 @@ def _is_terminal(stream: Any) -> bool:
         return False
 
 
+# Chatter a person at a terminal does not need, hidden there unless LOG_LEVEL=DEBUG: httpx's
+# line per outgoing request (the API's access line tells the same, with its status and time),
+# one-off start-up notes of libraries. JSON logs (for machines) keep them.
+TERMINAL_QUIET = ("httpx", "httpcore", "pymorphy3", "mcp.server.streamable_http_manager")
+ALWAYS_QUIET = ("alembic.runtime.plugins",)  # one line per alembic plugin at every start
+
+
 def logging_config(level: str | None = None, fmt: str | None = None) -> dict[str, Any]:
     """The ``dictConfig`` for LOG_LEVEL / LOG_FORMAT (uvicorn gets it as ``log_config``)."""
     level = (level or os.environ.get("LOG_LEVEL") or "INFO").upper()
     fmt = (fmt or os.environ.get("LOG_FORMAT") or "auto").lower()
     if fmt == "auto":  # people read a terminal; machines read everything else
         fmt = "text" if _is_terminal(sys.stderr) else "json"
+    quiet = list(ALWAYS_QUIET)
+    if fmt == "text" and level != "DEBUG":
+        quiet += TERMINAL_QUIET
     formatter = (
         "booking_common.logging.TextFormatter"
         if fmt == "text"
@@ -205,15 +221,18 @@ def logging_config(level: str | None = None, fmt: str | None = None) -> dict[str
         },
         "root": {"level": level, "handlers": ["default"]},
         "loggers": {
-            name: {"level": level, "handlers": [], "propagate": True}
-            for name in (
-                "uvicorn",
-                "uvicorn.error",
-                "uvicorn.access",
-                "booking_api",
-                "booking_mcp",
-                "booking_bot",
-            )
+            **{
+                name: {"level": level, "handlers": [], "propagate": True}
+                for name in (
+                    "uvicorn",
+                    "uvicorn.error",
+                    "uvicorn.access",
+                    "booking_api",
+                    "booking_mcp",
+                    "booking_bot",
+                )
+            },
+            **{name: {"level": "WARNING", "handlers": [], "propagate": True} for name in quiet},
         },
     }
 

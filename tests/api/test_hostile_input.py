@@ -168,3 +168,38 @@ async def test_endless_digits_and_unprintable_choices(raw, env, cat):
         content=body,
     )
     assert r.status_code == 400, r.text
+
+
+@pytest.mark.parametrize("opener, closer", [("[", "]"), ('{"a":', "}")])
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+async def test_deeply_nested_json_is_a_parse_error(raw, env, cat, opener, closer, depth):
+    """Python's json gives up on deep nesting with a RecursionError: DRF's ParseError (400)."""
+    body = opener * depth + "1" + closer * depth
+    kind = "array" if opener == "[" else "object"
+    expected = {
+        "detail": "JSON parse error - maximum recursion depth exceeded "
+        f"while decoding a JSON {kind} from a unicode string"
+    }
+    for path, headers in (
+        ("/api/token/", {}),
+        ("/api/appointments/", env.auth(cat.alice)),
+        ("/api/categories/", env.auth(cat.staff)),
+    ):
+        r = await raw.post(
+            path, content=body, headers={**headers, "Content-Type": "application/json"}
+        )
+        assert (r.status_code, r.json()) == (400, expected), path
+
+
+@pytest.mark.parametrize("depth", [200, 400, 800, 950])
+async def test_nested_json_just_under_the_limit_is_a_validation_error(raw, env, cat, depth):
+    """Nesting the parser accepts reaches validation, which answers DRF's 400, never a 500."""
+    staff = {**env.auth(cat.staff), "Content-Type": "application/json"}
+    for path in ("/api/token/", "/api/appointments/", "/api/categories/", "/api/clients/"):
+        for body in (
+            "[" * depth + "]" * depth,
+            '{"name":' + "[" * depth + "]" * depth + "}",
+            '{"date":' + '{"a":' * depth + "1" + "}" * depth + "}",
+        ):
+            r = await raw.post(path, content=body, headers=staff)
+            assert r.status_code == 400, (path, r.status_code, r.text[:300])

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import io
 import logging
+import re
 import time
 
 import httpx
 
-from booking_common.logging import redact, register_secret
+from booking_common.logging import configure_logging, logging_config, redact, register_secret
 from booking_mcp.api_client import SERVICE, ApiClient
 from booking_mcp.config import Settings as McpSettings
 from booking_mcp.http_app import build_http_app
@@ -221,3 +224,94 @@ def test_worker_logs_are_structured_and_hide_the_bot_token(env):
     [line] = [json.loads(x) for x in stream.getvalue().splitlines() if x.strip()]
     assert line["logger"] == "httpx" and "sendMessage" in line["msg"]
     assert token not in stream.getvalue() and "[redacted]" in line["msg"]
+
+
+@contextlib.contextmanager
+def text_logs(level: str = "INFO"):
+    """What a person sees in a terminal (LOG_FORMAT=auto on a tty is ``text``)."""
+    buffer = io.StringIO()
+    root = logging.getLogger()
+    old_level = root.level
+    config = logging_config(level, "text")
+    handler = configure_logging(level, "text", stream=buffer)
+    try:
+        yield buffer
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        for name in config["loggers"]:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def test_text_lines_are_short_and_readable():
+    with text_logs() as out:
+        logging.getLogger("booking_api.access").info(
+            "GET /api/services/ 200 3.1ms", extra={"request_id": "4b5f4b6910b44824"}
+        )
+        logging.getLogger("booking_api.db").warning("database unavailable (OSError: refused)")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logging.getLogger("booking_api").exception("unhandled error on GET /x")
+    lines = out.getvalue().splitlines()
+    assert re.fullmatch(
+        r"\d\d:\d\d:\d\d INFO booking_api\.access: GET /api/services/ 200 3\.1ms "
+        r"\[4b5f4b6910b44824\]",
+        lines[0],
+    ), lines[0]
+    # No request id, no brackets.
+    assert re.fullmatch(
+        r"\d\d:\d\d:\d\d WARNING booking_api\.db: database unavailable \(OSError: refused\)",
+        lines[1],
+    ), lines[1]
+    assert lines[2].endswith("ERROR booking_api: unhandled error on GET /x")
+    assert lines[3] == "Traceback (most recent call last):" and lines[-1] == "ValueError: boom"
+
+
+def test_text_mode_quiets_the_per_request_noise():
+    """In a terminal: httpx's line per outgoing request (the API's access line says the same)
+    and one-off library chatter are hidden; JSON (machines) and LOG_LEVEL=DEBUG keep them."""
+    quiet = logging_config("INFO", "text")["loggers"]
+    assert all(quiet[name]["level"] == "WARNING" for name in ("httpx", "httpcore", "pymorphy3"))
+    assert quiet["alembic.runtime.plugins"]["level"] == "WARNING"
+    assert "httpx" not in logging_config("INFO", "json")["loggers"]
+    assert "httpx" not in logging_config("DEBUG", "text")["loggers"]
+    with text_logs() as out:
+        logging.getLogger("httpx").info('HTTP Request: GET http://api/ "HTTP/1.1 200 OK"')
+        logging.getLogger("booking_api.access").info("GET /api/ 200 1.0ms")
+    assert [line.split(" ", 2)[2] for line in out.getvalue().splitlines()] == [
+        "booking_api.access: GET /api/ 200 1.0ms"
+    ]
+
+
+async def test_health_checks_are_logged_at_debug(client):
+    """Probes hit /health and /ready every few seconds: their access lines are DEBUG."""
+    with text_logs("INFO") as quiet:
+        assert (await client.get("/health")).status_code == 200
+        assert (await client.get("/ready")).status_code == 200
+    assert quiet.getvalue() == ""
+    with text_logs("DEBUG") as verbose:
+        await client.get("/health")
+    assert "DEBUG booking_api.access: GET /health 200" in verbose.getvalue()
+
+
+async def test_a_chat_message_is_a_few_access_lines(env, cat):
+    """One message through the MCP server to the API: one access line per HTTP request it
+    makes (the MCP server's, the API's), nothing else."""
+    server, app, api = _mcp_app(env)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://mcp"
+        ) as http:
+            await http.post("/process", json={"user_id": "1002", "message": "привет"})
+            with text_logs() as out:
+                r = await http.post(
+                    "/process", json={"user_id": "1002", "message": "Какие есть услуги?"}
+                )
+        assert r.status_code == 200, r.text
+    finally:
+        await api.aclose()
+    lines = out.getvalue().splitlines()
+    loggers = {line.split(" ", 3)[2] for line in lines}
+    assert loggers == {"booking_mcp.access:", "booking_api.access:"}, lines
+    assert len(lines) <= 6, lines

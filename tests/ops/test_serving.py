@@ -7,60 +7,21 @@ import os
 import signal
 import ssl
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from booking_api.app import create_app
 from kit.ops import self_signed_cert
+from kit.processes import booking as _booking
+from kit.processes import free_port
+from kit.processes import process_env as _env
+from kit.processes import stop as _stop
+from kit.processes import wait_until_up as _wait
 from kit.servers import free_port
 
 pytestmark = pytest.mark.slow
 HSTS = "max-age=31536000; includeSubDomains"
-
-
-def _env(tmp: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ENCRYPTION_", "REDIS_"))}
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
-        ENVIRONMENT="test",
-        SECRET_KEY="serving-test-secret-0123456789abcdef0123",
-        MEDIA_ROOT=str(tmp / "m"),
-        PASSWORD_HASH_ITERATIONS="1000",
-        RUN_JOBS_IN_PROCESS="false",
-        **extra,
-    )
-    return env
-
-
-def _booking(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from booking_cli.main import main; main()", *args]
-
-
-def _wait(url: str, verify: object = True, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(proc.stderr.read().decode() if proc.stderr else "exited")
-        try:
-            if httpx.get(url, verify=verify, timeout=2).status_code < 500:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} never came up")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def test_hsts_only_over_https(env):
@@ -110,18 +71,21 @@ async def test_cors_lets_only_the_configured_origins_in(env, cat):
         assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
 
 
-async def test_ready_reports_the_part_that_is_down(env, tmp_path):
+async def test_ready_follows_the_database_and_reports_redis_as_degraded(env, tmp_path):
+    """The API serves reads and bookings without Redis (cache and limits fall back in-process),
+    so a Redis outage leaves it ready (200) and is reported as degraded; a lost database is
+    what makes it unready (503)."""
     app = create_app(env.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}), env.db)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t"
     ) as http:
         r = await http.get("/ready")
-    assert r.status_code == 503
+    assert r.status_code == 200
     assert r.json() == {
-        "status": "unavailable",
+        "status": "degraded",
         "database": "ok",
         "redis": "down",
-        "down": ["redis"],
+        "degraded": ["redis"],
     }
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=env.app), base_url="http://t"
@@ -130,12 +94,34 @@ async def test_ready_reports_the_part_that_is_down(env, tmp_path):
     assert r.status_code == 200 and r.json() == {"status": "ok", "database": "ok"}
 
 
+async def test_ready_is_503_without_the_database(env, tmp_path):
+    from booking_api.core.db import Database
+
+    for url in (
+        f"sqlite+aiosqlite:///{tmp_path / 'no-such-dir' / 'db.sqlite3'}",  # cannot be opened
+        f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/none",  # nothing listens
+    ):
+        settings = env.settings.model_copy(update={"database_url": url})
+        database = Database.from_settings(settings)
+        app = create_app(settings, database)
+        try:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://t"
+            ) as http:
+                r = await http.get("/ready")
+        finally:
+            await database.dispose()
+        assert r.status_code == 503, (url, r.text)
+        assert r.json() == {"status": "unavailable", "database": "down", "down": ["database"]}
+        assert int(r.headers["Retry-After"]) > 0
+
+
 @pytest.mark.redis
 async def test_ready_with_redis(env):
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    from booking_api.app import _redis_ok
+    from booking_api.api.root import redis_answers
 
-    if not await _redis_ok(url):
+    if not await redis_answers(url):
         pytest.skip("no Redis server")
     app = create_app(env.settings.model_copy(update={"redis_url": url}), env.db)
     async with httpx.AsyncClient(
@@ -231,8 +217,8 @@ async def test_sigterm_lets_in_flight_requests_finish(tmp_path):
     )
     assert made.returncode == 0, made.stderr.decode()[-3000:]
     port = free_port()
-    proc = subprocess.Popen(
-        _booking("api", "--port", str(port)),  # noqa: ASYNC220
+    proc = subprocess.Popen(  # noqa: ASYNC220 - started before the requests, waited in a thread
+        _booking("api", "--port", str(port)),
         env=env,
         stderr=subprocess.PIPE,
     )

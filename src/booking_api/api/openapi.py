@@ -1,8 +1,15 @@
-"""OpenAPI pieces shared by the routers: error bodies and hand-registered request schemas."""
+"""OpenAPI pieces shared by the routers: error bodies and hand-registered request schemas;
+the documentation pages (Swagger UI at /api/docs/, ReDoc at /api/redoc/)."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from typing import Any
+
+from fastapi import Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
 
 # Request bodies are validated with DRF's rules (core/fields.py), not by FastAPI, so their
 # schemas are registered here and merged into the document by ``install_openapi``.
@@ -131,3 +138,55 @@ def install_openapi(app: Any) -> None:
         return schema
 
     app.openapi = openapi
+
+
+# --- the documentation pages -------------------------------------------------------------------
+
+DOCS_URL, REDOC_URL = "/api/docs/", "/api/redoc/"
+# Swagger UI's and ReDoc's files as the fastapi-offline package ships them, served from here so
+# the pages work without internet; DOCS_USE_CDN=true loads them from the CDN instead.
+DOCS_ASSETS_URL = "/api/docs/assets"
+_CDN = {
+    "swagger-ui-bundle.js": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js",
+    "swagger-ui.css": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css",
+    "redoc.standalone.js": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+    "favicon.png": "https://fastapi.tiangolo.com/img/favicon.png",
+}
+
+
+def install_docs(app: Any, *, use_cdn: bool) -> None:
+    """Swagger UI and ReDoc over the app's schema (create the app with docs_url=None)."""
+    if not use_cdn:
+        app.mount(
+            DOCS_ASSETS_URL,
+            StaticFiles(directory=str(files("fastapi_offline") / "static")),
+            name="docs-assets",
+        )
+
+    def asset(request: Request, name: str) -> str:
+        if use_cdn:
+            return _CDN[name]
+        return f"{request.scope.get('root_path', '')}{DOCS_ASSETS_URL}/{name}"
+
+    def schema_url(request: Request) -> str:
+        return f"{request.scope.get('root_path', '')}{app.openapi_url}"
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=schema_url(request),
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=asset(request, "swagger-ui-bundle.js"),
+            swagger_css_url=asset(request, "swagger-ui.css"),
+            swagger_favicon_url=asset(request, "favicon.png"),
+        )
+
+    @app.get(REDOC_URL, include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=schema_url(request),
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=asset(request, "redoc.standalone.js"),
+            redoc_favicon_url=asset(request, "favicon.png"),
+            with_google_fonts=use_cdn,  # offline, ReDoc falls back to the system's fonts
+        )

@@ -32,7 +32,7 @@ def verify_telegram(
         expected = telegram_webapp_hash(fields, bot_token)
         try:
             user = json.loads(fields.get("user", ""))
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting is a RecursionError
             user = None
     else:
         fields = {k: str(v) for k, v in data.items() if v is not None}

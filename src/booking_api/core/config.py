@@ -97,6 +97,39 @@ class Settings(CommonSettings):
         20, description="On SIGTERM, how long in-flight requests may take to finish"
     )
     hsts_max_age: int = Field(31536000, description="Strict-Transport-Security max-age (https)")
+
+    # Serving: what a client may send, how long it may take, and the answer while the database
+    # is away (booking_api.core.middleware, booking_api.core.protocol, booking_api.core.db).
+    max_request_body_bytes: int = Field(
+        2_621_440,
+        description="Largest request body (413 beyond): Django's DATA_UPLOAD_MAX_MEMORY_SIZE. "
+        "A multipart upload may carry MAX_PHOTO_BYTES more",
+    )
+    request_body_timeout_seconds: float = Field(
+        5.0,
+        description="Longest wait for the next part of a request body: a body shorter than "
+        "its Content-Length, or one that stops, is a 400 then",
+    )
+    max_request_header_bytes: int = Field(
+        32_768, description="Largest request line plus headers (431 beyond)"
+    )
+    request_header_timeout_seconds: float = Field(
+        10.0, description="Longest time to receive a request's line and headers (then 408)"
+    )
+    database_retry_after_seconds: int = Field(
+        5, description="Retry-After of the 503 answered while the database is unreachable"
+    )
+    db_connect_timeout_seconds: float = Field(
+        15.0, description="How long opening a database connection may take (then 503)"
+    )
+    sqlite_busy_timeout_seconds: float = Field(
+        30.0, description="How long a SQLite write waits for another writer's lock (then 503)"
+    )
+    docs_use_cdn: bool = Field(
+        False,
+        description="Load Swagger UI and ReDoc from a CDN instead of the files this service "
+        "ships (/api/docs/ and /api/redoc/ work offline by default)",
+    )
     cors_allowed_origins: str = Field(
         "",
         description="Comma-separated origins a browser may call the API from (a Telegram Mini "

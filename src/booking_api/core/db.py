@@ -7,16 +7,26 @@ Two session factories share one database:
   transaction with ``BEGIN IMMEDIATE`` so concurrent writers queue on the database lock instead
   of interleaving a read-check-insert (that is how double bookings are made impossible there);
   on PostgreSQL both factories are the same and the exclusion constraint does that job.
+
+A database that cannot be reached (PostgreSQL restarting, a SQLite file locked by another
+writer past its busy timeout) is not a bug of the request: :func:`database_unavailable` tells
+such errors apart, and :class:`Availability` logs one warning when an outage starts and one
+line when the database answers again (the app answers 503 meanwhile, see ``app.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+import sqlite3
+import time
+import traceback
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 
 from sqlalchemy import String, TypeDecorator, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -28,6 +38,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import Date, DateTime, Time
 
 from booking_api.core.config import Settings
+
+log = logging.getLogger("booking_api.db")
 
 # Django writes SQLite dates and times without microseconds unless they are non-zero; keep the
 # same text so that string comparisons inside SQLite order both implementations' rows alike.
@@ -77,7 +89,7 @@ def _sqlite_lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
 
 
-def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, immediate: bool, busy_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         # Let SQLAlchemy, not the driver, decide when transactions begin.
@@ -85,7 +97,7 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
         # SQLite's own lower() folds ASCII only; search must match "анна" to "Анна".
@@ -94,6 +106,114 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# --- a database out of reach -------------------------------------------------------------------
+
+# SQLSTATEs of a server that is going away or not there yet: class 08 (connection exception),
+# 57P01-57P03 (admin/crash shutdown, cannot connect now), 53300 (too many connections).
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk I/O error")
+_DRIVER_MODULES = ("asyncpg", "aiosqlite", "sqlite3", "sqlalchemy")
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)  # SQLAlchemy's wrapper of the driver's error
+        current = (
+            orig
+            if isinstance(orig, BaseException)
+            else current.__cause__
+            or (None if current.__suppress_context__ else current.__context__)
+        )
+
+
+def _raised_by_driver(exc: BaseException) -> bool:
+    """An OSError (refused, reset, timed out) raised while a database driver was working."""
+    for frame, _line in traceback.walk_tb(exc.__traceback__):
+        if frame.f_globals.get("__name__", "").split(".", 1)[0] in _DRIVER_MODULES:
+            return True
+    return False
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True for errors that mean "the database cannot be reached now", not "this request is
+    wrong": connections refused, lost or shut down, a server starting up or full, the pool
+    exhausted, a SQLite file locked past its busy timeout or impossible to open."""
+    for cause in _causes(exc):
+        if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(cause, sa_exc.TimeoutError):  # no pooled connection free in time
+            return True
+        sqlstate = str(getattr(cause, "sqlstate", None) or "")
+        if sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES:
+            return True
+        if type(cause).__module__.startswith("asyncpg") and (
+            type(cause).__name__ in ("ConnectionDoesNotExistError", "ConnectionFailureError")
+            or "connection is closed" in str(cause)
+            # a pooled connection the server is terminating: its protocol is still consuming
+            # the server's farewell error when the next statement comes
+            or str(cause).startswith("cannot switch to state")
+        ):
+            return True
+        if isinstance(cause, sqlite3.OperationalError) and str(cause).startswith(
+            _SQLITE_UNAVAILABLE
+        ):
+            return True
+        if isinstance(cause, OSError) and _raised_by_driver(cause):
+            return True
+    return False
+
+
+@dataclass
+class Availability:
+    """Whether the database answered lately: one warning when it stops, one line when back."""
+
+    down_since: float | None = None
+
+    def lost(self, exc: BaseException) -> None:
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+            log.warning(
+                "database unavailable (%s: %s); answering 503 until it is back",
+                type(exc).__name__,
+                str(exc).splitlines()[0] if str(exc) else "",
+            )
+
+    def back(self) -> None:
+        if self.down_since is not None:
+            seconds, self.down_since = time.monotonic() - self.down_since, None
+            log.warning("database reachable again after %.1f s", seconds)
+
+    @property
+    def down(self) -> bool:
+        return self.down_since is not None
+
+
+def _watch(engine: AsyncEngine, availability: Availability, *, asyncpg: bool) -> None:
+    """A new connection or a commit means the database answers. On PostgreSQL, a pooled
+    connection the server has closed (a restart) is replaced at checkout instead of failing
+    the request that gets it: asyncpg knows without a round trip."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connected(_dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        availability.back()
+
+    @event.listens_for(engine.sync_engine, "commit")
+    def _committed(_conn):  # type: ignore[no-untyped-def]
+        if availability.down_since is not None:
+            availability.back()
+
+    if asyncpg:
+
+        @event.listens_for(engine.sync_engine, "checkout")
+        def _checkout(dbapi_connection, _record, _proxy):  # type: ignore[no-untyped-def]
+            if dbapi_connection.driver_connection.is_closed():
+                raise sa_exc.DisconnectionError("the server closed this connection")
 
 
 @dataclass
@@ -105,6 +225,7 @@ class Database:
     write_engine: AsyncEngine
     read_sessions: async_sessionmaker[AsyncSession]
     write_sessions: async_sessionmaker[AsyncSession]
+    availability: Availability = field(default_factory=Availability)
 
     @property
     def dialect(self) -> str:
@@ -113,12 +234,14 @@ class Database:
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         url = settings.database_url
+        busy = settings.sqlite_busy_timeout_seconds
         if url.startswith("sqlite"):
-            args = {"connect_args": {"timeout": 30}, "echo": settings.db_echo}
+            args = {"connect_args": {"timeout": busy}, "echo": settings.db_echo}
             read = create_async_engine(url, **args)
             write = create_async_engine(url, **args)
-            _configure_sqlite(read, immediate=False)
-            _configure_sqlite(write, immediate=True)
+            _configure_sqlite(read, immediate=False, busy_timeout=busy)
+            _configure_sqlite(write, immediate=True, busy_timeout=busy)
+            engines = [read, write]
         else:
             write = create_async_engine(
                 url,
@@ -126,19 +249,26 @@ class Database:
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
                 pool_pre_ping=False,
-                connect_args={"server_settings": {"jit": "off", "application_name": "booking-api"}},
+                connect_args={
+                    "server_settings": {"jit": "off", "application_name": "booking-api"},
+                    "timeout": settings.db_connect_timeout_seconds,
+                },
             )
             # Reads run in autocommit: no BEGIN/ROLLBACK round trips around every GET. Bookings
             # are validated inside write transactions, so no decision rests on a read session.
             read = write.execution_options(isolation_level="AUTOCOMMIT")
+            engines = [write]  # one pool: the read engine is the write engine's view
         kw = {"expire_on_commit": False, "autoflush": False}
-        return cls(
+        database = cls(
             url=url,
             read_engine=read,
             write_engine=write,
             read_sessions=async_sessionmaker(read, **kw),
             write_sessions=async_sessionmaker(write, **kw),
         )
+        for engine in engines:
+            _watch(engine, database.availability, asyncpg=engine.dialect.driver == "asyncpg")
+        return database
 
     async def dispose(self) -> None:
         await self.read_engine.dispose()

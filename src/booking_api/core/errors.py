@@ -130,3 +130,22 @@ class Throttled(APIError):
             detail = f"Request was throttled. Expected available in {wait} {unit}."
             headers = {"Retry-After": str(wait)}
         super().__init__(detail, headers=headers)
+
+
+class PayloadTooLarge(APIError):
+    """413: a body beyond ``MAX_REQUEST_BODY_BYTES`` (refused before it is read, if declared)."""
+
+    status_code = 413
+
+    def __init__(self, limit: int):
+        super().__init__(f"Request body is too large: the limit is {limit} bytes.")
+
+
+class ServiceUnavailable(APIError):
+    """503 with DRF's text; ``Retry-After`` tells clients when to try again."""
+
+    status_code = 503
+    default_detail = "Service temporarily unavailable, try again later."
+
+    def __init__(self, retry_after: int):
+        super().__init__(headers={"Retry-After": str(retry_after)})

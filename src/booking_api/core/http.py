@@ -45,6 +45,18 @@ def format_decimal(value: Decimal | float | None, places: int = 2) -> str | None
     return str(Decimal(value).quantize(Decimal(1).scaleb(-places)))
 
 
+def parse_json(raw: bytes) -> Any:
+    """DRF's JSONParser: anything the json module refuses is a ParseError (400) with its message.
+
+    Deep nesting makes the json module give up with a RecursionError (not a ValueError); DRF's
+    message form holds for it too: "JSON parse error - maximum recursion depth exceeded …".
+    """
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ParseError(f"JSON parse error - {exc}") from None
+
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -56,12 +68,7 @@ async def read_body(request: Request) -> Any:
         raw = await request.body()
         if not raw:
             return {}  # DRF does not parse an empty body: the data is just empty
-        try:
-            return json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
-        except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
+        return parse_json(raw)
     if media in FORM_TYPES:
         form = await request.form()
         data: dict[str, Any] = {}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from booking_api.core.config import Settings
-from booking_api.core.db import Database
+from booking_api.core.db import Database, database_unavailable
 from booking_api.jobs.errors import PermanentFailure, RetryLater, Skip
 from booking_api.jobs.handlers import HANDLERS, JobContext
 from booking_api.jobs.outbox import set_waker, utcnow
@@ -189,8 +189,11 @@ class InProcessPoller:
                 upcoming = await next_run_at(self.db)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - keep polling (the database may be back soon)
-                log.exception("jobs: poll failed; retrying in %ss", poll)
+            except Exception as exc:  # noqa: BLE001 - keep polling (the database may be back soon)
+                if database_unavailable(exc):
+                    self.db.availability.lost(exc)  # one warning per outage
+                else:
+                    log.exception("jobs: poll failed; retrying in %ss", poll)
                 upcoming = None
             wait = poll
             if upcoming is not None:

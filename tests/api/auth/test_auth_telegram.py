@@ -133,3 +133,11 @@ async def test_telegram_hash_beyond_ascii_is_a_bad_signature(client, cat, bad_ha
     r = await post({"init_data": f"{urlencode(fields)}&hash={bad_hash}"})
     assert r.status_code == 401
     assert r.json() == {"detail": "Invalid Telegram signature.", "code": "telegram_invalid"}
+
+
+async def test_deeply_nested_user_in_init_data_is_a_bad_signature(client, cat):
+    fields = dict(parse_qsl(init_data()))
+    fields["user"] = "[" * 100_000 + "]" * 100_000  # the json module gives up (RecursionError)
+    r = await client.post("/api/auth/telegram/", json={"init_data": urlencode(fields)})
+    assert r.status_code == 401
+    assert r.json() == {"detail": "Invalid Telegram signature.", "code": "telegram_invalid"}
