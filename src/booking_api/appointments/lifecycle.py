@@ -154,10 +154,7 @@ def transition(appointment: Appointment, action: str, user: User) -> None:
     allowed, target = TRANSITIONS[action]
     if appointment.status not in allowed:
         raise BadRequest(
-            {
-                "error": f"Нельзя {VERBS[action]} запись, "
-                f"которая {STATUS_NAMES[appointment.status]}."
-            }
+            {"error": f"Нельзя {VERBS[action]} запись, которая {STATUS_NAMES[appointment.status]}."}
         )
     appointment.status = target
     appointment.no_show = action == "no_show"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field as SchemaField
+from pydantic import BaseModel
+from pydantic import Field as SchemaField
 
 from booking_api.api.representation import NestedUser, nested_user
 from booking_api.core.fields import CharField, ChoiceField, EmailField, Field

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from booking_api.models import Appointment, Job, WaitlistEntry
 from sqlalchemy import select
+
+from booking_api.models import Appointment, Job, WaitlistEntry
 from testkit import future_day
 
 
@@ -68,14 +69,10 @@ async def test_who_marks_a_no_show(client, env, cat):
     # The client cannot, nor a stranger (who does not even see it).
     r = await client.post(f"/api/appointments/{past.id}/no_show/", headers=env.auth(cat.alice))
     assert r.status_code == 403
-    r = await client.post(
-        f"/api/appointments/{past.id}/no_show/", headers=env.auth(cat.stranger)
-    )
+    r = await client.post(f"/api/appointments/{past.id}/no_show/", headers=env.auth(cat.stranger))
     assert r.status_code == 404
     # The appointment's specialist can.
-    r = await client.post(
-        f"/api/appointments/{past.id}/no_show/", headers=env.auth(cat.spec_user)
-    )
+    r = await client.post(f"/api/appointments/{past.id}/no_show/", headers=env.auth(cat.spec_user))
     assert r.status_code == 200 and r.json()["no_show"] is True
 
 
@@ -127,9 +124,7 @@ async def test_no_show_sends_no_cancellation_notice_ahead(client, env, cat):
 async def test_staff_see_each_clients_no_show_count(client, env, cat):
     for hour in (10, 12):
         past = await _appointment(env, cat, _yesterday(), hour)
-        r = await client.post(
-            f"/api/appointments/{past.id}/no_show/", headers=env.auth(cat.staff)
-        )
+        r = await client.post(f"/api/appointments/{past.id}/no_show/", headers=env.auth(cat.staff))
         assert r.status_code == 200
     await _appointment(env, cat, _yesterday(), 15, status="cancelled")
 
