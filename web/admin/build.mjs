@@ -1,0 +1,25 @@
+// Builds the admin's calendar board into the Python package (no Node.js at run time):
+// src/board.ts and src/board.css -> src/booking_api/admin/statics/board/board.{js,css}.
+// Deterministic: the same sources and package-lock.json give the same bytes
+// (scripts/check_admin_build.sh rebuilds and compares).
+import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = path.resolve(here, "../../src/booking_api/admin/statics/board");
+
+await build({
+  entryPoints: [
+    { in: path.join(here, "src/board.ts"), out: "board" },
+    { in: path.join(here, "src/board.css"), out: "board" },
+  ],
+  outdir: out,
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["es2020", "chrome100", "firefox100", "safari15"],
+  legalComments: "eof",
+  charset: "utf8",
+  logLevel: "warning",
+});
