@@ -150,6 +150,10 @@ def status_badge(model: Appointment, name: str) -> Markup:
     )
 
 
+def time_span(model: Appointment, name: str) -> str:
+    return f"{hm(model.start_time)}–{hm(model.end_time)}"
+
+
 def refusal_text(body: Any) -> str:
     """One line for staff from an API error body: the contract's own (Russian) texts as they
     are, DRF's English ones in Russian, field errors with the field's label."""

@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from booking_api.admin.auth import current_specialist, current_user
 from booking_api.admin.base import StaffView
-from booking_api.admin.display import refusal_text, status_badge
+from booking_api.admin.display import refusal_text, status_badge, time_span
 from booking_api.admin.filters import ChoiceFilter, DateFilter, SpecialistFilter
 from booking_api.appointments import lifecycle
 from booking_api.appointments.lifecycle import STATUS_NAMES, TRANSITIONS
@@ -49,14 +49,14 @@ class AppointmentAdmin(StaffView, model=Appointment):
     fk_select = {"client_id": Client, "specialist_id": Specialist, "service_id": Service}
     form_overrides = {"status": SelectField}
     form_args = {
-        "status": {"choices": [(status, STATUS_NAMES[status]) for status in APPOINTMENT_STATUSES]}
+        "status": {"choices": [(status, STATUS_NAMES[status]) for status in APPOINTMENT_STATUSES]},
+        "start_time": {"label": "Начало"},
     }
 
     column_list = [
         "id",
         "date",
-        "start_time",
-        "end_time",
+        "start_time",  # shown as "10:00–11:00": the whole list fits 1280 px
         "client",
         "specialist",
         "service",
@@ -66,7 +66,6 @@ class AppointmentAdmin(StaffView, model=Appointment):
         "id",
         "date",
         "start_time",
-        "end_time",
         "client",
         "specialist",
         "service",
@@ -82,13 +81,13 @@ class AppointmentAdmin(StaffView, model=Appointment):
     column_searchable_list = ["client.name", "client.phone"]
     column_sortable_list = ["id", "date", "start_time", "status", "created_at"]
     column_default_sort = [("date", True), ("start_time", True)]
-    column_formatters = {"status": status_badge}
-    column_formatters_detail = {"status": status_badge}
+    column_formatters = {"status": status_badge, "start_time": time_span}
+    column_formatters_detail = column_formatters
     fk_display = {"cancelled_by_id": User}
     column_labels = {
         "id": "ID",
         "date": "Дата",
-        "start_time": "Начало",
+        "start_time": "Время",
         "end_time": "Конец",
         "client": "Клиент",
         "client_id": "Клиент",
