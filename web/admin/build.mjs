@@ -2,6 +2,8 @@
 // src/board.ts and src/board.css -> src/booking_api/admin/statics/board/board.{js,css}.
 // Deterministic: the same sources and package-lock.json give the same bytes
 // (scripts/check_admin_build.sh rebuilds and compares).
+// svelte is pinned (5.57.3): EventCalendar 5.15's prebuilt dist relies on svelte's mount()
+// setting up its DOM helpers, which svelte 5.59 moved into compiled components.
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
