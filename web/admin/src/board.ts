@@ -22,6 +22,7 @@ interface Config {
   slotMax: string;
   slotMinutes: number;
   today: string;
+  utcOffset: string;
   date: string | null;
   view: "day" | "week";
   canBook: boolean;
@@ -122,8 +123,9 @@ function query(url: string, params: Record<string, string>): string {
 }
 
 // --- wall-clock dates -----------------------------------------------------------------------
-// The calendar runs in 'UTC' and the server sends local times without an offset, so a Date's
-// UTC fields are the salon's wall clock whatever the browser's time zone.
+// The calendar runs at the salon's UTC offset (its "today", its now line) and the server sends
+// local times without an offset ("floating"): the calendar's Dates carry that wall clock in
+// their UTC fields, whatever the browser's time zone.
 
 const pad = (n: number) => String(n).padStart(2, "0");
 const dayOf = (d: Date) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
@@ -141,7 +143,7 @@ function humanDay(day: string): string {
     weekday: "long",
     day: "numeric",
     month: "long",
-    timeZone: "UTC",
+    timeZone: config.utcOffset,
   });
 }
 
@@ -212,7 +214,7 @@ const calendar = createCalendar(byId("board-calendar"), [ResourceTimeGrid, Inter
   view: VIEWS[config.view],
   date: config.date || config.today,
   locale: "ru-RU",
-  timeZone: "UTC",
+  timeZone: config.utcOffset,
   firstDay: 1,
   height: "auto",
   allDaySlot: false,
@@ -234,6 +236,13 @@ const calendar = createCalendar(byId("board-calendar"), [ResourceTimeGrid, Inter
   } as Calendar.Options["buttonText"],
   dayHeaderFormat: { weekday: "short", day: "numeric", month: "numeric" },
   titleFormat: { weekday: "long", day: "numeric", month: "long", year: "numeric" },
+  views: {
+    // A week has a column per specialist and day: the day's number is header enough.
+    resourceTimeGridWeek: {
+      dayHeaderFormat: { day: "numeric" },
+      titleFormat: { day: "numeric", month: "long", year: "numeric" },
+    },
+  },
   slotLabelFormat: { hour: "2-digit", minute: "2-digit" },
   eventTimeFormat: { hour: "2-digit", minute: "2-digit" },
   editable: false,

@@ -77,6 +77,7 @@ class BoardView(BaseView):
             "slotMax": board.slot_max,
             "slotMinutes": self.settings.slot_step_minutes,
             "today": dt.datetime.now(self.settings.tz).date().isoformat(),
+            "utcOffset": _offset(dt.datetime.now(self.settings.tz)),
             "date": _day(request.query_params.get("date")),
             "view": "week" if request.query_params.get("view") == "week" else "day",
             "canBook": actor.is_staff,
@@ -158,6 +159,14 @@ class BoardView(BaseView):
                 return JSONResponse({"id": done.id, "status": done.status, "no_show": done.no_show})
         except APIError as exc:
             return refused(exc)
+
+
+def _offset(now: dt.datetime) -> str:
+    """The salon's UTC offset now, as the calendar takes it ("+03:00"): its "today" and the
+    now line are the salon's."""
+    minutes = int((now.utcoffset() or dt.timedelta()).total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _day(raw: str | None) -> str | None:
