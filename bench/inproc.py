@@ -142,7 +142,9 @@ async def main() -> None:
             "/api/specialists/": "/api/specialists/",
             "/api/categories/": "/api/categories/",
             "available_slots": f"/api/specialists/{sp['id']}/available_slots/?date={day}",
-            "available_slots+service": f"/api/specialists/{sp['id']}/available_slots/?date={day}&service={svc['id']}",
+            "available_slots+service": (
+                f"/api/specialists/{sp['id']}/available_slots/?date={day}&service={svc['id']}"
+            ),
             "nearest ?service": f"/api/slots/nearest/?service={svc['id']}&limit=5",
             "nearest ?category_id": f"/api/slots/nearest/?category_id={svc['category']}&limit=5",
             "available_days": f"/api/specialists/{sp['id']}/available_days/?service={svc['id']}"

@@ -303,7 +303,7 @@ class CPUMeter:
             total1 = [int(x) for x in fh.readline().split()[1:]]
         api = sum(v - self.before[0].get(p, 0.0) for p, v in after[0].items())
         pg = sum(v - self.before[1].get(p, 0.0) for p, v in after[1].items())
-        busy = [b - a for a, b in zip(self.total0, total1)]
+        busy = [b - a for a, b in zip(self.total0, total1, strict=True)]
         machine = (sum(busy) - busy[3] - busy[4]) / CLK_TCK  # all but idle and iowait
         return {
             "api_cpu_s": api,

@@ -19,10 +19,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from booking_api.core.db import Base
 
@@ -139,6 +140,9 @@ class Client(Base):
     )
     # New: the language replies are written in (ru, en).
     language: Mapped[str] = mapped_column(String(8), default="ru", server_default=text("'ru'"))
+    # Not a column: how many of the client's appointments were no-shows, when a query asks
+    # for it (``clients/repository.py``, ``with_expression``); None otherwise.
+    no_show_count: Mapped[int | None] = query_expression()
 
     user: Mapped[User | None] = relationship(lazy="raise")
 
@@ -177,6 +181,9 @@ class Appointment(Base):
     )
     # New: when the client confirmed they will come (the reminder's "confirm" button).
     client_confirmed_at: Mapped[dt.datetime | None] = mapped_column(server_default=text("NULL"))
+    # New (0007): nobody came. The status stays one of the four (``cancelled``): see
+    # ``appointments/lifecycle.py`` (``no_show``).
+    no_show: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     client: Mapped[Client] = relationship(lazy="raise")
     service: Mapped[Service] = relationship(lazy="raise")

@@ -71,7 +71,7 @@ async def server(request, tmp_path):
         env=env,
     )
     port = free_port()
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: ASYNC220 - a server for the whole test, not awaited
         [sys.executable, "-m", "booking_cli", "api", "--port", str(port), "--workers", "2"],
         env=env,
         cwd=ROOT,

@@ -14,7 +14,6 @@ import pytest
 from booking_api.app import create_app
 from kit.ops import self_signed_cert
 from kit.processes import booking as _booking
-from kit.processes import free_port
 from kit.processes import process_env as _env
 from kit.processes import stop as _stop
 from kit.processes import wait_until_up as _wait

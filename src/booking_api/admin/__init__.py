@@ -7,18 +7,19 @@ PostgreSQL alike; sign-in is for active staff users of ``auth_user``.
 from __future__ import annotations
 
 from fastapi import FastAPI
-from sqladmin import Admin
 from sqladmin.i18n import I18nConfig
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking_api.admin.auth import StaffAuth
+from booking_api.admin.site import BookingAdmin
 from booking_api.admin.views import VIEWS
+from booking_api.admin.views.board import BoardView
 
 TITLE = "Booking Assistant — администрирование"
 BASE_URL = "/admin"
 
 
-def mount_admin(app: FastAPI) -> Admin:
+def mount_admin(app: FastAPI) -> BookingAdmin:
     settings = app.state.settings
     database = app.state.db
     sessions = async_sessionmaker(
@@ -30,8 +31,9 @@ def mount_admin(app: FastAPI) -> Admin:
         password_iterations=settings.password_hash_iterations,
         https_only=settings.environment == "production",
     )
-    admin = Admin(
+    admin = BookingAdmin(
         app,
+        settings=settings,
         session_maker=sessions,
         base_url=BASE_URL,
         title=TITLE,
@@ -42,6 +44,10 @@ def mount_admin(app: FastAPI) -> Admin:
         ),
     )
     auth.admin = admin
+    board = {"settings": settings, "db": database, "sessions": sessions}
+    board_view = type(BoardView.__name__, (BoardView,), board)
+    admin.add_base_view(board_view)
+    board_view.identity = "board"  # sqladmin leaves the last route's: the menu links the page
     for view in VIEWS:
         # sqladmin keeps the session maker and the Admin on the view class: a class per app,
         # so two apps in one process (tests, SQLite and PostgreSQL) never share them.

@@ -1,8 +1,9 @@
 """Staff sign-in for the admin: Django's ``auth_user`` rows, a session signed with SECRET_KEY.
 
-Like ``django.contrib.admin``: only active staff get in; the session remembers the user and a
+Like ``django.contrib.admin``: active staff get in; the session remembers the user and a
 digest of their password hash, so changing the password (or losing staff/active) ends every
-session at the next request.
+session at the next request. A specialist's own user (not staff) gets in too, to the board and
+the dashboard of their own column only (the model views are for staff: ``StaffView``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from booking_api.core.security import check_password, make_password
-from booking_api.models import User
+from booking_api.models import Specialist, User
 
 if TYPE_CHECKING:
     from sqladmin import Admin
@@ -79,7 +80,7 @@ class StaffAuth(AuthenticationBackend):
             valid = bool(username and password) and await anyio.to_thread.run_sync(
                 check_password, password, encoded
             )
-            if not (valid and user is not None and user.is_active and user.is_staff):
+            if not (valid and user is not None and await _may_enter(session, user)):
                 return await self._refused(request)
             user.last_login = dt.datetime.now(dt.UTC)
             await session.commit()
@@ -104,9 +105,10 @@ class StaffAuth(AuthenticationBackend):
             return False
         async with self._sessions() as session:
             user = await session.get(User, user_id)
+            specialist = await _specialist_of(session, user) if user is not None else None
         if (
             user is None
-            or not (user.is_active and user.is_staff)
+            or not (user.is_active and (user.is_staff or specialist is not None))
             or not hmac.compare_digest(
                 str(request.session.get("auth_hash", "")), self._auth_hash(user)
             )
@@ -114,9 +116,31 @@ class StaffAuth(AuthenticationBackend):
             request.session.clear()
             return False
         request.state.admin_user = user
+        request.state.admin_specialist_id = specialist
         return True
 
 
+async def _specialist_of(session: AsyncSession, user: User) -> int | None:
+    """The id of the specialist linked to ``user``, if any."""
+    return await session.scalar(select(Specialist.id).where(Specialist.user_id == user.id))
+
+
+async def _may_enter(session: AsyncSession, user: User) -> bool:
+    if not user.is_active:
+        return False
+    return bool(user.is_staff) or await _specialist_of(session, user) is not None
+
+
 def current_user(request: Request) -> Any:
-    """The signed-in staff user (set by ``StaffAuth.authenticate``), or None."""
+    """The signed-in user (set by ``StaffAuth.authenticate``), or None."""
     return getattr(request.state, "admin_user", None)
+
+
+def is_staff(request: Request) -> bool:
+    user = current_user(request)
+    return bool(user is not None and user.is_staff)
+
+
+def current_specialist(request: Request) -> int | None:
+    """The signed-in specialist's id when the user is a specialist's own user."""
+    return getattr(request.state, "admin_specialist_id", None)

@@ -23,6 +23,7 @@ from sqlalchemy import DateTime, select
 from starlette.requests import Request
 from wtforms import Form
 
+from booking_api.admin.auth import is_staff
 from booking_api.admin.display import LabelledConverter, object_label, select_order, type_formatters
 from booking_api.api.deletion import delete_with_dependents
 from booking_api.core.config import Settings
@@ -43,6 +44,10 @@ class StaffView(ModelView):
     fk_display: ClassVar[dict[str, type]] = {}
     # The same ones as select boxes in forms (sqladmin leaves bare foreign keys out of forms).
     fk_select: ClassVar[dict[str, type]] = {}
+
+    def is_accessible(self, request: Request) -> bool:
+        """Staff only (a specialist's own user signs in to the board and dashboard only)."""
+        return is_staff(request)
 
     @classmethod
     def configure(cls, settings: Settings) -> dict[str, Any]:

@@ -30,6 +30,35 @@ STATUS_BADGES = {
     "confirmed": "bg-green-lt",
     "completed": "bg-blue-lt",
     "cancelled": "bg-secondary-lt",
+    "no_show": "bg-red-lt",
+}
+NO_SHOW = "неявка"
+# The statuses as staff read them: the four, and a no-show (a cancelled ``no_show`` row).
+STATUS_LABELS = {**STATUS_NAMES, "no_show": NO_SHOW}
+
+# The API's English texts that reach the admin, in the admin's language.
+ADMIN_TEXTS = {
+    "You do not have permission to perform this action.": "Недостаточно прав для этого действия.",
+    "No Appointment matches the given query.": "Запись не найдена.",
+    "No Specialist matches the given query.": "Специалист не найден.",
+    "Not found.": "Не найдено.",
+    "This field is required.": "обязательное поле.",
+    "This field may not be blank.": "поле не может быть пустым.",
+    "This field may not be null.": "поле не может быть пустым.",
+    "Enter a valid email address.": "введите правильный адрес электронной почты.",
+}
+FIELD_LABELS = {
+    "client": "Клиент",
+    "service": "Услуга",
+    "specialist": "Специалист",
+    "date": "Дата",
+    "start_time": "Начало",
+    "end_time": "Конец",
+    "status": "Статус",
+    "name": "Имя",
+    "phone": "Телефон",
+    "email": "Email",
+    "city": "Город",
 }
 
 
@@ -115,7 +144,43 @@ def day_field(nullable: bool) -> dict[str, Any]:
 
 
 def status_badge(model: Appointment, name: str) -> Markup:
-    status = model.status
+    status = "no_show" if model.no_show else model.status
     return Markup('<span class="badge {}">{}</span>').format(
-        STATUS_BADGES.get(status, ""), STATUS_NAMES.get(status, status)
+        STATUS_BADGES.get(status, ""), STATUS_LABELS.get(status, status)
     )
+
+
+def time_span(model: Appointment, name: str) -> str:
+    return f"{hm(model.start_time)}–{hm(model.end_time)}"
+
+
+def refusal_text(body: Any) -> str:
+    """One line for staff from an API error body: the contract's own (Russian) texts as they
+    are, DRF's English ones in Russian, field errors with the field's label."""
+    if isinstance(body, list):
+        return " ".join(refusal_text(item) for item in body)
+    if not isinstance(body, dict):
+        return ADMIN_TEXTS.get(str(body), str(body))
+    parts = []
+    for key, value in body.items():
+        messages = value if isinstance(value, list) else [value]
+        text = " ".join(ADMIN_TEXTS.get(str(m), str(m)) for m in messages)
+        label = FIELD_LABELS.get(key)
+        parts.append(f"{label}: {text}" if label else text)
+    return " ".join(parts)
+
+
+SHOWING = "Showing %(start)s to %(end)s of %(count)s items"
+
+
+def admin_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
+    """sqladmin's ``_()`` with the count of an empty list said plainly ("Записей нет", not
+    "Показано 1–0 из 0 элементов")."""
+
+    def gettext(message: str, **variables: Any) -> str:
+        if message == SHOWING and not variables.get("count"):
+            return "Записей нет"
+        text = translate(message)
+        return text % variables if variables else text
+
+    return gettext

@@ -8,7 +8,7 @@ from typing import Any
 from sqladmin.filters import BooleanFilter, ForeignKeyFilter, StaticValuesFilter
 from sqlalchemy import select
 
-from booking_api.models import Specialist
+from booking_api.models import ServiceCategory, Specialist
 
 
 class YesNoFilter(BooleanFilter):
@@ -44,6 +44,22 @@ class SpecialistFilter(ForeignKeyFilter):
 
     async def lookups(self, request, model, run_query):  # type: ignore[no-untyped-def]
         rows = await run_query(select(Specialist.id, Specialist.name).order_by(Specialist.name))
+        return [("__all", "Все"), *((str(pk), name) for pk, name in rows)]
+
+
+class CategoryFilter(ForeignKeyFilter):
+    def __init__(self, column: Any) -> None:
+        super().__init__(
+            column,
+            ServiceCategory.name,
+            foreign_model=ServiceCategory,
+            title="Категория",
+            parameter_name="category",
+        )
+
+    async def lookups(self, request, model, run_query):  # type: ignore[no-untyped-def]
+        stmt = select(ServiceCategory.id, ServiceCategory.name).order_by(ServiceCategory.name)
+        rows = await run_query(stmt)
         return [("__all", "Все"), *((str(pk), name) for pk, name in rows)]
 
 

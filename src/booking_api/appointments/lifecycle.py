@@ -1,6 +1,11 @@
 """An appointment after it is booked: who sees it, who may change it (contract section 3),
 editing and moving it (judged by the booking rules of ``service``), and its life: confirm,
-complete, cancel (:data:`TRANSITIONS`), and the client's word that they will come."""
+complete, cancel, no-show (:data:`TRANSITIONS`), and the client's word that they will come.
+
+A no-show (nobody came) is stored as the status ``cancelled`` with ``no_show`` true: the
+visit did not take place and the time is not held, which is what a client that knows only the
+four DRF statuses should read; ``completed`` would count a visit (and its price) that never
+happened. It can be marked once the appointment has started."""
 
 from __future__ import annotations
 
@@ -24,7 +29,15 @@ TRANSITIONS = {
     "confirm": ({"pending"}, "confirmed"),
     "complete": ({"confirmed"}, "completed"),
     "cancel": ({"pending", "confirmed"}, "cancelled"),
+    "no_show": ({"pending", "confirmed"}, "cancelled"),
 }
+VERBS = {
+    "confirm": "подтвердить",
+    "complete": "завершить",
+    "cancel": "отменить",
+    "no_show": "отметить неявкой",
+}
+NOT_STARTED = "Отметить неявку можно только после начала записи."
 STATUS_NAMES = {
     "pending": "ожидает подтверждения",
     "confirmed": "подтверждена",
@@ -125,6 +138,8 @@ async def apply_change(
     if columns.get("status") == "cancelled" and obj.status != "cancelled":
         obj.cancelled_at = dt.datetime.now(dt.UTC)
         obj.cancelled_by_id = actor.require_user().id
+    if columns.get("status", obj.status) != obj.status:
+        obj.no_show = False  # a no-show is a cancelled appointment: a new status ends it
     for key, value in columns.items():
         setattr(obj, key, value)
     service = await repository.load_service(session, obj.service_id)
@@ -135,14 +150,14 @@ async def apply_change(
 
 
 def transition(appointment: Appointment, action: str, user: User) -> None:
-    """Confirm, complete or cancel, when the status allows it (400 otherwise)."""
+    """Confirm, complete, cancel or mark a no-show, when the status allows it (400 otherwise)."""
     allowed, target = TRANSITIONS[action]
     if appointment.status not in allowed:
-        verb = {"confirm": "подтвердить", "complete": "завершить", "cancel": "отменить"}[action]
         raise BadRequest(
-            {"error": f"Нельзя {verb} запись, которая {STATUS_NAMES[appointment.status]}."}
+            {"error": f"Нельзя {VERBS[action]} запись, которая {STATUS_NAMES[appointment.status]}."}
         )
     appointment.status = target
+    appointment.no_show = action == "no_show"
     if target == "cancelled":
         appointment.cancelled_at = dt.datetime.now(dt.UTC)
         appointment.cancelled_by_id = user.id
@@ -173,8 +188,8 @@ def _cut_off(settings: Settings, verb: str) -> BadRequest:
 async def change_status(
     session: AsyncSession, settings: Settings, actor: Actor, obj: Appointment, action: str
 ) -> None:
-    """Confirm or complete (staff, the appointment's specialist), or cancel (also its client,
-    bound by the cut-off), and commit."""
+    """Confirm, complete or mark a no-show once it has started (staff, the appointment's
+    specialist), or cancel (also its client, bound by the cut-off), and commit."""
     user = actor.require_user()
     if not actor.is_staff:
         own_specialist = (
@@ -183,7 +198,7 @@ async def change_status(
         own_client = actor.client_id is not None and obj.client_id == actor.client_id
         if action == "cancel" and not (own_client or own_specialist):
             raise PermissionDenied()
-        if action in ("confirm", "complete") and not own_specialist:
+        if action in ("confirm", "complete", "no_show") and not own_specialist:
             raise PermissionDenied()
         if (
             action == "cancel"
@@ -192,6 +207,9 @@ async def change_status(
             and starts_within(obj, settings.cancel_cutoff_minutes, settings)
         ):
             raise _cut_off(settings, "Отменить")
+    started = local_dt(obj.date, obj.start_time, settings.tz) <= dt.datetime.now(settings.tz)
+    if action == "no_show" and obj.status in TRANSITIONS[action][0] and not started:
+        raise BadRequest({"error": NOT_STARTED})
     before = snapshot(obj)
     transition(obj, action, user)
     await appointment_changed(session, settings, obj, before)

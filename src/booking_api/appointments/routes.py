@@ -135,6 +135,8 @@ _ACTION_DOCS = {
     "Clients are bound by the cancellation cut-off.",
     "confirm": "Confirm (pending → confirmed): staff or the appointment's specialist.",
     "complete": "Complete (confirmed → completed): staff or the appointment's specialist.",
+    "no_show": "Nobody came (pending or confirmed → cancelled with `no_show` true), once the "
+    "appointment has started: staff or the appointment's specialist.",
 }
 
 
@@ -142,7 +144,7 @@ def _action_route(action: str) -> None:
     @router.post(
         f"/appointments/{{pk}}/{action}/",
         tags=["Appointments"],
-        summary=f"{action.capitalize()} an appointment",
+        summary=f"{action.replace('_', '-').capitalize()} an appointment",
         description=_ACTION_DOCS[action],
         response_model=AppointmentOut,
         responses=ERRORS(400, 401, 403, 404),
@@ -155,7 +157,7 @@ def _action_route(action: str) -> None:
         return JSON(represent_appointment(obj, ctx.settings.tz))
 
 
-for _action in ("cancel", "confirm", "complete"):
+for _action in ("cancel", "confirm", "complete", "no_show"):
     _action_route(_action)
 
 

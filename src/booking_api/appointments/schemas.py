@@ -67,6 +67,11 @@ class AppointmentOut(BaseModel):
     client_confirmed_at: dt.datetime | None = Field(
         None, description="When the client confirmed they will come (reminder button)"
     )
+    no_show: bool = Field(
+        False,
+        description="Nobody came (marked by staff or the specialist); the status is then "
+        "`cancelled`, so clients that know only the four statuses read it as a cancellation",
+    )
 
 
 def appointment_body(
@@ -87,6 +92,7 @@ def appointment_body(
     cancelled_at: dt.datetime | None,
     client_confirmed_at: dt.datetime | None,
     tz: dt.tzinfo,
+    no_show: bool = False,
 ) -> dict[str, Any]:
     """An appointment as the API shows it (AppointmentOut) but its id, whichever way it was
     loaded; ``category_name`` is left out for a service without a category, as DRF did."""
@@ -109,6 +115,7 @@ def appointment_body(
         updated_at=format_datetime(updated_at, tz),
         cancelled_at=format_datetime(cancelled_at, tz),
         client_confirmed_at=format_datetime(client_confirmed_at, tz),
+        no_show=no_show,
     )
     return data
 
@@ -138,5 +145,6 @@ def represent_appointment(obj: Appointment, tz: dt.tzinfo) -> dict[str, Any]:
         cancelled_at=obj.cancelled_at,
         client_confirmed_at=obj.client_confirmed_at,
         tz=tz,
+        no_show=bool(obj.no_show),
     )
     return with_id(obj.id, body)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, false, inspect, or_, select
+from sqlalchemy import Engine, Select, and_, false, func, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
 from booking_api.api.repository import SearchField, icontains
 from booking_api.core import crypto
 from booking_api.core.config import Settings
-from booking_api.models import Client
+from booking_api.models import Appointment, Client
 
 MIN_PHONE_DIGITS = 7  # shorter search terms are parts of numbers, not numbers
 
@@ -51,8 +51,18 @@ def phone_matches(phone: str, settings: Settings) -> Any:
     )
 
 
+def no_show_count() -> Any:
+    """How many of a client's appointments nobody came to (for ``Client.no_show_count``)."""
+    return (
+        select(func.count(Appointment.id))
+        .where(Appointment.client_id == Client.id, Appointment.no_show.is_(True))
+        .correlate(Client)
+        .scalar_subquery()
+    )
+
+
 def client_loaders() -> list[Any]:
-    return [joinedload(Client.user)]
+    return [joinedload(Client.user), with_expression(Client.no_show_count, no_show_count())]
 
 
 def visible_clients(user_id: int, *, staff: bool) -> Select[Any]:

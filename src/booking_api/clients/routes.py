@@ -72,7 +72,7 @@ class Clients(Resource):
         return await super().update(session, ctx, obj, values)
 
     def represent(self, obj: Client, ctx: Ctx) -> dict[str, Any]:
-        return represent_client(obj)
+        return represent_client(obj, staff=ctx.is_staff)
 
 
 clients = Clients()

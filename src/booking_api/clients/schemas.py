@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic import Field as SchemaField
 
 from booking_api.api.representation import NestedUser, nested_user
 from booking_api.core.fields import CharField, ChoiceField, EmailField, Field
@@ -20,6 +21,9 @@ class ClientOut(BaseModel):
     city: str
     telegram_id: str | None
     language: str
+    no_show_count: int | None = SchemaField(
+        None, description="Staff only: how many of the client's appointments nobody came to"
+    )
 
 
 CLIENT_FIELDS: dict[str, Field] = {
@@ -45,8 +49,10 @@ STAFF_ONLY_FIELDS = ("telegram_id", "username", "password")
 OWN_PROFILE_FIELDS = ("name", "phone", "email", "city", "language")
 
 
-def represent_client(obj: Client) -> dict[str, Any]:
-    return {
+def represent_client(obj: Client, *, staff: bool = False) -> dict[str, Any]:
+    """The client as the API shows it; staff also see ``no_show_count`` (loaded with the
+    client by ``repository.client_loaders``)."""
+    body = {
         "id": obj.id,
         "user": nested_user(obj.user),
         "name": obj.name,
@@ -56,3 +62,6 @@ def represent_client(obj: Client) -> dict[str, Any]:
         "telegram_id": obj.telegram_id,
         "language": obj.language,
     }
+    if staff:
+        body["no_show_count"] = obj.no_show_count or 0
+    return body

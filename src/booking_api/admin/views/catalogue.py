@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from sqladmin.fields import SelectField
-from sqladmin.filters import ForeignKeyFilter
 
 from booking_api.admin.base import StaffView
 from booking_api.admin.display import LANGUAGES
-from booking_api.admin.filters import DistinctValuesFilter, SpecialistFilter, YesNoFilter
+from booking_api.admin.filters import (
+    CategoryFilter,
+    DistinctValuesFilter,
+    SpecialistFilter,
+    YesNoFilter,
+)
 from booking_api.models import Service, ServiceCategory, Specialist
 
 
@@ -103,13 +107,7 @@ class ServiceAdmin(StaffView, model=Service):
     column_default_sort = "name"
     column_filters = [
         SpecialistFilter(Service.specialist_id),
-        ForeignKeyFilter(
-            Service.category_id,
-            ServiceCategory.name,
-            foreign_model=ServiceCategory,
-            title="Категория",
-            parameter_name="category",
-        ),
+        CategoryFilter(Service.category_id),
         YesNoFilter(Service.is_active, title="Активна"),
     ]
     form_columns = [
