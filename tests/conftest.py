@@ -1,15 +1,13 @@
-"""Fixtures for every test folder; they live in ``testkit`` so tests can import its helpers
-(a module named ``conftest`` would clash with the sub-folders' own conftest files).
-
-The sub-folders' conftest files likewise only register fixtures of the kit (``tests/kit/``),
-whose helpers get pytest's assertion messages too.
+"""Fixtures for every test folder. Every helper and fixture lives in the test kit (``tests/kit/``,
+one module per job); conftest files only register the kit's fixtures by name, and the kit's
+helpers get pytest's assertion messages too.
 """
 
 import pytest
 
 pytest.register_assert_rewrite("kit")
 
-from testkit import (  # noqa: E402, F401 - fixtures, found by pytest by name
+from kit.api import (  # noqa: E402, F401 - fixtures, found by pytest by name
     cat,
     client,
     env,

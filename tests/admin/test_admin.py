@@ -20,7 +20,7 @@ from booking_api.models import (
     TimeOff,
     User,
 )
-from testkit import Catalogue, Env, future_day
+from kit.api import Catalogue, Env, future_day
 
 PASSWORD = "pass12345"
 

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import select
 
 from booking_api.models import Appointment, Break, Client, Job, TimeOff
-from testkit import Catalogue, Env, future_day
+from kit.api import Catalogue, Env, future_day
 
 PASSWORD = "pass12345"
 TAKEN = "Выбранное время уже занято."

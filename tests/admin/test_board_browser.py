@@ -31,9 +31,9 @@ from booking_api.models import (
     SpecialistSchedule,
     User,
 )
+from kit.api import make_settings
 from kit.servers import ServerThread
 from kit.webdriver import CHROMEDRIVER, CHROMIUM, ELEMENT, Browser, Element, chromium
-from testkit import make_settings
 
 pytestmark = [
     pytest.mark.slow,

@@ -24,9 +24,9 @@ from booking_api.core.db import Database
 from booking_api.core.security import make_password
 from booking_api.migrate import upgrade
 from booking_api.models import Appointment, Client, Service, Specialist, User
+from kit.api import make_settings
 from kit.servers import free_port
 from kit.webdriver import CHROMEDRIVER, CHROMIUM, Browser, chromium
-from testkit import make_settings
 
 pytestmark = [
     pytest.mark.slow,

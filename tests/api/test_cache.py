@@ -28,7 +28,7 @@ from sqlalchemy import event
 from booking_api.app import create_app
 from booking_api.caching import invalidation
 from booking_api.models import ServiceCategory
-from testkit import SECRET, TEST_REDIS_URL, Env, RedisServer, free_port, future_day, needs_redis
+from kit.api import SECRET, TEST_REDIS_URL, Env, RedisServer, free_port, future_day, needs_redis
 
 
 @pytest.fixture(params=["local", pytest.param("redis", marks=[pytest.mark.redis, needs_redis])])

@@ -10,7 +10,7 @@ import httpx
 
 from booking_api.app import create_app
 from booking_api.core.db import Database
-from testkit import make_settings
+from kit.api import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from booking_api.models import Appointment, Break
-from testkit import future_day
+from kit.api import future_day
 
 
 def booking(cat, day: dt.date, start: str, end: str):

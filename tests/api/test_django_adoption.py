@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from booking_api.app import create_app
 from booking_api.core.db import Database
 from booking_api.migrate import upgrade
+from kit.api import make_settings
 from kit.django_db import DAY, build_django_database, drop_django_database
-from testkit import make_settings
 
 
 async def snapshot(url: str) -> dict[str, list[tuple]]:

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from booking_api.core.errors import ValidationError
-from testkit import future_day
+from kit.api import future_day
 
 BIG = 99_999_999_999  # beyond PostgreSQL's integer (int32) id columns
 HUGE = 2**70  # beyond any integer column

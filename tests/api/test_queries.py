@@ -22,7 +22,7 @@ from booking_api.models import (
     SpecialistSchedule,
     User,
 )
-from testkit import future_day
+from kit.api import future_day
 
 # Queries per route on PostgreSQL, the same for 2 and 20 rows. The bearer token's user is
 # cached for a few seconds (USER_CACHE_SECONDS), so after a warm-up request authentication

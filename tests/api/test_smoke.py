@@ -1,4 +1,4 @@
-from testkit import future_day
+from kit.api import future_day
 
 
 async def test_catalogue_lists(client, cat):

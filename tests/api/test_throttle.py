@@ -12,7 +12,7 @@ import pytest
 
 from booking_api.app import create_app
 from booking_api.core.throttle import parse_rate
-from testkit import TEST_REDIS_URL, Env, future_day, needs_redis
+from kit.api import TEST_REDIS_URL, Env, future_day, needs_redis
 
 
 def test_parse_rate():
@@ -84,7 +84,7 @@ async def test_booking_is_limited_per_user(limited, env, cat):
 
 
 async def test_empty_rate_turns_the_limit_off(client, env, cat):
-    # The suite's settings leave both rates empty (testkit.make_settings).
+    # The suite's settings leave both rates empty (kit.api.make_settings).
     for _ in range(30):
         r = await client.post("/api/token/", json={"username": "alice", "password": "wrong"})
         assert r.status_code == 401

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from testkit import PG_ADMIN_URL, _drop_pg_database, _fresh_pg_database
+from kit.api import PG_ADMIN_URL, _drop_pg_database, _fresh_pg_database
 
 pytestmark = pytest.mark.slow
 

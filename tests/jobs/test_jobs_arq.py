@@ -18,7 +18,7 @@ from sqlalchemy import update
 from booking_api.app import create_app
 from booking_api.jobs import arq_worker, outbox
 from booking_api.models import Specialist
-from testkit import TEST_REDIS_URL, RedisServer, future_day, redis_available
+from kit.api import TEST_REDIS_URL, RedisServer, future_day, redis_available
 
 MSK = ZoneInfo("Europe/Moscow")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from testkit import _drop_pg_database, _fresh_pg_database
+from kit.api import _drop_pg_database, _fresh_pg_database
 
 # One per test process: parallel runs on one server never drop each other's.
 PG_NAME = f"booking_django_adopt_{os.getpid()}"

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from testkit import Catalogue, Env
+from kit.api import Catalogue, Env
 
 ISSUER = "http://127.0.0.1:8000"
 MCP_URL = "http://127.0.0.1:5000/mcp"

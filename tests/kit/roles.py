@@ -1,7 +1,7 @@
 """Permission tables (contract section 3): one expected status per role for a route.
 
 The roles are anonymous, client A (alice), client B (bob), the specialist's user (anna), a
-signed-in stranger (no profile) and staff, as ``testkit.cat`` builds them.
+signed-in stranger (no profile) and staff, as ``kit.api.cat`` builds them.
 """
 
 from __future__ import annotations

@@ -36,10 +36,10 @@ from booking_api.core.security import make_password
 from booking_api.demo import seed_demo
 from booking_api.migrate import upgrade
 from booking_api.models import Service, ServiceCategory, Specialist, SpecialistSchedule, User
+from kit.api import make_settings
 from kit.webdriver import ELEMENT, Browser, Element, chromium, free_port
-from testkit import make_settings
 
-BOT_TOKEN = "123456:TEST-TOKEN"  # what testkit.make_settings configures
+BOT_TOKEN = "123456:TEST-TOKEN"  # what kit.api.make_settings configures
 STANDIN = (Path(__file__).parent / "standin.js").read_text()
 OUTPUT = Path(__file__).resolve().parents[1] / "output" / "miniapp"
 PHONE = {"width": 390, "height": 844}

@@ -13,7 +13,7 @@ import pytest
 
 from booking_api.app import create_app
 from booking_api.miniapp import STATIC_DIR
-from testkit import make_settings
+from kit.api import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "web" / "miniapp" / "src" / "locales"

@@ -22,10 +22,10 @@ import pytest
 
 from booking_api.app import create_app
 from booking_api.core.db import Database
+from kit.api import future_day
 from kit.ops import captured_logs, json_lines
 from kit.private_postgres import PrivatePostgres, available
 from kit.processes import booking, free_port, process_env, stop, wait_until_up
-from testkit import future_day
 
 DRF_503 = {"detail": "Service temporarily unavailable, try again later."}
 

@@ -18,8 +18,8 @@ from booking_mcp.config import Settings as McpSettings
 from booking_mcp.http_app import build_http_app
 from booking_mcp.server import build_server
 from booking_mcp.service import BookingService
+from kit.api import SECRET
 from kit.ops import captured_logs, json_lines
-from testkit import SECRET
 
 BOT_TOKEN = "123456:TEST-TOKEN"
 

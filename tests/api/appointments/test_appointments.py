@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from booking_api.models import Appointment
-from testkit import future_day
+from kit.api import future_day
 
 NOT_FOUND = {"detail": "No Appointment matches the given query."}
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from booking_api.models import Appointment
+from kit.api import future_day
 from kit.roles import DENIED, NO_CREDENTIALS, ROLES, check_row, expect, user_of
-from testkit import future_day
 
 
 async def book(env, cat, who: str = "a", status: str = "pending", hour: int = 10) -> Appointment:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from booking_api.models import Appointment, SpecialistSchedule
-from testkit import future_day
+from kit.api import future_day
 
 TAKEN = "Выбранное время уже занято."
 

@@ -36,7 +36,7 @@ from booking_api.models import (
     SpecialistSchedule,
     TimeOff,
 )
-from testkit import BACKENDS, Env, future_day
+from kit.api import BACKENDS, Env, future_day
 
 STORES = [("orm", backend) for backend in BACKENDS]
 if "postgresql" in BACKENDS:
@@ -50,7 +50,7 @@ def store_kind(request: pytest.FixtureRequest) -> tuple[str, str]:
 
 @pytest.fixture
 async def env(store_kind: tuple[str, str], envs: dict[str, Env]) -> Env:
-    """The database of the store under test (overrides testkit's ``env``)."""
+    """The database of the store under test (overrides kit.api's ``env``)."""
     env = envs[store_kind[1]]
     await env.reset()
     return env

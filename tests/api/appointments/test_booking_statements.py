@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from testkit import future_day
+from kit.api import future_day
 
 
 @contextmanager

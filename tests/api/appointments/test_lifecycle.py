@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 
 from booking_api.models import Appointment
-from testkit import future_day
+from kit.api import future_day
 
 TAKEN = "Выбранное время уже занято."
 

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from booking_api.models import Appointment, Job, WaitlistEntry
-from testkit import future_day
+from kit.api import future_day
 
 
 async def _appointment(env, cat, day: dt.date, hour: int, status: str = "confirmed", client=None):

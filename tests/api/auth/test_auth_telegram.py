@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 from jose import jwt
 
-BOT_TOKEN = "123456:TEST-TOKEN"  # testkit's make_settings
+BOT_TOKEN = "123456:TEST-TOKEN"  # kit.api's make_settings
 
 
 def widget_data(tg_id: int = 555001, *, age: int = 0, **extra: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ import pytest
 from jose import jwt
 
 from booking_api.models import User
-from testkit import SECRET
+from kit.api import SECRET
 
 INVALID_BEARER = {
     "detail": "Given token not valid for any token type",

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from booking_api.models import Break, Service, SpecialistSchedule, TimeOff
-from testkit import future_day
+from kit.api import future_day
 
 
 def booking(cat, day: dt.date, start: str, end: str, **extra):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from testkit import future_day
+from kit.api import future_day
 
 
 def booking(cat, day: dt.date, start: str, end: str, **extra):

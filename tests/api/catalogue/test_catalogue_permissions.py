@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 
 from booking_api.models import Service, ServiceCategory, Specialist, SpecialistSchedule
+from kit.api import future_day
 from kit.roles import READ, STAFF_CHANGES, STAFF_CREATES, STAFF_DELETES, check_row
-from testkit import future_day
 
 
 @pytest.mark.parametrize("route", ["categories", "specialists", "schedules", "services"])

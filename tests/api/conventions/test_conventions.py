@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from booking_api.models import Appointment, Service
-from testkit import future_day
+from kit.api import future_day
 
 NOT_FOUND = {"detail": "Not found."}
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from testkit import future_day
+from kit.api import future_day
 
 
 async def _document(client) -> dict[str, Any]:

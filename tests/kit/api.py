@@ -1,6 +1,5 @@
-"""Shared test kit, imported by tests/conftest.py and by tests as ``testkit``.
-
-The API on SQLite and on PostgreSQL, clients, users and a small catalogue.
+"""The API under test, in-process, on SQLite and on PostgreSQL: clients, users, a small
+catalogue, and each run's own Redis key prefix (fixtures registered by tests/conftest.py).
 
 Every API test runs twice, once per database (the ``backend`` parameter). Each backend's schema
 is built once by the real Alembic migrations; each test starts from empty tables.
