@@ -23,6 +23,7 @@ from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
 from booking_api.availability import routes as slots
 from booking_api.caching import install as install_cache
+from booking_api.calendars import routes as calendars
 from booking_api.catalogue import routes as catalog
 from booking_api.clients import routes as clients
 from booking_api.core.config import Settings, get_settings
@@ -33,6 +34,9 @@ from booking_api.core.middleware import HeadAsGetMiddleware, NullCharactersMiddl
 from booking_api.dialogs import routes as dialogs
 from booking_api.privacy import install as install_privacy
 from booking_api.waitlist import routes as waitlist
+from booking_api.webhooks import admin as webhooks_admin
+from booking_api.webhooks import hooks as webhook_hooks
+from booking_api.webhooks import routes as webhooks
 from booking_common.asgi import HSTSMiddleware, RequestIdMiddleware
 from booking_common.logging import register_secret
 
@@ -99,6 +103,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 "Appointments",
                 "Waitlist",
                 "Dialog contexts",
+                "Calendar feeds",
+                "Webhooks",
             )
         ],
     )
@@ -106,6 +112,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = database or Database.from_settings(settings)
     # Personal data at rest: bind ENCRYPTION_KEY's keyring to these sessions (a no-op without).
     install_privacy(app.state.db, settings)
+    webhook_hooks.install(app.state.db, settings)  # WEBHOOKS_ENABLED for this app's writes
     register_secret(
         settings.secret_key,
         settings.telegram_bot_token,
@@ -115,7 +122,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     # Routes are matched in order, one pattern at a time: the busiest (booking, free time)
     # go first. No two routers share a path, so the order changes nothing else.
-    for module in (appointments, slots, catalog, auth, clients, dialogs, waitlist):
+    routers = (appointments, slots, catalog, auth, clients, dialogs, waitlist, calendars, webhooks)
+    for module in routers:
         app.include_router(module.router, prefix="/api")
 
     settings.media_root.mkdir(parents=True, exist_ok=True)
@@ -147,7 +155,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             body["down"] = down
         return JSON(body, status_code=503 if down else 200)
 
-    mount_admin(app)
+    webhooks_admin.add_views(mount_admin(app), settings)  # webhooks, calendar feed links
     install_cache(app, settings)  # response cache + write detection (booking_api.caching)
     install_error_handlers(app)
     install_openapi(app)
