@@ -68,23 +68,21 @@ def event_body(event_id: str, payload: dict[str, Any], data: dict[str, Any]) -> 
 async def fan_out(job: ClaimedJob, ctx: JobContext) -> None:
     p = job.payload
     event_type, object_id = p["type"], int(p["object_id"])
-    async with ctx.db.read_sessions() as session:
+    kind = events.object_kind(event_type)
+    event_id = events.event_id(job.dedupe_key)
+    async with ctx.db.write_sessions() as session:
         endpoint_ids = await repo.subscribed_endpoints(session, event_type)
         if not endpoint_ids:
             return
-        kind = events.object_kind(event_type)
         data = await payloads.object_data(session, kind, object_id, ctx.settings.tz)
-    if data is None:
-        raise Skip(f"the {kind} {object_id} was deleted before its event went out")
-    event_id = events.event_id(job.dedupe_key)
-    body = event_body(event_id, p, data)
-    async with ctx.db.write_sessions() as session:
+        if data is None:
+            raise Skip(f"the {kind} {object_id} was deleted before its event went out")
         created = await repo.add_deliveries(
             session,
             endpoint_ids,
             event_id=event_id,
             event_type=event_type,
-            payload=body,
+            payload=event_body(event_id, p, data),
             now=ctx.now,
             give_up_at=ctx.now + dt.timedelta(seconds=ctx.settings.webhook_give_up_seconds),
         )
