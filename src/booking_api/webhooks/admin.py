@@ -23,7 +23,7 @@ from booking_api.admin.views import ChoiceFilter, StaffView
 from booking_api.calendars.admin import CalendarFeedAdmin
 from booking_api.core.config import Settings
 from booking_api.webhooks import events, guard, sender, service
-from booking_api.webhooks.models import WebhookDelivery, WebhookEndpoint
+from booking_api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 STATUS_NAMES = {"pending": "в очереди", "succeeded": "доставлено", "failed": "не доставлено"}
 STATUS_BADGES = {"pending": "bg-yellow-lt", "succeeded": "bg-green-lt", "failed": "bg-red-lt"}
@@ -42,23 +42,6 @@ def _status(model: WebhookDelivery, name: str) -> Markup:
 def _payload(model: WebhookDelivery, name: str) -> Markup:
     pretty = orjson.dumps(orjson.loads(model.payload), option=orjson.OPT_INDENT_2).decode()
     return Markup("<pre>{}</pre>").format(pretty)
-
-
-def _attempt_log(model: WebhookDelivery, name: str) -> Markup:
-    rows = Markup("").join(
-        Markup(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} мс</td><td><code>{}</code></td></tr>"
-        ).format(
-            a.number,
-            a.started_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-            a.response_status if a.response_status is not None else "—",
-            a.latency_ms,
-            a.error or (a.response_snippet or "")[:200],
-        )
-        for a in model.attempt_log
-    )
-    head = Markup("<tr><th>№</th><th>Когда</th><th>Ответ</th><th>Время</th><th>Итог</th></tr>")
-    return Markup('<table class="table table-sm">{}{}</table>').format(head, rows)
 
 
 class WebhookEndpointAdmin(StaffView, model=WebhookEndpoint):
@@ -159,7 +142,6 @@ class WebhookDeliveryAdmin(StaffView, model=WebhookDelivery):
     column_formatters_detail = {
         "status": _status,
         "payload": _payload,
-        "attempt_log": _attempt_log,
     }
     column_labels = {
         "id": "ID",
@@ -222,7 +204,49 @@ class WebhookDeliveryAdmin(StaffView, model=WebhookDelivery):
         )
 
 
-VIEWS: list[type[StaffView]] = [WebhookEndpointAdmin, WebhookDeliveryAdmin, CalendarFeedAdmin]
+class WebhookAttemptAdmin(StaffView, model=WebhookAttempt):
+    """The attempts log (linked from each delivery's page)."""
+
+    name = "Попытка доставки"
+    name_plural = "Попытки доставки"
+    icon = "fa-solid fa-list-check"
+    category = "Интеграции"
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    column_list = [
+        "id",
+        "delivery",
+        "number",
+        "started_at",
+        "response_status",
+        "latency_ms",
+        "error",
+        "worker",
+    ]
+    column_details_list = column_list + ["response_snippet"]
+    column_sortable_list = ["id", "started_at", "latency_ms"]
+    column_default_sort = [("id", True)]
+    column_labels = {
+        "id": "ID",
+        "delivery": "Доставка",
+        "number": "№",
+        "started_at": "Когда",
+        "response_status": "Код ответа",
+        "latency_ms": "Время, мс",
+        "error": "Ошибка",
+        "worker": "Обработчик",
+        "response_snippet": "Начало ответа",
+    }
+
+
+VIEWS: list[type[StaffView]] = [
+    WebhookEndpointAdmin,
+    WebhookDeliveryAdmin,
+    WebhookAttemptAdmin,
+    CalendarFeedAdmin,
+]
 
 
 def add_views(admin: Admin, settings: Settings) -> Admin:

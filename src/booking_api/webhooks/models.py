@@ -108,3 +108,9 @@ class WebhookAttempt(Base):
     response_snippet: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str] = mapped_column(String(100), default="")
+
+    delivery: Mapped[WebhookDelivery] = relationship(lazy="raise", viewonly=True)
+
+    def __str__(self) -> str:
+        answer = self.response_status if self.response_status is not None else self.error
+        return f"№{self.number}: {answer}"
