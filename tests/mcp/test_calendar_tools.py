@@ -19,7 +19,7 @@ async def call(client: Client, tool: str, **args: object) -> object:
 
 
 async def test_add_to_calendar_and_the_feed_link(mcp_server, live_api) -> None:
-    wednesday = next_weekday(2, weeks=3)
+    friday = next_weekday(4, weeks=6)  # a day no other MCP test books
     async with Client(mcp_server) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         assert tools["get_appointment_ics"].annotations.read_only_hint is True
@@ -32,15 +32,15 @@ async def test_add_to_calendar_and_the_feed_link(mcp_server, live_api) -> None:
             user_id=TG,
             specialist_id=manicure["specialist"],
             service_id=manicure["id"],
-            date=wednesday.isoformat(),
-            start_time="11:00",
+            date=friday.isoformat(),
+            start_time="15:00",
         )
         file = await call(client, "get_appointment_ics", user_id=TG, appointment_id=booked["id"])
         assert file["filename"] == f"appointment-{booked['id']}.ics"
         assert file["mime_type"] == "text/calendar"
         [event] = icalendar.Calendar.from_ical(file["content"]).events
         assert str(event["UID"]) == f"appointment-{booked['id']}@booking-assistant"
-        assert (event.start.date(), event.start.strftime("%H:%M")) == (wednesday, "11:00")
+        assert (event.start.date(), event.start.strftime("%H:%M")) == (friday, "15:00")
 
         other = await client.call_tool(
             "get_appointment_ics", {"user_id": "700302", "appointment_id": booked["id"]}

@@ -70,10 +70,11 @@ async def fan_out(job: ClaimedJob, ctx: JobContext) -> None:
     event_type, object_id = p["type"], int(p["object_id"])
     kind = events.object_kind(event_type)
     event_id = events.event_id(job.dedupe_key)
+    async with ctx.db.read_sessions() as session:  # the usual case: nobody subscribes
+        if not await repo.subscribed_endpoints(session, event_type):
+            return
     async with ctx.db.write_sessions() as session:
         endpoint_ids = await repo.subscribed_endpoints(session, event_type)
-        if not endpoint_ids:
-            return
         data = await payloads.object_data(session, kind, object_id, ctx.settings.tz)
         if data is None:
             raise Skip(f"the {kind} {object_id} was deleted before its event went out")
