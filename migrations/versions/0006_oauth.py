@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_oauth"
-down_revision = "0004"
+down_revision = "0005_webhooks_feeds"
 branch_labels = None
 depends_on = None
 

@@ -25,6 +25,7 @@ from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
 from booking_api.availability import routes as slots
 from booking_api.caching import install as install_cache
+from booking_api.calendars import routes as calendars
 from booking_api.catalogue import routes as catalog
 from booking_api.clients import routes as clients
 from booking_api.core.config import Settings, get_settings
@@ -42,6 +43,9 @@ from booking_api.oauth import install as install_oauth
 from booking_api.privacy import install as install_privacy
 from booking_api.schedules import routes as schedules
 from booking_api.waitlist import routes as waitlist
+from booking_api.webhooks import admin as webhooks_admin
+from booking_api.webhooks import hooks as webhook_hooks
+from booking_api.webhooks import routes as webhooks
 from booking_common.asgi import HSTSMiddleware, RequestIdMiddleware
 from booking_common.logging import register_secret
 
@@ -108,6 +112,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 "Appointments",
                 "Waitlist",
                 "Dialog contexts",
+                "Calendar feeds",
+                "Webhooks",
             )
         ],
     )
@@ -115,6 +121,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = database or Database.from_settings(settings)
     # Personal data at rest: bind ENCRYPTION_KEY's keyring to these sessions (a no-op without).
     install_privacy(app.state.db, settings)
+    webhook_hooks.install(app.state.db, settings)  # WEBHOOKS_ENABLED for this app's writes
     register_secret(
         settings.secret_key,
         settings.telegram_bot_token,
@@ -124,7 +131,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     # Routes are matched in order, one pattern at a time: the busiest (booking, free time)
     # go first. No two routers share a path, so the order changes nothing else.
-    for module in (appointments, slots, catalog, schedules, auth, clients, dialogs, waitlist):
+    routers = (
+        appointments,
+        slots,
+        catalog,
+        schedules,
+        auth,
+        clients,
+        dialogs,
+        waitlist,
+        calendars,
+        webhooks,
+    )
+    for module in routers:
         app.include_router(module.router, prefix="/api")
     install_oauth(app)  # OAuth 2.1 for assistants (on when OAUTH_ISSUER is set)
     app.include_router(root.router)  # /api/ (DRF's API root), / → the docs, /health, /ready
@@ -137,7 +156,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     mount_miniapp(app)  # the Telegram Mini App at /app/ (booking_api/miniapp)
 
-    mount_admin(app)
+    webhooks_admin.add_views(mount_admin(app), settings)  # webhooks, calendar feed links
     install_cache(app, settings)  # response cache + write detection (booking_api.caching)
     install_error_handlers(app)
     install_openapi(app)

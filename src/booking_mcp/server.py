@@ -489,6 +489,9 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
             "change the booking: ask the user first and pass confirm=true only after a clear yes."
         )
 
+    from .calendar_tools import register_calendar_tools  # it imports this module's helpers
+
+    register_calendar_tools(mcp, service)  # get_appointment_ics, get_calendar_feed
     return mcp
 
 

@@ -81,6 +81,9 @@ def make_settings(url: str, tmp: Path, **overrides: Any) -> Settings:
         cache_backend="off",
         throttle_auth="",
         throttle_booking="",
+        # No webhook events: tests that count jobs predate them (tests/api/webhooks turns
+        # them on).
+        webhooks_enabled=False,
         # A test that turns Redis on keys under this run's prefix at the least (see below).
         redis_key_prefix=RUN_REDIS_PREFIX,
     )

@@ -161,6 +161,33 @@ class Settings(CommonSettings):
         urls = [self.mcp_public_url or "", *self.oauth_resources.split(",")]
         return list(dict.fromkeys(u.strip().rstrip("/") for u in urls if u.strip()))
 
+    # Outbound webhooks and calendar feeds (see booking_api.webhooks, booking_api.calendars).
+    webhooks_enabled: bool = Field(
+        True,
+        description="Queue webhook events for booking and client changes; false turns "
+        "outbound webhooks off (no event rows at all)",
+    )
+    webhook_allow_private: bool = Field(
+        False,
+        description="Allow webhook URLs on private, loopback, link-local or reserved "
+        "addresses (a receiver on the same machine or network); off, a staff user cannot make "
+        "the server call internal services",
+    )
+    webhook_timeout_seconds: float = Field(10.0, description="One delivery attempt's timeout")
+    webhook_retry_base_seconds: float = Field(
+        10.0, description="First retry delay; doubled per attempt (with jitter)"
+    )
+    webhook_retry_max_seconds: float = Field(3600.0, description="Longest delay between tries")
+    webhook_give_up_seconds: float = Field(
+        3 * 24 * 3600.0,
+        description="A delivery not acknowledged this long after its event is marked failed",
+    )
+    public_url: str | None = Field(
+        None,
+        description="https://… where users reach the API, for links sent out of band "
+        "(calendar feeds); default: the address the request came to",
+    )
+
     @property
     def cors_origins(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_allowed_origins.split(",") if o.strip()]

@@ -40,6 +40,7 @@ from booking_api.jobs.outbox import (
 )
 from booking_api.jobs.queue import ClaimedJob
 from booking_api.models import ACTIVE_STATUSES, Appointment, Client, Service, WaitlistEntry
+from booking_api.webhooks.service import HANDLERS as WEBHOOK_HANDLERS
 
 log = logging.getLogger("booking_api.jobs")
 
@@ -315,6 +316,7 @@ HANDLERS: dict[str, Handler] = {
     WAITLIST_OFFER: waitlist_offer,
     WAITLIST_NOTIFY: waitlist_notify,
     WAITLIST_EXPIRE: waitlist_expire,
+    **WEBHOOK_HANDLERS,  # fan-out of webhook events and delivery attempts
 }
 
 __all__ = ["HANDLERS", "JobContext"]

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from booking_api.availability.engine import local_dt
 from booking_api.core.config import Settings
 from booking_api.models import ACTIVE_STATUSES, Appointment, Job, Service, WaitlistEntry
+from booking_api.webhooks import events as webhook_events
 
 log = logging.getLogger("booking_api.jobs")
 
@@ -32,6 +33,7 @@ SPECIALIST_NOTICE = "specialist_notice"
 WAITLIST_OFFER = "waitlist_offer"
 WAITLIST_NOTIFY = "waitlist_notify"
 WAITLIST_EXPIRE = "waitlist_expire"
+WEBHOOK_EVENT = webhook_events.JOB_KIND
 
 _PENDING = "booking_jobs_wake"
 
@@ -127,6 +129,24 @@ def notice_job(
     return JobSpec(SPECIALIST_NOTICE, payload, now, key)
 
 
+def webhook_event_job(
+    event_type: str,
+    object_id: int | str,
+    now: dt.datetime,
+    *,
+    previous: dict[str, Any] | None = None,
+    once: bool = False,
+) -> JobSpec:
+    """A webhook event (``booking_api.webhooks``): one job, fanned out to the endpoints that
+    subscribe to it when it runs. ``once``: the event can happen once per object (creation)."""
+    return JobSpec(
+        WEBHOOK_EVENT,
+        webhook_events.event_payload(event_type, object_id, now, previous),
+        now,
+        webhook_events.event_key(event_type, object_id, None if once else now),
+    )
+
+
 def new_booking_jobs(
     settings: Settings,
     appointment_id: int | str,
@@ -135,13 +155,19 @@ def new_booking_jobs(
     *,
     now: dt.datetime,
 ) -> list[JobSpec]:
-    """What a new active booking queues: its reminders and the specialist's message.
-    (``appointment_id`` is text when the writer puts the id in later: the PostgreSQL booking
-    store writes the jobs in the statement whose insert draws it.)"""
-    return [
+    """What a new active booking queues: its reminders, the specialist's message and (with
+    WEBHOOKS_ENABLED) the ``appointment.created`` webhook event. ``appointment_id`` is text when
+    the writer puts the id in later: the PostgreSQL booking store writes the jobs in the
+    statement whose insert draws it."""
+    jobs = [
         *reminder_jobs(settings, appointment_id, day, start, now=now),
         notice_job(appointment_id, day, start, "created", None, now),
     ]
+    if settings.webhooks_enabled:
+        jobs.append(
+            webhook_event_job(webhook_events.APPOINTMENT_CREATED, appointment_id, now, once=True)
+        )
+    return jobs
 
 
 async def enqueue_spec(session: AsyncSession, job: JobSpec) -> bool:
@@ -201,8 +227,14 @@ async def enqueue(
         )
         queued = bool(result.rowcount)
     if queued:
-        session.info.setdefault(_PENDING, []).append((dedupe_key, run_at))
+        note_pending(session.info, dedupe_key, run_at)
     return queued
+
+
+def note_pending(info: dict[str, Any], dedupe_key: str, run_at: dt.datetime) -> None:
+    """Remember a job written in this session's transaction, to wake the runtime after commit
+    (for writers that insert job rows themselves, e.g. the webhooks' ORM hooks)."""
+    info.setdefault(_PENDING, []).append((dedupe_key, run_at))
 
 
 @dataclass(frozen=True)
@@ -240,7 +272,9 @@ async def appointment_changed(
 ) -> None:
     """Queue what a booking change causes (call right before commit, after the change).
 
-    * new (or re-activated) booking → reminders + the specialist's "new booking" message;
+    * new (or re-activated) booking → reminders + the specialist's "new booking" message
+      (a new one also the ``appointment.created`` webhook event; changes of a booking are
+      webhook events through the ORM hook of ``booking_api.webhooks.hooks``);
     * cancelled → pending reminders skipped, the specialist told, the slot offered to the
       waitlist;
     * moved → old reminders skipped, new ones scheduled, the specialist told, the old slot
@@ -253,6 +287,13 @@ async def appointment_changed(
     if before is None or (not before.active and after.active):
         await schedule_reminders(session, settings, appointment, now=now)
         await _notice(session, appointment, "created", None, now)
+        if before is None and settings.webhooks_enabled:
+            await enqueue_spec(
+                session,
+                webhook_event_job(
+                    webhook_events.APPOINTMENT_CREATED, appointment.id, now, once=True
+                ),
+            )
         return
     if before.active and not after.active:
         await skip_reminders(session, appointment.id, "appointment " + after.status)
