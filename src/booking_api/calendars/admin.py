@@ -12,7 +12,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from booking_api.admin.views import StaffView
+from booking_api.admin.base import StaffView
 from booking_api.calendars.models import CalendarFeed
 from booking_api.calendars.repository import new_token
 from booking_api.core.config import Settings

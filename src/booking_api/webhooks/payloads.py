@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
-from booking_api.appointments.routes import represent_appointment
-from booking_api.clients.routes import represent_client
+from booking_api.appointments.schemas import represent_appointment
+from booking_api.clients.repository import no_show_count
+from booking_api.clients.schemas import represent_client
 from booking_api.models import Appointment, Client, Service
 
 
@@ -40,10 +41,16 @@ async def appointment_data(
 async def client_data(session: AsyncSession, client_id: int) -> dict[str, Any] | None:
     obj = (
         await session.execute(
-            select(Client).where(Client.id == client_id).options(joinedload(Client.user))
+            select(Client)
+            .where(Client.id == client_id)
+            .options(
+                joinedload(Client.user),
+                with_expression(Client.no_show_count, no_show_count()),
+            )
         )
     ).scalar()
-    return None if obj is None else represent_client(obj)
+    # Webhook receivers are the salon's own systems: the client as staff see it.
+    return None if obj is None else represent_client(obj, staff=True)
 
 
 async def object_data(
