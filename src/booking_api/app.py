@@ -31,6 +31,8 @@ from booking_api.core.errors import APIError, MethodNotAllowed, NotFound
 from booking_api.core.http import JSON
 from booking_api.core.middleware import HeadAsGetMiddleware, NullCharactersMiddleware
 from booking_api.dialogs import routes as dialogs
+from booking_api.holds import routes as holds
+from booking_api.policy import routes as policy
 from booking_api.privacy import install as install_privacy
 from booking_api.schedules import routes as schedules
 from booking_api.waitlist import routes as waitlist
@@ -98,7 +100,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 "Availability",
                 "Clients",
                 "Appointments",
+                "Holds",
                 "Waitlist",
+                "Policy",
                 "Dialog contexts",
             )
         ],
@@ -116,7 +120,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     # Routes are matched in order, one pattern at a time: the busiest (booking, free time)
     # go first. No two routers share a path, so the order changes nothing else.
-    for module in (appointments, slots, catalog, schedules, auth, clients, dialogs, waitlist):
+    for module in (
+        appointments,
+        slots,
+        holds,
+        catalog,
+        schedules,
+        auth,
+        clients,
+        dialogs,
+        waitlist,
+        policy,
+    ):
         app.include_router(module.router, prefix="/api")
 
     settings.media_root.mkdir(parents=True, exist_ok=True)
