@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from booking_api.core.db import Database
 from booking_api.models import Hold
-from kit.mcp import next_weekday
+from kit.free_time import free_day, free_starts
 from mcp import Client
 
 TAKEN = "Выбранное время уже занято."
@@ -52,31 +52,20 @@ async def manicure(client: Client) -> dict:
     return services[0]
 
 
-async def free_starts(client: Client, service: dict, day: dt.date) -> list[str]:
-    slots = await call(
-        client,
-        "get_available_slots",
-        specialist_id=service["specialist"],
-        date=day.isoformat(),
-        service_id=service["id"],
-    )
-    return [s["start_time"] for s in slots["result"]]
-
-
 async def test_hold_confirm_and_the_codes_of_refusals(mcp_server) -> None:
-    day = next_weekday(2, weeks=3)
     async with Client(mcp_server) as client:
         service = await manicure(client)
+        day, starts = await free_day(client, service, 3)
         slot = {
             "specialist_id": service["specialist"],
             "service_id": service["id"],
             "date": day.isoformat(),
-            "start_time": "11:00",
+            "start_time": starts[0],
         }
         held = await call(client, "hold_slot", user_id="710001", **slot)
-        assert held["status"] == "held" and held["start_time"] == "11:00"
+        assert held["status"] == "held" and held["start_time"] == starts[0]
         assert dt.datetime.fromisoformat(held["expires_at"]) > dt.datetime.now(dt.UTC)
-        assert "11:00" not in await free_starts(client, service, day)
+        assert starts[0] not in await free_starts(client, service, day)
 
         error = await failure(client, "hold_slot", user_id="710002", **slot)
         assert error == {
@@ -89,7 +78,7 @@ async def test_hold_confirm_and_the_codes_of_refusals(mcp_server) -> None:
         assert error["code"] == "slot_taken"
 
         booked = await call(client, "confirm_hold", user_id="710001", hold_id=held["id"])
-        assert booked["start_time"] == "11:00" and booked["status"] == "pending"
+        assert booked["start_time"] == starts[0] and booked["status"] == "pending"
         again = await call(client, "confirm_hold", user_id="710001", hold_id=held["id"])
         assert again["id"] == booked["id"]
         error = await failure(client, "release_hold", user_id="710001", hold_id=held["id"])
@@ -101,9 +90,9 @@ async def test_hold_confirm_and_the_codes_of_refusals(mcp_server) -> None:
 
 
 async def test_confirm_after_expiry_is_refused_with_its_code(mcp_server, live_api) -> None:
-    day = next_weekday(2, weeks=3)
     async with Client(mcp_server) as client:
         service = await manicure(client)
+        day, starts = await free_day(client, service, 4)
         held = await call(
             client,
             "hold_slot",
@@ -111,19 +100,19 @@ async def test_confirm_after_expiry_is_refused_with_its_code(mcp_server, live_ap
             specialist_id=service["specialist"],
             service_id=service["id"],
             date=day.isoformat(),
-            start_time="15:00",
+            start_time=starts[0],
         )
         await expire(live_api, held["id"])
-        assert "15:00" in await free_starts(client, service, day)
+        assert starts[0] in await free_starts(client, service, day)
         error = await failure(client, "confirm_hold", user_id="710011", hold_id=held["id"])
         assert error["code"] == "hold_expired" and error["retryable"] is False
         assert error["next_step"]["tool"] == "hold_slot"
 
 
 async def test_release_gives_the_time_back(mcp_server) -> None:
-    day = next_weekday(3, weeks=3)
     async with Client(mcp_server) as client:
         service = await manicure(client)
+        day, starts = await free_day(client, service, 5)
         held = await call(
             client,
             "hold_slot",
@@ -131,7 +120,7 @@ async def test_release_gives_the_time_back(mcp_server) -> None:
             specialist_id=service["specialist"],
             service_id=service["id"],
             date=day.isoformat(),
-            start_time="12:00",
+            start_time=starts[0],
         )
         released = await call(
             client, "release_hold", user_id="710021", hold_id=held["id"], idempotency_key="r-1"
@@ -141,29 +130,29 @@ async def test_release_gives_the_time_back(mcp_server) -> None:
             client, "release_hold", user_id="710021", hold_id=held["id"], idempotency_key="r-1"
         )
         assert repeated == released
-        assert "12:00" in await free_starts(client, service, day)
+        assert starts[0] in await free_starts(client, service, day)
         error = await failure(client, "confirm_hold", user_id="710021", hold_id=held["id"])
         assert error["code"] == "hold_released"
 
 
 async def test_a_repeated_hold_answers_the_same_hold(mcp_server) -> None:
-    day = next_weekday(3, weeks=3)
     async with Client(mcp_server) as client:
         service = await manicure(client)
+        day, starts = await free_day(client, service, 6)
         slot = {
             "user_id": "710031",
             "specialist_id": service["specialist"],
             "service_id": service["id"],
             "date": day.isoformat(),
-            "start_time": "14:00",
+            "start_time": starts[0],
         }
         first = await call(client, "hold_slot", **slot)
         assert (await call(client, "hold_slot", **slot))["id"] == first["id"]
         keyed = await call(
-            client, "hold_slot", **{**slot, "start_time": "16:00"}, idempotency_key="h"
+            client, "hold_slot", **{**slot, "start_time": starts[-1]}, idempotency_key="h"
         )
         again = await call(
-            client, "hold_slot", **{**slot, "start_time": "16:00"}, idempotency_key="h"
+            client, "hold_slot", **{**slot, "start_time": starts[-1]}, idempotency_key="h"
         )
         assert again["id"] == keyed["id"]
         error = await failure(client, "hold_slot", **slot, idempotency_key="h")
@@ -171,9 +160,9 @@ async def test_a_repeated_hold_answers_the_same_hold(mcp_server) -> None:
 
 
 async def test_fifty_agents_holding_one_slot_get_one_hold(mcp_server) -> None:
-    day = next_weekday(4, weeks=3)
     async with Client(mcp_server) as client:
         service = await manicure(client)
+        day, starts = await free_day(client, service, 7)
         results = await asyncio.gather(
             *(
                 client.call_tool(
@@ -183,7 +172,7 @@ async def test_fifty_agents_holding_one_slot_get_one_hold(mcp_server) -> None:
                         "specialist_id": service["specialist"],
                         "service_id": service["id"],
                         "date": day.isoformat(),
-                        "start_time": "10:00",
+                        "start_time": starts[0],
                     },
                 )
                 for i in range(50)
@@ -193,7 +182,7 @@ async def test_fifty_agents_holding_one_slot_get_one_hold(mcp_server) -> None:
         assert len(held) == 1, [r.content[0].text for r in results if r.is_error][:3]
         codes = {r.structured_content["error"]["code"] for r in results if r.is_error}
         assert codes == {"slot_taken"}
-        assert "10:00" not in await free_starts(client, service, day)
+        assert starts[0] not in await free_starts(client, service, day)
 
 
 async def test_business_resources(mcp_server) -> None:

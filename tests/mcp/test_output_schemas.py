@@ -20,6 +20,7 @@ import pytest
 from booking_mcp import errors
 from booking_mcp.api_client import ApiError, ApiUnavailable
 from booking_mcp.idempotency import KeptResults
+from kit.free_time import free_day
 from kit.live_api import STAFF_PASSWORD, STAFF_USER
 from kit.mcp import next_weekday
 from mcp import Client
@@ -60,7 +61,6 @@ async def test_every_tool_declares_its_result_or_its_error(mcp_server) -> None:
 
 
 async def test_results_and_errors_match_the_declared_schema(mcp_server) -> None:
-    day = next_weekday(1, weeks=4)
     async with Client(mcp_server) as client:
         schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}
 
@@ -75,12 +75,13 @@ async def test_results_and_errors_match_the_declared_schema(mcp_server) -> None:
         assert missing.structured_content["error"]["code"] == "not_found"
         assert missing.structured_content["error"]["next_step"]["tool"] == "get_specialists"
         service = (await checked("list_services", search="Маникюр")).structured_content["result"][0]
+        day, starts = await free_day(client, service, 8)
         slot = {
             "user_id": "730001",
             "specialist_id": service["specialist"],
             "service_id": service["id"],
             "date": day.isoformat(),
-            "start_time": "10:00",
+            "start_time": starts[0],
         }
         assert not (await checked("hold_slot", **slot)).is_error
         taken = await checked("hold_slot", **{**slot, "user_id": "730002"})
@@ -93,7 +94,7 @@ async def test_results_and_errors_match_the_declared_schema(mcp_server) -> None:
         assert wrong.structured_content["error"]["code"] == "validation_error"
 
         # Cancelling needs a yes; the error says how to get one.
-        booked = await checked("create_appointment", **{**slot, "start_time": "14:00"})
+        booked = await checked("create_appointment", **{**slot, "start_time": starts[-1]})
         unconfirmed = await checked(
             "cancel_appointment",
             user_id="730001",
@@ -250,8 +251,15 @@ def test_the_inspector_cli_lists_output_schemas_and_calls_tools(live_api, tmp_pa
     assert {"hold_slot", "confirm_hold", "release_hold"} <= set(tools)
     assert all(t["outputSchema"]["type"] == "object" for t in tools.values())
     assert tools["hold_slot"]["outputSchema"]["anyOf"][0]["properties"]["expires_at"]
-    day = next_weekday(3, weeks=4).isoformat()
-    args = ["--tool-arg", "specialist_id=1", "service_id=1", f"date={day}", "start_time=11:00"]
+    service = asyncio.run(live_api.service("Маникюр"))
+    day, start = asyncio.run(live_api.free_slot("Маникюр", after=next_weekday(0, weeks=9)))
+    args = [
+        "--tool-arg",
+        f"specialist_id={service['specialist']}",
+        f"service_id={service['id']}",
+        f"date={day.isoformat()}",
+        f"start_time={start}",
+    ]
     held = inspect("--method", "tools/call", "--tool-name", "hold_slot", *args, "user_id=740001")
     assert not held.get("isError") and held["structuredContent"]["status"] == "held"
     # An error, checked by the Inspector's client against the same schema.
