@@ -84,8 +84,10 @@ HOLDS = sa.Table(
     sqlite_autoincrement=True,
 )
 
-# The advisory lock of a specialist: (LOCK_SPACE, specialist id). 'hold' in ASCII.
+# The advisory lock of a specialist: (LOCK_SPACE, the id as an int4; 'hold' in ASCII). Django's
+# ids are bigint: ids past int4 share keys, which only makes them wait for each other.
 LOCK_SPACE = 0x686F6C64
+LOCK_KEY = f"{LOCK_SPACE}, (NEW.specialist_id % 2147483647)::integer"
 
 
 def _range(row: str) -> str:
@@ -115,7 +117,7 @@ BEGIN
     IF NEW.status <> 'held' THEN
         RETURN NEW;
     END IF;
-    PERFORM pg_advisory_xact_lock({LOCK_SPACE}, NEW.specialist_id);
+    PERFORM pg_advisory_xact_lock({LOCK_KEY});
     IF EXISTS (SELECT 1 FROM booking_appointment a
                 WHERE {_near("a")} AND a.status IN ('pending', 'confirmed')
                   AND {_range("a")} && {_range("NEW")}) THEN
@@ -145,7 +147,7 @@ BEGIN
                                  NEW.buffer_before, NEW.buffer_after) THEN
         RETURN NEW;
     END IF;
-    PERFORM pg_advisory_xact_lock_shared({LOCK_SPACE}, NEW.specialist_id);
+    PERFORM pg_advisory_xact_lock_shared({LOCK_KEY});
     IF EXISTS (SELECT 1 FROM booking_hold h
                 WHERE {_near("h")} AND {_LIVE_HOLD}
                   AND {_range("h")} && {_range("NEW")}) THEN

@@ -70,9 +70,11 @@ async def client_hold(session: AsyncSession, client_id: int) -> Hold | None:
 
 
 async def replace(session: AsyncSession, previous: Hold | None, hold: Hold) -> None:
-    """Write ``hold`` in place of the client's ``previous`` row, drawing its id."""
+    """Write ``hold`` in place of the client's ``previous`` row, drawing its id (the old row
+    goes first: one row per client)."""
     if previous is not None:
-        await session.execute(delete(Hold).where(Hold.id == previous.id))
+        await session.delete(previous)
+        await session.flush()
     session.add(hold)
     await session.flush()
 

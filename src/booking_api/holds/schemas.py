@@ -13,8 +13,7 @@ from booking_api.core.fields import PrimaryKeyField
 from booking_api.core.http import format_datetime
 from booking_api.models import Client, Hold
 
-# What a hold is asked for: a booking's fields but its status (a hold becomes a pending
-# booking, or a booking in the status staff ask for at confirmation: pending).
+# A hold is asked for with a booking's fields but its status (its booking is pending).
 HOLD_FIELDS: dict[str, RequestField] = {
     name: field for name, field in APPOINTMENT_FIELDS.items() if name != "status"
 }

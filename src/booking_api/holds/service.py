@@ -79,7 +79,7 @@ async def hold(
                 if stored is not None:
                     return idempotency.replay(stored, digest)
             try:
-                body = await _hold(session, settings, user, data)
+                body = await _hold(session, store, settings, user, data)
                 if key is not None:
                     answer = AnswerToStore(
                         user.id, key, digest, body, idempotency.expired_before(settings)
@@ -103,12 +103,13 @@ async def hold(
     raise ValidationError([booking.TAKEN])
 
 
-async def _hold(session: AsyncSession, settings: Settings, user: User, data: Any) -> dict:
+async def _hold(
+    session: AsyncSession, store: OrmBookingStore, settings: Settings, user: User, data: Any
+) -> dict:
     request = BookingRequest.from_values(
         validate_fields(writable_fields(user.is_staff), data, partial=False)
     )
     window = booking.check_window(settings, request.date)
-    store = OrmBookingStore(session, settings)
     context = await store.load_context(user.id, request, window)
     now = dt.datetime.now(dt.UTC)
     # Every rule of a booking, live holds counted as busy (the caller's own too).

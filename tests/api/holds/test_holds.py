@@ -366,17 +366,23 @@ async def test_cached_free_times_follow_holds(env, cat):
     settings = env.settings.model_copy(update={"cache_backend": "local"})
     app = create_app(settings, env.db)
     day = future_day(5)
+    alice = env.auth(cat.alice)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         assert "12:00" in await free_starts(c, cat, day)
-        held = (
-            await c.post("/api/holds/", headers=env.auth(cat.alice), json=wanted(cat, day))
-        ).json()
+        held = (await c.post("/api/holds/", headers=alice, json=wanted(cat, day))).json()
         assert "12:00" not in await free_starts(c, cat, day)
-        assert (
-            await c.delete(f"/api/holds/{held['id']}/", headers=env.auth(cat.alice))
-        ).status_code == 204
+        assert (await c.delete(f"/api/holds/{held['id']}/", headers=alice)).status_code == 204
         assert "12:00" in await free_starts(c, cat, day)
+        # Holds change free times only: the catalogue stays cached through a new hold that
+        # replaces the client's last one.
+        await c.get("/api/categories/")
+        hits = app.state.cache.hits
+        later = wanted(cat, day, "15:00", "16:00")
+        assert (await c.post("/api/holds/", headers=alice, json=later)).status_code == 201
+        assert "15:00" not in await free_starts(c, cat, day)
+        await c.get("/api/categories/")
+        assert app.state.cache.hits == hits + 1
     await app.state.redis.close()
 
 
