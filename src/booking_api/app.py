@@ -38,8 +38,10 @@ from booking_api.core.middleware import (
     RequestBodyLimitMiddleware,
 )
 from booking_api.dialogs import routes as dialogs
+from booking_api.holds import routes as holds
 from booking_api.miniapp import mount_miniapp
 from booking_api.oauth import install as install_oauth
+from booking_api.policy import routes as policy
 from booking_api.privacy import install as install_privacy
 from booking_api.schedules import routes as schedules
 from booking_api.waitlist import routes as waitlist
@@ -110,7 +112,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 "Availability",
                 "Clients",
                 "Appointments",
+                "Holds",
                 "Waitlist",
+                "Policy",
                 "Dialog contexts",
                 "Calendar feeds",
                 "Webhooks",
@@ -134,6 +138,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     routers = (
         appointments,
         slots,
+        holds,
         catalog,
         schedules,
         auth,
@@ -142,6 +147,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         waitlist,
         calendars,
         webhooks,
+        policy,
     )
     for module in routers:
         app.include_router(module.router, prefix="/api")

@@ -340,6 +340,45 @@ class WaitlistEntry(Base):
     specialist: Mapped[Specialist | None] = relationship(lazy="raise", foreign_keys=[specialist_id])
 
 
+HOLD_STATUSES = ("held", "released", "booked")
+
+
+class Hold(Base):
+    """New: a time held for a client for a few minutes (``HOLD_MINUTES``) before they confirm
+    it (``booking_api/holds/``). It blocks the time like an active appointment while its
+    ``status`` is ``held`` and ``expires_at`` is ahead: expiry needs no job. One row per client
+    (``client_id`` is unique): a new hold replaces the client's last one."""
+
+    __tablename__ = "booking_hold"
+    __table_args__ = (Index("booking_hold_specialist_day", "specialist_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("booking_client.id", ondelete="CASCADE"), unique=True
+    )
+    service_id: Mapped[int] = mapped_column(ForeignKey("booking_service.id", ondelete="CASCADE"))
+    specialist_id: Mapped[int] = mapped_column(
+        ForeignKey("booking_specialist.id", ondelete="CASCADE")
+    )
+    date: Mapped[dt.date]
+    start_time: Mapped[dt.time]
+    end_time: Mapped[dt.time]
+    # The service's buffers when held, as an appointment keeps them.
+    buffer_before: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="held")
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    expires_at: Mapped[dt.datetime]
+    # The booking a confirmed hold became.
+    appointment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("booking_appointment.id", ondelete="SET NULL")
+    )
+
+    client: Mapped[Client] = relationship(lazy="raise")
+    service: Mapped[Service] = relationship(lazy="raise")
+    specialist: Mapped[Specialist] = relationship(lazy="raise")
+
+
 __all__ = [
     "ACTIVE_STATUSES",
     "APPOINTMENT_STATUSES",
@@ -349,6 +388,8 @@ __all__ = [
     "Break",
     "Client",
     "DialogContext",
+    "HOLD_STATUSES",
+    "Hold",
     "IdempotencyKey",
     "JOB_STATUSES",
     "Job",

@@ -9,7 +9,8 @@ from __future__ import annotations
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
-from .server import IDEMPOTENT_WRITE, READ, UserId, api_errors
+from .errors import tool_errors
+from .server import READ, UserId
 from .service import BookingService
 
 
@@ -31,19 +32,19 @@ class CalendarLink(BaseModel):
 
 def register_calendar_tools(mcp: MCPServer, service: BookingService) -> None:
     @mcp.tool(annotations=READ)
-    @api_errors
+    @tool_errors
     async def get_appointment_ics(appointment_id: int, user_id: UserId = None) -> CalendarFile:
-        """One of the client's bookings as an .ics file: offer it ("add to calendar") after
-        every booking is confirmed (create_appointment, reschedule_appointment)."""
+        """One booking as an .ics file. Use right after a booking is made or moved, to offer
+        "add to calendar"."""
         content = await service.api.request(
             "GET", f"appointments/{appointment_id}/ics/", auth=service.who(user_id)
         )
         return CalendarFile(filename=f"appointment-{appointment_id}.ics", content=str(content))
 
-    @mcp.tool(annotations=IDEMPOTENT_WRITE)
-    @api_errors
+    @mcp.tool(annotations=READ)  # the link is made on first read, then always the same
+    @tool_errors
     async def get_calendar_feed(user_id: UserId = None) -> CalendarLink:
-        """The client's calendar feed link (all their bookings; subscribe to it once in any
-        calendar app). Anyone with the link can read it: share it only with the client."""
+        """The client's calendar feed link (every booking, kept up to date). Use when the user
+        wants their bookings in a calendar app; share the link with that user only."""
         data = await service.api.request("GET", "clients/me/calendar/", auth=service.who(user_id))
         return CalendarLink.model_validate(data)

@@ -44,6 +44,10 @@ class Settings(CommonSettings):
     """The service's time zone: what "today" means when ``now`` is not given."""
     catalogue_ttl_seconds: float = 60.0
     """How long the catalogue used for understanding messages is cached."""
+    business_name: str = "Booking Assistant"
+    """The business's name, in the ``business://profile`` resource."""
+    business_contacts: str = ""
+    """How to reach the business (address, phone, site), in ``business://profile``."""
 
     @property
     def oauth_enabled(self) -> bool:

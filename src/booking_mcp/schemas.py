@@ -7,9 +7,10 @@ re-exported here; this module adds the outputs only the MCP server's own clients
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from booking_common.conversation import (
     Action,
@@ -28,7 +29,10 @@ __all__ = [
     "Action",
     "Appointment",
     "Category",
+    "BusinessProfile",
+    "CancellationPolicy",
     "Client",
+    "Hold",
     "Intent",
     "NearestSlot",
     "Reply",
@@ -64,3 +68,53 @@ class Intent(_Out):
     )
     confidence: float
     language: Literal["ru", "en"] = "ru"
+
+
+class Hold(_Out):
+    """A time kept for the client until ``expires_at`` (``hold_slot``)."""
+
+    id: int
+    service: int
+    service_name: str | None = None
+    specialist: int
+    specialist_name: str | None = None
+    date: dt.date
+    start_time: str = Field(description="HH:MM")
+    end_time: str = Field(description="HH:MM")
+    status: Literal["held", "expired", "released", "booked"] = Field(
+        description="held: kept for the client until expires_at; expired: not confirmed in "
+        "time; released: given back; booked: confirmed (see appointment)"
+    )
+    expires_at: str = Field(description="ISO datetime: until then nobody else can book it")
+    appointment: int | None = Field(None, description="The booking it became (booked)")
+
+    @field_validator("start_time", "end_time", mode="before")
+    @classmethod
+    def _times(cls, value: Any) -> Any:
+        return str(value)[:5] if value else value
+
+
+class CancellationPolicy(_Out):
+    """The rules of booking, holding, cancelling and moving (``business://cancellation-policy``)."""
+
+    time_zone: str
+    cancel_cutoff_minutes: int = Field(
+        description="Clients may not cancel or move a booking later than this before its start"
+    )
+    hold_minutes: int = Field(description="How long hold_slot keeps a time")
+    min_notice_minutes: int
+    booking_horizon_days: int
+    rules: list[str] = Field(description="The same, in words to tell the user")
+
+
+class BusinessProfile(_Out):
+    """Who the assistant books for (``business://profile``)."""
+
+    name: str
+    contacts: str
+    time_zone: str
+    languages: list[str]
+    cities: list[str]
+    categories: list[str]
+    specialists: list[dict[str, Any]] = Field(description="id, name, specialization, city")
+    services: int = Field(description="How many services are offered")

@@ -21,8 +21,10 @@ from .nlu import CatalogItem, Catalogue
 from .oauth.identity import signed_in
 from .schemas import (
     Appointment,
+    CancellationPolicy,
     Category,
     Client,
+    Hold,
     NearestSlot,
     Service,
     Slot,
@@ -340,16 +342,7 @@ class BookingService:
         repeat (see :class:`RepeatKeys`) and answers the same booking, unless that booking has
         been cancelled since: then this is a new booking.
         """
-        service = await self.service(service_id)
-        start = dt.datetime.combine(dt.date.fromisoformat(date), dt.time.fromisoformat(start_time))
-        end = (start + dt.timedelta(minutes=service.duration)).time()
-        body = {
-            "service": service_id,
-            "specialist": specialist_id,
-            "date": date,
-            "start_time": start.strftime("%H:%M"),
-            "end_time": end.strftime("%H:%M"),
-        }
+        body = await self._time_wanted(specialist_id, service_id, date, start_time)
         if idempotency_key:
             data = await self.api.request(
                 "POST", "appointments/", auth=who, json_body=body, idempotency_key=idempotency_key
@@ -377,6 +370,21 @@ class BookingService:
             idempotency_key=self._repeat_keys.renew(*request),
         )
         return Appointment.model_validate(data)
+
+    async def _time_wanted(
+        self, specialist_id: int, service_id: int, date: str, start_time: str
+    ) -> dict[str, Any]:
+        """A booking's (or hold's) body: the end time follows from the service's duration."""
+        service = await self.service(service_id)
+        start = dt.datetime.combine(dt.date.fromisoformat(date), dt.time.fromisoformat(start_time))
+        end = (start + dt.timedelta(minutes=service.duration)).time()
+        return {
+            "service": service_id,
+            "specialist": specialist_id,
+            "date": date,
+            "start_time": start.strftime("%H:%M"),
+            "end_time": end.strftime("%H:%M"),
+        }
 
     async def appointments(
         self,
@@ -420,6 +428,91 @@ class BookingService:
                 json_body={"date": date, "start_time": start_time},
             )
         )
+
+    # ------------------------------------------------------------------ holds
+
+    async def hold(
+        self,
+        who: ClientAuth,
+        specialist_id: int,
+        service_id: int,
+        date: str,
+        start_time: str,
+        idempotency_key: str | None = None,
+    ) -> Hold:
+        """Keep a time for the client for the API's ``HOLD_MINUTES``.
+
+        Without an ``idempotency_key`` an identical request made moments ago is taken as its
+        repeat (as for :meth:`book`) and answers the same hold while it keeps its time.
+        """
+        body = await self._time_wanted(specialist_id, service_id, date, start_time)
+        if idempotency_key:
+            data = await self.api.request(
+                "POST", "holds/", auth=who, json_body=body, idempotency_key=idempotency_key
+            )
+            return Hold.model_validate(data)
+        request = ("hold", who.key, specialist_id, service_id, date, body["start_time"])
+        data, headers = await self.api.request_with_headers(
+            "POST",
+            "holds/",
+            auth=who,
+            json_body=body,
+            idempotency_key=self._repeat_keys.key(*request),
+        )
+        held = Hold.model_validate(data)
+        if headers.get(REPLAYED_HEADER) != "true":
+            return held
+        try:  # the answer was the first call's: is that hold still keeping the time?
+            current = Hold.model_validate(
+                await self.api.request("GET", f"holds/{held.id}/", auth=who)
+            )
+            if current.status == "held":
+                return current
+        except ApiError as exc:
+            if exc.status != 404:  # 404: replaced by a later hold of the client
+                raise
+        data = await self.api.request(
+            "POST",
+            "holds/",
+            auth=who,
+            json_body=body,
+            idempotency_key=self._repeat_keys.renew(*request),
+        )
+        return Hold.model_validate(data)
+
+    async def confirm_hold(
+        self, who: ClientAuth, hold_id: int, idempotency_key: str | None = None
+    ) -> Appointment:
+        data = await self.api.request(
+            "POST", f"holds/{hold_id}/confirm/", auth=who, idempotency_key=idempotency_key
+        )
+        return Appointment.model_validate(data)
+
+    async def release_hold(self, who: ClientAuth, hold_id: int) -> Hold:
+        await self.api.request("DELETE", f"holds/{hold_id}/", auth=who)
+        return Hold.model_validate(await self.api.request("GET", f"holds/{hold_id}/", auth=who))
+
+    async def policy(self) -> CancellationPolicy:
+        """The booking policy (``GET /api/policy/``), with its rules in words."""
+        data = await self.api.request("GET", "policy/")
+        cutoff, hold = data["cancel_cutoff_minutes"], data["hold_minutes"]
+        rules = [
+            f"A time can be held for {hold} min (hold_slot) while the user decides; "
+            "unconfirmed, it is given back by itself.",
+            (
+                f"Clients may cancel or move a booking up to {cutoff} min before it starts."
+                if cutoff
+                else "Clients may cancel or move a booking any time before it starts."
+            ),
+            f"Bookings are made at most {data['booking_horizon_days']} days ahead"
+            + (
+                f" and at least {data['min_notice_minutes']} min ahead."
+                if data["min_notice_minutes"]
+                else "."
+            ),
+            f"Times are in {data['time_zone']}.",
+        ]
+        return CancellationPolicy.model_validate({**data, "rules": rules})
 
     # ------------------------------------------------------------------ the waitlist
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 import icalendar
-from mcp_support import next_weekday
 
+from kit.mcp import next_weekday
 from mcp import Client
 
 TG = "700301"

@@ -6,13 +6,14 @@ same rows, in two statements on one pooled connection, sent straight to asyncpg:
 
 1. **Context** (:data:`CONTEXT_SQL`): one ``SELECT`` answers everything the rules ask: the
    caller's client profile, the client, service (+ category) and specialist rows, the
-   specialist's hours and breaks for that weekday, time off and busy appointments around the
-   day. ``service.decide`` then judges, exactly as for the ORM store.
+   specialist's hours and breaks for that weekday, time off and busy appointments and live
+   holds around the day. ``service.decide`` then judges, exactly as for the ORM store.
 2. **Write** (:data:`WRITE_SQL`): one ``INSERT … WITH`` statement, in autocommit, so it is a
    transaction of its own: the appointment (whose insert draws the id: a refused booking
    takes none), its outbox jobs (``jobs/outbox.py`` builds the same rows as for the ORM store)
    and, with an ``Idempotency-Key``, the stored answer. An overlap that raced us is refused
-   by the exclusion constraint (:class:`SlotTaken`); a retry racing its twin by the unique key
+   by the exclusion constraint, a hold that raced us by the appointments' hold trigger
+   (migration 0008; both :class:`SlotTaken`); a retry racing its twin by the unique key
    (:class:`KeyTaken`).
 
 Nothing is read inside a transaction, so nothing holds a lock between the two statements: the
@@ -85,6 +86,16 @@ SELECT me.client_id AS my_client,
                     - (a.buffer_before + s.buffer_after + 180) * interval '1 minute' < $11
                 AND a.date + a.end_time
                     + (a.buffer_after + s.buffer_before + 180) * interval '1 minute' > $10
+             UNION ALL
+             -- holds live now (booking_api/holds/), near the asked time alike
+             SELECT ROW(h.date, h.start_time, h.end_time, h.buffer_before, h.buffer_after)
+               FROM booking_hold h
+              WHERE h.specialist_id = $4 AND h.date BETWEEN $6 AND $7
+                AND h.status = 'held' AND h.expires_at > $12
+                AND h.date + h.start_time
+                    - (h.buffer_before + s.buffer_after + 180) * interval '1 minute' < $11
+                AND h.date + h.end_time
+                    + (h.buffer_after + s.buffer_before + 180) * interval '1 minute' > $10
             ) AS busy
   FROM me
   LEFT JOIN booking_client c ON c.id = coalesce($2, me.client_id)
@@ -187,6 +198,7 @@ class PgBookingStore:
             range_end,
             dt.datetime.combine(day, request.start_time),
             dt.datetime.combine(day, request.end_time),
+            dt.datetime.now(dt.UTC),
         )
         rules = None
         if window is not None and row["hours"] is not None:

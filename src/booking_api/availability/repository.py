@@ -5,6 +5,9 @@ One loader serves every question (a day's slots, a month's free days, the neares
 across specialists): two round trips (UNION ALL statements), each part bounded by the
 specialists and the date range asked about (indexed), so the cost does not
 grow with the total number of appointments.
+
+Busy time is active appointments and live holds (``booking_api/holds/``): a hold blocks its
+time, for everybody, until it expires, which is judged here against the clock.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from booking_api.models import (
     ACTIVE_STATUSES,
     Appointment,
     Break,
+    Hold,
     Service,
     ServiceCategory,
     Specialist,
@@ -116,8 +120,9 @@ def _weekly_stmt(with_specialists: bool) -> Any:
 
 @functools.cache
 def _dated_stmt(with_exclusion: bool) -> Any:
-    """Busy appointments (days ``:lo``..``:hi``; without ``:exclude``) and time off (between
-    ``:range_start`` and ``:range_end``) of the specialists ``:ids``, in one statement."""
+    """Busy appointments (days ``:lo``..``:hi``; without ``:exclude``), holds live at ``:now``
+    and time off (between ``:range_start`` and ``:range_end``) of the specialists ``:ids``, in
+    one statement."""
     ids = bindparam("ids", expanding=True)
     busy = select(
         literal("a").label("kind"),
@@ -136,6 +141,22 @@ def _dated_stmt(with_exclusion: bool) -> Any:
     )
     if with_exclusion:
         busy = busy.where(Appointment.id != bindparam("exclude"))
+    held = select(
+        literal("h"),
+        Hold.specialist_id,
+        Hold.date,
+        Hold.start_time,
+        Hold.end_time,
+        Hold.buffer_before,
+        Hold.buffer_after,
+        null(),
+        null(),
+    ).where(
+        Hold.specialist_id.in_(ids),
+        Hold.date.between(bindparam("lo"), bindparam("hi")),
+        Hold.status == "held",
+        Hold.expires_at > bindparam("now"),
+    )
     off = select(
         literal("t"),
         TimeOff.specialist_id,
@@ -151,7 +172,7 @@ def _dated_stmt(with_exclusion: bool) -> Any:
         TimeOff.start < bindparam("range_end"),
         TimeOff.end > bindparam("range_start"),
     )
-    return union_all(busy, off)
+    return union_all(busy, held, off)
 
 
 async def load_rules_checked(
@@ -167,7 +188,8 @@ async def load_rules_checked(
 ) -> tuple[dict[tuple[int, dt.date], DayRules], set[int]]:
     """:func:`load_rules` in two round trips, plus (``check_exists``) the ids that exist.
 
-    1. weekly hours + breaks (+ the specialists' ids), 2. appointments + time off of the range.
+    1. weekly hours + breaks (+ the specialists' ids), 2. appointments, live holds and time off
+    of the range.
     The second is skipped when nobody works on any weekday. Only the days the window covers
     get rules (no other day can hold a bookable slot).
     """
@@ -214,13 +236,14 @@ async def load_rules_checked(
             "range_start": range_start,
             "range_end": range_end,
             "exclude": exclude_appointment,
+            "now": dt.datetime.now(dt.UTC),
         },
     )
     for row in dated:
         if row.kind == "t":
             if row.off_start < row.off_end:
                 time_off[row.sid].append(time_off_interval(row.off_start, row.off_end, tz))
-        elif row.start_time < row.end_time:
+        elif row.start_time < row.end_time:  # an appointment ("a") or a hold ("h")
             span = appointment_interval(row.date, row.start_time, row.end_time, row.bb, row.ba, tz)
             # Buffers may reach into the neighbouring days.
             for offset in (-1, 0, 1):

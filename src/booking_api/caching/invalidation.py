@@ -25,6 +25,7 @@ from booking_api.core.cache import ResponseCache
 from booking_api.models import (
     Appointment,
     Break,
+    Hold,
     Service,
     ServiceCategory,
     Specialist,
@@ -80,7 +81,7 @@ def _clear_users() -> None:
 
 
 def _scopes_of(obj: Any, deleted: bool, scopes: set[str]) -> None:
-    if isinstance(obj, Appointment):
+    if isinstance(obj, Appointment | Hold):  # a hold blocks time like an appointment
         scopes.add(BOOKINGS)
         if obj.specialist_id is not None:
             scopes.add(bookings_scope(obj.specialist_id))
@@ -120,7 +121,7 @@ def _bulk(state: Any) -> None:
     scopes: set[str] = state.session.info.setdefault(_SCOPES_KEY, set())
     for mapper in state.all_mappers:
         cls = mapper.class_
-        if cls is Appointment:
+        if cls is Appointment or cls is Hold:
             scopes.update((BOOKINGS, CATALOGUE))  # unknown specialists: all slot answers
         elif cls is User or issubclass(cls, _CATALOGUE_MODELS):
             scopes.add(CATALOGUE)

@@ -54,6 +54,12 @@ class Settings(CommonSettings):
     booking_horizon_days: int = 90
     cancel_cutoff_minutes: int = 0
     idempotency_ttl_hours: int = 24
+    hold_minutes: int = Field(
+        5,
+        ge=1,
+        description="How long a hold (POST /api/holds/) keeps a time for its client; a hold "
+        "ends on a whole minute, at least this many minutes after it is made",
+    )
 
     max_page_size: int = 100
 

@@ -34,7 +34,15 @@ TOOL_SCOPES: dict[str, frozenset[str]] = {
             "recognize_intent",
         )
     },
-    **{name: frozenset({BOOKINGS_READ}) for name in ("get_my_appointments", "get_my_waitlist")},
+    **{
+        name: frozenset({BOOKINGS_READ})
+        for name in (
+            "get_my_appointments",
+            "get_my_waitlist",
+            "get_appointment_ics",
+            "get_calendar_feed",
+        )
+    },
     **{
         name: frozenset({BOOKINGS_WRITE})
         for name in (
@@ -46,6 +54,9 @@ TOOL_SCOPES: dict[str, frozenset[str]] = {
             "join_waitlist",
             "leave_waitlist",
             "claim_waitlist_offer",
+            "hold_slot",
+            "confirm_hold",
+            "release_hold",
         )
     },
     "process_message": frozenset(ALL_SCOPES),  # a conversation reads, books and cancels
