@@ -29,6 +29,7 @@ from booking_api.core.config import Settings, get_settings
 from booking_api.core.db import Database
 from booking_api.core.errors import APIError, MethodNotAllowed, NotFound
 from booking_api.core.http import JSON
+from booking_api.core.metrics import Metrics, MetricsMiddleware
 from booking_api.core.middleware import HeadAsGetMiddleware, NullCharactersMiddleware
 from booking_api.dialogs import routes as dialogs
 from booking_api.privacy import install as install_privacy
@@ -72,9 +73,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
         async with api_jobs_runtime(app.state.db, settings):
             settle_heap()
+            if app.state.metrics is not None:
+                app.state.metrics.start()
             try:
                 yield
             finally:
+                if app.state.metrics is not None:
+                    await app.state.metrics.stop()
                 gc.unfreeze()  # an app made and dropped in one process (tests) is freed
         await app.state.redis.close()  # the cache's and the throttles' Redis client, if opened
         await app.state.db.dispose()
@@ -148,6 +153,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             body["down"] = down
         return JSON(body, status_code=503 if down else 200)
 
+    app.state.metrics = install_metrics(app) if settings.metrics_enabled else None
     mount_admin(app)
     install_cache(app, settings)  # response cache + write detection (booking_api.caching)
     install_error_handlers(app)
@@ -165,8 +171,27 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             expose_headers=["X-Request-ID", "Retry-After", "Idempotent-Replayed"],
             max_age=3600,
         )
-    app.add_middleware(RequestIdMiddleware)
+    if app.state.metrics is not None:
+        app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        RequestIdMiddleware,
+        access_log=settings.access_log,
+        sample=settings.access_log_sample,
+        slow_ms=settings.access_log_slow_ms,
+    )
     return app
+
+
+def install_metrics(app: FastAPI) -> Metrics:
+    """``GET /metrics`` in Prometheus' text format (``METRICS_ENABLED``; booking_api.core.metrics)."""
+    metrics = Metrics(app.state.db)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus() -> Any:
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
+    return metrics
 
 
 async def _redis_ok(url: str) -> bool:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import String, TypeDecorator, event
 from sqlalchemy.dialects import sqlite
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import Date, DateTime, Time
 
 from booking_api.core.config import Settings
@@ -67,6 +70,21 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if isinstance(value, str):  # SQLite rows written by Django
             value = dt.datetime.fromisoformat(value)
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class TimedQueuePool(AsyncAdaptedQueuePool):
+    """The async engine's usual pool, telling ``on_wait`` (``core.metrics`` sets it) how long
+    each checkout took: waiting for a free connection, or opening one."""
+
+    on_wait: Any = None
+
+    def _do_get(self) -> Any:
+        started = time.perf_counter()
+        try:
+            return super()._do_get()
+        finally:
+            if self.on_wait is not None:
+                self.on_wait(time.perf_counter() - started)
 
 
 class Base(DeclarativeBase):
@@ -126,6 +144,7 @@ class Database:
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
                 pool_pre_ping=False,
+                poolclass=TimedQueuePool,
                 connect_args={"server_settings": {"jit": "off", "application_name": "booking-api"}},
             )
             # Reads run in autocommit: no BEGIN/ROLLBACK round trips around every GET. Bookings
