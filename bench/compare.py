@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -54,6 +55,7 @@ DRF = BENCH / "drf"
 VENV = DRF / ".venv"
 WORKERS = 2
 DRF_THREADS = 4
+BOOKING_ROOM = {"ours": 1000, "drf": 300}  # booking requests per second a round may make
 
 
 def ensure_venv() -> Path:
@@ -142,18 +144,18 @@ def parse(out: str) -> dict:
     return res
 
 
-def measure(args, server: base.Server, scenario: dict, token: str) -> dict:
+def measure(args, server: base.Server, who: str, scenario: dict, token: str) -> dict:
     """One round on one server: warm-up, then the measured run with CPU and RSS sampled."""
     url = server.base + scenario["path"]
     auth = token if scenario.get("auth") else None
     script, warm, main = scenario.get("script"), scenario.get("warm"), scenario.get("args")
-    wrk(args, url, args.warmup, auth, script, warm() if warm else main() if main else ())
+    wrk(args, url, args.warmup, auth, script, warm(who) if warm else main(who) if main else ())
     pids = server.worker_pids()
     sampler, meter = base.RSSSampler(pids), base.CPUMeter(pids)
     sampler.start()
     meter.start()
     try:
-        out = wrk(args, url, args.duration, auth, script, main() if main else ())
+        out = wrk(args, url, args.duration, auth, script, main(who) if main else ())
     finally:
         cpu = meter.stop()
         peak = sampler.finish()
@@ -255,18 +257,21 @@ def main() -> int:
         for d in cat.working_days(s, today + dt.timedelta(1), base.PROBE_DAYS)
     ]
     slots_file = base.write_lines(slot_paths, "slots.txt", workdir)
-    # Bookings from 30 days on (clear of the probe days), every request a new free slot.
-    bodies = iter(cat.booking_bodies(today + dt.timedelta(days=30), 1100, 50))
+    # Bookings from 30 days on (clear of the probe days), every request a new free slot; the
+    # slots are dealt out anew in each mode (reset_appointments empties the table between).
+    all_bodies = cat.booking_bodies(today + dt.timedelta(days=30), 1160, 50)
+    base.log(f"{len(all_bodies)} distinct free booking slots")
+    dealt = {"bodies": iter(all_bodies)}
 
     def next_bodies(count: int, name: str) -> list[str]:
-        lines = [b for _, b in zip(range(count), bodies)]
+        lines = list(itertools.islice(dealt["bodies"], count))
         if len(lines) < count:
-            raise RuntimeError("ran out of free booking slots: fewer rounds or shorter runs")
-        return [base.write_lines(lines, name, workdir), n]
+            base.log(f"  only {len(lines)} free slots left of {count} wanted: the rest repeat")
+        return [base.write_lines(lines or all_bodies[:100], name, workdir), n]
 
     def booking_args(seconds: float, name: str):
-        # room for 2,500 req/s without reusing a slot
-        return lambda: next_bodies(int(2500 * seconds), name)
+        # Room for BOOKING_ROOM req/s (per server) without reusing a slot.
+        return lambda who: next_bodies(int(BOOKING_ROOM[who] * seconds), name)
 
     scenarios = {
         "services": {"name": "GET /api/services/", "path": "/api/services/"},
@@ -275,7 +280,7 @@ def main() -> int:
             "name": "available_slots (days with bookings)",
             "path": "/",
             "script": "paths.lua",
-            "args": lambda: [slots_file, n],
+            "args": lambda _who: [slots_file, n],
         },
         "appointments": {
             "name": "GET /api/appointments/?page_size=20 (staff)",
@@ -300,6 +305,7 @@ def main() -> int:
         drf.start()
         for mode in args.modes.split(","):
             reset_appointments()
+            dealt["bodies"] = iter(all_bodies)
             ours_env = dict(env)
             if mode == "redis":
                 ours_env["REDIS_URL"] = args.redis
@@ -323,7 +329,7 @@ def main() -> int:
                     runs: dict[str, list[dict]] = {"ours": [], "drf": []}
                     for r in range(args.rounds):
                         for who, server in (("ours", ours), ("drf", drf)):
-                            res = measure(args, server, sc, token)
+                            res = measure(args, server, who, sc, token)
                             runs[who].append(res)
                             base.log(
                                 f"  [{mode}] {sc['name']} round {r + 1} {who}: "
