@@ -183,7 +183,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
 
 def install_metrics(app: FastAPI) -> Metrics:
-    """``GET /metrics`` in Prometheus' text format (``METRICS_ENABLED``; booking_api.core.metrics)."""
+    """``GET /metrics``, Prometheus text (``METRICS_ENABLED``; see booking_api.core.metrics)."""
     metrics = Metrics(app.state.db)
 
     @app.get("/metrics", include_in_schema=False)
