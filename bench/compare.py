@@ -151,6 +151,8 @@ def measure(args, server: base.Server, who: str, scenario: dict, token: str) -> 
     script, warm, main = scenario.get("script"), scenario.get("warm"), scenario.get("args")
     wrk(args, url, args.warmup, auth, script, warm(who) if warm else main(who) if main else ())
     pids = server.worker_pids()
+    watch = args.metrics and who == "ours"
+    before = scrape(server.base) if watch else {}
     sampler, meter = base.RSSSampler(pids), base.CPUMeter(pids)
     sampler.start()
     meter.start()
@@ -160,6 +162,8 @@ def measure(args, server: base.Server, who: str, scenario: dict, token: str) -> 
         cpu = meter.stop()
         peak = sampler.finish()
     res = parse(out)
+    if watch:
+        res.update(health(before, scrape(server.base)))
     reqs = max(res.get("requests", 0), 1)
     res.update(
         rss_mb=peak,
@@ -169,6 +173,66 @@ def measure(args, server: base.Server, who: str, scenario: dict, token: str) -> 
         / max(cpu["wall_s"] * (os.cpu_count() or 1), 1e-9),
     )
     return res
+
+
+def scrape(base_url: str, tries: int = 12) -> dict[str, dict[str, float]]:
+    """``/metrics`` of every worker (each scrape reaches one; ``process_start_time_seconds``
+    tells them apart): {worker: {"name{labels}": value}} of the figures read below."""
+    workers: dict[str, dict[str, float]] = {}
+    for _ in range(tries):
+        try:
+            with urllib.request.urlopen(f"{base_url}/metrics", timeout=10) as r:
+                text = r.read().decode()
+        except OSError:
+            continue
+        figures = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                figures[name] = float(value)
+        workers[str(figures.get("process_start_time_seconds"))] = figures
+    return workers
+
+
+def _quantile(figures: dict[str, float], family: str, q: float) -> float:
+    """The upper bound of the bucket holding quantile ``q`` of a histogram without labels."""
+    buckets = sorted(
+        (float(k.split('le="')[1].rstrip('"}')), v)
+        for k, v in figures.items()
+        if k.startswith(family + "_bucket{") and "+Inf" not in k
+    )
+    total = figures.get(family + "_count", 0)
+    for bound, count in buckets:
+        if total and count >= q * total:
+            return bound
+    return float("inf") if total else 0.0
+
+
+def health(before: dict, after: dict) -> dict[str, float]:
+    """What one round did to the event loop, the pool and the GC, from two scrapes: the worst
+    worker's loop-lag p99 bucket, pool waits (mean ms), connections opened, GC pause time."""
+    out = {"loop_lag_p99_ms": 0.0, "pool_wait_mean_ms": 0.0, "connections_opened": 0.0}
+    out["gc_pause_ms"] = 0.0
+    waits = count = 0.0
+    for worker, now in after.items():
+        then = before.get(worker, {})
+
+        def delta(name: str, now=now, then=then) -> float:
+            return now.get(name, 0.0) - then.get(name, 0.0)
+
+        lag = {k: delta(k) for k in now if k.startswith("event_loop_lag_seconds_") and "{" in k}
+        lag["event_loop_lag_seconds_count"] = delta("event_loop_lag_seconds_count")
+        out["loop_lag_p99_ms"] = max(
+            out["loop_lag_p99_ms"], 1000 * _quantile(lag, "event_loop_lag_seconds", 0.99)
+        )
+        waits += delta("db_pool_wait_seconds_sum")
+        count += delta("db_pool_wait_seconds_count")
+        out["connections_opened"] += delta("db_pool_connections_opened_total")
+        out["gc_pause_ms"] += 1000 * sum(
+            delta(k) for k in now if k.startswith("python_gc_pause_seconds_sum")
+        )
+    out["pool_wait_mean_ms"] = 1000 * waits / count if count else 0.0
+    return out
 
 
 def fetch(url: str, token: str) -> object:
@@ -186,12 +250,19 @@ METRICS = ("rps", "p50", "p99", "max", "api_cpu_ms", "pg_cpu_ms", "rss_mb", "oth
 
 
 def summary(runs: list[dict]) -> dict:
+    if not runs:
+        return {k: float("nan") for k in (*METRICS, "non2xx", "errors", "requests")} | {
+            "rounds_rps": []
+        }
     out = {k: statistics.median(r.get(k, float("nan")) for r in runs) for k in METRICS}
     out["max"] = max(r.get("max", 0) for r in runs)  # the worst single request of all rounds
     out["non2xx"] = sum(r["non2xx"] for r in runs)
     out["errors"] = sum(r["errors"] for r in runs)
     out["requests"] = sum(r.get("requests", 0) for r in runs)
     out["rounds_rps"] = [round(r.get("rps", 0)) for r in runs]
+    for key in ("loop_lag_p99_ms", "pool_wait_mean_ms", "connections_opened", "gc_pause_ms"):
+        if key in runs[0]:  # with --metrics: the worst round
+            out[key] = max(r[key] for r in runs)
     return out
 
 
@@ -214,6 +285,14 @@ def main() -> int:
         "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
     )
     ap.add_argument("--label", default="", help="written into the results' title")
+    ap.add_argument(
+        "--metrics",
+        action="store_true",
+        help="METRICS_ENABLED for ours: each round also reports event-loop lag, pool waits, "
+        "connections opened and GC pauses (from /metrics)",
+    )
+    ap.add_argument("--no-drf", action="store_true", help="measure ours alone")
+    ap.add_argument("--ours-env", default="", help="extra settings for ours: NAME=value,...")
     ap.add_argument("--out", default=None)
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
@@ -302,11 +381,17 @@ def main() -> int:
     drf = DRFServer(env, args.drf_port, WORKERS)
     log_files = [drf.log_file.name]
     try:
-        drf.start()
+        if not args.no_drf:
+            drf.start()
         for mode in args.modes.split(","):
             reset_appointments()
             dealt["bodies"] = iter(all_bodies)
             ours_env = dict(env)
+            if args.metrics:
+                ours_env["METRICS_ENABLED"] = "true"
+            for pair in filter(None, args.ours_env.split(",")):
+                name, _, value = pair.partition("=")
+                ours_env[name] = value
             if mode == "redis":
                 ours_env["REDIS_URL"] = args.redis
                 base.redis_flush(args.redis)
@@ -316,19 +401,24 @@ def main() -> int:
             ours.start()
             try:
                 token = login(ours)
-                diff = check_same(
-                    ours,
-                    drf,
-                    ["/api/services/", "/api/specialists/", "/api/appointments/?page_size=20"]
-                    + slot_paths[:: max(len(slot_paths) // 6, 1)],
-                    token,
+                diff = (
+                    []
+                    if args.no_drf
+                    else check_same(
+                        ours,
+                        drf,
+                        ["/api/services/", "/api/specialists/", "/api/appointments/?page_size=20"]
+                        + slot_paths[:: max(len(slot_paths) // 6, 1)],
+                        token,
+                    )
                 )
                 base.log(f"  answers compared: {'the same' if not diff else f'DIFFER: {diff}'}")
                 for key in only:
                     sc = scenarios[key]
                     runs: dict[str, list[dict]] = {"ours": [], "drf": []}
                     for r in range(args.rounds):
-                        for who, server in (("ours", ours), ("drf", drf)):
+                        pairs = [("ours", ours)] + ([] if args.no_drf else [("drf", drf)])
+                        for who, server in pairs:
                             res = measure(args, server, who, sc, token)
                             runs[who].append(res)
                             base.log(
@@ -338,6 +428,14 @@ def main() -> int:
                                 f"non-2xx {res['non2xx']}, CPU/req api "
                                 f"{res['api_cpu_ms']:.2f} pg {res['pg_cpu_ms']:.2f} ms, "
                                 f"RSS {res['rss_mb']:.0f} MB, other {res['other_cpu']:.0%}"
+                                + (
+                                    f"; loop lag p99 <= {res['loop_lag_p99_ms']:g} ms, pool "
+                                    f"wait {res['pool_wait_mean_ms']:.2f} ms, "
+                                    f"{res['connections_opened']:.0f} connections opened, "
+                                    f"GC {res['gc_pause_ms']:.0f} ms"
+                                    if "loop_lag_p99_ms" in res
+                                    else ""
+                                )
                             )
                     results[f"{mode}:{key}"] = {
                         "mode": mode,
