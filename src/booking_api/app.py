@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
@@ -267,6 +268,13 @@ def install_error_handlers(app: FastAPI) -> None:
             name = str(location[-1]) if location else "non_field_errors"
             errors.setdefault(name, []).append(err.get("msg", "Invalid value."))
         return JSON(errors, status_code=400)
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        """The client closed the connection while its body was being read (a load generator
+        stopping, a phone losing its signal): nobody to answer, nothing went wrong here. The
+        access line says 499 (nginx's "client closed request"), no traceback is written."""
+        return Response(status_code=499)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
