@@ -176,8 +176,8 @@ def measure(args, server: base.Server, who: str, scenario: dict, token: str) -> 
 
 
 def scrape(base_url: str, tries: int = 12) -> dict[str, dict[str, float]]:
-    """``/metrics`` of every worker (each scrape reaches one; ``process_start_time_seconds``
-    tells them apart): {worker: {"name{labels}": value}} of the figures read below."""
+    """``/metrics`` of every worker (each scrape reaches one; ``process_pid``
+    tells them apart): {worker pid: {"name{labels}": value}} of the figures read below."""
     workers: dict[str, dict[str, float]] = {}
     for _ in range(tries):
         try:
@@ -190,7 +190,7 @@ def scrape(base_url: str, tries: int = 12) -> dict[str, dict[str, float]]:
             if line and not line.startswith("#"):
                 name, _, value = line.rpartition(" ")
                 figures[name] = float(value)
-        workers[str(figures.get("process_start_time_seconds"))] = figures
+        workers[str(figures.get("process_pid"))] = figures
     return workers
 
 

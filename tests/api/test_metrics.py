@@ -4,6 +4,8 @@ event-loop and GC figures of the worker, and the route templates as labels."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import os
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -55,8 +57,19 @@ async def test_metrics_when_enabled(env, cat, tmp_path) -> None:  # noqa: ANN001
     assert samples[("event_loop_lag_seconds_count", ())] >= 1
     assert "http_request_duration_seconds_bucket" in names
     assert "process_resident_memory_bytes" in names
+    assert samples[("process_pid", ())] == os.getpid()
     if env.backend == "postgresql":
         assert samples[("db_pool_wait_seconds_count", ())] >= 2
         assert samples[("db_pool_connections_opened_total", ())] >= 1
         assert ("db_pool_checked_out", ()) in samples
         assert ("db_pool_size", ()) in samples
+
+
+async def test_the_lifespan_collects_less_often_and_restores(env, tmp_path) -> None:  # noqa: ANN001
+    """Under load the collector ran several times per request at Python's default threshold
+    (700); GC pauses were a large part of the event-loop lag (see app.GC_THRESHOLDS)."""
+    before = gc.get_threshold()
+    app = create_app(env.settings, env.db)
+    async with app.router.lifespan_context(app):
+        assert gc.get_threshold()[0] >= 10_000
+    assert gc.get_threshold() == before

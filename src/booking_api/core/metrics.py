@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import time
 from typing import Any
 
@@ -32,6 +33,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     ProcessCollector,
     generate_latest,
@@ -110,6 +112,9 @@ class Metrics:
             registry=registry,
         )
         registry.register(_PoolCollector(db))
+        Gauge(
+            "process_pid", "This worker's process id (tells workers apart)", registry=registry
+        ).set(os.getpid())
         self._gc_started = 0.0
         self._lag_task: asyncio.Task[None] | None = None
         pool = db.write_engine.pool
