@@ -292,6 +292,13 @@ def main() -> int:
         "connections opened and GC pauses (from /metrics)",
     )
     ap.add_argument("--no-drf", action="store_true", help="measure ours alone")
+    ap.add_argument(
+        "--pool",
+        default="8+8",
+        help="DB_POOL_SIZE+DB_MAX_OVERFLOW of each of our workers. 8+8, not the 16+16 of "
+        "run.py: on a PostgreSQL shared with test runs (max_connections 100) two workers "
+        "holding up to 64 connections left the reference's threads none ('too many clients')",
+    )
     ap.add_argument("--ours-env", default="", help="extra settings for ours: NAME=value,...")
     ap.add_argument("--out", default=None)
     ap.add_argument("--keep", action="store_true")
@@ -302,8 +309,8 @@ def main() -> int:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=pg.url,
-        DB_POOL_SIZE="16",
-        DB_MAX_OVERFLOW="16",
+        DB_POOL_SIZE=args.pool.split("+")[0],
+        DB_MAX_OVERFLOW=args.pool.split("+")[1],
         SECRET_KEY="bench-secret-key-0123456789-abcdefghijklmnop",
         PASSWORD_HASH_ITERATIONS="1000",
         ACCESS_TOKEN_LIFETIME_MINUTES="240",
@@ -484,7 +491,7 @@ def render(results: dict, args: argparse.Namespace, elapsed: float) -> str:
         f"# Ours vs DRF {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} {args.label}".rstrip(),
         "",
         f"2 cores (shared). One PostgreSQL 15 database for both. Ours: `booking api --workers "
-        f"{WORKERS}`, pool 16+16; DRF: gunicorn {WORKERS} gthread workers × {DRF_THREADS} "
+        f"{WORKERS}`, pool {args.pool}; DRF: gunicorn {WORKERS} gthread workers × {DRF_THREADS} "
         f"threads, CONN_MAX_AGE. wrk -t{args.threads} -c{args.connections}, "
         f"{args.warmup:g} s warm-up + {args.duration:g} s, {args.rounds} rounds alternating "
         f"ours/DRF; medians (max = the worst request of all rounds). Total "
