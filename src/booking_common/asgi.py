@@ -5,8 +5,10 @@ task, no body buffering).
   in :data:`booking_common.logging.request_id_var` for every log line of the request, returns
   it in the response header and writes one access-log line: method, path, status, duration,
   user id when authentication set ``request.state.user_id`` (DEBUG for successful probes of
-  ``/health`` and ``/ready``). Never the query string, headers or
-  body (tokens, passwords, phone numbers live there).
+  ``/health`` and ``/ready``). Never the query string, headers or body (tokens, passwords,
+  phone numbers live there). ``access_log="errors"`` writes the line only for answers >= 400
+  and requests slower than ``slow_ms``, ``"off"`` never; ``sample`` (0..1) keeps that share of
+  the other lines (errors and slow requests are always written).
 * :class:`HSTSMiddleware` — ``Strict-Transport-Security`` on answers to https requests: direct
   TLS, or ``X-Forwarded-Proto: https`` from a proxy uvicorn trusts (``FORWARDED_ALLOW_IPS``;
   uvicorn's proxy-headers middleware has already rewritten the scheme by then).
@@ -15,6 +17,7 @@ task, no body buffering).
 from __future__ import annotations
 
 import logging
+import random
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,10 +40,24 @@ class RequestIdMiddleware:
         *,
         logger: str = "booking_api.access",
         quiet_paths: frozenset[str] = QUIET_PATHS,
+        access_log: str = "on",
+        sample: float = 1.0,
+        slow_ms: float = 1000.0,
     ) -> None:
         self.app = app
         self.log = logging.getLogger(logger)
         self.quiet_paths = quiet_paths
+        self.mode, self.sample, self.slow_ms = access_log, sample, slow_ms
+
+    def _wanted(self, path: str, status: int, duration_ms: float) -> bool:
+        """Whether this request gets an access-log line (see the module's docstring)."""
+        if self.mode == "off":
+            return False
+        if status >= 400 or duration_ms >= self.slow_ms:
+            return True
+        if self.mode == "errors" or path in self.quiet_paths:
+            return False
+        return self.sample >= 1.0 or random.random() < self.sample
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,16 +86,19 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             path = scope.get("path", "")
+            duration_ms = round((time.perf_counter() - started) * 1000, 2)
             # Probes (/health, /ready) come every few seconds: DEBUG, unless they fail.
-            level = logging.DEBUG if path in self.quiet_paths and status < 400 else logging.INFO
-            if self.log.isEnabledFor(level):
+            probe = path in self.quiet_paths and status < 400
+            level = logging.DEBUG if probe else logging.INFO
+            wanted = self._wanted(path, status, duration_ms) or (probe and self.mode != "off")
+            if wanted and self.log.isEnabledFor(level):
                 state = scope.get("state") or {}
                 user_id = state.get("user_id") if isinstance(state, dict) else None
                 extra = {
                     "method": scope.get("method"),
                     "path": path,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": duration_ms,
                     "request_id": request_id,
                 }
                 if user_id is not None:

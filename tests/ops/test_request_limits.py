@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 from booking_api.app import create_app
-from kit.ops import captured_logs, json_lines
 from kit.processes import booking, free_port, process_env, stop, wait_until_up
 
 
@@ -128,46 +127,7 @@ async def test_a_body_that_stops_is_a_400_after_the_read_timeout(limited, env, c
     assert r.headers["connection"] == "close"
 
 
-async def test_a_client_gone_mid_body_is_no_server_error(env, cat):
-    """The client closes its connection half-way through the body: the access line says 400
-    and nothing is logged as an error."""
-    messages = iter(
-        [
-            {"type": "http.request", "body": b'{"username": ', "more_body": True},
-            {"type": "http.disconnect"},
-        ]
-    )
-    sent = []
-
-    async def receive():
-        return next(messages)
-
-    async def send(message):
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/token/",
-        "raw_path": b"/api/token/",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"content-type", b"application/json"), (b"content-length", b"40")],
-        "client": ("127.0.0.1", 1),
-        "server": ("t", 80),
-        "state": {},
-    }
-    with captured_logs() as logs:
-        await env.app(scope, receive, send)
-    assert sent[0]["status"] == 400
-    records = json_lines(logs)
-    assert [r["status"] for r in records if r["logger"] == "booking_api.access"] == [400]
-    assert not [r for r in records if r["level"] == "ERROR" or "exc" in r], records
-
-
+# A client gone mid-body (499, no error logged): tests/api/test_client_disconnect.py
 # --- on the wire: a ``booking api`` process ----------------------------------------------------
 
 

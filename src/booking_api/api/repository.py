@@ -63,6 +63,11 @@ async def every(session: AsyncSession, stmt: Select[Any], loaders: Sequence[Any]
     return (await session.execute(stmt.options(*loaders))).unique().scalars().all()
 
 
+async def rows(session: AsyncSession, stmt: Select[Any]) -> Sequence[Any]:
+    """Plain rows of a statement of columns (no ORM objects built)."""
+    return (await session.execute(stmt)).all()
+
+
 async def count(session: AsyncSession, stmt: Select[Any]) -> int:
     total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     return total or 0

@@ -121,6 +121,19 @@ class Resource(ABC):
     ) -> list[dict[str, Any]]:
         return [self.represent(obj, ctx) for obj in objs]
 
+    # --- lists without ORM objects (the hot reads) ---------------------------------------------
+    def list_columns(self, stmt: Select[Any]) -> Select[Any] | None:
+        """The list's statement (filtered, searched, ordered) reduced to the columns the answer
+        needs, for :meth:`represent_rows`: plain rows, no ORM objects, identity map or loader
+        options. ``None`` (the default) lists through the ORM and :meth:`represent`."""
+        return None
+
+    async def represent_rows(
+        self, session: AsyncSession, rows: Sequence[Any], ctx: Ctx
+    ) -> list[dict[str, Any]]:
+        """The rows of :meth:`list_columns` as the API shows them (the same as ``represent``)."""
+        raise NotImplementedError
+
     # --- permissions -----------------------------------------------------------------------
     def check_read(self, ctx: Ctx) -> None:
         """Catalogue default: anyone reads."""
@@ -182,6 +195,15 @@ class Resource(ABC):
         stmt = self.search(stmt, params.get("search"), self.search_fields_for(ctx))
         stmt = self.order(stmt, params.get("ordering"))
         page_size = positive_int(params.get("page_size"), cutoff=ctx.settings.max_page_size)
+        columns = self.list_columns(stmt)
+        if columns is not None:
+            if page_size is None:
+                return await self.represent_rows(
+                    session, await repository.rows(session, columns), ctx
+                )
+            page = Page(request, page_size, await repository.count(session, stmt))
+            rows = await repository.rows(session, columns.limit(page_size).offset(page.offset))
+            return page.envelope(await self.represent_rows(session, rows, ctx))
         loaders = self.loader_options()
         if page_size is None:
             return await self.represent_many(

@@ -4,6 +4,7 @@ lifecycle actions and rescheduling. Each route parses, calls ``service`` (bookin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Header, Request
@@ -20,6 +21,7 @@ from booking_api.appointments.schemas import (
     APPOINTMENT_FIELDS,
     RESCHEDULE_FIELDS,
     AppointmentOut,
+    appointment_from_row,
     represent_appointment,
     writable_fields,
 )
@@ -62,6 +64,15 @@ class Appointments(ClientOwned, Resource):
 
     def represent(self, obj: Appointment, ctx: Ctx) -> dict[str, Any]:
         return represent_appointment(obj, ctx.settings.tz)
+
+    def list_columns(self, stmt: Select[Any]) -> Select[Any]:
+        return repository.list_columns(stmt)
+
+    async def represent_rows(
+        self, session: AsyncSession, rows: Sequence[Any], ctx: Ctx
+    ) -> list[dict[str, Any]]:
+        tz = ctx.settings.tz
+        return [appointment_from_row(row, tz) for row in rows]
 
     def check_write(self, ctx: Ctx, action: str) -> None:
         ctx.require_user()

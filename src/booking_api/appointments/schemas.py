@@ -148,3 +148,29 @@ def represent_appointment(obj: Appointment, tz: dt.tzinfo) -> dict[str, Any]:
         no_show=bool(obj.no_show),
     )
     return with_id(obj.id, body)
+
+
+def appointment_from_row(row: Any, tz: dt.tzinfo) -> dict[str, Any]:
+    """A row of ``repository.list_columns``, as :func:`represent_appointment` shows it."""
+    (id, client, client_name, service, service_name, specialist, specialist_name, category_name,
+     date, start_time, end_time, status, created_at, updated_at, cancelled_at,
+     client_confirmed_at) = row  # fmt: skip
+    body = appointment_body(
+        client=client,
+        client_name=client_name,
+        service=service,
+        service_name=service_name,
+        specialist=specialist,
+        specialist_name=specialist_name,
+        category_name=category_name,
+        date=date,
+        start_time=start_time,
+        end_time=end_time,
+        status=status,
+        created_at=created_at,
+        updated_at=updated_at,
+        cancelled_at=cancelled_at,
+        client_confirmed_at=client_confirmed_at,
+        tz=tz,
+    )
+    return with_id(id, body)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking_api.api.repository import icontains
-from booking_api.models import Service, ServiceCategory, Specialist
+from booking_api.models import Service, ServiceCategory, Specialist, SpecialistSchedule, User
 
 # --- categories ----------------------------------------------------------------------------------
 
@@ -55,6 +55,47 @@ def filter_specialists(
     return stmt
 
 
+def specialist_columns(stmt: Select[Any]) -> Select[Any]:
+    """The specialists list's statement as plain columns: the specialist and its linked user
+    (the order of ``schemas.specialist_from_row``); the schedules come from
+    :func:`schedules_of`."""
+    return stmt.with_only_columns(
+        Specialist.id,
+        Specialist.name,
+        Specialist.specialization,
+        Specialist.description,
+        Specialist.photo,
+        Specialist.city,
+        Specialist.is_active,
+        Specialist.telegram_id,
+        Specialist.language,
+        User.id,
+        User.username,
+        User.email,
+        User.first_name,
+        User.last_name,
+        maintain_column_froms=True,
+    ).outerjoin_from(Specialist, User, User.id == Specialist.user_id)
+
+
+async def schedules_of(session: AsyncSession, specialist_ids: Sequence[int]) -> Sequence[Any]:
+    """The weekly rows of these specialists, by id (plain rows: id, specialist, day, hours)."""
+    if not specialist_ids:
+        return []
+    stmt = (
+        select(
+            SpecialistSchedule.id,
+            SpecialistSchedule.specialist_id,
+            SpecialistSchedule.day_of_week,
+            SpecialistSchedule.start_time,
+            SpecialistSchedule.end_time,
+        )
+        .where(SpecialistSchedule.specialist_id.in_(specialist_ids))
+        .order_by(SpecialistSchedule.id)
+    )
+    return (await session.execute(stmt)).all()
+
+
 async def is_active_specialist(session: AsyncSession, specialist_id: int) -> bool:
     """One indexed lookup: the specialist exists and is active."""
     stmt = active_specialists().with_only_columns(Specialist.id)
@@ -78,6 +119,30 @@ def service_loaders() -> list[Any]:
 def active_services() -> Select[Any]:
     """What the services list and detail show (DRF's ``queryset``)."""
     return select(Service).where(Service.is_active.is_(True))
+
+
+def service_columns(stmt: Select[Any]) -> Select[Any]:
+    """The services list's statement as plain columns, names joined (the order of
+    ``schemas.service_dict``)."""
+    return (
+        stmt.with_only_columns(
+            Service.id,
+            Service.name,
+            Service.description,
+            Service.price,
+            Service.duration,
+            Service.specialist_id,
+            Specialist.name,
+            Service.category_id,
+            ServiceCategory.name,
+            Service.is_active,
+            Service.buffer_before,
+            Service.buffer_after,
+            maintain_column_froms=True,
+        )
+        .join_from(Service, Specialist, Specialist.id == Service.specialist_id)
+        .outerjoin_from(Service, ServiceCategory, ServiceCategory.id == Service.category_id)
+    )
 
 
 def filter_services(

@@ -5,6 +5,7 @@ Anyone reads; only staff write (contract section 3).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,11 +26,13 @@ from booking_api.catalogue.schemas import (
     represent_category,
     represent_service,
     represent_specialist,
+    service_dict,
+    specialist_from_row,
 )
 from booking_api.core.errors import ValidationError
 from booking_api.core.http import JSON
 from booking_api.models import Service, ServiceCategory, Specialist
-from booking_api.schedules.schemas import ScheduleOut, represent_schedule
+from booking_api.schedules.schemas import ScheduleOut, represent_schedule, schedule_dict
 
 
 class Categories(Resource):
@@ -70,6 +73,21 @@ class Specialists(Resource):
     def represent(self, obj: Specialist, ctx: Ctx) -> dict[str, Any]:
         url = photos.photo_url(obj.photo, str(ctx.request.base_url), ctx.settings)
         return represent_specialist(obj, url)
+
+    def list_columns(self, stmt: Any) -> Any:
+        return repository.specialist_columns(stmt)
+
+    async def represent_rows(
+        self, session: AsyncSession, rows: Sequence[Any], ctx: Ctx
+    ) -> list[dict[str, Any]]:
+        week: dict[int, list[dict[str, Any]]] = {row[0]: [] for row in rows}
+        for schedule in await repository.schedules_of(session, list(week)):
+            week[schedule[1]].append(schedule_dict(*schedule))
+        base_url = str(ctx.request.base_url)
+        return [
+            specialist_from_row(row, photos.photo_url(row[4], base_url, ctx.settings), week[row[0]])
+            for row in rows
+        ]
 
     async def validate(
         self, session: AsyncSession, ctx: Ctx, data: Any, obj: Any, partial: bool
@@ -141,6 +159,14 @@ class Services(Resource):
 
     def represent(self, obj: Service, ctx: Ctx) -> dict[str, Any]:
         return represent_service(obj)
+
+    def list_columns(self, stmt: Any) -> Any:
+        return repository.service_columns(stmt)
+
+    async def represent_rows(
+        self, session: AsyncSession, rows: Sequence[Any], ctx: Ctx
+    ) -> list[dict[str, Any]]:
+        return [service_dict(*row) for row in rows]
 
     async def validate_object(
         self, session: AsyncSession, ctx: Ctx, values: dict[str, Any], obj: Any

@@ -115,35 +115,127 @@ def represent_category(obj: ServiceCategory) -> dict[str, Any]:
 
 
 def represent_specialist(obj: Specialist, photo_url: str | None) -> dict[str, Any]:
+    return specialist_dict(
+        obj.id,
+        nested_user(obj.user),
+        obj.name,
+        obj.specialization,
+        obj.description,
+        photo_url,
+        obj.city,
+        obj.is_active,
+        [represent_schedule(s) for s in obj.schedules],
+        obj.telegram_id,
+        obj.language,
+    )
+
+
+def specialist_dict(
+    id: int,
+    user: dict[str, Any] | None,
+    name: str,
+    specialization: str,
+    description: str,
+    photo: str | None,
+    city: str,
+    is_active: bool,
+    schedules: list[dict[str, Any]],
+    telegram_id: str | None,
+    language: str,
+) -> dict[str, Any]:
     return {
-        "id": obj.id,
-        "user": nested_user(obj.user),
-        "name": obj.name,
-        "specialization": obj.specialization,
-        "description": obj.description,
-        "photo": photo_url,
-        "city": obj.city,
-        "is_active": obj.is_active,
-        "schedules": [represent_schedule(s) for s in obj.schedules],
-        "telegram_id": obj.telegram_id,
-        "language": obj.language,
+        "id": id,
+        "user": user,
+        "name": name,
+        "specialization": specialization,
+        "description": description,
+        "photo": photo,
+        "city": city,
+        "is_active": is_active,
+        "schedules": schedules,
+        "telegram_id": telegram_id,
+        "language": language,
     }
+
+
+def specialist_from_row(
+    row: Any, photo_url: str | None, schedules: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A row of ``repository.specialist_columns``."""
+    (id, name, specialization, description, _photo, city, is_active, telegram_id, language,
+     user_id, username, email, first_name, last_name) = row  # fmt: skip
+    user = (
+        None
+        if user_id is None
+        else {
+            "id": user_id,
+            "username": username,
+            "email": email,
+            "first_name": first_name,
+            "last_name": last_name,
+        }
+    )
+    return specialist_dict(
+        id,
+        user,
+        name,
+        specialization,
+        description,
+        photo_url,
+        city,
+        is_active,
+        schedules,
+        telegram_id,
+        language,
+    )
 
 
 def represent_service(obj: Service) -> dict[str, Any]:
+    return service_dict(
+        obj.id,
+        obj.name,
+        obj.description,
+        obj.price,
+        obj.duration,
+        obj.specialist_id,
+        obj.specialist.name,
+        obj.category_id,
+        obj.category.name if obj.category is not None else None,
+        obj.is_active,
+        obj.buffer_before,
+        obj.buffer_after,
+    )
+
+
+def service_dict(
+    id: int,
+    name: str,
+    description: str,
+    price: Decimal,
+    duration: int,
+    specialist_id: int,
+    specialist_name: str,
+    category_id: int | None,
+    category_name: str | None,
+    is_active: bool,
+    buffer_before: int,
+    buffer_after: int,
+) -> dict[str, Any]:
+    """A service as the API shows it (an object's values, or a row of
+    ``repository.service_columns`` in this order)."""
     data: dict[str, Any] = {
-        "id": obj.id,
-        "name": obj.name,
-        "description": obj.description,
-        "price": format_decimal(obj.price),
-        "duration": obj.duration,
-        "specialist": obj.specialist_id,
-        "specialist_name": obj.specialist.name,
-        "category": obj.category_id,
+        "id": id,
+        "name": name,
+        "description": description,
+        "price": format_decimal(price),
+        "duration": duration,
+        "specialist": specialist_id,
+        "specialist_name": specialist_name,
+        "category": category_id,
     }
-    if obj.category is not None:
-        data["category_name"] = obj.category.name
-    data["is_active"] = obj.is_active
-    data["buffer_before"] = obj.buffer_before
-    data["buffer_after"] = obj.buffer_after
+    if category_name is not None:  # DRF leaves out a name read through a null relation
+        data["category_name"] = category_name
+    data["is_active"] = is_active
+    data["buffer_before"] = buffer_before
+    data["buffer_after"] = buffer_after
     return data

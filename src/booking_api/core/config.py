@@ -193,6 +193,27 @@ class Settings(CommonSettings):
         description="https://… where users reach the API, for links sent out of band "
         "(calendar feeds); default: the address the request came to",
     )
+    # Observability and the cost of it (see booking_api.core.metrics, booking_common.asgi).
+    metrics_enabled: bool = Field(
+        False,
+        description="Serve Prometheus figures at /metrics (HTTP, database pool, event-loop "
+        "lag, GC pauses) for this worker process; keep the path off the public internet",
+    )
+    access_log: str = Field(
+        "on",
+        description="on | errors | off: one line per request, only for answers >= 400 (and "
+        "slow ones), or none",
+    )
+    access_log_sample: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of ordinary requests that get an access-log line (errors and slow "
+        "requests always do)",
+    )
+    access_log_slow_ms: float = Field(
+        1000.0, description="Requests slower than this always get an access-log line"
+    )
 
     @property
     def cors_origins(self) -> list[str]:
@@ -238,6 +259,14 @@ class Settings(CommonSettings):
                 "(e.g. python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())')"
             )
+        return value
+
+    @field_validator("access_log")
+    @classmethod
+    def _access_log(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("on", "errors", "off"):
+            raise ValueError("ACCESS_LOG must be on, errors or off")
         return value
 
     @property

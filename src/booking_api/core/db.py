@@ -24,6 +24,7 @@ import time
 import traceback
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import String, TypeDecorator, event
 from sqlalchemy import exc as sa_exc
@@ -35,6 +36,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import Date, DateTime, Time
 
 from booking_api.core.config import Settings
@@ -79,6 +81,21 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if isinstance(value, str):  # SQLite rows written by Django
             value = dt.datetime.fromisoformat(value)
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class TimedQueuePool(AsyncAdaptedQueuePool):
+    """The async engine's usual pool, telling ``on_wait`` (``core.metrics`` sets it) how long
+    each checkout took: waiting for a free connection, or opening one."""
+
+    on_wait: Any = None
+
+    def _do_get(self) -> Any:
+        started = time.perf_counter()
+        try:
+            return super()._do_get()
+        finally:
+            if self.on_wait is not None:
+                self.on_wait(time.perf_counter() - started)
 
 
 class Base(DeclarativeBase):
@@ -249,6 +266,7 @@ class Database:
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
                 pool_pre_ping=False,
+                poolclass=TimedQueuePool,
                 connect_args={
                     "server_settings": {"jit": "off", "application_name": "booking-api"},
                     "timeout": settings.db_connect_timeout_seconds,

@@ -141,6 +141,14 @@ class PayloadTooLarge(APIError):
         super().__init__(f"Request body is too large: the limit is {limit} bytes.")
 
 
+class ClientClosedRequest(APIError):
+    """The client hung up before its request was read (nginx's 499): nobody reads the answer;
+    the access line records it, no error is logged."""
+
+    status_code = 499
+    default_detail = "Client closed request."
+
+
 class ServiceUnavailable(APIError):
     """503 with DRF's text; ``Retry-After`` tells clients when to try again."""
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from booking_api.core.errors import APIError, ParseError, PayloadTooLarge
+from booking_api.core.errors import APIError, ClientClosedRequest, ParseError, PayloadTooLarge
 
 log = logging.getLogger("booking_api.http")
 
@@ -91,7 +91,8 @@ class RequestBodyLimitMiddleware:
       part of a body: a body shorter than its Content-Length, or one that stops, is a 400.
 
     Both answers close the connection (the rest of the body would be read as a next request);
-    a client that disconnects mid-body is logged with a 400, never as a server error.
+    a client that disconnects mid-body is logged with a 499 (nginx's "client closed request"),
+    never as a server error.
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, upload_bytes: int, timeout: float):
@@ -132,7 +133,7 @@ class RequestBodyLimitMiddleware:
                 )
                 raise _BodyRefused from None
             if message["type"] == "http.disconnect":
-                refusal = ParseError("Incomplete request body: the client closed the connection.")
+                refusal = ClientClosedRequest()
                 raise _BodyRefused
             received += len(message.get("body", b""))
             if received > limit:

@@ -118,13 +118,20 @@ def day_name(day_of_week: int) -> str:
 
 
 def represent_schedule(obj: SpecialistSchedule) -> dict[str, Any]:
+    return schedule_dict(obj.id, obj.specialist_id, obj.day_of_week, obj.start_time, obj.end_time)
+
+
+def schedule_dict(
+    id: int, specialist_id: int, day_of_week: int, start_time: dt.time, end_time: dt.time
+) -> dict[str, Any]:
+    """A schedule row as the API shows it (an object's values, or a plain row in this order)."""
     return {
-        "id": obj.id,
-        "specialist": obj.specialist_id,
-        "day_of_week": obj.day_of_week,
-        "day_name": day_name(obj.day_of_week),
-        "start_time": time_text(obj.start_time),
-        "end_time": time_text(obj.end_time),
+        "id": id,
+        "specialist": specialist_id,
+        "day_of_week": day_of_week,
+        "day_name": day_name(day_of_week),
+        "start_time": time_text(start_time),
+        "end_time": time_text(end_time),
     }
 
 
