@@ -178,6 +178,12 @@ def format_day(value: dt.date | str, lang: str) -> str:
     return format_date(value, "EEEE, d MMMM", locale=language(lang))
 
 
+def sentence_start(text: str) -> str:
+    """The text with its first letter capital, the rest as it is ("8 December" keeps its
+    capital, which ``str.capitalize`` would drop)."""
+    return text[:1].upper() + text[1:]
+
+
 def format_short_day(value: dt.date | str, lang: str) -> str:
     """ "ср, 25 нояб." style labels for buttons: "ср 25.11" / "Wed 25 Nov"."""
     if isinstance(value, str):

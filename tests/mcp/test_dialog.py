@@ -225,3 +225,10 @@ async def test_a_correction_at_the_confirmation_changes_the_draft(mcp_server, li
         assert reply["context"]["pending"] is None, reply
         reply = await say(client, user, "yes", now)
         assert not any(a["type"] == "booked" for a in reply["actions"]), reply
+
+
+def test_a_day_at_the_start_of_a_sentence_keeps_its_month_capital() -> None:
+    from booking_mcp.i18n import format_day, sentence_start
+
+    assert sentence_start(format_day("2026-12-08", "en")) == "Tuesday, 8 December"
+    assert sentence_start(format_day("2026-12-08", "ru")) == "Вторник, 8 декабря"

@@ -33,7 +33,7 @@ from booking_mcp.dialog.render import (
     offer_waitlist,
 )
 from booking_mcp.dialog.state import DialogState, WaitlistWish
-from booking_mcp.i18n import format_day, format_price, join_list, t
+from booking_mcp.i18n import format_day, format_price, join_list, sentence_start, t
 from booking_mcp.service import BookingService
 
 
@@ -247,7 +247,7 @@ class Flows:
         if not wanted:
             turn.say(
                 "ask_time",
-                date=format_day(date, turn.lang).capitalize(),
+                date=sentence_start(format_day(date, turn.lang)),
                 times=join_list(starts, turn.lang, 10),
             )
             offer_times(turn, date, slots)
