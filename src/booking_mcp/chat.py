@@ -18,7 +18,18 @@ import httpx
 from mcp import Client
 
 from .config import Settings
+from .i18n import t
 from .server import build_server
+
+
+def terminal_language(environ: dict[str, str] | None = None) -> str:
+    """The terminal's language from the POSIX locale variables: English for ``en_*``, else
+    Russian (the default). The assistant's replies follow each message's own language."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if env.get(name):
+            return "en" if env[name].lower().startswith("en") else "ru"
+    return "ru"
 
 
 async def _reachable(url: str) -> bool:
@@ -49,16 +60,17 @@ async def chat_loop(
     answer, an MCP server runs in this process.
     """
     target: Any
+    lang = terminal_language()
     if server_url and await _reachable(server_url):
         target = server_url
-        print(f"Ассистент: {server_url}")
+        print(t(lang, "chat_server", url=server_url))
     else:
         if server_url:
-            print(f"По адресу {server_url} ассистент не отвечает.")
-        print(f"Ассистент запущен в этом процессе; API: {settings.api_url}")
+            print(t(lang, "chat_unreachable", url=server_url))
+        print(t(lang, "chat_in_process", url=settings.api_url))
         target = build_server(settings)
     user_id = user_id or settings.booking_telegram_id or f"terminal-{os.getuid()}"
-    print("Напишите сообщение (пустая строка или Ctrl-D — выход). Кнопки показаны как [значение].")
+    print(t(lang, "chat_prompt"))
     async with Client(target) as client:
         while True:
             try:

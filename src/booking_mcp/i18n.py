@@ -19,6 +19,12 @@ DEFAULT_LANGUAGE = "ru"
 MESSAGES: dict[str, dict[str, str]] = {
     "ru": {
         "greeting": "Здравствуйте! Я помогу записаться к специалисту, перенести или отменить запись.",
+        "chat_server": "Ассистент: {url}",
+        "chat_unreachable": "По адресу {url} ассистент не отвечает.",
+        "chat_in_process": "Ассистент запущен в этом процессе; API: {url}",
+        "chat_prompt": (
+            "Напишите сообщение (пустая строка или Ctrl-D — выход). Кнопки показаны как [значение]."
+        ),
         "help": (
             "Я умею:\n"
             "• записать к специалисту — например, «запишите меня на маникюр завтра в 15:00»;\n"
@@ -88,6 +94,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "greeting": "Hello! I can book you with a specialist, or move or cancel a booking.",
+        "chat_server": "Assistant: {url}",
+        "chat_unreachable": "No assistant answers at {url}.",
+        "chat_in_process": "The assistant runs in this process; API: {url}",
+        "chat_prompt": "Write a message (an empty line or Ctrl-D to leave). Buttons show as [value].",
         "help": (
             "I can:\n"
             '• book you with a specialist, e.g. "book a manicure tomorrow at 3 pm";\n'
