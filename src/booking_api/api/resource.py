@@ -131,8 +131,17 @@ class Resource(ABC):
     async def represent_rows(
         self, session: AsyncSession, rows: Sequence[Any], ctx: Ctx
     ) -> list[dict[str, Any]]:
-        """The rows of :meth:`list_columns` as the API shows them (the same as ``represent``)."""
-        raise NotImplementedError
+        """The rows of :meth:`list_columns` as the API shows them (the same as ``represent``).
+        Only called for a resource that sets :meth:`list_columns`, which must then define this
+        too (checked when the class is made, by :meth:`__init_subclass__`)."""
+        raise TypeError(f"{type(self).__name__} lists plain rows without represent_rows")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        rows = cls.list_columns is not Resource.list_columns
+        shown = cls.represent_rows is not Resource.represent_rows
+        if rows and not shown:
+            raise TypeError(f"{cls.__name__} sets list_columns and must define represent_rows")
 
     # --- permissions -----------------------------------------------------------------------
     def check_read(self, ctx: Ctx) -> None:
