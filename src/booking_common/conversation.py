@@ -35,16 +35,34 @@ message. The values are commands, recognised before any language understanding:
                                             ``["date"]`` when a chosen day has no free time);
                                             a freed time then comes as a Telegram message
                                             with a "Book" button
+``/pick category <id>``                      choose a category (``choose_category``)
 ``/yes`` / ``/no``                          answer a ``confirm`` action (free text "да", "yes",
                                             "нет", "no" works too)
+``/book``                                   start a booking (the menu's "book" button): the
+                                            reply offers categories, or services
+``/page <n>``                               show page ``n`` (1-based) of the choice just
+                                            offered; long lists end with a "more" option
+                                            carrying this value
+``/contact <phone> <name…>``                the client's own contact, answering ``ask_contact``
+                                            (Telegram's "share my contact" button); free text
+                                            such as "Анна, +7 900 123-45-67" works too
+``/lang <ru|en>``                           speak this language from now on (action
+                                            ``choose_language`` offers both)
 ``/reset``                                  forget the conversation
 ==========================================  =================================================
 
 ``/start`` (as ``/reset``), ``/help`` and ``/my`` (the user's upcoming appointments) are
 understood too. Informational actions (no reply expected): ``booked``, ``cancelled``,
 ``rescheduled`` with ``payload["appointment"]``, ``appointments`` with
-``payload["appointments"]``, and ``waitlist_joined`` with ``payload["entry"]``.
-Free text is always accepted as well ("завтра в 15:00", "к Анне"; "the second one" is not).
+``payload["appointments"]``, ``waitlist_joined`` with ``payload["entry"]``, and
+``calendar_file`` with ``payload["filename"]``, ``["content"]`` (an iCalendar text for the
+booking just made or moved: offer it as an "add to calendar" file) and
+``["appointment_id"]``. ``ask_contact`` (``payload["need"]``: ``["name", "phone"]`` or a
+part) asks for the client's name and phone number before the first booking.
+Free text is always accepted as well ("завтра в 15:00", "к Анне", "the second one").
+
+``process_message`` takes ``language`` too: the front-end's idea of the user's language
+(Telegram's ``language_code``); it is used until the user chooses one with ``/lang``.
 """
 
 from __future__ import annotations
@@ -221,14 +239,29 @@ class Pick(StrEnum):
     TIME = "time"
     SLOT = "slot"
     APPOINTMENT = "appointment"
+    CATEGORY = "category"
 
 
 YES = "/yes"
 NO = "/no"
 RESET = "/reset"
+BOOK = "/book"
+PAGE = "/page"
+CONTACT = "/contact"
+LANG = "/lang"
 JOIN_WAITLIST = "/waitlist join"
 
 _COMMAND = re.compile(r"^/(\w+)(?:\s+(.*))?$", re.S)
+
+
+def contact(phone: str, name: str) -> str:
+    """The command giving the user's own contact: ``/contact +79001234567 Анна Петрова``."""
+    return " ".join(part for part in ("/contact", phone.replace(" ", ""), name.strip()) if part)
+
+
+def page(number: int) -> str:
+    """The command showing page ``number`` of the choice just offered: ``/page 2``."""
+    return f"/page {number}"
 
 
 def pick(what: Pick, *values: object) -> str:
@@ -263,6 +296,9 @@ class ActionType(StrEnum):
     CHOOSE_TIME = "choose_time"
     CHOOSE_SLOT = "choose_slot"
     CHOOSE_APPOINTMENT = "choose_appointment"
+    CHOOSE_CATEGORY = "choose_category"
+    CHOOSE_LANGUAGE = "choose_language"
+    ASK_CONTACT = "ask_contact"
     JOIN_WAITLIST = "join_waitlist"
     CONFIRM = "confirm"
     BOOKED = "booked"
@@ -270,6 +306,7 @@ class ActionType(StrEnum):
     RESCHEDULED = "rescheduled"
     APPOINTMENTS = "appointments"
     WAITLIST_JOINED = "waitlist_joined"
+    CALENDAR_FILE = "calendar_file"
 
 
 #: The news of a changed booking, each with ``payload["appointment"]``.
