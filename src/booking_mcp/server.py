@@ -564,6 +564,11 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
         user_id: UserId = None,
         now: Annotated[str | None, Field(description='ISO datetime that fixes "today"')] = None,
         idempotency_key: IdempotencyKey = None,
+        language: Annotated[
+            str | None,
+            Field(description="The user's language as the front-end knows it (Telegram's "
+                  "language_code, e.g. \"en\"); used until the user chooses one"),
+        ] = None,
     ) -> Reply:
         """Run one turn of the built-in booking conversation; the server keeps the context.
         Use only in chat front-ends that hand the whole dialog over. ``actions`` offer
@@ -572,8 +577,8 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
             "process_message",
             user_id,
             idempotency_key,
-            {"message": message, "now": now},
-            lambda: dialog.handle(user_id, message, now),
+            {"message": message, "now": now, "language": language},
+            lambda: dialog.handle(user_id, message, now, language_code=language),
         )
 
     from .calendar_tools import register_calendar_tools  # it imports this module's helpers

@@ -232,3 +232,21 @@ def test_a_day_at_the_start_of_a_sentence_keeps_its_month_capital() -> None:
 
     assert sentence_start(format_day("2026-12-08", "en")) == "Tuesday, 8 December"
     assert sentence_start(format_day("2026-12-08", "ru")) == "Вторник, 8 декабря"
+
+
+async def test_the_front_ends_language_starts_the_conversation(mcp_server) -> None:
+    """Telegram's language_code decides the language of a reply to a message with no words."""
+    now = dt.datetime.combine(next_weekday(0, weeks=2), dt.time(10)).isoformat()
+    async with Client(mcp_server) as client:
+        result = await client.call_tool(
+            "process_message",
+            {"user_id": "730001", "message": "/help", "now": now, "language": "en-GB"},
+        )
+        english = Reply.model_validate(result.structured_content)
+        result = await client.call_tool(
+            "process_message", {"user_id": "730002", "message": "/help", "now": now}
+        )
+        russian = Reply.model_validate(result.structured_content)
+    assert "I can" in english.response or "book" in english.response.lower()
+    assert not any("а" <= ch.lower() <= "я" for ch in english.response)
+    assert any("а" <= ch.lower() <= "я" for ch in russian.response)

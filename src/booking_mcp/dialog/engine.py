@@ -62,12 +62,20 @@ class Dialog:
         message: str,
         now: str | dt.datetime | None = None,
         context: dict[str, Any] | None = None,
+        *,
+        language_code: str | None = None,
     ) -> Reply:
-        """Answer one message of ``user_id`` (a Telegram id; ignored by a personal assistant)."""
+        """Answer one message of ``user_id`` (a Telegram id; ignored by a personal assistant).
+
+        ``language_code`` is the front-end's idea of the user's language (Telegram's
+        ``language_code``): it starts a conversation that has none yet.
+        """
         who = self.service.who(user_id)
         key = self._key(user_id)
         stored = await self.service.load_context(key)
         state = DialogState.load(stored if stored is not None else context)
+        if state.lang is None and language_code:
+            state.lang = language(language_code)
         moment = self.service.now(now)
         turn = Turn(language(state.lang))
         try:
