@@ -1,8 +1,9 @@
 """Callback data factories (aiogram ``CallbackData``); every packed value stays under 64 bytes.
 
 Callbacks only carry ids; what they mean for *this* conversation is checked against the FSM
-state by the handlers, so a stale button (an old message) or a forged one is recognised and
-answered politely instead of acting on it.
+state by the handlers (the options of the newest reply, see :mod:`booking_bot.render`), so a
+stale button (an old message) or a forged one is recognised and answered politely instead of
+acting on it.
 """
 
 from __future__ import annotations
@@ -11,38 +12,12 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class MenuCb(CallbackData, prefix="m"):
-    action: str  # book | my | services | specialists | help | main
-
-
-class CategoryCb(CallbackData, prefix="cat"):
-    id: int
-
-
-class SpecialistCb(CallbackData, prefix="sp"):
-    id: int  # 0 = any specialist
-
-
-class ServiceCb(CallbackData, prefix="sv"):
-    id: int
+    action: str  # book | my | services | specialists | language | help | main
 
 
 class CalendarCb(CallbackData, prefix="cal"):
     action: str  # day | full | nav | noop
     value: str = ""  # 2026-11-25 for day and full (a day without free time), 2026-12 for nav
-
-
-class TimeCb(CallbackData, prefix="tm"):
-    specialist: int
-    service: int
-    time: str  # "1430"
-
-
-class ConfirmCb(CallbackData, prefix="ok"):
-    key: str  # the confirmation's idempotency key
-
-
-class BackCb(CallbackData, prefix="bk"):
-    to: str  # categories | specialists | services | calendar
 
 
 class AppointmentCb(CallbackData, prefix="ap"):

@@ -5,7 +5,7 @@ With ``WEBAPP_URL`` (the page's https URL) set:
 * the chat's menu button opens the page (:func:`set_menu_button`, when the bot starts);
 * the calendar of days offers "🗓 Choose a time on a calendar", which opens the page at the
   service being booked (:func:`calendar_rows`) through its ``startapp`` parameter, the same
-  ``service-<id>`` / ``service-<id>-any`` a ``t.me/<bot>?startapp=`` link carries.
+  ``service-<id>`` a ``t.me/<bot>?startapp=`` link carries.
 
 Without it the bot looks as before.
 """
@@ -13,7 +13,6 @@ Without it the bot looks as before.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, MenuButtonWebApp, WebAppInfo
@@ -38,14 +37,14 @@ def link(url: str, start: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}startapp={start}"
 
 
-def calendar_rows(candidates: list[list[Any]]) -> list[list[InlineKeyboardButton]]:
-    """A row with the page's button for the service being booked (``candidates``: the
-    booking's [[specialist_id, service_id, name]]), or no row without WEBAPP_URL."""
-    if not _url or not candidates:
+def calendar_rows(service_id: int | None) -> list[list[InlineKeyboardButton]]:
+    """A row with the page's button for the service being booked, or no row without
+    WEBAPP_URL (or without a service)."""
+    if not _url or service_id is None:
         return []
-    start = f"service-{candidates[0][1]}" + ("-any" if len(candidates) > 1 else "")
     button = InlineKeyboardButton(
-        text=_("🗓 Choose a time on a calendar"), web_app=WebAppInfo(url=link(_url, start))
+        text=_("🗓 Choose a time on a calendar"),
+        web_app=WebAppInfo(url=link(_url, f"service-{service_id}")),
     )
     return [[button]]
 

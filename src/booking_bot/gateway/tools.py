@@ -173,8 +173,14 @@ class McpGateway:
 
     # ----------------------------------------------------------------- conversation
 
-    async def process_message(self, user_id: str, message: str, now: str | None = None) -> Reply:
-        data = await self.session.call("process_message", user_id=user_id, message=message, now=now)
+    async def process_message(
+        self, user_id: str, message: str, now: str | None = None, language: str | None = None
+    ) -> Reply:
+        """One turn of the conversation the MCP server keeps; ``language`` is the user's as
+        Telegram knows it (``language_code``), used by the server until the user chooses one."""
+        data = await self.session.call(
+            "process_message", user_id=user_id, message=message, now=now, language=language
+        )
         if isinstance(data, str):
             return Reply(response=data)
         return one_of(data, Reply, "reply")

@@ -1,14 +1,14 @@
 """One router per feature, built fresh for each dispatcher (as aiogram's examples do).
 
-Order matters: specific handlers before free text before the fallback.
+Order matters: the bot's own commands and buttons first, then the conversation (every other
+text and its buttons, sent to the MCP server), then the fallback.
 """
 
 from aiogram import Router
 
 from booking_bot.handlers import (
-    booking,
+    conversation,
     fallback,
-    free_text,
     menu,
     my_appointments,
     reminders,
@@ -16,7 +16,7 @@ from booking_bot.handlers import (
     waitlist,
 )
 
-FEATURES = (start, menu, booking, my_appointments, reminders, waitlist, free_text, fallback)
+FEATURES = (start, menu, my_appointments, reminders, waitlist, conversation, fallback)
 
 
 def build_router() -> Router:

@@ -19,7 +19,7 @@ from booking_common.conversation import Appointment, Service
 log = logging.getLogger("booking_bot")
 
 #: State data that outlives a single flow (everything else is dropped by ``reset_flow``).
-PERMANENT_KEYS = ("registered", "name", "done_keys")
+PERMANENT_KEYS = ("language", "used_turns")
 
 
 def uid(user: User | None) -> str:

@@ -1,4 +1,7 @@
-"""The main menu, help, and the catalogue overviews (services, specialists)."""
+"""The main menu, help, and the catalogue overviews (services, specialists).
+
+"Book" and "Language" are messages of the conversation (``/book``, ``/language``), answered
+by the MCP server; "My appointments" is :mod:`.my_appointments` (the same as ``/my``)."""
 
 from __future__ import annotations
 
@@ -14,9 +17,13 @@ from booking_bot.callbacks import MenuCb
 from booking_bot.formatting import duration, price
 from booking_bot.gateway.tools import McpGateway
 from booking_bot.handlers.common import answer, reset_flow, show
+from booking_bot.handlers.conversation import converse
 from booking_bot.handlers.start import menu_text
 from booking_bot.keyboards import main_menu
 from booking_bot.keyboards.common import menu_row
+
+#: Menu buttons that are messages of the conversation (``booking_common.conversation``).
+CONVERSATION = {"book": "/book", "language": "/language"}
 
 
 def help_text() -> str:
@@ -80,15 +87,16 @@ async def specialists_text(gateway: McpGateway) -> str:
 async def menu_button(
     callback: CallbackQuery, callback_data: MenuCb, state: FSMContext, gateway: McpGateway
 ) -> None:
-    from booking_bot.handlers.booking import show_categories
     from booking_bot.handlers.my_appointments import show_my_appointments
 
     action = callback_data.action
+    if action in CONVERSATION:  # the conversation's own: it answers with its buttons
+        await answer(callback)
+        await converse(callback, state, gateway, CONVERSATION[action])
+        return
     if action == "main":
         await reset_flow(state)
         await show(callback, menu_text(), main_menu())
-    elif action == "book":
-        await show_categories(callback, state, gateway)
     elif action == "my":
         await reset_flow(state)
         await show_my_appointments(callback, gateway)

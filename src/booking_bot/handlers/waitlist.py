@@ -1,8 +1,7 @@
-"""The waitlist from the bot's side: "🔔 notify me" on a fully booked day, and leaving it.
+"""The waitlist from the bot's side: the entries and leaving them.
 
-Joining happens from the booking flow (:func:`booking.show_full_day` shows the button for the
-day in ``waitlist_day``); with "any specialist" the user joins for each specialist who offers
-the service, so a time freed by any of them is offered. The offer itself arrives as a message
+Joining is the conversation's: a fully booked day comes with a ``join_waitlist`` action
+(``/waitlist join``), shown as a button like any option. The offer itself arrives as a message
 sent by the API (``wl:book:<token>``) and is handled in :mod:`.reminders`.
 
 Entries are listed under "🗂 My appointments" (:func:`show_waitlist`) with a "leave" button
@@ -11,29 +10,20 @@ that asks first.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from booking_bot.callbacks import BackCb, WaitlistCb
+from booking_bot.callbacks import WaitlistCb
 from booking_bot.formatting import day_in_words, today
-from booking_bot.gateway.session import ToolFailed
 from booking_bot.gateway.tools import McpGateway
 from booking_bot.handlers.common import answer, show, stale, uid
 from booking_bot.keyboards.common import (
-    _button,
     menu_row,
     waitlist_entry_buttons,
     waitlist_leave_keyboard,
 )
 from booking_common.conversation import WaitlistEntry
-
-#: The API's answer when the client already waits for that service on that day
-#: (``booking_api.waitlist.service.ALREADY_WAITING``).
-ALREADY_WAITING = "уже в листе ожидания"
 
 
 def entry_summary(entry: WaitlistEntry) -> str:
@@ -69,67 +59,6 @@ async def show_waitlist(event: Message | CallbackQuery, entries: list[WaitlistEn
             entry_summary(entry),
             reply_markup=InlineKeyboardMarkup(inline_keyboard=waitlist_entry_buttons(entry.id)),
         )
-
-
-async def join(
-    callback: CallbackQuery, callback_data: WaitlistCb, state: FSMContext, gateway: McpGateway
-) -> None:
-    data = await state.get_data()
-    candidates = data.get("candidates") or []
-    if (
-        data.get("flow") != "book"
-        or not candidates
-        or data.get("waitlist_day") != callback_data.value
-    ):
-        await stale(callback)
-        return
-    day = dt.date.fromisoformat(callback_data.value)
-    user_id = uid(callback.from_user)
-    joined: list[str] = []
-    refusal: str | None = None
-    for specialist_id, service_id, name in candidates:
-        try:
-            await gateway.join_waitlist(user_id, service_id, day, specialist_id)
-        except ToolFailed as error:
-            if ALREADY_WAITING not in error.message:
-                refusal = refusal or error.message.split(": ", 1)[-1]
-                continue
-        joined.append(name)
-    if not joined:
-        await show(
-            callback,
-            _("😔 That didn't work: {reason}").format(reason=refusal or ""),
-            InlineKeyboardMarkup(
-                inline_keyboard=[
-                    [_button(_("« Choose another day"), BackCb(to="calendar").pack())],
-                    menu_row(),
-                ]
-            ),
-        )
-        await answer(callback)
-        return
-    service = (data.get("service") or {}).get("name", "")
-    await state.update_data(waitlist_day=None)
-    text = _("🔔 Done! I'll message you as soon as a time frees up on {day}.").format(
-        day=day_in_words(day)
-    )
-    text += "\n\n" + _("💅 {service}").format(service=service)
-    text += "\n" + _("👤 {specialist}").format(specialist=", ".join(n for n in joined if n))
-    text += "\n\n" + _(
-        "Whoever presses “Book” in that message first gets the time. "
-        "You can leave the waitlist under “🗂 My appointments”."
-    )
-    await show(
-        callback,
-        text,
-        InlineKeyboardMarkup(
-            inline_keyboard=[
-                [_button(_("« Choose another day"), BackCb(to="calendar").pack())],
-                menu_row(),
-            ]
-        ),
-    )
-    await answer(callback, _("Done ✅"))
 
 
 async def entry_action(
@@ -176,7 +105,6 @@ async def entry_action(
 def create_router() -> Router:
     """A fresh router for the waitlist feature (one per dispatcher)."""
     router = Router(name="waitlist")
-    router.callback_query.register(join, WaitlistCb.filter(F.action == "join"))
     router.callback_query.register(
         entry_action, WaitlistCb.filter(F.action.in_({"leave", "leave_yes", "keep"}))
     )

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from babel.messages.mofile import write_mo
@@ -66,9 +67,14 @@ def locale_for(language_code: str | None, default: str = DEFAULT_LOCALE) -> str:
 
 
 class UserLanguageMiddleware(I18nMiddleware):
-    """Picks the locale from the Telegram user's ``language_code``."""
+    """Picks the locale the user chose in the conversation (``/lang``, kept in the state data
+    as ``language``), else the one of the Telegram user's ``language_code``."""
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        state: FSMContext | None = data.get("state")
+        chosen = (await state.get_data()).get("language") if state is not None else None
+        if chosen in SUPPORTED:
+            return str(chosen)
         user: User | None = data.get("event_from_user")
         return locale_for(user.language_code if user else None, self.i18n.default_locale)
 

@@ -7,9 +7,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 
-from booking_bot.callbacks import BackCb, CalendarCb
+from booking_bot.callbacks import CalendarCb
 from booking_bot.formatting import month_title, weekday_initials
 
 NOOP = CalendarCb(action="noop").pack()
@@ -27,11 +26,10 @@ def month_calendar(
     *,
     today: dt.date,
     horizon_months: int = 3,
-    back_to: str | None = "services",
 ) -> InlineKeyboardMarkup:
     """Rows: month title with ‹ › navigation, weekday names, weeks (free days clickable,
     the rest shown as "·"; a future "·" day answers why it is not free and offers the
-    waitlist when it is fully booked), and a back button.  No navigation before this month or past
+    waitlist when it is fully booked).  No navigation before this month or past
     ``horizon_months``."""
     free = {d for d in available if d.year == year and d.month == month and d >= today}
     rows: list[list[InlineKeyboardButton]] = []
@@ -76,10 +74,6 @@ def month_calendar(
             else:
                 row.append(InlineKeyboardButton(text="·", callback_data=NOOP))
         rows.append(row)
-    if back_to:
-        rows.append(
-            [InlineKeyboardButton(text=_("« Back"), callback_data=BackCb(to=back_to).pack())]
-        )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
