@@ -4,8 +4,8 @@ over HTTP (:func:`kit.mcp.serve_mcp`), the real API on SQLite (:mod:`kit.live_ap
 * :class:`RunningBot` - the bot polling in the test's event loop; ``stop``/``start`` is a
   restart; :func:`bot_settings` its settings, :func:`new_user` a Telegram user nobody has
   seen yet;
-* what a user does with the bot's buttons, step by step (:func:`register`,
-  :func:`open_calendar`, :func:`book_manicure`, ...);
+* what a user does, step by step, each waiting for the bot's answer (:func:`say`,
+  :func:`press`, :func:`press_day`, :func:`start_chat`, :func:`book_manicure`, ...);
 * fixtures (registered by ``tests/bot/conftest.py``): ``live_api`` and ``mcp_http``, one per
   session; ``mcp_url`` and ``running_bot``, a freshly started bot per test.
 """
@@ -23,23 +23,28 @@ import pytest
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 
 from booking_bot.config import BotSettings
-from booking_bot.formatting import today
 from booking_bot.main import create_bot, create_dispatcher, create_gateway, create_storage
 from kit.live_api import LiveApi, serve_api
 from kit.mcp import serve_mcp
 from kit.servers import ServerThread
-from kit.telegram import FakeTelegram, User
+from kit.telegram import ChatMessage, FakeTelegram, User
 
 MCP_TOKEN = "bot-e2e-mcp-token"
 BOT_TOKEN = "123456:TEST"
 _user_ids = itertools.count(700_001)
 
 
-def new_user(first_name: str = "Анна", language_code: str = "ru") -> User:
+def new_user(
+    first_name: str = "Анна", language_code: str = "ru", last_name: str | None = None
+) -> User:
     """A Telegram user nobody has seen yet (one per test keeps the tests independent)."""
     user_id = next(_user_ids)
     return User(
-        id=user_id, first_name=first_name, language_code=language_code, phone=f"+7900{user_id:07d}"
+        id=user_id,
+        first_name=first_name,
+        last_name=last_name,
+        language_code=language_code,
+        phone=f"+7900{user_id:07d}",
     )
 
 
@@ -96,6 +101,12 @@ class RunningBot:
 
 
 # --------------------------------------------------------------------------- a user's steps
+# Every step waits for the bot's next new text message (not an edit of an older one). The
+# conversation may ask for the client's contact before the first booking (``ask_contact``: a
+# reply keyboard with "share my contact"); the steps answer it with the user's own contact
+# unless told not to, so a test reads as what the user came to do.
+
+MENU_BOOK = {"ru": "Записаться", "en": "Book an appointment"}
 
 
 def text_of(tg: FakeTelegram, user: User) -> str:
@@ -104,17 +115,59 @@ def text_of(tg: FakeTelegram, user: User) -> str:
     return (message.text or "") if message else ""
 
 
-async def register(tg: FakeTelegram, user: User) -> None:
-    """/start, the name, the phone: the user is registered."""
-    ru = user.language_code != "en"
-    tg.send_command(user, "/start")
-    await tg.wait_for_message(
-        user, contains="Как к вам обращаться" if ru else "How should we address you"
-    )
-    tg.tap_reply_button(user, user.first_name)
-    await tg.wait_for(lambda: any("📱" in b for row in tg.reply_keyboard(user) or [] for b in row))
-    tg.tap_reply_button(user, "📱")
-    await tg.wait_for_message(user, contains="Записывайтесь" if ru else "Book with the buttons")
+def newest_id(tg: FakeTelegram, user: User) -> int:
+    messages = tg.messages_to(user)
+    return messages[-1].message_id if messages else 0
+
+
+def asks_contact(tg: FakeTelegram, user: User, message: ChatMessage) -> bool:
+    """Whether ``message`` came with the "share my contact" reply keyboard."""
+    for params in reversed(tg.calls_of("sendMessage")):
+        if str(params.get("chat_id")) == str(user.id) and params.get("text") == message.text:
+            markup = params.get("reply_markup")
+            return "request_contact" in str(markup)
+    return False
+
+
+async def next_reply(
+    tg: FakeTelegram,
+    user: User,
+    after: int,
+    *,
+    share_contact: bool = True,
+    timeout: float = 20,  # noqa: ASYNC109
+) -> ChatMessage:
+    """The bot's first new text message after message ``after``; an ``ask_contact`` is
+    answered with the user's contact first (``share_contact``)."""
+
+    def find() -> ChatMessage | None:
+        return next(
+            (m for m in tg.messages_to(user) if m.message_id > after and m.kind == "text"), None
+        )
+
+    message = await tg.wait_for(find, timeout=timeout)
+    if share_contact and asks_contact(tg, user, message):
+        mark = newest_id(tg, user)
+        tg.tap_reply_button(user, "📱")
+        return await next_reply(tg, user, mark, timeout=timeout)
+    return message
+
+
+async def say(tg: FakeTelegram, user: User, text: str, **options: Any) -> ChatMessage:
+    """The user writes ``text``; the bot's answer."""
+    mark = newest_id(tg, user)
+    if text.startswith("/"):
+        tg.send_command(user, text)
+    else:
+        tg.send_text(user, text)
+    return await next_reply(tg, user, mark, **options)
+
+
+async def press(tg: FakeTelegram, user: User, label: str, **options: Any) -> ChatMessage:
+    """The user presses the newest button whose text contains ``label``; the bot's answer."""
+    mark = newest_id(tg, user)
+    tg.press_button(user, label)
+    return await next_reply(tg, user, mark, **options)
 
 
 async def press_and_wait(
@@ -122,40 +175,71 @@ async def press_and_wait(
     user: User,
     button: str,
     contains: str,
-    timeout: float = 10,  # noqa: ASYNC109
+    timeout: float = 20,  # noqa: ASYNC109
 ) -> str:
-    """Press the button and wait for a message containing ``contains``; its text."""
-    mark = tg.mark()
-    tg.press_button(user, button)
-    message = await tg.wait_for_message(user, contains=contains, since=mark, timeout=timeout)
+    """Press the button; the bot's answer, which must contain ``contains``."""
+    message = await press(tg, user, button, timeout=timeout)
+    assert contains in (message.text or ""), (contains, message.text)
     return message.text or ""
 
 
-async def open_calendar(
-    tg: FakeTelegram,
-    user: User,
-    specialist: str = "Анна Иванова",
-    service: str = "Маникюр · 1 500 ₽ · 1 ч",
-) -> None:
-    """Book → category → specialist → service: the calendar of free days."""
-    await press_and_wait(tg, user, "Записаться", "Выберите категорию")
-    assert "Ногтевой сервис" in tg.last_message(user).button_texts
-    await press_and_wait(tg, user, "Ногтевой сервис", "К кому")
-    await press_and_wait(tg, user, specialist, "Выберите услугу")
-    assert service in tg.last_message(user).button_texts
-    await press_and_wait(tg, user, service, "выберите день")
+async def start_chat(tg: FakeTelegram, user: User) -> ChatMessage:
+    """/start: the greeting with the main menu."""
+    message = await say(tg, user, "/start")
+    assert MENU_BOOK[user.language_code if user.language_code == "en" else "ru"] in str(
+        message.button_texts
+    ), message
+    return message
 
 
-async def pick_day_and_time(
-    tg: FakeTelegram, user: User, day: dt.date, time: str, expect: str = "Проверьте"
-) -> None:
-    """On the calendar: the day, then the time."""
-    calendar = tg.last_message(user)
-    assert f"cal:day:{day.isoformat()}" in [d for _t, d in calendar.buttons], calendar.buttons
-    mark = tg.mark()
-    tg.press(user, calendar, f"cal:day:{day.isoformat()}")
-    await tg.wait_for_message(user, contains="Свободное время", since=mark)
-    await press_and_wait(tg, user, time, expect)
+def calendar_days(message: ChatMessage, kind: str = "day") -> list[str]:
+    """The days of a calendar keyboard that are free (``day``) or not (``full``)."""
+    prefix = f"cal:{kind}:"
+    return [d[len(prefix) :] for _t, d in message.buttons if d and d.startswith(prefix)]
+
+
+async def edited(tg: FakeTelegram, user: User, message: ChatMessage, since: int) -> ChatMessage:
+    """``message`` as it is after an edit made after ``since``."""
+
+    def find() -> ChatMessage | None:
+        return next(
+            (
+                m
+                for m in tg.messages_to(user)
+                if m.message_id == message.message_id and m.revision > since
+            ),
+            None,
+        )
+
+    return await tg.wait_for(find)
+
+
+async def press_day(
+    tg: FakeTelegram, user: User, day: dt.date, kind: str = "day", **options: Any
+) -> ChatMessage:
+    """On the newest calendar: leaf to ``day``'s month, press the day; the bot's answer."""
+    calendar = next(
+        m for m in reversed(tg.messages_to(user)) if calendar_days(m) or calendar_days(m, "full")
+    )
+    for _ in range(4):
+        if day.isoformat() in calendar_days(calendar, kind):
+            break
+        mark = tg.mark()
+        tg.press(user, calendar, next(d or "" for t, d in calendar.buttons if t == "›"))
+        calendar = await edited(tg, user, calendar, mark)
+    assert day.isoformat() in calendar_days(calendar, kind), calendar.buttons
+    mark = newest_id(tg, user)
+    tg.press(user, calendar, f"cal:{kind}:{day.isoformat()}")
+    return await next_reply(tg, user, mark, **options)
+
+
+async def open_calendar(tg: FakeTelegram, user: User) -> ChatMessage:
+    """A manicure with Анна Иванова asked for in words: the calendar of her free days."""
+    reply = await say(tg, user, "хочу записаться на маникюр к Анне Ивановой")
+    if not calendar_days(reply) and "Маникюр — 1 500 ₽" in str(reply.button_texts):
+        reply = await press(tg, user, "Маникюр — 1 500 ₽")  # which of her manicures
+    assert calendar_days(reply) or calendar_days(reply, "full"), reply
+    return reply
 
 
 async def book_manicure(
@@ -164,9 +248,9 @@ async def book_manicure(
     """Up to the confirmation of a manicure at the first free time after ``after``."""
     day, time = await live_api.free_slot("Маникюр", after=after)
     await open_calendar(tg, user)
-    if day.month != today().month and f"cal:day:{day}" not in str(tg.last_message(user).buttons):
-        await press_and_wait(tg, user, "›", "выберите день")
-    await pick_day_and_time(tg, user, day, time)
+    await press_day(tg, user, day)
+    confirmation = await press(tg, user, time)
+    assert "✅ Подтвердить" in confirmation.button_texts, confirmation
     return day, time
 
 

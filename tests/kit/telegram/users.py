@@ -50,6 +50,8 @@ class ScriptedUsers:
     def send_contact(self, user: User, phone: str, *, own: bool = True) -> dict[str, Any]:
         """The user shares a contact; ``own=True`` means their own (``user_id`` is set)."""
         contact: dict[str, Any] = {"phone_number": phone, "first_name": user.first_name}
+        if user.last_name:
+            contact["last_name"] = user.last_name
         if own:
             contact["user_id"] = user.id
         return self._user_message(user, "contact", {"contact": contact})
