@@ -4,13 +4,13 @@ real API on SQLite: what the user sees, and what ends up in the database."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 
-from booking_bot.formatting import day_in_words, today
+from booking_bot.formatting import day_in_words
 from kit.bot import (
     RunningBot,
     book_manicure,
     calendar_days,
+    in_words,
     new_user,
     press,
     press_day,
@@ -19,29 +19,6 @@ from kit.bot import (
     text_of,
 )
 from kit.servers import ServerThread
-
-MONTHS_GENITIVE = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-]
-
-
-def in_words(day: dt.date) -> str:
-    """How a Russian client names a day: "завтра", or "5 декабря"."""
-    if day == today() + dt.timedelta(days=1):
-        return "завтра"
-    return f"{day.day} {MONTHS_GENITIVE[day.month - 1]}"
-
 
 # --------------------------------------------------------------------------- flows
 

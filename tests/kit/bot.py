@@ -23,6 +23,7 @@ import pytest
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 
 from booking_bot.config import BotSettings
+from booking_bot.formatting import today
 from booking_bot.main import create_bot, create_dispatcher, create_gateway, create_storage
 from kit.live_api import LiveApi, serve_api
 from kit.mcp import serve_mcp
@@ -107,6 +108,29 @@ class RunningBot:
 # unless told not to, so a test reads as what the user came to do.
 
 MENU_BOOK = {"ru": "Записаться", "en": "Book an appointment"}
+
+
+MONTHS_GENITIVE = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+]
+
+
+def in_words(day: dt.date) -> str:
+    """How a Russian client names a day: "завтра", or "5 декабря"."""
+    if day == today() + dt.timedelta(days=1):
+        return "завтра"
+    return f"{day.day} {MONTHS_GENITIVE[day.month - 1]}"
 
 
 def text_of(tg: FakeTelegram, user: User) -> str:
