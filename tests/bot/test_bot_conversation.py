@@ -201,7 +201,9 @@ async def test_d_registration_with_a_shared_contact(tg, running_bot, live_api) -
 # --------------------------------------------------------------------------- (e)
 
 
-@NEEDS_DIALOG
+@pytest.mark.xfail(
+    strict=True, reason="needs dialog branch (and the dialog speaking the bilingual catalogue)"
+)
 async def test_e_an_english_user_reads_no_russian(tg, running_bot, live_api) -> None:
     john = new_user("John", "en")
     await start_chat(tg, john)

@@ -8,7 +8,7 @@ import contextlib
 import pytest
 
 from booking_bot.main import run_bot
-from kit.bot import RunningBot, book_manicure, bot_settings, new_user, press_and_wait, register
+from kit.bot import RunningBot, book_manicure, bot_settings, new_user, press, start_chat
 from kit.servers import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -62,14 +62,15 @@ async def test_state_survives_restart_in_redis(tg, mcp_url, tmp_path, live_api) 
     await bot.start()
     user = new_user()
     try:
-        await register(tg, user)
+        await start_chat(tg, user)
         day, time = await book_manicure(tg, user, live_api)
         await bot.stop()
         keys = [k.decode() for k in await client.keys(f"booking_bot:*:{user.id}:*")]
-        assert any(k.endswith(":state") for k in keys) and any(k.endswith(":data") for k in keys)
+        assert any(k.endswith(":data") for k in keys), keys  # the buttons of the screen
         assert not (tmp_path / "unused.sqlite3").exists()
         await bot.start()
-        await press_and_wait(tg, user, "Подтвердить", "Вы записаны")
+        done = await press(tg, user, "✅ Подтвердить")
+        assert "Вы записаны" in done.text, done.text
         rows = await live_api.appointments_of(user)
         assert [(r["date"], r["start_time"][:5]) for r in rows] == [(day.isoformat(), time)]
     finally:

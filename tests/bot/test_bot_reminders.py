@@ -20,7 +20,17 @@ import pytest
 
 from booking_api.jobs.runner import RunReport
 from booking_bot.formatting import day_in_words, today
-from kit.bot import BOT_TOKEN, MCP_TOKEN, new_user, open_calendar, press_and_wait, register
+from kit.bot import (
+    BOT_TOKEN,
+    MCP_TOKEN,
+    book_manicure,
+    known_client,
+    new_user,
+    open_calendar,
+    press,
+    press_day,
+    start_chat,
+)
 from kit.live_api import LiveApi, serve_api
 from kit.mcp import serve_mcp
 from kit.servers import ServerThread
@@ -60,16 +70,10 @@ def mcp_http(live_api: LiveApi) -> Iterator[ServerThread]:
 async def book_by_buttons(
     tg: FakeTelegram, user: User, api: LiveApi, after: dt.date | None = None
 ) -> dict[str, Any]:
-    """Book a manicure through the bot's buttons; returns the appointment row."""
-    day, time = await api.free_slot("Маникюр", after=after)
-    await open_calendar(tg, user)
-    if f"cal:day:{day}" not in str(tg.last_message(user).buttons):
-        await press_and_wait(tg, user, "›", "выберите день")
-    mark = tg.mark()
-    tg.press(user, tg.last_message(user), f"cal:day:{day.isoformat()}")
-    await tg.wait_for_message(user, contains="Свободное время", since=mark)
-    await press_and_wait(tg, user, time, "Проверьте")
-    await press_and_wait(tg, user, "Подтвердить", "Вы записаны")
+    """Book a manicure through the bot's calendar and buttons; returns the appointment row."""
+    day, time = await book_manicure(tg, user, api, after=after)
+    done = await press(tg, user, "✅ Подтвердить")
+    assert "Вы записаны" in done.text, done.text
     rows = [
         r
         for r in await api.appointments_of(user)
@@ -157,7 +161,7 @@ def test_calendar_days_without_time_offer_the_waitlist() -> None:
 
 async def test_reminder_confirm(tg, running_bot, live_api: LiveApi) -> None:
     user = new_user("Вера")
-    await register(tg, user)
+    await start_chat(tg, user)
     row = await book_by_buttons(tg, user, live_api)
     assert row["client_confirmed_at"] is None
 
@@ -178,7 +182,7 @@ async def test_reminder_confirm(tg, running_bot, live_api: LiveApi) -> None:
 
 async def test_reminder_cancel_asks_first(tg, running_bot, live_api: LiveApi) -> None:
     user = new_user("Глеб")
-    await register(tg, user)
+    await start_chat(tg, user)
     row = await book_by_buttons(tg, user, live_api, after=today() + dt.timedelta(days=2))
     await send_reminder(live_api, row)
     reminder = await reminder_for(tg, user, row)
@@ -206,8 +210,8 @@ async def test_someone_elses_reminder_button_changes_nothing(
     tg, running_bot, live_api: LiveApi
 ) -> None:
     owner, intruder = new_user("Ира"), new_user("Олег")
-    await register(tg, owner)
-    await register(tg, intruder)
+    await start_chat(tg, owner)
+    await start_chat(tg, intruder)
     row = await book_by_buttons(tg, owner, live_api, after=today() + dt.timedelta(days=3))
     # A forged press under one of the intruder's own messages.
     last = tg.last_message(intruder)
@@ -252,16 +256,15 @@ async def fill_day(api: LiveApi, client_id: int, day: dt.date) -> list[dict[str,
 
 
 async def join_waitlist_by_buttons(tg: FakeTelegram, user: User, day: dt.date) -> None:
-    await open_calendar(tg, user)
-    if f"cal:full:{day}" not in str(tg.last_message(user).buttons):
-        await press_and_wait(tg, user, "›", "выберите день")
-    calendar = tg.last_message(user)
-    assert f"cal:day:{day}" not in str(calendar.buttons)  # fully booked: not a free day
-    full = await press_on(tg, user, calendar, f"cal:full:{day.isoformat()}", "всё занято")
-    assert day_in_words(day, "ru") in full.text
-    assert "🔔 Сообщить, когда освободится" in full.button_texts
-    joined = await press_on(tg, user, full, f"wj:join:{day.isoformat()}", "Готово")
-    assert day_in_words(day, "ru") in joined.text and "Анна Иванова" in joined.text
+    """The fully booked ``day`` pressed on the calendar ("·"), then "notify me"."""
+    calendar = await open_calendar(tg, user)
+    assert day.isoformat() not in str(calendar.buttons) or f"cal:full:{day}" in str(
+        calendar.buttons
+    )  # fully booked: not a free day
+    full = await press_day(tg, user, day, kind="full")
+    assert "нет свободного времени" in full.text, full.text
+    joined = await press(tg, user, "Сообщить, если время освободится")
+    assert "Сообщу" in joined.text and "Анна Иванова" in joined.text, joined.text
 
 
 async def cancel_by_buttons(tg: FakeTelegram, user: User, appointment_id: int) -> None:
@@ -292,10 +295,10 @@ async def offer_for(tg: FakeTelegram, user: User) -> tuple[ChatMessage, str]:
 
 async def test_waitlist_offer_is_booked_by_the_button(tg, running_bot, live_api: LiveApi) -> None:
     alice, bob = new_user("Алла"), new_user("Борис")
-    await register(tg, alice)
-    await register(tg, bob)
+    await start_chat(tg, alice)
+    await start_chat(tg, bob)
     day, _time = await live_api.free_slot("Маникюр", after=today() + dt.timedelta(days=12))
-    filled = await fill_day(live_api, (await live_api.client_of(alice))["id"], day)
+    filled = await fill_day(live_api, (await known_client(live_api, alice))["id"], day)
     assert filled
 
     # Bob finds the day full and asks to be told when a time frees up.
@@ -347,9 +350,9 @@ async def test_waitlist_offer_is_booked_by_the_button(tg, running_bot, live_api:
 async def test_waitlist_offer_taken_by_someone_faster(tg, running_bot, live_api: LiveApi) -> None:
     alice, bob, carol = new_user("Анфиса"), new_user("Богдан"), new_user("Вика")
     for user in (alice, bob, carol):
-        await register(tg, user)
+        await start_chat(tg, user)
     day, _time = await live_api.free_slot("Маникюр", after=today() + dt.timedelta(days=14))
-    filled = await fill_day(live_api, (await live_api.client_of(alice))["id"], day)
+    filled = await fill_day(live_api, (await known_client(live_api, alice))["id"], day)
     await join_waitlist_by_buttons(tg, bob, day)
 
     freed = filled[1]
@@ -361,7 +364,7 @@ async def test_waitlist_offer_taken_by_someone_faster(tg, running_bot, live_api:
     await live_api.post(
         "appointments/",
         {
-            "client": (await live_api.client_of(carol))["id"],
+            "client": (await known_client(live_api, carol))["id"],
             "service": service["id"],
             "specialist": service["specialist"],
             "date": day.isoformat(),

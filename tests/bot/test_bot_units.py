@@ -10,12 +10,12 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 from babel.messages.extract import extract_from_dir
 
-from booking_bot import formatting
-from booking_bot.callbacks import CalendarCb, ConfirmCb, TimeCb
+from booking_bot import formatting, render
+from booking_bot.callbacks import AssistantCb, CalendarCb
 from booking_bot.gateway.results import days_of, items_of, unwrap
-from booking_bot.handlers.free_text import MAX_OPTIONS, reply_options
 from booking_bot.i18n import LOCALES_DIR, default_i18n, locale_for
 from booking_bot.keyboards.calendar import free_days_in, month_calendar
+from booking_bot.render import MAX_OPTIONS, build, reply_options
 from booking_bot.storage import SQLiteStorage
 from booking_common.conversation import Action, ActionType, Category, Option, Reply
 
@@ -77,8 +77,75 @@ def test_calendar_only_free_days_are_buttons() -> None:
 
 
 def test_callback_data_fits() -> None:
-    assert len(TimeCb(specialist=123456, service=654321, time="1430").pack()) < 64
-    assert len(ConfirmCb(key="0123456789abcdef").pack()) < 64
+    """Buttons carry (turn, index), never the option's value, however long it is."""
+    value = "/pick slot 123456 654321 2026-11-25 14:30 " + "x" * 100
+    reply = Reply(
+        response="",
+        actions=[Action.of(ActionType.CHOOSE_SLOT, options=[Option(label="a", value=value)])],
+    )
+    screen, markup = build(reply)
+    [[button]] = markup.inline_keyboard
+    assert len(button.callback_data.encode()) <= 64
+    assert AssistantCb.unpack(button.callback_data) == AssistantCb(turn=screen.turn, index=0)
+    assert screen.values == [value]
+
+
+def test_a_reply_becomes_a_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "today", lambda: dt.date(2026, 11, 20))
+    days = ["2026-11-25", "2026-11-27"]
+    reply = Reply(
+        response="На какой день?",
+        context={"service_id": 11},
+        actions=[
+            Action.of(
+                ActionType.CHOOSE_DATE,
+                days=days,
+                options=[Option(label=d, value=f"/pick date {d}", date=d) for d in days],
+            ),
+            Action.of(
+                ActionType.JOIN_WAITLIST,
+                options=[Option(label="🔔 Сообщить", value="/waitlist join")],
+            ),
+        ],
+    )
+    with i18n.context(), i18n.use_locale("ru"):
+        screen, markup = build(reply)
+    assert free_days_in(markup) == days  # the days are a calendar, not a list of buttons
+    assert screen.days == {d: f"/pick date {d}" for d in days}
+    assert screen.value_of_day(dt.date(2026, 11, 26)) == "/pick date 2026-11-26"  # a "·" day
+    assert screen.values == ["/waitlist join"]
+    assert markup.inline_keyboard[-1][0].text == "🔔 Сообщить"
+    assert screen.service_id == 11
+
+    confirm = Reply(
+        response="Записать?",
+        actions=[
+            Action.of(
+                ActionType.CONFIRM,
+                options=[Option(label="Да", value="/yes"), Option(label="Нет", value="/no")],
+            )
+        ],
+    )
+    for locale, labels in (("ru", ["✅ Подтвердить", "✖️ Нет"]), ("en", ["✅ Confirm", "✖️ No"])):
+        with i18n.context(), i18n.use_locale(locale):
+            screen, markup = build(confirm)
+        assert [b.text for b in markup.inline_keyboard[0]] == labels
+        assert screen.values == ["/yes", "/no"]
+
+
+def test_ask_contact_is_telegrams_share_contact_button() -> None:
+    reply = Reply(
+        response="Как вас зовут и какой у вас телефон?",
+        actions=[Action.of(ActionType.ASK_CONTACT, need=["name", "phone"])],
+    )
+    with i18n.context(), i18n.use_locale("en"):
+        screen, markup = build(reply)
+    [[button]] = markup.keyboard
+    assert button.request_contact and button.text == "📱 Share my phone number"
+    assert screen.contact
+    # the next reply without buttons takes the contact keyboard away
+    _screen, after = build(Reply(response="Спасибо!"), had_contact=True)
+    assert after.remove_keyboard
 
 
 def test_unwrap_structured_content() -> None:
@@ -119,12 +186,12 @@ def test_reply_options_become_buttons() -> None:
 async def test_sqlite_storage_survives_restart(tmp_path: Path) -> None:
     key = StorageKey(bot_id=1, chat_id=5, user_id=5)
     first = SQLiteStorage(tmp_path / "s.sqlite3")
-    await first.set_state(key, "Booking:day")
-    await first.set_data(key, {"date": "2026-11-25", "candidates": [[7, 11, "Анна"]]})
+    await first.set_state(key, "Screen:menu")
+    await first.set_data(key, {"screen": {"turn": "abc", "values": ["/pick date 2026-11-25"]}})
     await first.close()
     second = SQLiteStorage(tmp_path / "s.sqlite3")
-    assert await second.get_state(key) == "Booking:day"
-    assert (await second.get_data(key))["candidates"] == [[7, 11, "Анна"]]
+    assert await second.get_state(key) == "Screen:menu"
+    assert (await second.get_data(key))["screen"]["values"] == ["/pick date 2026-11-25"]
     await second.set_state(key, None)
     assert await second.get_state(key) is None
     assert await second.get_data(StorageKey(bot_id=1, chat_id=6, user_id=6)) == {}

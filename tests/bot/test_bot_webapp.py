@@ -9,7 +9,7 @@ from booking_bot.config import BotSettings
 from booking_bot.i18n import default_i18n
 from booking_bot.main import create_bot
 from booking_bot.webapp import calendar_rows, configure, set_menu_button
-from kit.bot import RunningBot, bot_settings, new_user, open_calendar, register
+from kit.bot import RunningBot, bot_settings, new_user, open_calendar, start_chat
 from kit.live_api import LiveApi
 from kit.telegram import FakeTelegram
 
@@ -35,16 +35,17 @@ def test_the_calendar_button_names_the_service() -> None:
     i18n = default_i18n()
     try:
         configure(None)
-        assert calendar_rows([[1, 11, "Анна"]]) == []
+        assert calendar_rows(11) == []
         configure(URL)
+        assert calendar_rows(None) == []  # no service known: no button
         with i18n.context(), i18n.use_locale("en"):
-            [[anyone]] = calendar_rows([[1, 11, "Анна"], [4, 17, "Ольга"]])
-        assert anyone.text == "🗓 Choose a time on a calendar"
-        assert anyone.web_app is not None
-        assert anyone.web_app.url == f"{URL}?startapp=service-11-any"
+            [[button]] = calendar_rows(11)
+        assert button.text == "🗓 Choose a time on a calendar"
+        assert button.web_app is not None
+        assert button.web_app.url == f"{URL}?startapp=service-11"
         configure("https://booking.example.com/app/?from=bot")
         with i18n.context(), i18n.use_locale("ru"):
-            [[one]] = calendar_rows([[1, 11, "Анна"]])
+            [[one]] = calendar_rows(11)
         assert one.text == "🗓 Выбрать время в календаре"
         assert one.web_app is not None
         assert one.web_app.url == "https://booking.example.com/app/?from=bot&startapp=service-11"
@@ -59,9 +60,9 @@ async def test_the_calendar_opens_the_mini_app_at_the_service(
     await bot.start()
     try:
         user = new_user()
-        await register(tg, user)
-        await open_calendar(tg, user)
-        keyboard = tg.last_message(user).raw["reply_markup"]["inline_keyboard"]
+        await start_chat(tg, user)
+        calendar = await open_calendar(tg, user)
+        keyboard = calendar.raw["reply_markup"]["inline_keyboard"]
     finally:
         await bot.stop()
         configure(None)

@@ -278,6 +278,15 @@ async def book_manicure(
     return day, time
 
 
+async def known_client(live_api: LiveApi, user: User) -> dict[str, Any]:
+    """The user's client row; registered at the salon's desk (by staff) if not yet there."""
+    found = [c for c in await live_api.items("clients/") if c["telegram_id"] == str(user.id)]
+    if found:
+        return found[0]
+    body = {"name": user.first_name, "phone": user.phone, "telegram_id": str(user.id)}
+    return await live_api.post("clients/", body)
+
+
 # --------------------------------------------------------------------------- fixtures
 
 
