@@ -97,10 +97,10 @@ async def option_pressed(
         await stale(callback)
         return
     await answer(callback)
+    await _mark_chosen(callback)
     await converse(callback, state, gateway, screen.values[callback_data.index])
     used = [*(data.get("used_turns") or []), callback_data.turn][-USED_TURNS:]
     await state.update_data(used_turns=used)
-    await _mark_chosen(callback)
 
 
 async def _mark_chosen(callback: CallbackQuery) -> None:
