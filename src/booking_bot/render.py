@@ -197,16 +197,15 @@ def build(reply: Reply, had_contact: bool = False) -> tuple[Screen, Any]:
 
 
 async def send_reply(
-    event: Message | CallbackQuery, reply: Reply, gateway: McpGateway, had_contact: bool
-) -> Screen:
-    """Show ``reply`` to the user (a new message); returns its screen state."""
-    screen, markup = build(reply, had_contact)
+    event: Message | CallbackQuery, reply: Reply, markup: Any, gateway: McpGateway
+) -> None:
+    """Show ``reply`` (with ``markup``, from :func:`build`) to the user as a new message."""
     text = await reply_text(reply, gateway)
     chat = event.message.chat.id if isinstance(event, CallbackQuery) and event.message else None
     if chat is None and isinstance(event, Message):
         chat = event.chat.id
     if chat is None:
-        return screen
+        return
     await event.bot.send_message(chat, text, reply_markup=markup)
     ics = _action(reply, ActionType.CALENDAR_FILE)
     if ics is not None and ics.payload.get("content"):
@@ -216,4 +215,3 @@ async def send_reply(
             BufferedInputFile(str(ics.payload["content"]).encode(), filename=name),
             caption=_("📅 Add to calendar"),
         )
-    return screen

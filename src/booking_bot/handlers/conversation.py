@@ -34,7 +34,7 @@ from booking_bot.formatting import now, today
 from booking_bot.gateway.tools import McpGateway
 from booking_bot.handlers.common import answer, stale, uid
 from booking_bot.i18n import SUPPORTED
-from booking_bot.render import HORIZON_MONTHS, Screen, calendar_markup, send_reply
+from booking_bot.render import HORIZON_MONTHS, Screen, build, calendar_markup, send_reply
 from booking_common.conversation import Command, Reply, contact
 
 #: Turns whose buttons were answered, remembered for "already done" (the newest ones).
@@ -46,9 +46,17 @@ async def screen_of(state: FSMContext) -> Screen:
 
 
 async def converse(
-    event: Message | CallbackQuery, state: FSMContext, gateway: McpGateway, text: str
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    gateway: McpGateway,
+    text: str,
+    *,
+    answered: str | None = None,
 ) -> Reply:
-    """Send ``text`` as the user's message to ``process_message`` and show the reply."""
+    """Send ``text`` as the user's message to ``process_message`` and show the reply.
+
+    The new screen (and ``answered``, the turn whose button was pressed) is saved before the
+    reply is sent, so a restart in between never leaves the shown buttons unknown."""
     user = event.from_user
     data = await state.get_data()
     language = data.get("language") or (user.language_code if user else None)
@@ -60,8 +68,12 @@ async def converse(
         if i18n is not None:
             i18n.current_locale = command.args[0]
     old = Screen.model_validate(data.get("screen") or {})
-    screen = await send_reply(event, reply, gateway, had_contact=old.contact)
-    await state.update_data(screen=screen.model_dump())
+    screen, markup = build(reply, had_contact=old.contact)
+    changes: dict[str, Any] = {"screen": screen.model_dump()}
+    if answered is not None:
+        changes["used_turns"] = [*(data.get("used_turns") or []), answered][-USED_TURNS:]
+    await state.update_data(**changes)
+    await send_reply(event, reply, markup, gateway)
     return reply
 
 
@@ -98,9 +110,8 @@ async def option_pressed(
         return
     await answer(callback)
     await _mark_chosen(callback)
-    await converse(callback, state, gateway, screen.values[callback_data.index])
-    used = [*(data.get("used_turns") or []), callback_data.turn][-USED_TURNS:]
-    await state.update_data(used_turns=used)
+    value = screen.values[callback_data.index]
+    await converse(callback, state, gateway, value, answered=callback_data.turn)
 
 
 async def _mark_chosen(callback: CallbackQuery) -> None:
