@@ -105,6 +105,7 @@ async def set_commands(bot: Bot) -> None:
                 BotCommand(command="menu", description=_("Main menu")),
                 BotCommand(command="book", description=_("Book an appointment")),
                 BotCommand(command="my", description=_("My appointments")),
+                BotCommand(command="language", description=_("Language")),
                 BotCommand(command="help", description=_("Help")),
             ]
         try:
