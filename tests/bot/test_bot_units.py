@@ -12,7 +12,7 @@ from babel.messages.extract import extract_from_dir
 
 from booking_bot import formatting, render
 from booking_bot.callbacks import AssistantCb, CalendarCb
-from booking_bot.gateway.results import days_of, items_of, unwrap
+from booking_bot.gateway.results import items_of, unwrap
 from booking_bot.i18n import LOCALES_DIR, default_i18n, locale_for
 from booking_bot.keyboards.calendar import free_days_in, month_calendar
 from booking_bot.render import MAX_OPTIONS, build, reply_options
@@ -158,8 +158,6 @@ def test_tool_results_read_into_the_shared_models() -> None:
     data = {"result": [{"id": 1, "name": "Волосы"}, {"name": "no id"}, {"id": 2, "name": "Ногти"}]}
     assert [c.name for c in items_of(data, Category)] == ["Волосы", "Ногти"]
     assert items_of({"result": "not a list"}, Category) == []
-    days = {"result": ["2026-11-26", "2026-11-25", {"date": "2026-11-25"}, "never"]}
-    assert days_of(days) == [dt.date(2026, 11, 25), dt.date(2026, 11, 26)]
 
 
 def test_reply_options_become_buttons() -> None:

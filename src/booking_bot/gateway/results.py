@@ -8,8 +8,6 @@ odd entry never hides a whole screen.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import logging
 from typing import Any, TypeVar
 
@@ -62,15 +60,3 @@ def items_of(data: Any, model: type[M], *keys: str) -> list[M]:
 def one_of(data: Any, model: type[M], *keys: str) -> M:
     """The single object in ``data`` as a ``model`` instance."""
     return model.model_validate(unwrap(data, *keys))
-
-
-def days_of(data: Any) -> list[dt.date]:
-    """Days (``YYYY-MM-DD`` strings or ``{"date": ...}`` objects), sorted, each once."""
-    items = unwrap(data, "days", "dates", "available_days")
-    out: list[dt.date] = []
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict):
-            item = item.get("date")
-        with contextlib.suppress(TypeError, ValueError):
-            out.append(dt.date.fromisoformat(str(item)[:10]))
-    return sorted(set(out))

@@ -7,17 +7,15 @@ Results are the shared models of :mod:`booking_common.conversation` (read by
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from booking_bot.gateway.results import days_of, items_of, one_of
+from booking_bot.gateway.results import items_of, one_of
 from booking_bot.gateway.session import McpSession
 from booking_common.conversation import (
     Appointment,
     Category,
     Reply,
     Service,
-    Slot,
     Specialist,
     WaitlistEntry,
 )
@@ -67,55 +65,7 @@ class McpGateway:
         )
         return items_of(data, Service, "services")
 
-    # ----------------------------------------------------------------- free time
-
-    async def get_available_days(
-        self, specialist_id: int, service_id: int, month: str
-    ) -> list[dt.date]:
-        data = await self.session.call(
-            "get_available_days", specialist_id=specialist_id, service_id=service_id, month=month
-        )
-        return days_of(data)
-
-    async def get_available_slots(
-        self, specialist_id: int, date: dt.date, service_id: int | None = None
-    ) -> list[Slot]:
-        data = await self.session.call(
-            "get_available_slots",
-            specialist_id=specialist_id,
-            date=date.isoformat(),
-            service_id=service_id,
-        )
-        return items_of(data, Slot, "slots")
-
     # ----------------------------------------------------------------- the client's bookings
-
-    async def register_client(
-        self, user_id: str, name: str, phone: str | None = None, language: str | None = None
-    ) -> Any:
-        return await self.session.call(
-            "register_client", user_id=user_id, name=name, phone=phone, language=language
-        )
-
-    async def create_appointment(
-        self,
-        user_id: str,
-        specialist_id: int,
-        service_id: int,
-        date: dt.date,
-        start_time: str,
-        idempotency_key: str | None = None,
-    ) -> Appointment:
-        data = await self.session.call(
-            "create_appointment",
-            user_id=user_id,
-            specialist_id=specialist_id,
-            service_id=service_id,
-            date=date.isoformat(),
-            start_time=start_time,
-            idempotency_key=idempotency_key,
-        )
-        return one_of(data, Appointment, "appointment")
 
     async def get_my_appointments(self, user_id: str) -> list[Appointment]:
         data = await self.session.call("get_my_appointments", user_id=user_id)
@@ -126,18 +76,6 @@ class McpGateway:
             "cancel_appointment", user_id=user_id, appointment_id=appointment_id, confirm=confirm
         )
 
-    async def reschedule_appointment(
-        self, user_id: str, appointment_id: int, date: dt.date, start_time: str, confirm: bool
-    ) -> Any:
-        return await self.session.call(
-            "reschedule_appointment",
-            user_id=user_id,
-            appointment_id=appointment_id,
-            date=date.isoformat(),
-            start_time=start_time,
-            confirm=confirm,
-        )
-
     async def confirm_attendance(self, user_id: str, appointment_id: int) -> Appointment:
         data = await self.session.call(
             "confirm_attendance", user_id=user_id, appointment_id=appointment_id
@@ -145,18 +83,6 @@ class McpGateway:
         return one_of(data, Appointment, "appointment")
 
     # ----------------------------------------------------------------- the waitlist
-
-    async def join_waitlist(
-        self, user_id: str, service_id: int, date: dt.date, specialist_id: int | None = None
-    ) -> WaitlistEntry:
-        data = await self.session.call(
-            "join_waitlist",
-            user_id=user_id,
-            service_id=service_id,
-            date=date.isoformat(),
-            specialist_id=specialist_id,
-        )
-        return one_of(data, WaitlistEntry, "entry")
 
     async def get_my_waitlist(self, user_id: str) -> list[WaitlistEntry]:
         data = await self.session.call("get_my_waitlist", user_id=user_id)
