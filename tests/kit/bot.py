@@ -25,6 +25,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from booking_bot.config import BotSettings
 from booking_bot.formatting import today
 from booking_bot.main import create_bot, create_dispatcher, create_gateway, create_storage
+from booking_common.conversation import contact
 from kit.live_api import LiveApi, serve_api
 from kit.mcp import serve_mcp
 from kit.servers import ServerThread
@@ -201,9 +202,10 @@ async def press_and_wait(
     contains: str,
     timeout: float = 20,  # noqa: ASYNC109
 ) -> str:
-    """Press the button; the bot's answer, which must contain ``contains``."""
-    message = await press(tg, user, button, timeout=timeout)
-    assert contains in (message.text or ""), (contains, message.text)
+    """Press the button and wait for a message (new or edited) containing ``contains``."""
+    mark = tg.mark()
+    tg.press_button(user, button)
+    message = await tg.wait_for_message(user, contains=contains, since=mark, timeout=timeout)
     return message.text or ""
 
 
@@ -214,6 +216,14 @@ async def start_chat(tg: FakeTelegram, user: User) -> ChatMessage:
         message.button_texts
     ), message
     return message
+
+
+async def register(tg: FakeTelegram, user: User) -> ChatMessage:
+    """/start, then the user's contact as Telegram's "share my contact" gives it
+    (``/contact <phone> <name>``): the user is a client with a name and a phone."""
+    await start_chat(tg, user)
+    name = " ".join(p for p in (user.first_name, user.last_name) if p)
+    return await say(tg, user, contact(user.phone or "+10000000000", name))
 
 
 def calendar_days(message: ChatMessage, kind: str = "day") -> list[str]:
