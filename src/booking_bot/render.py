@@ -73,15 +73,21 @@ class Screen(BaseModel):
         return self.days.get(day.isoformat()) or f"/pick date {day.isoformat()}"
 
 
+def _own_drawing(action: Action, option: Option) -> bool:
+    """The days of a calendar and the yes / no of a confirmation are drawn on their own."""
+    if action.type == ActionType.CHOOSE_DATE:
+        return option.value.startswith("/pick date ")
+    return action.type == ActionType.CONFIRM
+
+
 def reply_options(reply: Reply) -> list[dict[str, str]]:
-    """Every ``{label, value}`` of the reply's choices shown as plain buttons, in order: all
-    but the days of a calendar and the yes / no of a confirmation (drawn on their own)."""
+    """Every ``{label, value}`` of the reply's choices shown as plain buttons, in order (a
+    "more" of a long list among them)."""
     return [
         {"label": (option.label or option.value)[:60], "value": option.value}
         for action in reply.actions
-        if action.type not in (ActionType.CHOOSE_DATE, ActionType.CONFIRM)
         for option in action.options
-        if option.value
+        if option.value and not _own_drawing(action, option)
     ][:MAX_OPTIONS]
 
 
@@ -109,6 +115,8 @@ def _days(action: Action) -> dict[str, str]:
         except ValueError:
             continue
     for option in action.options:
+        if not _own_drawing(action, option):
+            continue
         day = (option.model_extra or {}).get("date") or option.value.rsplit(" ", 1)[-1]
         try:
             days[dt.date.fromisoformat(str(day)[:10]).isoformat()] = option.value

@@ -100,7 +100,10 @@ def test_a_reply_becomes_a_screen(monkeypatch: pytest.MonkeyPatch) -> None:
             Action.of(
                 ActionType.CHOOSE_DATE,
                 days=days,
-                options=[Option(label=d, value=f"/pick date {d}", date=d) for d in days],
+                options=[
+                    *(Option(label=d, value=f"/pick date {d}", date=d) for d in days),
+                    Option(label="Ещё ›", value="/page 2"),
+                ],
             ),
             Action.of(
                 ActionType.JOIN_WAITLIST,
@@ -113,8 +116,8 @@ def test_a_reply_becomes_a_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     assert free_days_in(markup) == days  # the days are a calendar, not a list of buttons
     assert screen.days == {d: f"/pick date {d}" for d in days}
     assert screen.value_of_day(dt.date(2026, 11, 26)) == "/pick date 2026-11-26"  # a "·" day
-    assert screen.values == ["/waitlist join"]
-    assert markup.inline_keyboard[-1][0].text == "🔔 Сообщить"
+    assert screen.values == ["/page 2", "/waitlist join"]  # a long list's "more" stays
+    assert [row[0].text for row in markup.inline_keyboard[-2:]] == ["Ещё ›", "🔔 Сообщить"]
     assert screen.service_id == 11
 
     confirm = Reply(
