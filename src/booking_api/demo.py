@@ -28,6 +28,77 @@ CATEGORIES = [
     ("Косметология", "Уход за лицом"),
 ]
 
+#: The English twin (``*_en``) of every Russian text of the catalogue above and below.
+ENGLISH = {
+    # categories and their descriptions
+    "Ногтевой сервис": "Nail care",
+    "Маникюр, педикюр, покрытие гель-лаком": "Manicure, pedicure, gel polish",
+    "Волосы": "Hair",
+    "Стрижки, укладки, окрашивание": "Haircuts, styling, colouring",
+    "Стоматология": "Dentistry",
+    "Профилактика и лечение": "Prevention and treatment",
+    "Массаж": "Massage",
+    "Классический и спортивный массаж": "Classic and sports massage",
+    "Косметология": "Cosmetology",
+    "Уход за лицом": "Facial care",
+    # specializations, cities, specialists' descriptions
+    "Мастер маникюра": "Nail technician",
+    "Парикмахер": "Hairdresser",
+    "Стоматолог": "Dentist",
+    "Массажист": "Massage therapist",
+    "Барбер": "Barber",
+    "Косметолог": "Cosmetologist",
+    "Казань": "Kazan",
+    "Москва": "Moscow",
+    "Стаж 8 лет, аппаратный маникюр.": "8 years of experience, machine manicure.",
+    "Женские и мужские стрижки, сложное окрашивание.": (
+        "Women's and men's haircuts, complex colouring."
+    ),
+    "Стоматолог-терапевт, врач высшей категории.": "General dentist of the highest category.",
+    "Классический, спортивный и лимфодренажный массаж.": (
+        "Classic, sports and lymphatic drainage massage."
+    ),
+    "Мужские стрижки и борода.": "Men's haircuts and beards.",
+    "Чистка и уход за лицом.": "Facial cleansing and care.",
+    # services
+    "Маникюр": "Manicure",
+    "Маникюр с покрытием гель-лак": "Manicure with gel polish",
+    "Педикюр": "Pedicure",
+    "Стрижка женская": "Women's haircut",
+    "Стрижка мужская": "Men's haircut",
+    "Окрашивание": "Hair colouring",
+    "Профессиональная чистка зубов": "Professional teeth cleaning",
+    "Консультация стоматолога": "Dental consultation",
+    "Массаж спины": "Back massage",
+    "Общий массаж": "Full body massage",
+    "Оформление бороды": "Beard trim",
+    "Чистка лица": "Facial cleansing",
+    "Уходовая процедура": "Facial care treatment",
+}
+
+#: A service's description, Russian and English, by its name.
+SERVICE_ABOUT = {
+    "Маникюр": ("Обработка ногтей и кутикулы без покрытия.", "Nail and cuticle care, no polish."),
+    "Маникюр с покрытием гель-лак": (
+        "Маникюр и покрытие гель-лаком, держится до трёх недель.",
+        "Manicure with gel polish that lasts up to three weeks.",
+    ),
+    "Педикюр": ("Уход за стопами и ногтями.", "Foot and toenail care."),
+    "Стрижка женская": ("Стрижка, мытьё и укладка.", "Cut, wash and styling."),
+    "Стрижка мужская": ("Стрижка машинкой и ножницами.", "Clipper and scissor cut."),
+    "Окрашивание": ("Окрашивание в один тон или сложное.", "Single-tone or complex colouring."),
+    "Профессиональная чистка зубов": (
+        "Ультразвук, Air Flow и полировка.",
+        "Ultrasonic scaling, Air Flow and polishing.",
+    ),
+    "Консультация стоматолога": ("Осмотр и план лечения.", "Check-up and treatment plan."),
+    "Массаж спины": ("Массаж спины и шейно-воротниковой зоны.", "Back, neck and shoulder massage."),
+    "Общий массаж": ("Классический массаж всего тела.", "Classic full body massage."),
+    "Оформление бороды": ("Стрижка и контур бороды.", "Beard trim and shaping."),
+    "Чистка лица": ("Комбинированная чистка лица.", "Combined facial cleansing."),
+    "Уходовая процедура": ("Увлажнение и питание кожи.", "Moisturising and nourishing care."),
+}
+
 # name, specialization, city, description, weekly hours (weekday -> (start, end)), services
 SPECIALISTS = [
     (
@@ -146,7 +217,12 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> bool:
         return False
     categories = {}
     for name, description in CATEGORIES:
-        categories[name] = ServiceCategory(name=name, description=description)
+        categories[name] = ServiceCategory(
+            name=name,
+            description=description,
+            name_en=ENGLISH[name],
+            description_en=ENGLISH[description],
+        )
         session.add(categories[name])
     iterations = min(settings.password_hash_iterations, 100_000)
     for i, (name, spec, city, about, hours, services) in enumerate(SPECIALISTS, start=1):
@@ -158,7 +234,14 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> bool:
             email=f"specialist{i}@example.com",
         )
         specialist = Specialist(
-            name=name, specialization=spec, city=city, description=about, user=user
+            name=name,
+            specialization=spec,
+            city=city,
+            description=about,
+            user=user,
+            specialization_en=ENGLISH[spec],
+            city_en=ENGLISH[city],
+            description_en=ENGLISH[about],
         )
         session.add(specialist)
         await session.flush()
@@ -183,7 +266,9 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> bool:
             session.add(
                 Service(
                     name=title,
-                    description="",
+                    description=SERVICE_ABOUT[title][0],
+                    name_en=ENGLISH[title],
+                    description_en=SERVICE_ABOUT[title][1],
                     price=Decimal(price),
                     duration=duration,
                     specialist_id=specialist.id,
