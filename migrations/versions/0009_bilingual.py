@@ -58,9 +58,7 @@ def upgrade() -> None:
         present = {c["name"] for c in inspector.get_columns(table)}
         for name, type_ in columns:
             if name not in present:
-                op.add_column(
-                    table, sa.Column(name, type_, nullable=False, server_default=EMPTY)
-                )
+                op.add_column(table, sa.Column(name, type_, nullable=False, server_default=EMPTY))
     if "booking_businessprofile" not in inspector.get_table_names():
         PROFILE.create(bind)
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking_api.business.models import BusinessProfile
 from booking_api.core.config import Settings
 from booking_api.core.security import make_password
 from booking_api.models import (
@@ -200,6 +201,41 @@ SPECIALISTS = [
     ),
 ]
 
+BUSINESS = {
+    "name": "Салон «Жасмин»",
+    "name_en": "Jasmine beauty salon",
+    "address": "Казань, ул. Баумана, 15 (вход со двора); Москва, ул. Тверская, 8, 2 этаж",
+    "address_en": "15 Baumana St, Kazan (entrance from the courtyard); "
+    "8 Tverskaya St, Moscow, 2nd floor",
+    "phone": "+7 843 200-00-00",
+    "opening_hours": "Пн–Пт 9:00–21:00, Сб 10:00–19:00, Вс 12:00–18:00",
+    "opening_hours_en": "Mon–Fri 9am–9pm, Sat 10am–7pm, Sun noon–6pm",
+    "faq": [
+        {
+            "question": "Есть ли парковка?",
+            "answer": "Да: в Казани бесплатная парковка во дворе, в Москве — городская "
+            "платная парковка у входа.",
+            "question_en": "Is there parking?",
+            "answer_en": "Yes: free parking in the courtyard in Kazan, and paid city parking "
+            "at the entrance in Moscow.",
+        },
+        {
+            "question": "Как до вас добраться?",
+            "answer": "В Казани — 5 минут пешком от метро «Кремлёвская», в Москве — 3 минуты "
+            "от метро «Охотный Ряд».",
+            "question_en": "How do I get there?",
+            "answer_en": "In Kazan, a 5-minute walk from Kremlyovskaya metro station; in "
+            "Moscow, 3 minutes from Okhotny Ryad metro station.",
+        },
+        {
+            "question": "Как можно оплатить?",
+            "answer": "Наличными, картой или по СБП — на месте после процедуры.",
+            "question_en": "How can I pay?",
+            "answer_en": "Cash, card or SBP transfer, on site after the visit.",
+        },
+    ],
+}
+
 CLIENTS = [
     ("Светлана Орлова", "+79171234567", "svetlana@example.com", "Казань"),
     ("Игорь Лебедев", "+79270001122", "igor@example.com", "Казань"),
@@ -277,6 +313,8 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> bool:
                     buffer_after=after,
                 )
             )
+    if await session.get(BusinessProfile, 1) is None:
+        session.add(BusinessProfile(id=1, **BUSINESS))
     for i, (name, phone, email, city) in enumerate(CLIENTS, start=1):
         user = User(
             username=f"client{i}",
