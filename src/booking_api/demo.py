@@ -202,8 +202,7 @@ SPECIALISTS = [
 ]
 
 BUSINESS = {
-    "name": "Салон «Жасмин»",
-    "name_en": "Jasmine beauty salon",
+    # The name is left to the MCP server's BUSINESS_NAME setting.
     "address": "Казань, ул. Баумана, 15 (вход со двора); Москва, ул. Тверская, 8, 2 этаж",
     "address_en": "15 Baumana St, Kazan (entrance from the courtyard); "
     "8 Tverskaya St, Moscow, 2nd floor",

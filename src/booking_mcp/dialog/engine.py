@@ -21,6 +21,7 @@ from booking_mcp.dialog.flows import Flows, minutes
 from booking_mcp.dialog.render import Turn, offer_services
 from booking_mcp.dialog.state import DialogState
 from booking_mcp.i18n import format_price, language
+from booking_mcp.localized import name_in
 from booking_mcp.nlu import detect_language, recognize
 from booking_mcp.oauth.identity import signed_in
 from booking_mcp.service import BookingService
@@ -168,7 +169,7 @@ class Dialog:
             if svc is not None:
                 turn.say(
                     "price_answer",
-                    service=svc.name,
+                    service=name_in(svc, turn.lang),
                     specialist=svc.specialist_name or "",
                     price=format_price(svc.price),
                     duration=svc.duration,
