@@ -33,6 +33,7 @@ from booking_mcp.dialog.render import (
     offer_waitlist,
 )
 from booking_mcp.dialog.state import DialogState, WaitlistWish
+from booking_mcp.errors import user_message
 from booking_mcp.i18n import format_day, format_price, join_list, sentence_start, t
 from booking_mcp.localized import (
     city_in,
@@ -226,7 +227,9 @@ class Flows:
         except ApiError as exc:
             if isinstance(exc, ApiUnavailable):
                 raise
-            turn.say("day_off", date=format_day(date, turn.lang), reason=exc.message)
+            turn.say(
+                "day_off", date=format_day(date, turn.lang), reason=user_message(exc, turn.lang)
+            )
             slots = []
         else:
             if not slots:
@@ -290,7 +293,7 @@ class Flows:
         except ApiError as exc:
             if isinstance(exc, ApiUnavailable):
                 raise
-            turn.say("waitlist_failed", error=exc.message)
+            turn.say("waitlist_failed", error=user_message(exc, turn.lang))
             return
         _, index = await self.service.catalogue()
         specialist = index["specialists"].get(entry.specialist)
@@ -391,7 +394,7 @@ class Flows:
             except ApiError as exc:
                 if isinstance(exc, ApiUnavailable):
                     raise
-                turn.say("book_failed", error=exc.message)
+                turn.say("book_failed", error=user_message(exc, turn.lang))
                 state.time = None
                 await self.advance_book(state, now, turn)
                 return
@@ -405,7 +408,7 @@ class Flows:
             except ApiError as exc:
                 if isinstance(exc, ApiUnavailable):
                     raise
-                turn.say("cancel_failed", error=exc.message)
+                turn.say("cancel_failed", error=user_message(exc, turn.lang))
                 state.clear()
                 return
             turn.say("cancelled", id=done.id)
@@ -419,7 +422,7 @@ class Flows:
             except ApiError as exc:
                 if isinstance(exc, ApiUnavailable):
                     raise
-                turn.say("reschedule_failed", error=exc.message)
+                turn.say("reschedule_failed", error=user_message(exc, turn.lang))
                 state.time = None
                 await self.advance_change(state, who, now, turn)
                 return
