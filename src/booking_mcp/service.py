@@ -85,6 +85,7 @@ class BookingService:
         self.tz = ZoneInfo(settings.time_zone)
         self._catalogue: tuple[float, Catalogue, dict[str, Any]] | None = None
         self._catalogue_lock = asyncio.Lock()
+        self._business: tuple[float, BusinessInfo] | None = None
         self._repeat_keys = RepeatKeys(settings.booking_repeat_window_seconds)
 
     async def aclose(self) -> None:
@@ -164,11 +165,18 @@ class BookingService:
         return Service.model_validate(await self.api.request("GET", f"services/{service_id}/"))
 
     async def business(self) -> BusinessInfo:
-        """The business profile (``GET /api/business/``); an empty name is the
-        ``BUSINESS_NAME`` setting's."""
+        """The business profile (``GET /api/business/``, cached like the catalogue); an empty
+        name is the ``BUSINESS_NAME`` setting's."""
+        cached = self._business
+        if (
+            cached is not None
+            and time.monotonic() - cached[0] < self.settings.catalogue_ttl_seconds
+        ):
+            return cached[1]
         info = BusinessInfo.model_validate(await self.api.request("GET", "business/"))
         if not info.name:
             info.name = self.settings.business_name
+        self._business = (time.monotonic(), info)
         return info
 
     async def catalogue(self) -> tuple[Catalogue, dict[str, Any]]:

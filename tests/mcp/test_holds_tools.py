@@ -71,6 +71,7 @@ async def test_hold_confirm_and_the_codes_of_refusals(mcp_server) -> None:
         assert error == {
             "code": "slot_taken",
             "message": TAKEN,
+            "message_en": "That time is already booked.",
             "retryable": False,
             "next_step": {"tool": "get_available_slots", "why": error["next_step"]["why"]},
         }

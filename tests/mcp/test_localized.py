@@ -54,15 +54,15 @@ async def say(client: Client, user: str, text: str, now: str, lang: str | None =
 
 
 async def test_english_booking_names_the_service_in_english(mcp_server, live_api) -> None:
-    wednesday = next_weekday(2, weeks=3)
-    now = dt.datetime.combine(wednesday - dt.timedelta(days=1), dt.time(10)).isoformat()
+    thursday = next_weekday(3, weeks=6)  # a day no other test books
+    now = dt.datetime.combine(thursday - dt.timedelta(days=1), dt.time(10)).isoformat()
     user = "810001"
     async with Client(mcp_server) as client:
         reply = await say(client, user, "What services do you have?", now)
         assert "Pedicure" in reply["response"] and "Педикюр" not in reply["response"], reply
         labels = [o["label"] for a in reply["actions"] for o in a["payload"].get("options", [])]
         assert "Back massage — 2,000 ₽" in labels or any("Back massage" in x for x in labels)
-        reply = await say(client, user, "I'd like a pedicure tomorrow at 11:00", now)
+        reply = await say(client, user, "I'd like a pedicure tomorrow at 16:00", now)
         assert reply["context"]["pending"] == "book", reply
         assert "Pedicure" in reply["response"], reply
         assert cyrillic_besides_names(reply["response"]) == [], reply["response"]

@@ -17,6 +17,7 @@ from typing import Any
 
 from booking_common.conversation import Command, Reply
 from booking_mcp.api_client import ApiUnavailable, ClientAuth
+from booking_mcp.dialog import business
 from booking_mcp.dialog.flows import Flows, minutes
 from booking_mcp.dialog.render import Turn, offer_services
 from booking_mcp.dialog.state import DialogState
@@ -150,6 +151,10 @@ class Dialog:
             return True
         if intent in ("thanks", "goodbye") and not state.pending:
             turn.say(intent)
+            return True
+        if intent == "business_info":
+            await business.answer(self.service, entities.get("topic"), text, turn,
+                                  booking=bool(state.flow))  # fmt: skip
             return True
         if intent == "choose" or (state.offered and state.flow in ("cancel", "reschedule")):
             chosen = self._chosen(state, entities.get("ordinal"), words)
