@@ -84,3 +84,16 @@ async def test_in_the_openapi_schema_with_examples(client) -> None:
     assert example["faq"][0]["question_en"] == "Is there parking?"
     body = operations["patch"]["requestBody"]["content"]["application/json"]
     assert body["example"]["address_en"]
+
+
+async def test_two_first_writes_at_once_both_succeed(client, env, cat) -> None:
+    import asyncio
+
+    staff = env.auth(cat.staff)
+    answers = await asyncio.gather(
+        client.patch("/api/business/", headers=staff, json={"phone": "+7 900 000-00-01"}),
+        client.patch("/api/business/", headers=staff, json={"address": "Казань"}),
+    )
+    assert [r.status_code for r in answers] == [200, 200], [r.text for r in answers]
+    profile = (await client.get("/api/business/")).json()
+    assert profile["address"] == "Казань" and profile["phone"] == "+7 900 000-00-01"
