@@ -26,6 +26,7 @@ from booking_api.api.openapi import install_docs, install_openapi
 from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
 from booking_api.availability import routes as slots
+from booking_api.business import routes as business
 from booking_api.caching import install as install_cache
 from booking_api.calendars import routes as calendars
 from booking_api.catalogue import routes as catalog
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         calendars,
         webhooks,
         policy,
+        business,
     )
     for module in routers:
         app.include_router(module.router, prefix="/api")

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking_api.business.models import BusinessProfile
 from booking_api.core.config import Settings
 from booking_api.core.security import make_password
 from booking_api.models import (
@@ -27,6 +28,77 @@ CATEGORIES = [
     ("Массаж", "Классический и спортивный массаж"),
     ("Косметология", "Уход за лицом"),
 ]
+
+#: The English twin (``*_en``) of every Russian text of the catalogue above and below.
+ENGLISH = {
+    # categories and their descriptions
+    "Ногтевой сервис": "Nail care",
+    "Маникюр, педикюр, покрытие гель-лаком": "Manicure, pedicure, gel polish",
+    "Волосы": "Hair",
+    "Стрижки, укладки, окрашивание": "Haircuts, styling, colouring",
+    "Стоматология": "Dentistry",
+    "Профилактика и лечение": "Prevention and treatment",
+    "Массаж": "Massage",
+    "Классический и спортивный массаж": "Classic and sports massage",
+    "Косметология": "Cosmetology",
+    "Уход за лицом": "Facial care",
+    # specializations, cities, specialists' descriptions
+    "Мастер маникюра": "Nail technician",
+    "Парикмахер": "Hairdresser",
+    "Стоматолог": "Dentist",
+    "Массажист": "Massage therapist",
+    "Барбер": "Barber",
+    "Косметолог": "Cosmetologist",
+    "Казань": "Kazan",
+    "Москва": "Moscow",
+    "Стаж 8 лет, аппаратный маникюр.": "8 years of experience, machine manicure.",
+    "Женские и мужские стрижки, сложное окрашивание.": (
+        "Women's and men's haircuts, complex colouring."
+    ),
+    "Стоматолог-терапевт, врач высшей категории.": "General dentist of the highest category.",
+    "Классический, спортивный и лимфодренажный массаж.": (
+        "Classic, sports and lymphatic drainage massage."
+    ),
+    "Мужские стрижки и борода.": "Men's haircuts and beards.",
+    "Чистка и уход за лицом.": "Facial cleansing and care.",
+    # services
+    "Маникюр": "Manicure",
+    "Маникюр с покрытием гель-лак": "Manicure with gel polish",
+    "Педикюр": "Pedicure",
+    "Стрижка женская": "Women's haircut",
+    "Стрижка мужская": "Men's haircut",
+    "Окрашивание": "Hair colouring",
+    "Профессиональная чистка зубов": "Professional teeth cleaning",
+    "Консультация стоматолога": "Dental consultation",
+    "Массаж спины": "Back massage",
+    "Общий массаж": "Full body massage",
+    "Оформление бороды": "Beard trim",
+    "Чистка лица": "Facial cleansing",
+    "Уходовая процедура": "Facial care treatment",
+}
+
+#: A service's description, Russian and English, by its name.
+SERVICE_ABOUT = {
+    "Маникюр": ("Обработка ногтей и кутикулы без покрытия.", "Nail and cuticle care, no polish."),
+    "Маникюр с покрытием гель-лак": (
+        "Маникюр и покрытие гель-лаком, держится до трёх недель.",
+        "Manicure with gel polish that lasts up to three weeks.",
+    ),
+    "Педикюр": ("Уход за стопами и ногтями.", "Foot and toenail care."),
+    "Стрижка женская": ("Стрижка, мытьё и укладка.", "Cut, wash and styling."),
+    "Стрижка мужская": ("Стрижка машинкой и ножницами.", "Clipper and scissor cut."),
+    "Окрашивание": ("Окрашивание в один тон или сложное.", "Single-tone or complex colouring."),
+    "Профессиональная чистка зубов": (
+        "Ультразвук, Air Flow и полировка.",
+        "Ultrasonic scaling, Air Flow and polishing.",
+    ),
+    "Консультация стоматолога": ("Осмотр и план лечения.", "Check-up and treatment plan."),
+    "Массаж спины": ("Массаж спины и шейно-воротниковой зоны.", "Back, neck and shoulder massage."),
+    "Общий массаж": ("Классический массаж всего тела.", "Classic full body massage."),
+    "Оформление бороды": ("Стрижка и контур бороды.", "Beard trim and shaping."),
+    "Чистка лица": ("Комбинированная чистка лица.", "Combined facial cleansing."),
+    "Уходовая процедура": ("Увлажнение и питание кожи.", "Moisturising and nourishing care."),
+}
 
 # name, specialization, city, description, weekly hours (weekday -> (start, end)), services
 SPECIALISTS = [
@@ -129,6 +201,40 @@ SPECIALISTS = [
     ),
 ]
 
+BUSINESS = {
+    # The name is left to the MCP server's BUSINESS_NAME setting.
+    "address": "Казань, ул. Баумана, 15 (вход со двора); Москва, ул. Тверская, 8, 2 этаж",
+    "address_en": "15 Baumana St, Kazan (entrance from the courtyard); "
+    "8 Tverskaya St, Moscow, 2nd floor",
+    "phone": "+7 843 200-00-00",
+    "opening_hours": "Пн–Пт 9:00–21:00, Сб 10:00–19:00, Вс 12:00–18:00",
+    "opening_hours_en": "Mon–Fri 9am–9pm, Sat 10am–7pm, Sun noon–6pm",
+    "faq": [
+        {
+            "question": "Есть ли парковка?",
+            "answer": "Да: в Казани бесплатная парковка во дворе, в Москве — городская "
+            "платная парковка у входа.",
+            "question_en": "Is there parking?",
+            "answer_en": "Yes: free parking in the courtyard in Kazan, and paid city parking "
+            "at the entrance in Moscow.",
+        },
+        {
+            "question": "Как до вас добраться?",
+            "answer": "В Казани — 5 минут пешком от метро «Кремлёвская», в Москве — 3 минуты "
+            "от метро «Охотный Ряд».",
+            "question_en": "How do I get there?",
+            "answer_en": "In Kazan, a 5-minute walk from Kremlyovskaya metro station; in "
+            "Moscow, 3 minutes from Okhotny Ryad metro station.",
+        },
+        {
+            "question": "Как можно оплатить?",
+            "answer": "Наличными, картой или по СБП — на месте после процедуры.",
+            "question_en": "How can I pay?",
+            "answer_en": "Cash, card or SBP transfer, on site after the visit.",
+        },
+    ],
+}
+
 CLIENTS = [
     ("Светлана Орлова", "+79171234567", "svetlana@example.com", "Казань"),
     ("Игорь Лебедев", "+79270001122", "igor@example.com", "Казань"),
@@ -146,7 +252,12 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> bool:
         return False
     categories = {}
     for name, description in CATEGORIES:
-        categories[name] = ServiceCategory(name=name, description=description)
+        categories[name] = ServiceCategory(
+            name=name,
+            description=description,
+            name_en=ENGLISH[name],
+            description_en=ENGLISH[description],
+        )
         session.add(categories[name])
     iterations = min(settings.password_hash_iterations, 100_000)
     for i, (name, spec, city, about, hours, services) in enumerate(SPECIALISTS, start=1):
@@ -158,7 +269,14 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> bool:
             email=f"specialist{i}@example.com",
         )
         specialist = Specialist(
-            name=name, specialization=spec, city=city, description=about, user=user
+            name=name,
+            specialization=spec,
+            city=city,
+            description=about,
+            user=user,
+            specialization_en=ENGLISH[spec],
+            city_en=ENGLISH[city],
+            description_en=ENGLISH[about],
         )
         session.add(specialist)
         await session.flush()
@@ -183,7 +301,9 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> bool:
             session.add(
                 Service(
                     name=title,
-                    description="",
+                    description=SERVICE_ABOUT[title][0],
+                    name_en=ENGLISH[title],
+                    description_en=SERVICE_ABOUT[title][1],
                     price=Decimal(price),
                     duration=duration,
                     specialist_id=specialist.id,
@@ -192,6 +312,8 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> bool:
                     buffer_after=after,
                 )
             )
+    if await session.get(BusinessProfile, 1) is None:
+        session.add(BusinessProfile(id=1, **BUSINESS))
     for i, (name, phone, email, city) in enumerate(CLIENTS, start=1):
         user = User(
             username=f"client{i}",

@@ -56,6 +56,9 @@ class ServiceCategory(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
+    # New (0009): English twins (django-modeltranslation's ``<field>_en``), empty = none.
+    name_en: Mapped[str] = mapped_column(String(100), default="", server_default=text("''"))
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
 
 
 class Specialist(Base):
@@ -74,6 +77,12 @@ class Specialist(Base):
     # New: where the specialist gets notifications, and in which language (ru, en).
     telegram_id: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8), default="ru", server_default=text("'ru'"))
+    # New (0009): English twins of the specialization, the city and the description.
+    specialization_en: Mapped[str] = mapped_column(
+        String(100), default="", server_default=text("''")
+    )
+    city_en: Mapped[str] = mapped_column(String(100), default="", server_default=text("''"))
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
 
     user: Mapped[User | None] = relationship(lazy="raise")
     schedules: Mapped[list[SpecialistSchedule]] = relationship(
@@ -114,6 +123,9 @@ class Service(Base):
     # New: preparation and clean-up time around each booking, in minutes.
     buffer_before: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     buffer_after: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # New (0009): English twins of the name and the description.
+    name_en: Mapped[str] = mapped_column(String(100), default="", server_default=text("''"))
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
 
     specialist: Mapped[Specialist] = relationship(lazy="raise")
     category: Mapped[ServiceCategory | None] = relationship(lazy="raise")

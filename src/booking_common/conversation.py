@@ -110,6 +110,8 @@ class Category(_Out):
     id: int
     name: str
     description: str = ""
+    name_en: str = Field("", description="The English name (empty when there is none)")
+    description_en: str = ""
 
 
 class Specialist(_Out):
@@ -119,6 +121,9 @@ class Specialist(_Out):
     description: str = ""
     city: str = ""
     photo: str | None = None
+    specialization_en: str = Field("", description="English (empty when there is none)")
+    city_en: str = ""
+    description_en: str = ""
 
 
 class Service(_Out):
@@ -131,6 +136,9 @@ class Service(_Out):
     specialist_name: str | None = None
     category: int | None = None
     category_name: str | None = None
+    name_en: str = Field("", description="The English name (empty when there is none)")
+    description_en: str = ""
+    category_name_en: str | None = None
 
 
 class Slot(_Out):
@@ -150,6 +158,7 @@ class NearestSlot(_Out):
     date: Day = Field(description="YYYY-MM-DD")
     start_time: str
     end_time: str
+    service_name_en: str = Field("", description="English (empty when there is none)")
 
 
 #: Statuses of an appointment that still takes place (the others: completed, cancelled).
@@ -165,6 +174,8 @@ class Appointment(_Out):
     specialist: int
     specialist_name: str | None = None
     category_name: str | None = None
+    service_name_en: str = Field("", description="English (empty when there is none)")
+    category_name_en: str | None = None
     date: Day
     start_time: str = Field(description="HH:MM")
     end_time: str = Field(description="HH:MM")
@@ -209,6 +220,7 @@ class WaitlistEntry(_Out):
     specialist_name: str | None = None
     service: int
     service_name: str | None = None
+    service_name_en: str = ""
     date: Day
     time_from: str | None = Field(None, description="HH:MM")
     time_to: str | None = Field(None, description="HH:MM")

@@ -29,6 +29,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field
 
 from .api_client import ApiError, ApiUnavailable
+from .error_texts import in_language
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -101,6 +102,9 @@ class NextStep(BaseModel):
 class ErrorDetail(BaseModel):
     code: Code = Field(description="Stable, machine-readable (see the resource docs://errors)")
     message: str = Field(description="The human explanation, fit to show the user")
+    message_en: str = Field(
+        "", description="The same in English (the API words its refusals in Russian)"
+    )
     retryable: bool = Field(description="Whether repeating the same call later may succeed")
     next_step: NextStep | None = Field(description="What to do instead; null: nothing to call")
 
@@ -128,6 +132,7 @@ class ToolFailure(Exception):
         detail = ErrorDetail(
             code=self.code,
             message=self.message,
+            message_en=in_language(self.message, "en", CODES[self.code][1]),
             retryable=self.retryable,
             next_step=self.next_step,
         )
@@ -206,6 +211,12 @@ def code_of(exc: ApiError) -> Code:
     if isinstance(exc.data, dict) and isinstance(exc.data.get("error"), str):
         return "invalid_state"  # the lifecycle's {"error": "Нельзя ..."}
     return "validation_error"
+
+
+def user_message(exc: ApiError, lang: str) -> str:
+    """The API's refusal for a user speaking ``lang`` (the meaning of its code when a text has
+    no English rendering)."""
+    return in_language(exc.message, lang, CODES[code_of(exc)][1])
 
 
 def failure(exc: ApiError, tool: str) -> ToolFailure:

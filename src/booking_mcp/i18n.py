@@ -91,6 +91,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "goodbye": "До свидания! Будем рады вас видеть.",
         "price_answer": "{service} ({specialist}) — {price}, {duration} мин. Записать вас?",
         "unknown_choice": "Не понял, какой вариант выбрать. Нажмите кнопку или назовите его.",
+        "business_address": "Наш адрес: {address}",
+        "business_phone": "Наш телефон: {phone}",
+        "business_hours": "Часы работы: {hours}",
+        "business_unknown": "К сожалению, у меня нет этих сведений.",
+        "business_call": "Позвоните нам: {phone}",
+        "business_offer": "Хотите записаться? Назовите услугу, например «маникюр завтра».",
+        "business_continue": "Продолжим запись?",
     },
     "en": {
         "greeting": "Hello! I can book you with a specialist, or move or cancel a booking.",
@@ -164,6 +171,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "goodbye": "Goodbye! We'll be glad to see you.",
         "price_answer": "{service} ({specialist}): {price}, {duration} min. Shall I book you?",
         "unknown_choice": "Which option do you mean? Press a button or name it.",
+        "business_address": "Our address: {address}",
+        "business_phone": "Our phone number: {phone}",
+        "business_hours": "Opening hours: {hours}",
+        "business_unknown": "Sorry, I don't have that information.",
+        "business_call": "Please call us: {phone}",
+        "business_offer": "Would you like to book? Name a service, e.g. “manicure tomorrow”.",
+        "business_continue": "Shall we go on with your booking?",
     },
 }
 

@@ -40,7 +40,8 @@ def register_resources_and_prompts(mcp: MCPServer, service: BookingService) -> N
     @mcp.resource(
         "business://profile",
         mime_type="application/json",
-        description="Who the assistant books for: name, contacts, time zone, cities, "
+        description="Who the assistant books for: name, address, phone, opening hours, "
+        "answers to common questions (each with its English twin, *_en), time zone, cities, "
         "categories and specialists",
     )
     async def business_profile() -> str:
@@ -91,14 +92,23 @@ def register_resources_and_prompts(mcp: MCPServer, service: BookingService) -> N
 
 
 async def _profile(service: BookingService) -> BusinessProfile:
-    """The business profile: the public catalogue and the settings that name the business."""
-    specialists, services, categories = await asyncio.gather(
-        service.specialists(), service.services(), service.categories()
+    """The business profile: the API's (``/api/business/``; the settings ``BUSINESS_NAME`` and
+    ``BUSINESS_CONTACTS`` stand in for what it leaves empty) and the public catalogue."""
+    info, specialists, services, categories = await asyncio.gather(
+        service.business(), service.specialists(), service.services(), service.categories()
     )
     settings = service.settings
+    contacts = settings.business_contacts or ", ".join(x for x in (info.address, info.phone) if x)
     return BusinessProfile(
-        name=settings.business_name,
-        contacts=settings.business_contacts,
+        name=info.name,
+        name_en=info.name_en,
+        contacts=contacts,
+        address=info.address,
+        address_en=info.address_en,
+        phone=info.phone,
+        opening_hours=info.opening_hours,
+        opening_hours_en=info.opening_hours_en,
+        faq=info.faq,
         time_zone=settings.time_zone,
         languages=["ru", "en"],
         cities=sorted({s.city for s in specialists if s.city}),

@@ -29,7 +29,9 @@ __all__ = [
     "Action",
     "Appointment",
     "Category",
+    "BusinessInfo",
     "BusinessProfile",
+    "FaqItem",
     "CancellationPolicy",
     "Client",
     "Hold",
@@ -76,6 +78,7 @@ class Hold(_Out):
     id: int
     service: int
     service_name: str | None = None
+    service_name_en: str = ""
     specialist: int
     specialist_name: str | None = None
     date: dt.date
@@ -107,11 +110,39 @@ class CancellationPolicy(_Out):
     rules: list[str] = Field(description="The same, in words to tell the user")
 
 
+class FaqItem(_Out):
+    question: str
+    answer: str
+    question_en: str = ""
+    answer_en: str = ""
+
+
+class BusinessInfo(_Out):
+    """The business profile the API keeps (``GET /api/business/``); every text has an English
+    twin (``*_en``, empty when there is none)."""
+
+    name: str = ""
+    name_en: str = ""
+    address: str = ""
+    address_en: str = ""
+    phone: str = ""
+    opening_hours: str = ""
+    opening_hours_en: str = ""
+    faq: list[FaqItem] = Field(default_factory=list)
+
+
 class BusinessProfile(_Out):
     """Who the assistant books for (``business://profile``)."""
 
     name: str
+    name_en: str = ""
     contacts: str
+    address: str = ""
+    address_en: str = ""
+    phone: str = ""
+    opening_hours: str = ""
+    opening_hours_en: str = ""
+    faq: list[FaqItem] = Field(default_factory=list, description="Questions and answers")
     time_zone: str
     languages: list[str]
     cities: list[str]

@@ -21,6 +21,7 @@ from .nlu import CatalogItem, Catalogue
 from .oauth.identity import signed_in
 from .schemas import (
     Appointment,
+    BusinessInfo,
     CancellationPolicy,
     Category,
     Client,
@@ -70,6 +71,11 @@ class RepeatKeys:
         return key
 
 
+def _words(*texts: str | None) -> tuple[str, ...]:
+    """The non-empty texts, each once (a catalogue item's synonyms)."""
+    return tuple(dict.fromkeys(t for t in texts if t))
+
+
 class BookingService:
     """Catalogue reads, slots, and a client's bookings, over :class:`ApiClient`."""
 
@@ -79,6 +85,7 @@ class BookingService:
         self.tz = ZoneInfo(settings.time_zone)
         self._catalogue: tuple[float, Catalogue, dict[str, Any]] | None = None
         self._catalogue_lock = asyncio.Lock()
+        self._business: tuple[float, BusinessInfo] | None = None
         self._repeat_keys = RepeatKeys(settings.booking_repeat_window_seconds)
 
     async def aclose(self) -> None:
@@ -157,6 +164,21 @@ class BookingService:
     async def service(self, service_id: int) -> Service:
         return Service.model_validate(await self.api.request("GET", f"services/{service_id}/"))
 
+    async def business(self) -> BusinessInfo:
+        """The business profile (``GET /api/business/``, cached like the catalogue); an empty
+        name is the ``BUSINESS_NAME`` setting's."""
+        cached = self._business
+        if (
+            cached is not None
+            and time.monotonic() - cached[0] < self.settings.catalogue_ttl_seconds
+        ):
+            return cached[1]
+        info = BusinessInfo.model_validate(await self.api.request("GET", "business/"))
+        if not info.name:
+            info.name = self.settings.business_name
+        self._business = (time.monotonic(), info)
+        return info
+
     async def catalogue(self) -> tuple[Catalogue, dict[str, Any]]:
         """The live catalogue for understanding messages, cached ``catalogue_ttl_seconds``.
 
@@ -174,15 +196,18 @@ class BookingService:
                 self.specialists(), self.services(), self.categories()
             )
             catalogue = Catalogue(
+                # English names are synonyms (``extra``), so English messages are understood.
                 specialists=tuple(
-                    CatalogItem(s.id, s.name, (s.specialization,) if s.specialization else ())
+                    CatalogItem(s.id, s.name, _words(s.specialization, s.specialization_en))
                     for s in specialists
                 ),
                 services=tuple(
-                    CatalogItem(s.id, s.name, (s.category_name,) if s.category_name else ())
+                    CatalogItem(
+                        s.id, s.name, _words(s.category_name, s.name_en, s.category_name_en)
+                    )
                     for s in services
                 ),
-                categories=tuple(CatalogItem(c.id, c.name) for c in categories),
+                categories=tuple(CatalogItem(c.id, c.name, _words(c.name_en)) for c in categories),
                 cities=tuple(sorted({s.city for s in specialists if s.city})),
             )
             index = {
@@ -299,6 +324,7 @@ class BookingService:
                 date=s["date"],
                 start_time=s["start_time"][:5],
                 end_time=s["end_time"][:5],
+                service_name_en=s.get("service_name_en", ""),
             )
             for s in data
         ]

@@ -58,6 +58,8 @@ async def test_adopt_django_database(backend, tmp_path):
     assert after["booking_appointment"][0]["buffer_before"] == 0
     assert after["booking_appointment"][0]["cancelled_at"] is None
     assert after["booking_specialist"][0]["telegram_id"] is None
+    assert after["booking_specialist"][0]["city_en"] == ""
+    assert after["booking_servicecategory"][0]["name_en"] == ""
 
     await upgrade(url)  # a second run changes nothing
     assert await snapshot(url) == after
@@ -86,6 +88,10 @@ async def test_adopt_django_database(backend, tmp_path):
                     "is_active": True,
                     "buffer_before": 0,
                     "buffer_after": 0,
+                    # New (0009): no English texts yet, the server default.
+                    "name_en": "",
+                    "description_en": "",
+                    "category_name_en": "",
                 }
             ]
             specialist = (await c.get("/api/specialists/1/")).json()

@@ -71,6 +71,7 @@ async def test_hold_confirm_and_the_codes_of_refusals(mcp_server) -> None:
         assert error == {
             "code": "slot_taken",
             "message": TAKEN,
+            "message_en": "That time is already booked.",
             "retryable": False,
             "next_step": {"tool": "get_available_slots", "why": error["next_step"]["why"]},
         }
@@ -197,6 +198,10 @@ async def test_business_resources(mcp_server) -> None:
         assert profile["name"] == "Booking Assistant" and profile["time_zone"] == "Europe/Moscow"
         assert {"Казань", "Москва"} <= set(profile["cities"])
         assert profile["services"] > 0 and profile["specialists"][0]["name"]
+        # The API's profile (the demo's), in both languages.
+        assert "Баумана" in profile["address"] and "Baumana" in profile["address_en"]
+        assert profile["phone"] and profile["phone"] in profile["contacts"]
+        assert any("parking" in item["question_en"].lower() for item in profile["faq"])
         policy = json.loads(
             (await client.read_resource("business://cancellation-policy")).contents[0].text
         )

@@ -160,7 +160,9 @@ class ApiServer:
                 katya = Specialist(
                     name="Екатерина Белова",
                     specialization="Мастер маникюра",
+                    specialization_en="Nail technician",
                     city="Казань",
+                    city_en="Kazan",
                     description="Маникюр и дизайн ногтей.",
                     photo=self._photo(),
                 )
@@ -178,6 +180,7 @@ class ApiServer:
                 session.add(
                     Service(
                         name="Маникюр",
+                        name_en="Manicure",
                         price=Decimal("1700.00"),
                         duration=60,
                         specialist_id=katya.id,

@@ -75,6 +75,8 @@ TEXTS = {
         "book": "Записаться",
         "booked": "Вы записаны!",
         "bookings": "Мои записи",
+        "nails": "Ногтевой сервис",
+        "manicure": "Маникюр",
     },
     "en": {
         "home": "What would you like?",
@@ -83,6 +85,9 @@ TEXTS = {
         "book": "Book",
         "booked": "You're booked!",
         "bookings": "My bookings",
+        # The catalogue's English names (name_en) for an English reader.
+        "nails": "Nail care",
+        "manicure": "Manicure",
     },
 }
 
@@ -103,9 +108,10 @@ def test_a_new_client_books(api: ApiServer, tab: Phone, language: str, scheme: s
     if language == "en":
         assert_english(tab)
 
-    tab.tap_row("Ногтевой сервис")
+    assert texts["nails"] in tab.text()
+    tab.tap_row(texts["nails"])
     tab.wait_screen("services")
-    tab.tap_row("Маникюр")  # two manicurists in Kazan: the specialist comes next
+    tab.tap_row(texts["manicure"])  # two manicurists in Kazan: the specialist comes next
     tab.wait_screen("specialists")
     assert texts["any"] in tab.text()
     assert tab.js("return !!document.querySelector('img.avatar')")  # Екатерина's photo
@@ -152,8 +158,10 @@ def test_a_new_client_books(api: ApiServer, tab: Phone, language: str, scheme: s
     tab.wait_screen("bookings")
     tab.wait_for(f'[data-appointment="{booked["id"]}"]')
     tab.screenshot(f"{shot}-6-bookings")
+    assert texts["manicure"] in tab.text()
     if language == "en":
         assert_english(tab)
+        assert "Маникюр" not in tab.text()
 
 
 def test_a_second_client_racing_for_the_same_time(api: ApiServer, tab: Phone) -> None:
@@ -362,12 +370,12 @@ def test_a_plain_browser(api: ApiServer, tab: Phone) -> None:
     assert tab.js("return typeof window.Telegram.WebApp.MainButton.setParams") == "function"
     assert "To book, open this page in Telegram." in tab.text()
     assert_english(tab)
-    tab.tap_row("Ногтевой сервис")
+    tab.tap_row("Nail care")
     tab.wait_screen("services")
     tab.tap(".back-link")  # the page's own back button
     tab.wait_screen("home")
-    tab.tap_row("Ногтевой сервис")
-    tab.tap_row("Педикюр")
+    tab.tap_row("Nail care")
+    tab.tap_row("Pedicure")
     tab.wait_screen("times")
     tab.first_free_day(soon())
     tab.tap(f'[data-slot="{tab.slots()[0]}"]')

@@ -69,6 +69,8 @@ class ServiceFacts:
     buffer_before: int
     buffer_after: int
     category_name: str | None
+    name_en: str = ""
+    category_name_en: str | None = None
 
 
 @dataclass(frozen=True)

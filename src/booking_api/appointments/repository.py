@@ -94,6 +94,8 @@ def list_columns(stmt: Select[Any]) -> Select[Any]:
             Appointment.updated_at,
             Appointment.cancelled_at,
             Appointment.client_confirmed_at,
+            Service.name_en,
+            ServiceCategory.name_en,
             maintain_column_froms=True,
         )
         .join_from(Appointment, Client, Client.id == Appointment.client_id)
@@ -274,6 +276,8 @@ class OrmBookingStore:
                 buffer_before=service.buffer_before,
                 buffer_after=service.buffer_after,
                 category_name=row.ServiceCategory.name if row.ServiceCategory else None,
+                name_en=service.name_en,
+                category_name_en=row.ServiceCategory.name_en if row.ServiceCategory else None,
             )
             if service is not None
             else None,

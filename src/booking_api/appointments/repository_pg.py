@@ -68,6 +68,7 @@ SELECT me.client_id AS my_client,
        c.id AS client_id, c.name AS client_name,
        s.id AS service_id, s.name AS service_name, s.specialist_id AS service_specialist,
        s.buffer_before, s.buffer_after, cat.name AS category_name,
+       s.name_en AS service_name_en, cat.name_en AS category_name_en,
        sp.id AS specialist_id, sp.name AS specialist_name,
        (SELECT ARRAY[h.start_time, h.end_time] FROM booking_specialistschedule h
          WHERE h.specialist_id = $4 AND h.day_of_week = $5 ORDER BY h.id DESC LIMIT 1) AS hours,
@@ -215,6 +216,8 @@ class PgBookingStore:
                 buffer_before=row["buffer_before"],
                 buffer_after=row["buffer_after"],
                 category_name=row["category_name"],
+                name_en=row["service_name_en"],
+                category_name_en=row["category_name_en"],
             )
             if row["service_id"] is not None
             else None,

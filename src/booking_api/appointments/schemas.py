@@ -57,6 +57,10 @@ class AppointmentOut(BaseModel):
     specialist: int
     specialist_name: str
     category_name: str | None = None
+    service_name_en: str = Field("", description="New: the service's English name (may be empty)")
+    category_name_en: str | None = Field(
+        None, description="New: the category's English name; left out with no category"
+    )
     date: dt.date
     start_time: str = Field(examples=["14:30:00"])
     end_time: str = Field(examples=["15:30:00"])
@@ -93,6 +97,8 @@ def appointment_body(
     client_confirmed_at: dt.datetime | None,
     tz: dt.tzinfo,
     no_show: bool = False,
+    service_name_en: str = "",
+    category_name_en: str | None = None,
 ) -> dict[str, Any]:
     """An appointment as the API shows it (AppointmentOut) but its id, whichever way it was
     loaded; ``category_name`` is left out for a service without a category, as DRF did."""
@@ -117,6 +123,9 @@ def appointment_body(
         client_confirmed_at=format_datetime(client_confirmed_at, tz),
         no_show=no_show,
     )
+    data["service_name_en"] = service_name_en
+    if category_name is not None:
+        data["category_name_en"] = category_name_en or ""
     return data
 
 
@@ -146,6 +155,8 @@ def represent_appointment(obj: Appointment, tz: dt.tzinfo) -> dict[str, Any]:
         client_confirmed_at=obj.client_confirmed_at,
         tz=tz,
         no_show=bool(obj.no_show),
+        service_name_en=obj.service.name_en,
+        category_name_en=category.name_en if category is not None else None,
     )
     return with_id(obj.id, body)
 
@@ -154,7 +165,7 @@ def appointment_from_row(row: Any, tz: dt.tzinfo) -> dict[str, Any]:
     """A row of ``repository.list_columns``, as :func:`represent_appointment` shows it."""
     (id, client, client_name, service, service_name, specialist, specialist_name, category_name,
      date, start_time, end_time, status, created_at, updated_at, cancelled_at,
-     client_confirmed_at) = row  # fmt: skip
+     client_confirmed_at, service_name_en, category_name_en) = row  # fmt: skip
     body = appointment_body(
         client=client,
         client_name=client_name,
@@ -172,5 +183,7 @@ def appointment_from_row(row: Any, tz: dt.tzinfo) -> dict[str, Any]:
         cancelled_at=cancelled_at,
         client_confirmed_at=client_confirmed_at,
         tz=tz,
+        service_name_en=service_name_en,
+        category_name_en=category_name_en,
     )
     return with_id(id, body)

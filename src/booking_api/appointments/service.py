@@ -235,6 +235,8 @@ def _new_body(appointment: NewAppointment, context: BookingContext, tz: dt.tzinf
         specialist=appointment.specialist_id,
         specialist_name=context.specialist.name,
         category_name=context.service.category_name,
+        service_name_en=context.service.name_en,
+        category_name_en=context.service.category_name_en,
         date=appointment.date,
         start_time=appointment.start_time,
         end_time=appointment.end_time,

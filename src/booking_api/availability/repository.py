@@ -322,7 +322,8 @@ async def offers(
 ) -> list[Any]:
     """Active services of active specialists that match, cheapest first: by ``service_id``
     (that service and those of the same name), category, part of the service's or its
-    category's name, the specialist's city, the specialist."""
+    category's name (or the service's English name), the specialist's city, the
+    specialist."""
     stmt = (
         select(
             Service.id,
@@ -333,6 +334,7 @@ async def offers(
             Service.buffer_after,
             Service.specialist_id,
             Specialist.name.label("spec_name"),
+            Service.name_en,
         )
         .join(Specialist, Specialist.id == Service.specialist_id)
         .where(Service.is_active.is_(True), Specialist.is_active.is_(True))
@@ -349,6 +351,7 @@ async def offers(
         stmt = stmt.where(
             or_(
                 func.lower(Service.name).contains(term, autoescape=True),
+                func.lower(Service.name_en).contains(term, autoescape=True),
                 Service.category.has(
                     func.lower(ServiceCategory.name).contains(term, autoescape=True)
                 ),

@@ -26,6 +26,7 @@ class NearestSlotOut(BaseModel):
     date: dt.date
     start_time: str = Field(examples=["14:30"])
     end_time: str = Field(examples=["15:30"])
+    service_name_en: str = Field("", description="New: the service's English name (may be empty)")
 
 
 def _hhmm(value: dt.datetime) -> str:
@@ -48,4 +49,5 @@ def nearest_slot_json(offer: Any, slot: Slot) -> dict[str, Any]:
         "date": slot.start.date().isoformat(),
         "start_time": _hhmm(slot.start),
         "end_time": _hhmm(slot.end),
+        "service_name_en": offer.name_en,
     }

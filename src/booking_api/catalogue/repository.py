@@ -74,6 +74,9 @@ def specialist_columns(stmt: Select[Any]) -> Select[Any]:
         User.email,
         User.first_name,
         User.last_name,
+        Specialist.specialization_en,
+        Specialist.city_en,
+        Specialist.description_en,
         maintain_column_froms=True,
     ).outerjoin_from(Specialist, User, User.id == Specialist.user_id)
 
@@ -138,6 +141,9 @@ def service_columns(stmt: Select[Any]) -> Select[Any]:
             Service.is_active,
             Service.buffer_before,
             Service.buffer_after,
+            Service.name_en,
+            Service.description_en,
+            ServiceCategory.name_en,
             maintain_column_froms=True,
         )
         .join_from(Service, Specialist, Specialist.id == Service.specialist_id)

@@ -21,11 +21,15 @@ from booking_api.core.http import format_decimal
 from booking_api.models import Service, ServiceCategory, Specialist
 from booking_api.schedules.schemas import ScheduleOut, represent_schedule
 
+EN = "New: the English text (empty when there is none)"
+
 
 class CategoryOut(BaseModel):
     id: int
     name: str = Field(max_length=100, examples=["Ногтевой сервис"])
     description: str
+    name_en: str = Field(examples=["Nail care"], description=EN)
+    description_en: str = Field(description=EN)
 
 
 class SpecialistOut(BaseModel):
@@ -40,6 +44,9 @@ class SpecialistOut(BaseModel):
     schedules: list[ScheduleOut]
     telegram_id: str | None = Field(description="New: chat id for booking notifications")
     language: str = Field(description="New: language of those notifications (ru, en)")
+    specialization_en: str = Field(examples=["Nail technician"], description=EN)
+    city_en: str = Field(examples=["Kazan"], description=EN)
+    description_en: str = Field(description=EN)
 
 
 class ServiceOut(BaseModel):
@@ -55,11 +62,23 @@ class ServiceOut(BaseModel):
     is_active: bool
     buffer_before: int = Field(description="Minutes kept free before each booking")
     buffer_after: int = Field(description="Minutes kept free after each booking")
+    name_en: str = Field(examples=["Manicure"], description=EN)
+    description_en: str = Field(description=EN)
+    category_name_en: str | None = Field(
+        None, examples=["Nail care"], description=EN + "; left out when there is no category"
+    )
+
+
+def _english(max_length: int | None = None) -> CharField:
+    return CharField(max_length=max_length, required=False, allow_blank=True, default="",
+                     help_text=EN)  # fmt: skip
 
 
 CATEGORY_FIELDS: dict[str, InputField] = {
     "name": CharField(max_length=100),
     "description": CharField(required=False, allow_blank=True, default=""),
+    "name_en": _english(100),
+    "description_en": _english(),
 }
 
 SPECIALIST_FIELDS: dict[str, InputField] = {
@@ -77,6 +96,9 @@ SPECIALIST_FIELDS: dict[str, InputField] = {
     "language": ChoiceField(
         ("ru", "en"), default="ru", help_text="New: language of the notifications"
     ),
+    "specialization_en": _english(100),
+    "city_en": _english(100),
+    "description_en": _english(),
     "username": CharField(
         max_length=150,
         required=False,
@@ -107,11 +129,19 @@ SERVICE_FIELDS: dict[str, InputField] = {
     "is_active": BooleanField(default=True),
     "buffer_before": IntegerField(min_value=0, max_value=240, default=0),
     "buffer_after": IntegerField(min_value=0, max_value=240, default=0),
+    "name_en": _english(100),
+    "description_en": _english(),
 }
 
 
 def represent_category(obj: ServiceCategory) -> dict[str, Any]:
-    return {"id": obj.id, "name": obj.name, "description": obj.description}
+    return {
+        "id": obj.id,
+        "name": obj.name,
+        "description": obj.description,
+        "name_en": obj.name_en,
+        "description_en": obj.description_en,
+    }
 
 
 def represent_specialist(obj: Specialist, photo_url: str | None) -> dict[str, Any]:
@@ -127,6 +157,9 @@ def represent_specialist(obj: Specialist, photo_url: str | None) -> dict[str, An
         [represent_schedule(s) for s in obj.schedules],
         obj.telegram_id,
         obj.language,
+        obj.specialization_en,
+        obj.city_en,
+        obj.description_en,
     )
 
 
@@ -142,6 +175,9 @@ def specialist_dict(
     schedules: list[dict[str, Any]],
     telegram_id: str | None,
     language: str,
+    specialization_en: str,
+    city_en: str,
+    description_en: str,
 ) -> dict[str, Any]:
     return {
         "id": id,
@@ -155,6 +191,9 @@ def specialist_dict(
         "schedules": schedules,
         "telegram_id": telegram_id,
         "language": language,
+        "specialization_en": specialization_en,
+        "city_en": city_en,
+        "description_en": description_en,
     }
 
 
@@ -163,7 +202,8 @@ def specialist_from_row(
 ) -> dict[str, Any]:
     """A row of ``repository.specialist_columns``."""
     (id, name, specialization, description, _photo, city, is_active, telegram_id, language,
-     user_id, username, email, first_name, last_name) = row  # fmt: skip
+     user_id, username, email, first_name, last_name, specialization_en, city_en,
+     description_en) = row  # fmt: skip
     user = (
         None
         if user_id is None
@@ -187,6 +227,9 @@ def specialist_from_row(
         schedules,
         telegram_id,
         language,
+        specialization_en,
+        city_en,
+        description_en,
     )
 
 
@@ -204,6 +247,9 @@ def represent_service(obj: Service) -> dict[str, Any]:
         obj.is_active,
         obj.buffer_before,
         obj.buffer_after,
+        obj.name_en,
+        obj.description_en,
+        obj.category.name_en if obj.category is not None else None,
     )
 
 
@@ -220,6 +266,9 @@ def service_dict(
     is_active: bool,
     buffer_before: int,
     buffer_after: int,
+    name_en: str,
+    description_en: str,
+    category_name_en: str | None,
 ) -> dict[str, Any]:
     """A service as the API shows it (an object's values, or a row of
     ``repository.service_columns`` in this order)."""
@@ -238,4 +287,8 @@ def service_dict(
     data["is_active"] = is_active
     data["buffer_before"] = buffer_before
     data["buffer_after"] = buffer_after
+    data["name_en"] = name_en
+    data["description_en"] = description_en
+    if category_name is not None:
+        data["category_name_en"] = category_name_en
     return data

@@ -55,6 +55,7 @@ class HoldOut(BaseModel):
     expires_at: dt.datetime
     created_at: dt.datetime
     appointment: int | None = Field(None, description="The booking a confirmed hold became")
+    service_name_en: str = Field("", description="New: the service's English name (may be empty)")
 
 
 def represent_hold(hold: Hold, now: dt.datetime, tz: dt.tzinfo) -> dict[str, Any]:
@@ -74,4 +75,5 @@ def represent_hold(hold: Hold, now: dt.datetime, tz: dt.tzinfo) -> dict[str, Any
         "expires_at": format_datetime(hold.expires_at, tz),
         "created_at": format_datetime(hold.created_at, tz),
         "appointment": hold.appointment_id,
+        "service_name_en": hold.service.name_en,
     }

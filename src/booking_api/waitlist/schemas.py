@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from booking_api.core.fields import CharField, DateField, PrimaryKeyField, TimeField
 from booking_api.core.fields import Field as RequestField
@@ -49,6 +49,7 @@ class WaitlistEntryOut(BaseModel):
     created_at: str
     offer: dict[str, Any] | None = None
     appointment: int | None = None
+    service_name_en: str = Field("", description="New: the service's English name (may be empty)")
 
 
 def _time(value: dt.time | None) -> str | None:
@@ -83,4 +84,5 @@ def represent_entry(obj: WaitlistEntry, tz: dt.tzinfo) -> dict[str, Any]:
         "created_at": format_datetime(obj.created_at, tz),
         "offer": offer,
         "appointment": obj.appointment_id,
+        "service_name_en": obj.service.name_en,
     }

@@ -17,10 +17,12 @@ from typing import Any
 
 from booking_common.conversation import Command, Reply
 from booking_mcp.api_client import ApiUnavailable, ClientAuth
+from booking_mcp.dialog import business
 from booking_mcp.dialog.flows import Flows, minutes
 from booking_mcp.dialog.render import Turn, offer_services
 from booking_mcp.dialog.state import DialogState
 from booking_mcp.i18n import format_price, language
+from booking_mcp.localized import name_in
 from booking_mcp.nlu import detect_language, recognize
 from booking_mcp.oauth.identity import signed_in
 from booking_mcp.service import BookingService
@@ -150,6 +152,10 @@ class Dialog:
         if intent in ("thanks", "goodbye") and not state.pending:
             turn.say(intent)
             return True
+        if intent == "business_info":
+            await business.answer(self.service, entities.get("topic"), text, turn,
+                                  booking=bool(state.flow))  # fmt: skip
+            return True
         if intent == "choose" or (state.offered and state.flow in ("cancel", "reschedule")):
             chosen = self._chosen(state, entities.get("ordinal"), words)
             if chosen is None:
@@ -168,7 +174,7 @@ class Dialog:
             if svc is not None:
                 turn.say(
                     "price_answer",
-                    service=svc.name,
+                    service=name_in(svc, turn.lang),
                     specialist=svc.specialist_name or "",
                     price=format_price(svc.price),
                     duration=svc.duration,

@@ -33,7 +33,18 @@ from booking_mcp.dialog.render import (
     offer_waitlist,
 )
 from booking_mcp.dialog.state import DialogState, WaitlistWish
+from booking_mcp.errors import user_message
 from booking_mcp.i18n import format_day, format_price, join_list, sentence_start, t
+from booking_mcp.localized import (
+    city_in,
+    has_specialization,
+    name_in,
+    russian_city,
+    same_city,
+    service_name_in,
+    service_names,
+    specialization_in,
+)
 from booking_mcp.service import BookingService
 
 
@@ -95,7 +106,9 @@ class Flows:
                     state.service_id = own[0].id if len(own) == 1 else svc_id
                     await self.advance_book(state, now, turn)
                     return
-                name = services[svc_id].name if svc_id else (state.service_name or "")
+                name = (
+                    name_in(services[svc_id], turn.lang) if svc_id else (state.service_name or "")
+                )
                 turn.say("ask_specialist_for", service=name) if name else turn.say("ask_specialist")
                 offer_specialists(turn, [specialists[p] for p in people])
                 await self.offer_nearest(state, turn, candidates, now)
@@ -129,21 +142,17 @@ class Flows:
             found = [s for s in found if s.name.lower() == wanted]
         elif name:
             term = name.lower()
-            named = [
-                s
-                for s in found
-                if term in s.name.lower() or term in (s.category_name or "").lower()
-            ]
+            named = [s for s in found if any(term in n for n in service_names(s))]
             # A name in another language ("massage") may not match; the category still may.
             found = named if named or category is None else found
         if category is not None:
             found = [s for s in found if s.category == category]
         if state.city:
-            city = state.city.lower()
+            city = state.city
             in_city = [
                 s
                 for s in found
-                if specialists.get(s.specialist) and specialists[s.specialist].city.lower() == city
+                if specialists.get(s.specialist) and same_city(specialists[s.specialist], city)
             ]
             found = in_city or found
         return found
@@ -151,9 +160,9 @@ class Flows:
     @staticmethod
     def fits(specialist: Specialist, state: DialogState) -> bool:
         city, spec = state.city, state.specialization
-        if city and specialist.city.lower() != city.lower():
+        if city and not same_city(specialist, city):
             return False
-        return not (spec and spec.lower() not in specialist.specialization.lower())
+        return not (spec and not has_specialization(specialist, spec))
 
     async def offer_nearest(
         self, state: DialogState, turn: Turn, candidates: list[Service], now: dt.datetime
@@ -165,7 +174,9 @@ class Flows:
                 service_id=candidates[0].id if one_name else None,
                 category_id=None if one_name else state.category_id,
                 service_name=None if one_name else state.service_name,
-                city=state.city,
+                city=russian_city(
+                    state.city, (await self.service.catalogue())[1]["specialists"].values()
+                ),
                 date_from=state.date or now.date().isoformat(),
                 limit=5,
             )
@@ -216,7 +227,9 @@ class Flows:
         except ApiError as exc:
             if isinstance(exc, ApiUnavailable):
                 raise
-            turn.say("day_off", date=format_day(date, turn.lang), reason=exc.message)
+            turn.say(
+                "day_off", date=format_day(date, turn.lang), reason=user_message(exc, turn.lang)
+            )
             slots = []
         else:
             if not slots:
@@ -257,7 +270,7 @@ class Flows:
         values = dict(
             date=format_day(date, turn.lang),
             time=wanted,
-            service=service.name,
+            service=name_in(service, turn.lang),
             specialist=spec_name,
             price=format_price(service.price),
         )
@@ -280,14 +293,14 @@ class Flows:
         except ApiError as exc:
             if isinstance(exc, ApiUnavailable):
                 raise
-            turn.say("waitlist_failed", error=exc.message)
+            turn.say("waitlist_failed", error=user_message(exc, turn.lang))
             return
         _, index = await self.service.catalogue()
         specialist = index["specialists"].get(entry.specialist)
         turn.say(
             "waitlist_joined",
             date=format_day(entry.date, turn.lang),
-            service=entry.service_name or "",
+            service=service_name_in(entry, turn.lang),
             specialist=entry.specialist_name or (specialist.name if specialist else ""),
         )
         turn.offer(Action.of(ActionType.WAITLIST_JOINED, entry=entry.model_dump(mode="json")))
@@ -303,7 +316,7 @@ class Flows:
     def describe(a: Appointment, lang: str) -> dict[str, Any]:
         return dict(
             id=a.id,
-            service=a.service_name or a.service,
+            service=service_name_in(a, lang) or a.service,
             specialist=a.specialist_name or a.specialist,
             date=format_day(a.date, lang),
             time=a.start_time,
@@ -359,7 +372,7 @@ class Flows:
             service,
             confirm="reschedule",
             intro="reschedule_ask_date",
-            intro_values={"id": chosen.id, "service": service.name},
+            intro_values={"id": chosen.id, "service": name_in(service, turn.lang)},
         )
 
     # ------------------------------------------------------------------ doing it
@@ -381,7 +394,7 @@ class Flows:
             except ApiError as exc:
                 if isinstance(exc, ApiUnavailable):
                     raise
-                turn.say("book_failed", error=exc.message)
+                turn.say("book_failed", error=user_message(exc, turn.lang))
                 state.time = None
                 await self.advance_book(state, now, turn)
                 return
@@ -395,7 +408,7 @@ class Flows:
             except ApiError as exc:
                 if isinstance(exc, ApiUnavailable):
                     raise
-                turn.say("cancel_failed", error=exc.message)
+                turn.say("cancel_failed", error=user_message(exc, turn.lang))
                 state.clear()
                 return
             turn.say("cancelled", id=done.id)
@@ -409,7 +422,7 @@ class Flows:
             except ApiError as exc:
                 if isinstance(exc, ApiUnavailable):
                     raise
-                turn.say("reschedule_failed", error=exc.message)
+                turn.say("reschedule_failed", error=user_message(exc, turn.lang))
                 state.time = None
                 await self.advance_change(state, who, now, turn)
                 return
@@ -456,8 +469,8 @@ class Flows:
                         turn.lang,
                         "specialist_line",
                         name=p.name,
-                        specialization=p.specialization,
-                        city=p.city,
+                        specialization=specialization_in(p, turn.lang),
+                        city=city_in(p, turn.lang),
                     )
                     for p in people
                 ),
@@ -477,7 +490,7 @@ class Flows:
                 t(
                     turn.lang,
                     "service_line",
-                    name=s.name,
+                    name=name_in(s, turn.lang),
                     price=format_price(s.price),
                     duration=s.duration,
                     specialist=s.specialist_name or "",

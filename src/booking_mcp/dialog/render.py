@@ -25,6 +25,7 @@ from booking_common.conversation import (
     pick,
 )
 from booking_mcp.i18n import format_price, format_short_day, t
+from booking_mcp.localized import name_in, specialization_in
 
 
 class Turn:
@@ -52,7 +53,7 @@ def offer_specialists(turn: Turn, people: Sequence[Specialist]) -> None:
             ActionType.CHOOSE_SPECIALIST,
             options=[
                 Option(
-                    label=f"{p.name} ({p.specialization})",
+                    label=f"{p.name} ({specialization_in(p, turn.lang)})",
                     value=pick(Pick.SPECIALIST, p.id),
                     id=p.id,
                 )
@@ -68,7 +69,7 @@ def offer_services(turn: Turn, options: Sequence[Service]) -> None:
             ActionType.CHOOSE_SERVICE,
             options=[
                 Option(
-                    label=f"{s.name} — {format_price(s.price)}",
+                    label=f"{name_in(s, turn.lang)} — {format_price(s.price)}",
                     value=pick(Pick.SERVICE, s.id),
                     id=s.id,
                 )

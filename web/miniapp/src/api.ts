@@ -1,10 +1,12 @@
 // The REST API, as any client uses it: public catalogue reads, Telegram sign-in with initData,
 // then bearer tokens (refreshed when they expire) for the client's own bookings.
 
+// `*_en`: the English twin of a text (empty when there is none; absent from older APIs).
 export interface Category {
   id: number;
   name: string;
   description: string;
+  name_en?: string;
 }
 
 export interface ScheduleRow {
@@ -21,6 +23,8 @@ export interface Specialist {
   photo: string | null;
   city: string;
   schedules: ScheduleRow[];
+  specialization_en?: string;
+  city_en?: string;
 }
 
 export interface Service {
@@ -31,6 +35,8 @@ export interface Service {
   duration: number;
   specialist: number;
   category: number | null;
+  name_en?: string;
+  description_en?: string;
 }
 
 export interface Slot {
@@ -49,6 +55,7 @@ export interface Appointment {
   id: number;
   service: number;
   service_name: string;
+  service_name_en?: string;
   specialist: number;
   specialist_name: string;
   date: string;
@@ -61,6 +68,7 @@ export interface WaitlistEntry {
   id: number;
   service: number;
   service_name: string;
+  service_name_en?: string;
   specialist: number | null;
   specialist_name: string | null;
   date: string;

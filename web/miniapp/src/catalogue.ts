@@ -1,6 +1,7 @@
 // The catalogue as a client chooses from it: a service is offered by one specialist, so the
 // services of one name in a city form a group ("Маникюр" with Anna and with Olga).
 import type { Category, Service, Specialist } from "./api";
+import { inLang } from "./i18n";
 
 export interface Offer {
   service: Service;
@@ -45,8 +46,8 @@ export class Catalogue {
       if (!group) {
         group = {
           key,
-          name: service.name,
-          description: service.description,
+          name: inLang(service.name, service.name_en),
+          description: inLang(service.description, service.description_en),
           category: service.category,
           city: specialist.city,
           offers: [],
@@ -54,12 +55,21 @@ export class Catalogue {
         byKey.set(key, group);
         this.groups.push(group);
       }
-      group.description ||= service.description;
+      if (group.name === service.name) group.name = inLang(service.name, service.name_en);
+      group.description ||= inLang(service.description, service.description_en);
       group.offers.push({ service, specialist });
     }
     for (const group of this.groups) {
       group.offers.sort((a, b) => Number(a.service.price) - Number(b.service.price));
     }
+  }
+
+  /** A city as this user reads it (the specialists' `city_en` for English). */
+  cityName(city: string): string {
+    for (const person of this.specialists.values()) {
+      if (person.city === city) return inLang(city, person.city_en);
+    }
+    return city;
   }
 
   /** Cities with something to book, most offers first. */

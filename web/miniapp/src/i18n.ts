@@ -16,6 +16,11 @@ const messages: Record<Key, string> = lang === "en" ? en : ru;
 const locale = lang === "en" ? "en-GB" : "ru-RU";
 document.documentElement.lang = lang;
 
+/** A catalogue text for this user: its English twin (`*_en`) for English, when there is one. */
+export function inLang(russian: string, english?: string | null): string {
+  return lang === "en" && english ? english : russian;
+}
+
 export function t(key: Key, params: Record<string, string | number> = {}): string {
   return messages[key].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ""));
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from booking_api.admin.base import StaffView
 from booking_api.admin.views.appointments import AppointmentAdmin
+from booking_api.admin.views.business import BusinessProfileAdmin
 from booking_api.admin.views.catalogue import CategoryAdmin, ServiceAdmin, SpecialistAdmin
 from booking_api.admin.views.clients import ClientAdmin
 from booking_api.admin.views.schedules import BreakAdmin, ScheduleAdmin, TimeOffAdmin
@@ -19,4 +20,5 @@ VIEWS: list[type[StaffView]] = [
     ServiceAdmin,
     CategoryAdmin,
     UserAdmin,
+    BusinessProfileAdmin,
 ]

@@ -32,6 +32,9 @@ class SpecialistAdmin(StaffView, model=Specialist):
         "user",
         "telegram_id",
         "language",
+        "specialization_en",
+        "city_en",
+        "description_en",
         "photo",
         "schedules",
     ]
@@ -51,6 +54,9 @@ class SpecialistAdmin(StaffView, model=Specialist):
         "user",
         "telegram_id",
         "language",
+        "specialization_en",
+        "city_en",
+        "description_en",
     ]
     form_overrides = {"language": SelectField}
     form_args = {"language": {"choices": LANGUAGES}}
@@ -66,6 +72,9 @@ class SpecialistAdmin(StaffView, model=Specialist):
         "language": "Язык уведомлений",
         "photo": "Фото",
         "schedules": "Расписание",
+        "specialization_en": "Специализация (англ.)",
+        "city_en": "Город (англ.)",
+        "description_en": "Описание (англ.)",
     }
 
 
@@ -75,12 +84,18 @@ class CategoryAdmin(StaffView, model=ServiceCategory):
     icon = "fa-solid fa-folder"
     category = "Услуги"
 
-    column_list = ["id", "name", "description"]
-    column_searchable_list = ["name"]
+    column_list = ["id", "name", "name_en", "description"]
+    column_searchable_list = ["name", "name_en"]
     column_sortable_list = ["id", "name"]
     column_default_sort = "name"
-    form_columns = ["name", "description"]
-    column_labels = {"id": "ID", "name": "Название", "description": "Описание"}
+    form_columns = ["name", "name_en", "description", "description_en"]
+    column_labels = {
+        "id": "ID",
+        "name": "Название",
+        "name_en": "Название (англ.)",
+        "description": "Описание",
+        "description_en": "Описание (англ.)",
+    }
 
 
 class ServiceAdmin(StaffView, model=Service):
@@ -93,7 +108,9 @@ class ServiceAdmin(StaffView, model=Service):
     column_details_list = [
         "id",
         "name",
+        "name_en",
         "description",
+        "description_en",
         "specialist",
         "category",
         "price",
@@ -112,7 +129,9 @@ class ServiceAdmin(StaffView, model=Service):
     ]
     form_columns = [
         "name",
+        "name_en",
         "description",
+        "description_en",
         "specialist",
         "category",
         "price",
@@ -124,7 +143,9 @@ class ServiceAdmin(StaffView, model=Service):
     column_labels = {
         "id": "ID",
         "name": "Название",
+        "name_en": "Название (англ.)",
         "description": "Описание",
+        "description_en": "Описание (англ.)",
         "specialist": "Специалист",
         "specialist.name": "Специалист",
         "category": "Категория",

@@ -11,7 +11,7 @@ import {
 import type { Ctx } from "../nav";
 import { today } from "../availability";
 import { errorText } from "../errors";
-import { formatDay, formatTime, t } from "../i18n";
+import { formatDay, formatTime, inLang, t } from "../i18n";
 import { confirmAction, haptic } from "../telegram";
 import { Header } from "../ui/buttons";
 import { Banner, Data, Loading, Section } from "../ui/kit";
@@ -96,7 +96,8 @@ export function Bookings({ ctx, notice: initial, onBack }: { ctx: Ctx; notice?: 
                   {formatTime(appointment.end_time)}
                 </div>
                 <div class="booking-what">
-                  <Data>{appointment.service_name}</Data> · <Data>{appointment.specialist_name}</Data>
+                  <Data>{inLang(appointment.service_name, appointment.service_name_en)}</Data> ·{" "}
+                  <Data>{appointment.specialist_name}</Data>
                 </div>
                 <div class={`status status-${appointment.status}`}>{t(`status_${appointment.status}`)}</div>
                 <div class="booking-actions">
@@ -128,7 +129,7 @@ export function Bookings({ ctx, notice: initial, onBack }: { ctx: Ctx; notice?: 
                 <article class="booking" data-waitlist={entry.id}>
                   <div class="booking-when">{formatDay(entry.date)}</div>
                   <div class="booking-what">
-                    <Data>{entry.service_name}</Data>
+                    <Data>{inLang(entry.service_name, entry.service_name_en)}</Data>
                     {entry.specialist_name && (
                       <>
                         {" · "}

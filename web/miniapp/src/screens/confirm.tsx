@@ -3,7 +3,7 @@ import { useMemo, useState } from "preact/hooks";
 import { book, idempotencyKey, reschedule } from "../api";
 import type { Ctx, Screen } from "../nav";
 import { errorText, isTaken } from "../errors";
-import { formatDay, formatDuration, formatPrice, formatTime, t } from "../i18n";
+import { formatDay, formatDuration, formatPrice, formatTime, inLang, t } from "../i18n";
 import { haptic } from "../telegram";
 import { Header, MainButton } from "../ui/buttons";
 import { Banner, Data } from "../ui/kit";
@@ -72,7 +72,7 @@ export function Confirm({ ctx, screen, onBack }: { ctx: Ctx; screen: ConfirmScre
       <Header title={moving ? t("title_confirm_move") : t("title_confirm")} onBack={onBack} />
       <div class="summary">
         <Line label={t("label_service")}>
-          <Data>{service.name}</Data>
+          <Data>{inLang(service.name, service.name_en)}</Data>
         </Line>
         <Line label={t("label_specialist")}>
           <Data>{specialist.name}</Data>
@@ -117,7 +117,8 @@ export function Done({ ctx, screen }: { ctx: Ctx; screen: DoneScreen }) {
         {formatDay(appointment.date)}, {formatTime(appointment.start_time)}–{formatTime(appointment.end_time)}
       </p>
       <p class="hint">
-        <Data>{appointment.service_name}</Data> · <Data>{appointment.specialist_name}</Data>
+        <Data>{inLang(appointment.service_name, appointment.service_name_en)}</Data> ·{" "}
+        <Data>{appointment.specialist_name}</Data>
       </p>
       <p class="hint">{t("done_hint")}</p>
       <button type="button" class="plain-button" onClick={() => ctx.nav.replace(Infinity)}>

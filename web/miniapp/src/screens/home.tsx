@@ -1,5 +1,5 @@
 import type { Ctx } from "../nav";
-import { t } from "../i18n";
+import { inLang, t } from "../i18n";
 import { haptic } from "../telegram";
 import { Header } from "../ui/buttons";
 import { Banner, Data, Row, Section } from "../ui/kit";
@@ -31,7 +31,7 @@ export function Home({ ctx }: { ctx: Ctx }) {
                 ctx.setCity(name);
               }}
             >
-              <Data>{name}</Data>
+              <Data>{catalogue.cityName(name)}</Data>
             </button>
           ))}
         </div>
@@ -50,7 +50,7 @@ export function Home({ ctx }: { ctx: Ctx }) {
         {categories.map((category) => (
           <Row
             testId={`category-${category?.id ?? "other"}`}
-            title={category ? <Data>{category.name}</Data> : t("category_other")}
+            title={category ? <Data>{inLang(category.name, category.name_en)}</Data> : t("category_other")}
             subtitle={category?.description ? <Data>{category.description}</Data> : undefined}
             onClick={() => ctx.nav.go({ name: "services", category: category?.id ?? null })}
           />

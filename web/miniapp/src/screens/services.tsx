@@ -1,6 +1,6 @@
 import type { Ctx, Screen } from "../nav";
 import { durationRange, priceRange, type ServiceGroup } from "../catalogue";
-import { formatDuration, formatPrice, t } from "../i18n";
+import { formatDuration, formatPrice, inLang, t } from "../i18n";
 import { Header } from "../ui/buttons";
 import { Avatar, Data, Row, Section } from "../ui/kit";
 
@@ -38,7 +38,7 @@ export function Services({
               <Data>{person.name}</Data>
             </div>
             <div class="hint">
-              <Data>{person.specialization}</Data>
+              <Data>{inLang(person.specialization, person.specialization_en)}</Data>
             </div>
             {person.description && (
               <p class="description">
@@ -54,7 +54,7 @@ export function Services({
             return (
               <Row
                 testId={`service-${service.id}`}
-                title={<Data>{service.name}</Data>}
+                title={<Data>{inLang(service.name, service.name_en)}</Data>}
                 subtitle={service.description ? <Data>{service.description}</Data> : undefined}
                 meta={
                   <>
@@ -74,7 +74,10 @@ export function Services({
   const category = catalogue.categories.find((c) => c.id === screen.category);
   return (
     <main class="screen" data-screen="services">
-      <Header title={category ? <Data>{category.name}</Data> : t("category_other")} onBack={onBack} />
+      <Header
+        title={category ? <Data>{inLang(category.name, category.name_en)}</Data> : t("category_other")}
+        onBack={onBack}
+      />
       <Section title={t("choose_service")}>
         {groups.map((group) => (
           <Row

@@ -1,6 +1,6 @@
 import type { Ctx } from "../nav";
 import type { ServiceGroup } from "../catalogue";
-import { formatDuration, formatPrice, t } from "../i18n";
+import { formatDuration, formatPrice, inLang, t } from "../i18n";
 import { Header } from "../ui/buttons";
 import { Avatar, Data, Row, Section } from "../ui/kit";
 import { groupDuration, groupPrice } from "./services";
@@ -34,7 +34,7 @@ export function Specialists({ ctx, group, onBack }: { ctx: Ctx; group: ServiceGr
             testId={`specialist-${offer.specialist.id}`}
             before={<Avatar name={offer.specialist.name} photo={offer.specialist.photo} />}
             title={<Data>{offer.specialist.name}</Data>}
-            subtitle={<Data>{offer.specialist.specialization}</Data>}
+            subtitle={<Data>{inLang(offer.specialist.specialization, offer.specialist.specialization_en)}</Data>}
             meta={
               <>
                 <b>{formatPrice(offer.service.price)}</b>
