@@ -13,14 +13,17 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from booking_api.app import create_app
+from booking_api.core.config import normalise_database_url
 from booking_api.core.db import Database
 from booking_api.migrate import upgrade
 from booking_api.models import Client, Service, ServiceCategory, Specialist, SpecialistSchedule
 from kit.api import Env, future_day, make_settings
 from kit.ops import captured_logs, json_lines
 from kit.replica import available, primary_with_replica
+from kit.servers import free_port
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres]
 
 
 @pytest.fixture
@@ -72,6 +75,7 @@ def _names(response: httpx.Response) -> list[str]:
     return sorted(row["name"] for row in response.json())
 
 
+@pytest.mark.slow
 async def test_catalogue_reads_come_from_the_replica_and_bookings_never(servers, tmp_path):
     primary, replica = servers
     env, staff, ids = await _salon(servers, tmp_path)
@@ -142,6 +146,7 @@ async def test_catalogue_reads_come_from_the_replica_and_bookings_never(servers,
         await env.db.dispose()
 
 
+@pytest.mark.slow
 async def test_a_replica_out_of_reach_sends_catalogue_reads_to_the_primary(servers, tmp_path):
     primary, replica = servers
     env, staff, ids = await _salon(servers, tmp_path)
@@ -183,3 +188,33 @@ async def test_a_replica_out_of_reach_sends_catalogue_reads_to_the_primary(serve
     assert "its reads go to the primary" in warnings[0]
     assert warnings[1].startswith("read replica reachable again after")
     assert not [r for r in records if "exc" in r or r.get("status", 200) >= 500]
+
+
+@pytest.mark.parametrize("what", ["no such database", "nothing listening"])
+async def test_a_replica_that_refuses_us_is_not_an_error(env, cat, tmp_path, what):
+    """A replica URL that cannot serve (a database missing there, a port with no server):
+    catalogue reads answer from the primary, with one warning, never a 500."""
+    if env.backend != "postgresql":
+        pytest.skip("a PostgreSQL replica")
+    primary = env.settings.database_url
+    if what == "no such database":
+        url = primary.rsplit("/", 1)[0] + "/no_such_database_here"
+    else:
+        url = f"postgresql://postgres@127.0.0.1:{free_port()}/booking"
+    settings = env.settings.model_copy(update={"database_replica_url": normalise_database_url(url)})
+    database = Database.from_settings(settings)
+    app = create_app(settings, database)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as http:
+            with captured_logs() as logs:
+                for _ in range(3):
+                    assert _names(await http.get("/api/services/")) == ["Маникюр", "Стрижка"]
+                    r = await http.get(f"/api/specialists/{cat.anna.id}/schedule/")
+                    assert r.status_code == 200 and len(r.json()) == 7
+    finally:
+        await database.dispose()
+    warnings = [r for r in json_lines(logs) if r["level"] in ("WARNING", "ERROR")]
+    assert len(warnings) == 1, warnings
+    assert warnings[0]["msg"].startswith("read replica unavailable")

@@ -398,18 +398,17 @@ class Database:
     async def replica_session(self) -> AsyncIterator[AsyncSession]:
         """A read session for answers that may be a little stale (the catalogue): on the
         replica when there is one and it answers, else a primary read session. Its connection
-        is taken before the caller's first query, so a replica out of reach costs no request
-        more than the wait for the connection; a replica lost in the middle of a query fails
-        that request like any database outage (503) and sends the next ones to the primary."""
+        is taken before the caller's first query, so a replica out of reach (down, refusing us,
+        misconfigured) costs no request more than the wait for the connection; a replica lost
+        in the middle of a query fails that request like any database outage (503) and sends
+        the next ones to the primary."""
         replica = self.replica
         if replica is not None and replica.usable:
             session = replica.sessions()
             try:
                 await session.connection()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever keeps it from serving: the primary
                 await session.close()
-                if not database_unavailable(exc):
-                    raise
                 replica.lost(exc)
             else:
                 replica.back()
