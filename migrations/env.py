@@ -9,6 +9,7 @@ from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from booking_api.core.config import get_settings, normalise_database_url
+from booking_api.core.db import pgbouncer_statement_args
 from booking_api.models import Base
 
 config = context.config
@@ -40,7 +41,10 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 async def run_migrations_online() -> None:
-    engine = create_async_engine(_url(), poolclass=pool.NullPool)
+    url = _url()
+    # Through PgBouncer (DATABASE_PGBOUNCER): no prepared statement outlives its statement.
+    args = pgbouncer_statement_args(get_settings()) if url.startswith("postgresql") else {}
+    engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=args)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()

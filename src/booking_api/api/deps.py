@@ -38,10 +38,19 @@ async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def replica_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Reads that may be a little stale (the catalogue): the read replica when
+    DATABASE_REPLICA_URL is set and it answers, else the primary (``Database.replica_session``).
+    Never for booking checks, free time, or anything written in the same request."""
+    async with request.app.state.db.replica_session() as session:
+        yield session
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 ReadSession = Annotated[AsyncSession, Depends(read_session)]
 WriteSession = Annotated[AsyncSession, Depends(write_session)]
+ReplicaSession = Annotated[AsyncSession, Depends(replica_session)]
 
 
 def invalid_bearer(message: str) -> AuthenticationFailed:

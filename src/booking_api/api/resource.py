@@ -12,14 +12,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from booking_api.api import repository
 from booking_api.api.deletion import delete_with_dependents
-from booking_api.api.deps import Ctx, CtxDep, ReadSession, WriteSession
+from booking_api.api.deps import Ctx, CtxDep, WriteSession, read_session, replica_session
 from booking_api.api.openapi import ERRORS, register_schema
 from booking_api.api.repository import SearchField, icontains
 from booking_api.core.errors import NotFound, ValidationError
@@ -65,6 +65,8 @@ class Resource(ABC):
     ordering_fields: ClassVar[dict[str, Any]] = {}
     read_schema: ClassVar[type | None] = None
     write_schema_name: ClassVar[str] = ""
+    # Lists and details may come from the read replica (DATABASE_REPLICA_URL): the catalogue.
+    replica_reads: ClassVar[bool] = False
 
     # --- queries ---------------------------------------------------------------------------
     def base_query(self, ctx: Ctx) -> Select[Any]:
@@ -227,6 +229,7 @@ def crud_router(resource: Resource, prefix: str, *, tag: str, extra_doc: str = "
     """The six ModelViewSet routes for ``resource`` under ``/{prefix}/``."""
     router = APIRouter(tags=[tag])
     name = resource.model_name
+    reads = Depends(replica_session if resource.replica_reads else read_session)
     read_model = resource.read_schema
     write_ref = register_schema(resource.write_schema_name, object_schema(resource.fields))
     patch_ref = register_schema(
@@ -257,7 +260,7 @@ def crud_router(resource: Resource, prefix: str, *, tag: str, extra_doc: str = "
         responses=ERRORS(400, 401, 404),  # 400: a malformed filter; 404: a page out of range
         operation_id=f"{prefix.replace('-', '_')}_list",
     )
-    async def list_(request: Request, session: ReadSession, ctx: CtxDep) -> Any:
+    async def list_(request: Request, ctx: CtxDep, session: AsyncSession = reads) -> Any:
         resource.check_read(ctx)
         return JSON(await resource.list_response(request, session, ctx))
 
@@ -286,7 +289,7 @@ def crud_router(resource: Resource, prefix: str, *, tag: str, extra_doc: str = "
         responses=ERRORS(401, 404),
         operation_id=f"{prefix.replace('-', '_')}_retrieve",
     )
-    async def retrieve(pk: str, session: ReadSession, ctx: CtxDep) -> Any:
+    async def retrieve(pk: str, ctx: CtxDep, session: AsyncSession = reads) -> Any:
         resource.check_read(ctx)
         await resource.prepare(session, ctx)
         query = resource.retrieve_query(ctx)

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking_api.api.deps import Ctx, CtxDep, ReadSession
+from booking_api.api.deps import Ctx, CtxDep, ReplicaSession
 from booking_api.api.openapi import ERRORS
 from booking_api.api.params import int_filter
 from booking_api.api.resource import Resource, crud_router, fk_columns, parse_pk
@@ -36,6 +36,7 @@ from booking_api.schedules.schemas import ScheduleOut, represent_schedule, sched
 
 
 class Categories(Resource):
+    replica_reads = True
     model = ServiceCategory
     model_name = "ServiceCategory"
     read_schema = CategoryOut
@@ -48,6 +49,7 @@ class Categories(Resource):
 
 
 class Specialists(Resource):
+    replica_reads = True
     model = Specialist
     model_name = "Specialist"
     read_schema = SpecialistOut
@@ -132,6 +134,7 @@ class Specialists(Resource):
 
 
 class Services(Resource):
+    replica_reads = True
     model = Service
     model_name = "Service"
     read_schema = ServiceOut
@@ -192,7 +195,9 @@ router.include_router(
     response_model=list[ServiceOut],
     responses=ERRORS(400, 404),
 )
-async def specialist_services(pk: str, request: Request, session: ReadSession, ctx: CtxDep) -> Any:
+async def specialist_services(
+    pk: str, request: Request, session: ReplicaSession, ctx: CtxDep
+) -> Any:
     specialist_id = await service.active_specialist(session, parse_pk(pk))
     category_id = int_filter(dict(request.query_params), "category_id")
     rows = await service.services_of(session, specialist_id, category_id=category_id)
@@ -206,7 +211,7 @@ async def specialist_services(pk: str, request: Request, session: ReadSession, c
     response_model=list[ScheduleOut],
     responses=ERRORS(404),
 )
-async def specialist_schedule(pk: str, session: ReadSession, ctx: CtxDep) -> Any:
+async def specialist_schedule(pk: str, session: ReplicaSession, ctx: CtxDep) -> Any:
     specialist_id = await service.active_specialist(session, parse_pk(pk))
     rows = await service.week_of(session, specialist_id)
     return JSON([represent_schedule(s) for s in rows])

@@ -34,6 +34,33 @@ class Settings(CommonSettings):
     db_pool_size: int = 16
     db_max_overflow: int = 16
     db_echo: bool = False
+    # Scaling out (booking_api.core.db): PgBouncer in front of PostgreSQL, a read replica.
+    database_pgbouncer: bool = Field(
+        False,
+        description="DATABASE_URL (and DATABASE_REPLICA_URL) go through PgBouncer in "
+        "transaction pooling mode: no server-side prepared statement outlives its statement "
+        "(asyncpg's statement cache off, unnamed statements), no startup parameters PgBouncer "
+        "refuses",
+    )
+    database_replica_url: str | None = Field(
+        None,
+        description="A PostgreSQL streaming replica for reads where a little staleness is "
+        "fine (the catalogue: categories, services, specialists, their services and weekly "
+        "schedules). Booking checks, free time, writes and everything else read the primary; "
+        "an unreachable replica sends those reads to the primary too",
+    )
+    database_replica_retry_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="After the replica failed, how long its reads go to the primary before "
+        "the replica is tried again",
+    )
+    database_replica_connect_timeout_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="How long opening a replica connection may take before its read goes "
+        "to the primary",
+    )
 
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     access_token_lifetime_minutes: int = 5
@@ -231,6 +258,16 @@ class Settings(CommonSettings):
     def _driver(cls, value: str) -> str:
         return normalise_database_url(value)
 
+    @field_validator("database_replica_url")
+    @classmethod
+    def _replica_driver(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = normalise_database_url(value.strip())
+        if not value.startswith("postgresql+asyncpg://"):
+            raise ValueError("DATABASE_REPLICA_URL must be a PostgreSQL URL (postgresql://…)")
+        return value
+
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, value: str) -> str:
@@ -246,6 +283,12 @@ class Settings(CommonSettings):
             raise ValueError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _replica_needs_postgres(self) -> Settings:
+        if self.database_replica_url and self.is_sqlite:
+            raise ValueError("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL")
         return self
 
     @field_validator("encryption_key")

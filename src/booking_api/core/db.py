@@ -8,6 +8,12 @@ Two session factories share one database:
   of interleaving a read-check-insert (that is how double bookings are made impossible there);
   on PostgreSQL both factories are the same and the exclusion constraint does that job.
 
+Scaling out (README "Scaling out"): with ``DATABASE_PGBOUNCER`` the PostgreSQL connections
+suit PgBouncer's transaction pooling (:func:`_postgres_connect_args`); with
+``DATABASE_REPLICA_URL`` a third factory, :meth:`Database.replica_session`, serves the reads
+that may be a little stale (the catalogue) from a streaming replica, and from the primary
+whenever the replica cannot be reached (:class:`Replica`).
+
 A database that cannot be reached (PostgreSQL restarting, a SQLite file locked by another
 writer past its busy timeout) is not a bug of the request: :func:`database_unavailable` tells
 such errors apart, and :class:`Availability` logs one warning when an outage starts and one
@@ -23,6 +29,7 @@ import sqlite3
 import time
 import traceback
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,9 +219,7 @@ class Availability:
 
 
 def _watch(engine: AsyncEngine, availability: Availability, *, asyncpg: bool) -> None:
-    """A new connection or a commit means the database answers. On PostgreSQL, a pooled
-    connection the server has closed (a restart) is replaced at checkout instead of failing
-    the request that gets it: asyncpg knows without a round trip."""
+    """A new connection or a commit means the database answers."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _connected(_dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -226,11 +231,103 @@ def _watch(engine: AsyncEngine, availability: Availability, *, asyncpg: bool) ->
             availability.back()
 
     if asyncpg:
+        _replace_closed(engine)
 
-        @event.listens_for(engine.sync_engine, "checkout")
-        def _checkout(dbapi_connection, _record, _proxy):  # type: ignore[no-untyped-def]
-            if dbapi_connection.driver_connection.is_closed():
-                raise sa_exc.DisconnectionError("the server closed this connection")
+
+def _replace_closed(engine: AsyncEngine) -> None:
+    """A pooled connection the server has closed (a restart) is replaced at checkout instead
+    of failing the request that gets it: asyncpg knows without a round trip."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_connection, _record, _proxy):  # type: ignore[no-untyped-def]
+        if dbapi_connection.driver_connection.is_closed():
+            raise sa_exc.DisconnectionError("the server closed this connection")
+
+
+# --- PostgreSQL connections, PgBouncer, the read replica ---------------------------------------
+
+
+def _unnamed_statement() -> str:
+    """The name SQLAlchemy's asyncpg adapter gives each statement it prepares: the unnamed
+    one, which lives only until the next statement, so it cannot be missing from (or already
+    exist in) whichever server connection PgBouncer lends next. asyncpg then sends the
+    statement again with its Bind, in the same round trip (its cache is off)."""
+    return ""
+
+
+def pgbouncer_statement_args(settings: Settings) -> dict[str, Any]:
+    """asyncpg connection arguments for DATABASE_PGBOUNCER (none without it). Through PgBouncer
+    in transaction pooling mode each transaction (each statement in autocommit) may run on
+    another server connection, so no named prepared statement may be relied on: asyncpg's
+    statement cache and SQLAlchemy's are off and statements are unnamed. (The migrations use
+    them too: ``migrations/env.py``.)"""
+    if not settings.database_pgbouncer:
+        return {}
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": _unnamed_statement,
+    }
+
+
+def _postgres_connect_args(settings: Settings, timeout: float) -> dict[str, Any]:
+    """asyncpg's connection arguments. PgBouncer refuses startup parameters it does not know,
+    like ``jit``: behind it, set that on the database instead (``ALTER DATABASE … SET jit =
+    off``)."""
+    server_settings = {"application_name": "booking-api"}
+    if not settings.database_pgbouncer:
+        server_settings["jit"] = "off"
+    return {
+        "server_settings": server_settings,
+        "timeout": timeout,
+        **pgbouncer_statement_args(settings),
+    }
+
+
+def _postgres_engine(url: str, settings: Settings, *, connect_timeout: float) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        echo=settings.db_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=False,
+        poolclass=TimedQueuePool,
+        connect_args=_postgres_connect_args(settings, connect_timeout),
+    )
+
+
+@dataclass
+class Replica:
+    """The read replica and whether to use it: after a failure its reads go to the primary for
+    ``retry_seconds``, then it is tried again; one warning when it goes, one line when back."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    retry_seconds: float
+    resting_until: float = 0.0
+    down_since: float | None = None
+
+    @property
+    def usable(self) -> bool:
+        return time.monotonic() >= self.resting_until
+
+    def lost(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        self.resting_until = now + self.retry_seconds
+        if self.down_since is None:
+            self.down_since = now
+            log.warning(
+                "read replica unavailable (%s: %s); its reads go to the primary, trying it "
+                "again every %g s",
+                type(exc).__name__,
+                str(exc).splitlines()[0] if str(exc) else "",
+                self.retry_seconds,
+            )
+
+    def back(self) -> None:
+        if self.down_since is not None:
+            seconds, self.down_since = time.monotonic() - self.down_since, None
+            log.warning("read replica reachable again after %.1f s", seconds)
 
 
 @dataclass
@@ -243,6 +340,7 @@ class Database:
     read_sessions: async_sessionmaker[AsyncSession]
     write_sessions: async_sessionmaker[AsyncSession]
     availability: Availability = field(default_factory=Availability)
+    replica: Replica | None = None
 
     @property
     def dialect(self) -> str:
@@ -260,17 +358,8 @@ class Database:
             _configure_sqlite(write, immediate=True, busy_timeout=busy)
             engines = [read, write]
         else:
-            write = create_async_engine(
-                url,
-                echo=settings.db_echo,
-                pool_size=settings.db_pool_size,
-                max_overflow=settings.db_max_overflow,
-                pool_pre_ping=False,
-                poolclass=TimedQueuePool,
-                connect_args={
-                    "server_settings": {"jit": "off", "application_name": "booking-api"},
-                    "timeout": settings.db_connect_timeout_seconds,
-                },
+            write = _postgres_engine(
+                url, settings, connect_timeout=settings.db_connect_timeout_seconds
             )
             # Reads run in autocommit: no BEGIN/ROLLBACK round trips around every GET. Bookings
             # are validated inside write transactions, so no decision rests on a read session.
@@ -286,11 +375,53 @@ class Database:
         )
         for engine in engines:
             _watch(engine, database.availability, asyncpg=engine.dialect.driver == "asyncpg")
+        if settings.database_replica_url and not url.startswith("sqlite"):
+            replica = _postgres_engine(
+                settings.database_replica_url,
+                settings,
+                connect_timeout=settings.database_replica_connect_timeout_seconds,
+            )
+            _replace_closed(replica)
+            replica = replica.execution_options(isolation_level="AUTOCOMMIT")
+            database.replica = Replica(
+                replica, async_sessionmaker(replica, **kw), settings.database_replica_retry_seconds
+            )
         return database
 
     async def dispose(self) -> None:
         await self.read_engine.dispose()
         await self.write_engine.dispose()
+        if self.replica is not None:
+            await self.replica.engine.dispose()
+
+    @asynccontextmanager
+    async def replica_session(self) -> AsyncIterator[AsyncSession]:
+        """A read session for answers that may be a little stale (the catalogue): on the
+        replica when there is one and it answers, else a primary read session. Its connection
+        is taken before the caller's first query, so a replica out of reach (down, refusing us,
+        misconfigured) costs no request more than the wait for the connection; a replica lost
+        in the middle of a query fails that request like any database outage (503) and sends
+        the next ones to the primary."""
+        replica = self.replica
+        if replica is not None and replica.usable:
+            session = replica.sessions()
+            try:
+                await session.connection()
+            except Exception as exc:  # noqa: BLE001 - whatever keeps it from serving: the primary
+                await session.close()
+                replica.lost(exc)
+            else:
+                replica.back()
+                try:
+                    async with session:
+                        yield session
+                except Exception as exc:
+                    if database_unavailable(exc):
+                        replica.lost(exc)
+                    raise
+                return
+        async with self.read_sessions() as session:
+            yield session
 
     async def read_session(self) -> AsyncIterator[AsyncSession]:
         async with self.read_sessions() as session:
