@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
@@ -91,6 +91,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "goodbye": "До свидания! Будем рады вас видеть.",
         "price_answer": "{service} ({specialist}) — {price}, {duration} мин. Записать вас?",
         "unknown_choice": "Не понял, какой вариант выбрать. Нажмите кнопку или назовите его.",
+        "page_back": "◂ Назад",
+        "page_more": "Ещё ▸",
+        "language_name": "Русский",
+        "language_set": "Хорошо, говорим по-русски.",
+        "choose_language": "На каком языке вам удобнее?",
+        "ask_category": "Что вас интересует? Выберите раздел.",
+        "ask_service_in": "Какая услуга из раздела «{category}»?",
+        "no_part_of_day": "{part} свободного времени нет.",
+        "part_morning": "Утром",
+        "part_afternoon": "Днём",
+        "part_evening": "Вечером",
+        "ask_contact_name_phone": "Чтобы записать вас, напишите, пожалуйста, имя и номер телефона — например, «Анна, +7 900 123-45-67».",
+        "ask_contact_name": "Как вас зовут? Напишите имя и фамилию.",
+        "ask_contact_phone": "Напишите, пожалуйста, номер телефона — например, +7 900 123-45-67.",
+        "contact_bad_phone": "Этот номер не похож на настоящий. Напишите номер телефона целиком, например +7 900 123-45-67.",
+        "contact_saved": "Спасибо, {name}! Телефон {phone} сохранён.",
+        "price_line": "{service} ({specialist}) — {price}, {duration} мин.",
+        "offer_to_book": "Записать вас?",
+        "specialist_about": "{name} — {specialization}, {city}. {about}",
+        "schedule_day": "{day} {start}–{end}",
+        "schedule_answer": "{name} работает: {days}.",
+        "schedule_none": "У специалиста {name} пока нет расписания.",
+        "services_of": "Услуги специалиста {name}:\n{items}",
     },
     "en": {
         "greeting": "Hello! I can book you with a specialist, or move or cancel a booking.",
@@ -164,6 +187,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "goodbye": "Goodbye! We'll be glad to see you.",
         "price_answer": "{service} ({specialist}): {price}, {duration} min. Shall I book you?",
         "unknown_choice": "Which option do you mean? Press a button or name it.",
+        "page_back": "◂ Back",
+        "page_more": "More ▸",
+        "language_name": "English",
+        "language_set": "All right, we'll speak English.",
+        "choose_language": "Which language do you prefer?",
+        "ask_category": "What are you interested in? Choose a section.",
+        "ask_service_in": 'Which service of "{category}"?',
+        "no_part_of_day": "{part} there is no free time.",
+        "part_morning": "In the morning",
+        "part_afternoon": "In the afternoon",
+        "part_evening": "In the evening",
+        "ask_contact_name_phone": 'To book you, please write your name and phone number, e.g. "Anna, +7 900 123-45-67".',
+        "ask_contact_name": "What is your name? Please write your first and last name.",
+        "ask_contact_phone": "Please write your phone number, e.g. +7 900 123-45-67.",
+        "contact_bad_phone": "That doesn't look like a real phone number. Please write the whole number, e.g. +7 900 123-45-67.",
+        "contact_saved": "Thank you, {name}! Your phone {phone} is saved.",
+        "price_line": "{service} ({specialist}): {price}, {duration} min.",
+        "offer_to_book": "Shall I book you?",
+        "specialist_about": "{name}: {specialization}, {city}. {about}",
+        "schedule_day": "{day} {start}–{end}",
+        "schedule_answer": "{name} works: {days}.",
+        "schedule_none": "{name} has no schedule yet.",
+        "services_of": "Services of {name}:\n{items}",
     },
 }
 
@@ -186,6 +232,12 @@ def format_day(value: dt.date | str, lang: str) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
     return format_date(value, "EEEE, d MMMM", locale=language(lang))
+
+
+def weekday_names(lang: str) -> list[str]:
+    """Short weekday names, Monday first ("пн" … / "Mon" …)."""
+    names = get_day_names("abbreviated", locale=language(lang))
+    return [names[i] for i in range(7)]
 
 
 def sentence_start(text: str) -> str:
