@@ -26,6 +26,8 @@ from booking_mcp.service import BookingService
 FLOW_INTENTS = {"book_appointment", "available_slots", "find_specialist", "list_services"}
 #: "отмена" / "cancel" alone, while a draft is open, means the draft.
 LEAVE_WORDS = (["отмена"], ["cancel"], ["отменить"], ["cancel", "that"], ["отбой"])
+#: Words that make a "no" leave the flow ("нет, стоп").
+LEAVE_ALSO = frozenset({"стоп", "stop", "отмена", "cancel", "хватит", "забудь", "forget"})
 #: What a correction may change.
 CHANGES = (
     "specialist_id", "service_id", "service_name", "category_id", "specialization", "date",
@@ -84,7 +86,8 @@ class Acts:
         """Dialog acts, questions and small talk; True when the reply is complete."""
         words = words_of(text)
         changes = any(entities.get(k) for k in CHANGES)
-        if intent == "stop" or (state.flow and words in LEAVE_WORDS):
+        leave = intent == "stop" or (intent in ("deny", "unknown") and set(words) & LEAVE_ALSO)
+        if leave or (state.flow and words in LEAVE_WORDS):
             flow = state.flow
             state.clear()
             turn.say("declined" if flow in ("cancel", "reschedule") else "stopped")
@@ -184,7 +187,15 @@ class Acts:
         choosing_booking = state.flow in ("cancel", "reschedule") and any(
             o.startswith("/pick appointment") for o in offered
         )
-        if not choosing_booking and intent != "choose":
+        if len(words) == 1 and words[0].isdigit():  # the number shown, or the n-th option
+            number = words[0]
+            by_id = [o for o in offered if choosing_booking and o.split()[-1] == number]
+            if by_id:
+                return by_id[0]
+            if not offered[0].startswith("/pick time") and 1 <= int(number) <= len(offered):
+                return offered[int(number) - 1]
+        slots = intent == "inform" and offered[0].startswith("/pick slot")
+        if not choosing_booking and intent != "choose" and not slots:
             return None
         options = [o for c in state.choices for o in c.options if o["value"] in offered]
         found = [o["value"] for o in options if self._fits(o, entities, words)]
@@ -261,7 +272,9 @@ class Acts:
             ):
                 state.clear()
                 state.flow = "book"
-            elif intent in FLOW_INTENTS and self._new_request(state, entities):
+            elif intent in FLOW_INTENTS and (
+                self._new_request(state, entities) or (intent == "list_services" and not request)
+            ):
                 state.clear()  # another service: nothing of the old draft is carried over
                 state.flow = "book"
             if about and not any(
@@ -294,8 +307,8 @@ class Acts:
     def _merge(state: DialogState, entities: dict[str, Any]) -> None:
         state.pending = None
         spec = entities.get("specialist_id")
-        if spec is not None and spec != state.specialist_id:
-            state.specialist_id, state.time = spec, None
+        if spec is not None:  # another specialist: the day and time of the draft stay
+            state.specialist_id = spec
         if entities.get("service_id") is not None:
             state.service_id, state.service_name = entities["service_id"], None
         elif entities.get("service_name"):
@@ -307,9 +320,8 @@ class Acts:
             state.nearest, state.date, state.time = True, None, None
         if entities.get("time_of_day"):
             state.time_of_day, state.time = entities["time_of_day"], None
-        if entities.get("date"):
-            state.date, state.time = entities["date"], None
-            state.nearest = False
+        if entities.get("date"):  # "make it Friday": the time of the draft stays
+            state.date, state.nearest = entities["date"], False
         if entities.get("time"):
             state.time = entities["time"]
         if entities.get("appointment_id") is not None and state.flow == "reschedule":

@@ -139,6 +139,9 @@ class BookFlow:
                 for s in found
                 if term in s.name.lower() or term in (s.category_name or "").lower()
             ]
+            if not named:  # "мужской" for "Стрижка мужская": the words' stems
+                stems = [w[:5] for w in term.split() if len(w) >= 4]
+                named = [s for s in found if stems and all(x in s.name.lower() for x in stems)]
             # A name in another language ("massage") may not match; the category still may.
             found = named if named or category is None else found
         if category is not None:
