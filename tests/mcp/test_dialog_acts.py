@@ -213,7 +213,7 @@ async def test_leaving_never_touches_a_booking(mcp_server, live_api) -> None:
         day = (now + dt.timedelta(days=1)).date().isoformat()
         kept = await mcp_server.booking_service.book(who, 1, 1, day, "11:00")
         chat = Chat(client, "810010", now)
-        for leave in ("отмена", "стоп", "передумал", "never mind", "cancel"):
+        for leave in ("отмена", "стоп", "передумал", "never mind", "cancel", "нет, стоп"):
             await chat.say("педикюр в четверг в 10")
             assert chat.context["pending"] == "book"
             await chat.say(leave)
