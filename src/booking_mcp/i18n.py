@@ -114,6 +114,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "schedule_answer": "{name} работает: {days}.",
         "schedule_none": "У специалиста {name} пока нет расписания.",
         "services_of": "Услуги специалиста {name}:\n{items}",
+        "room_on_day": "{date} есть свободное время у специалистов: {names}. К кому вас записать?",
+        "no_room_on_day": "{date} свободного времени нет. Выберите другой день.",
     },
     "en": {
         "greeting": "Hello! I can book you with a specialist, or move or cancel a booking.",
@@ -210,6 +212,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "schedule_answer": "{name} works: {days}.",
         "schedule_none": "{name} has no schedule yet.",
         "services_of": "Services of {name}:\n{items}",
+        "room_on_day": "On {date} there is free time with: {names}. Whom would you like to see?",
+        "no_room_on_day": "There is no free time on {date}. Please choose another day.",
     },
 }
 

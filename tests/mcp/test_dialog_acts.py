@@ -262,6 +262,14 @@ async def test_questions_are_answered_then_a_booking_is_offered(mcp_server) -> N
         assert "пн" in chat.text and "ср" in chat.text and "вт" not in chat.text
         await chat.say("кто такая Мария?")
         assert "Парикмахер" in chat.text
+        await chat.say("/reset")
+        await chat.say("есть место в пятницу?")  # Анна, Мария, Олег, Елена, Дмитрий, Ольга
+        friday = (now + dt.timedelta(days=4)).date().isoformat()
+        people = chat.action("choose_specialist")["options"]
+        assert len(people) == 6 and "Олег Смирнов" in chat.text
+        await chat.say(people[0]["value"])  # Анна: which service, then the times of that day
+        await chat.say("маникюр")
+        assert "choose_time" in chat.kinds() and chat.action("choose_time")["date"] == friday
         await chat.say("спасибо")
         assert "Пожалуйста" in chat.text
         await chat.say("пока")

@@ -106,6 +106,9 @@ class BookFlow:
             people = [s for s in specialists.values() if self.fits(s, state)]
             if candidates is not None and not candidates:
                 turn.say("nothing_found")
+            if state.date and candidates is None:  # "есть место в пятницу?"
+                await self.room_on_day(state, turn, people or list(specialists.values()))
+                return
             if not people or (not state.specialization and not state.city):
                 turn.say("ask_category")
                 offer_categories(turn, list(index["categories"].values()))
@@ -117,6 +120,20 @@ class BookFlow:
         state.specialist_id, state.service_id = spec_id, svc_id
         assert svc_id is not None
         await self.ask_when(state, now, turn, spec_id, services[svc_id], confirm="book")
+
+    async def room_on_day(self, state: DialogState, turn: Turn, people: list[Specialist]) -> None:
+        """Who has free time on the day asked about (then: choose one of them)."""
+        date = str(state.date)
+        free = [
+            p for p in people if date in await self.service.available_days(p.id, None, date[:7])
+        ]
+        day = sentence_start(format_day(date, turn.lang))
+        if not free:
+            turn.say("no_room_on_day", date=day)
+            state.date = None
+            return
+        turn.say("room_on_day", date=day, names=join_list([p.name for p in free], turn.lang, 8))
+        offer_specialists(turn, free)
 
     def service_candidates(
         self,
