@@ -242,9 +242,8 @@ class Acts:
     ) -> bool:
         """Update the state from an understood message; False when the reply is complete."""
         flow = state.flow
-        if intent == "greeting" and not flow:
+        if intent == "greeting" and not flow:  # short: what the assistant does, nothing more
             turn.say("greeting")
-            turn.say("help")
             return False
         if intent == "help":
             turn.say("help")

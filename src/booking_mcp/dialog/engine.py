@@ -59,8 +59,8 @@ class Dialog(Acts):
         key = self._key(user_id)
         stored = await self.service.load_context(key)
         state = DialogState.load(stored if stored is not None else context)
-        if language_code and (state.lang is None or not state.lang_chosen):
-            state.lang = language(language_code) if state.lang is None else state.lang
+        if state.lang is None and language_code:
+            state.lang = language(language_code)
         moment = self.service.now(now)
         turn = Turn(language(state.lang))
         try:
