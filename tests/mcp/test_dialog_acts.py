@@ -293,3 +293,24 @@ async def test_the_same_time_and_choosing_by_ordinal_or_number(mcp_server) -> No
         await chat.say("хочу к Анне")
         await chat.say("3")
         assert chat.context["service_id"] == 3
+
+
+async def test_a_question_mid_booking_keeps_the_draft_and_a_move_keeps_its_time(
+    mcp_server, live_api
+) -> None:
+    now = monday(12)
+    async with Client(mcp_server) as client:
+        await known(mcp_server, "810015")
+        chat = Chat(client, "810015", now)
+        await chat.say("массаж спины в четверг")
+        await chat.say("а сколько он стоит?")
+        assert "2 000 ₽" in chat.text and "choose_time" in chat.kinds()
+        await chat.say("в 15")
+        await chat.say("да")
+        booked = chat.action("booked")["appointment"]
+        await chat.say("перенесите запись на пятницу на то же время")
+        assert chat.context["pending"] == "reschedule" and "15:00" in chat.text
+        await chat.say("да")
+    row = await live_api.get(f"appointments/{booked['id']}/")
+    friday = (now + dt.timedelta(days=4)).date().isoformat()
+    assert (row["date"], row["start_time"][:5]) == (friday, "15:00")

@@ -28,6 +28,9 @@ FLOW_INTENTS = {"book_appointment", "available_slots", "find_specialist", "list_
 LEAVE_WORDS = (["отмена"], ["cancel"], ["отменить"], ["cancel", "that"], ["отбой"])
 #: Words that make a "no" leave the flow ("нет, стоп").
 LEAVE_ALSO = frozenset({"стоп", "stop", "отмена", "cancel", "хватит", "забудь", "forget"})
+#: Words of a question about the price or the length of what is being booked.
+PRICE_WORDS = frozenset({"сколько", "стоит", "стоимость", "цена", "price", "cost", "much",
+                         "long", "длится", "долго"})  # fmt: skip
 #: What a correction may change.
 CHANGES = (
     "specialist_id", "service_id", "service_name", "category_id", "specialization", "date",
@@ -106,7 +109,11 @@ class Acts:
         if intent == "set_language":
             self.set_language(state, turn, entities.get("language"))
             return True
+        if intent in ("list_services", "unknown") and set(words) & PRICE_WORDS and state.flow:
+            intent = "ask_price"  # "а сколько он стоит?" in the middle of a booking
         if intent in QUESTIONS and await self.questions.answer(state, intent, entities, turn):
+            if state.flow:  # asked in the middle of a flow: its current question again
+                await self.advance(state, who, now, turn)
             return True
         if intent == "register":
             return await self._register(state, entities, text, who, now, turn)
@@ -132,7 +139,10 @@ class Acts:
                 state.pending = None
                 await self.advance(state, who, now, turn)
                 return True
-        if entities.get("same_time") and state.last_time and not entities.get("time"):
+        moving = intent == "reschedule_appointment" or state.flow == "reschedule"
+        if entities.get("same_time") and not entities.get("time") and moving:
+            state.same_time = True  # the time of the booking being moved
+        elif entities.get("same_time") and state.last_time and not entities.get("time"):
             entities["time"] = state.last_time
         if intent == "correct" and state.flow:
             hour = re.search(r"\b(\d{1,2})\s*$", text)  # "make it 11", "давайте 12"
@@ -256,7 +266,7 @@ class Acts:
             new_flow = "cancel" if intent == "cancel_appointment" else "reschedule"
             if flow != new_flow:
                 state.clear()
-            state.flow = new_flow
+            state.flow, state.same_time = new_flow, bool(entities.get("same_time"))
             state.pending = None
             for key in ("appointment_id", "date", "time"):
                 if entities.get(key) is not None:

@@ -29,6 +29,13 @@ class Questions:
         services: dict[int, Service] = index["services"]
         svc = services.get(entities.get("service_id") or -1)
         spec = index["specialists"].get(entities.get("specialist_id") or -1)
+        if state.flow and intent in ("ask_price", "ask_duration") and svc is spec is None:
+            svc = services.get(state.service_id or -1)  # "а сколько он стоит?": the draft's
+            if svc is None:
+                return False
+            turn.say("price_line", service=svc.name, specialist=svc.specialist_name or "",
+                     price=format_price(svc.price), duration=svc.duration)  # fmt: skip
+            return True  # the draft stays; its current question follows
         if intent in ("ask_price", "ask_duration") and svc is None and spec is not None:
             mine = [s for s in services.values() if s.specialist == spec.id]
             self.about_services(state, turn, mine, spec.name)

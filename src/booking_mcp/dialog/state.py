@@ -75,6 +75,7 @@ class DialogState(BaseModel):
     question: str = ""
     lang_chosen: bool = False
     nearest: bool = False
+    same_time: bool = False  # moving a booking to another day at its own time
     time_of_day: str | None = None
     about_service_id: int | None = None
     about_specialist_id: int | None = None

@@ -78,6 +78,8 @@ class ManageFlow:
             )
             return
         state.appointment_id = chosen.id
+        if state.same_time and not state.time:
+            state.time = chosen.start_time
         if flow == "cancel":
             state.pending = "cancel"
             values = self.describe(chosen, turn.lang)
