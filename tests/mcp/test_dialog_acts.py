@@ -103,9 +103,11 @@ async def test_first_booking_asks_for_name_and_phone(mcp_server, live_api) -> No
         assert "confirm" not in chat.kinds() and chat.context["pending"] is None
         await chat.say("да")
         assert "booked" not in chat.kinds()
-        await chat.say("Иван 12345678")
+        await chat.say("Анна Петрова 12345")  # the name is kept, the number asked again
         assert "номер" in chat.text and chat.action("ask_contact")["need"] == ["phone"]
-        await chat.say("Анна Петрова, +7 900 123-45-67")
+        await chat.say("да")  # no name
+        assert "ask_contact" in chat.kinds() and "booked" not in chat.kinds()
+        await chat.say("+7 900 123-45-67")
         assert chat.context["pending"] == "book" and "11:00" in chat.text
         await chat.say("да")
         assert "booked" in chat.kinds()

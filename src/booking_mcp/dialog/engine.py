@@ -19,7 +19,7 @@ from typing import Any
 from booking_common.conversation import Command, Reply
 from booking_mcp.api_client import ApiUnavailable, ClientAuth
 from booking_mcp.dialog.acts import Acts, words_of
-from booking_mcp.dialog.registration import read_contact
+from booking_mcp.dialog.registration import looks_like_contact, read_contact
 from booking_mcp.dialog.render import Turn, paged, remember, shown
 from booking_mcp.dialog.state import DialogState
 from booking_mcp.i18n import language
@@ -126,7 +126,9 @@ class Dialog(Acts):
             intent, entities = rec.intent, dict(rec.entities)
             if state.awaiting_contact and intent not in ("stop", "deny", "help"):
                 contact = read_contact(text, entities.get("name"))
-                if contact.phone or contact.bad_phone or (contact.name and intent == "inform"):
+                if looks_like_contact(contact, text, entities) or (
+                    contact.name and intent in ("inform", "register")
+                ):
                     if await self.registration.take(state, who, turn, contact) and state.flow:
                         await self.advance(state, who, now, turn)
                     return

@@ -30,6 +30,8 @@ CUES = re.compile(
     r"мой|моё|my|is|and|и|зовут|имя)\b",
     re.I,
 )
+#: Answers that are no names ("да" to a question asking for a name).
+NOT_NAMES = frozenset({"да", "нет", "ок", "хорошо", "спасибо", "yes", "no", "ok", "okay", "thanks"})
 NAME = re.compile(r"^[^\W\d_]+(?:[-'][^\W\d_]+)*(?:\s+[^\W\d_]+(?:[-'][^\W\d_]+)*){0,3}$")
 
 
@@ -54,16 +56,32 @@ def read_contact(text: str, name_hint: str | None = None) -> Contact:
         found.phone = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         rest = text[: match.start] + " " + text[match.end :]
         break
-    if found.phone is None and len(re.sub(r"\D", "", text)) >= 6:
+    if found.phone is None and len(re.sub(r"\D", "", text)) >= 5:
         found.bad_phone = True
-        rest = re.sub(r"[+\d][\d\s()\-]{4,}\d", " ", text)
+        rest = re.sub(r"[+\d][\d\s()\-]{3,}\d", " ", text)
     words = CUES.sub(" ", re.sub(r"[,.;:!?()\"«»]", " ", rest))
     candidate = " ".join(words.split())
     if name_hint and len(name_hint) >= 2:
         found.name = name_hint.strip()
-    elif candidate and NAME.match(candidate) and len(candidate) >= 2:
+    elif (
+        candidate
+        and NAME.match(candidate)
+        and len(candidate) >= 2
+        and candidate.lower() not in NOT_NAMES
+    ):
         found.name = " ".join(part[:1].upper() + part[1:] for part in candidate.split())
     return found
+
+
+def looks_like_contact(contact: Contact, text: str, entities: dict[str, object]) -> bool:
+    """Whether a message answering ``ask_contact`` gives the contact (not, say, a change of
+    the booking): a phone number, or a bare name ("Анна", "John Smith")."""
+    if contact.phone or contact.bad_phone:
+        return True
+    if not contact.name:
+        return False
+    asked = ("date", "time", "service_id", "service_name", "time_shift", "ordinal")
+    return not any(entities.get(k) for k in asked) and bool(NAME.match(text.strip(" .!")))
 
 
 def needs(profile: Client, who: ClientAuth) -> list[str]:
@@ -99,13 +117,14 @@ class Registration:
 
     async def take(self, state: DialogState, who: ClientAuth, turn: Turn, contact: Contact) -> bool:
         """Save what ``contact`` gives; True once nothing is missing any more."""
+        if contact.name or contact.phone:
+            await self.service.register(who, name=contact.name, phone=contact.phone)
+        profile = await self.service.profile(who)
         if contact.bad_phone and not contact.phone:
             turn.say("contact_bad_phone")
             ask_contact(turn, ["phone"])
             state.awaiting_contact = True
             return False
-        await self.service.register(who, name=contact.name, phone=contact.phone)
-        profile = await self.service.profile(who)
         missing = needs(profile, who)
         state.has_contact = not missing
         if missing:
