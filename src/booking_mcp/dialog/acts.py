@@ -61,8 +61,12 @@ class Acts:
         await self.flows.advance(state, who, now, turn)
         if state.pending == "book":
             need = await self.registration.missing(state, who)
-            if need:
+            if need:  # what is being booked, then the contact before the confirmation
+                summary = next(
+                    a.payload["summary"] for a in turn.actions if a.type == ActionType.CONFIRM
+                )
                 turn.drop(ActionType.CONFIRM)
+                turn.say("draft", **summary)
                 self.registration.ask(state, turn, need)
 
     @staticmethod
