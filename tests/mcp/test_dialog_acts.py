@@ -310,6 +310,8 @@ async def test_a_question_mid_booking_keeps_the_draft_and_a_move_keeps_its_time(
         await chat.say("в 15")
         await chat.say("да")
         booked = chat.action("booked")["appointment"]
+        await chat.say("когда моя следующая запись?")
+        assert chat.text.startswith("Ваша следующая запись: Массаж спины") and "15:00" in chat.text
         await chat.say("перенесите запись на пятницу на то же время")
         assert chat.context["pending"] == "reschedule" and "15:00" in chat.text
         await chat.say("да")

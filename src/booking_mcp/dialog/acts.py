@@ -31,6 +31,8 @@ LEAVE_ALSO = frozenset({"стоп", "stop", "отмена", "cancel", "хват�
 #: Words of a question about the price or the length of what is being booked.
 PRICE_WORDS = frozenset({"сколько", "стоит", "стоимость", "цена", "price", "cost", "much",
                          "long", "длится", "долго"})  # fmt: skip
+#: "когда моя следующая запись?": the next booking only.
+NEXT_WORDS = frozenset({"следующая", "следующую", "ближайшая", "ближайшую", "next"})
 #: What a correction may change.
 CHANGES = (
     "specialist_id", "service_id", "service_name", "category_id", "specialization", "date",
@@ -253,9 +255,11 @@ class Acts:
         who: ClientAuth,
         now: dt.datetime,
         turn: Turn,
+        words: list[str] | None = None,
     ) -> bool:
         """Update the state from an understood message; False when the reply is complete."""
         flow = state.flow
+        next_only = bool(set(words or ()) & NEXT_WORDS)
         if intent == "greeting" and not flow:  # short: what the assistant does, nothing more
             turn.say("greeting")
             return False
@@ -264,7 +268,7 @@ class Acts:
             return False
         if intent == "my_appointments":
             state.clear()
-            await self.flows.my_appointments(who, now, turn)
+            await self.flows.my_appointments(who, now, turn, next_only=next_only)
             return False
         if intent in ("cancel_appointment", "reschedule_appointment"):
             new_flow = "cancel" if intent == "cancel_appointment" else "reschedule"

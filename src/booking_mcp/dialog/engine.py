@@ -134,7 +134,7 @@ class Dialog(Acts):
                     return
             if await self._act(state, intent, entities, text, who, now, turn):
                 return
-            if not await self._route(state, intent, entities, who, now, turn):
+            if not await self._route(state, intent, entities, who, now, turn, words):
                 return
         await self.advance(state, who, now, turn)
 

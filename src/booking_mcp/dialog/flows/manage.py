@@ -174,19 +174,29 @@ class ManageFlow:
 
     # ------------------------------------------------------------------ listings
 
-    async def my_appointments(self, who: ClientAuth, now: dt.datetime, turn: Turn) -> None:
+    async def my_appointments(
+        self, who: ClientAuth, now: dt.datetime, turn: Turn, *, next_only: bool = False
+    ) -> None:
+        """The upcoming bookings; ``next_only``: "when is my next booking?"."""
         upcoming = await self.upcoming(who, now)
         if not upcoming:
             turn.say("no_appointments")
             return
-        lines = [t(turn.lang, "appointment_line", **self.describe(a, turn.lang)) for a in upcoming]
-        turn.say("my_appointments", items="\n".join(lines))
+        if next_only:
+            upcoming = [min(upcoming, key=lambda a: (a.date, a.start_time))]
+            turn.say("next_appointment", **self.describe(upcoming[0], turn.lang))
+        else:
+            self.list_appointments(upcoming, turn)
         turn.offer(
             Action.of(
                 ActionType.APPOINTMENTS,
                 appointments=[a.model_dump(mode="json") for a in upcoming],
             )
         )
+
+    def list_appointments(self, upcoming: list[Appointment], turn: Turn) -> None:
+        lines = [t(turn.lang, "appointment_line", **self.describe(a, turn.lang)) for a in upcoming]
+        turn.say("my_appointments", items="\n".join(lines))
 
     async def list_specialists(self, state: DialogState, turn: Turn) -> None:
         _, index = await self.service.catalogue()
