@@ -36,10 +36,8 @@ def register_calendar_tools(mcp: MCPServer, service: BookingService) -> None:
     async def get_appointment_ics(appointment_id: int, user_id: UserId = None) -> CalendarFile:
         """One booking as an .ics file. Use right after a booking is made or moved, to offer
         "add to calendar"."""
-        content = await service.api.request(
-            "GET", f"appointments/{appointment_id}/ics/", auth=service.who(user_id)
-        )
-        return CalendarFile(filename=f"appointment-{appointment_id}.ics", content=str(content))
+        content = await service.appointment_ics(service.who(user_id), appointment_id)
+        return CalendarFile(filename=f"appointment-{appointment_id}.ics", content=content)
 
     @mcp.tool(annotations=READ)  # the link is made on first read, then always the same
     @tool_errors

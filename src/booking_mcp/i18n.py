@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
@@ -98,6 +98,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "business_call": "Позвоните нам: {phone}",
         "business_offer": "Хотите записаться? Назовите услугу, например «маникюр завтра».",
         "business_continue": "Продолжим запись?",
+        "page_back": "◂ Назад",
+        "page_more": "Ещё ▸",
+        "language_name": "Русский",
+        "language_set": "Хорошо, говорим по-русски.",
+        "choose_language": "На каком языке вам удобнее?",
+        "ask_category": "Что вас интересует? Выберите раздел.",
+        "ask_service_in": "Какая услуга из раздела «{category}»?",
+        "no_part_of_day": "{part} свободного времени нет.",
+        "part_morning": "Утром",
+        "part_afternoon": "Днём",
+        "part_evening": "Вечером",
+        "ask_contact_name_phone": "Чтобы записать вас, напишите, пожалуйста, имя и номер телефона — например, «Анна, +7 900 123-45-67».",
+        "ask_contact_name": "Как вас зовут? Напишите имя и фамилию.",
+        "ask_contact_phone": "Напишите, пожалуйста, номер телефона — например, +7 900 123-45-67.",
+        "contact_bad_phone": "Этот номер не похож на настоящий. Напишите номер телефона целиком, например +7 900 123-45-67.",
+        "contact_saved": "Спасибо, {name}! Телефон {phone} сохранён.",
+        "price_line": "{service} ({specialist}) — {price}, {duration} мин.",
+        "offer_to_book": "Записать вас?",
+        "specialist_about": "{name} — {specialization}, {city}. {about}",
+        "schedule_day": "{day} {start}–{end}",
+        "schedule_answer": "{name} работает: {days}.",
+        "schedule_none": "У специалиста {name} пока нет расписания.",
+        "services_of": "Услуги специалиста {name}:\n{items}",
+        "next_appointment": "Ваша следующая запись: {service}, {specialist}, {date}, в {time} (№{id}).",
+        "draft": "{service} у специалиста {specialist}, {date}, в {time} ({price}).",
+        "room_on_day": "{date} есть свободное время у специалистов: {names}. К кому вас записать?",
+        "no_room_on_day": "{date} свободного времени нет. Выберите другой день.",
     },
     "en": {
         "greeting": "Hello! I can book you with a specialist, or move or cancel a booking.",
@@ -178,6 +205,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "business_call": "Please call us: {phone}",
         "business_offer": "Would you like to book? Name a service, e.g. “manicure tomorrow”.",
         "business_continue": "Shall we go on with your booking?",
+        "page_back": "◂ Back",
+        "page_more": "More ▸",
+        "language_name": "English",
+        "language_set": "All right, we'll speak English.",
+        "choose_language": "Which language do you prefer?",
+        "ask_category": "What are you interested in? Choose a section.",
+        "ask_service_in": 'Which service of "{category}"?',
+        "no_part_of_day": "{part} there is no free time.",
+        "part_morning": "In the morning",
+        "part_afternoon": "In the afternoon",
+        "part_evening": "In the evening",
+        "ask_contact_name_phone": 'To book you, please write your name and phone number, e.g. "Anna, +7 900 123-45-67".',
+        "ask_contact_name": "What is your name? Please write your first and last name.",
+        "ask_contact_phone": "Please write your phone number, e.g. +7 900 123-45-67.",
+        "contact_bad_phone": "That doesn't look like a real phone number. Please write the whole number, e.g. +7 900 123-45-67.",
+        "contact_saved": "Thank you, {name}! Your phone {phone} is saved.",
+        "price_line": "{service} ({specialist}): {price}, {duration} min.",
+        "offer_to_book": "Shall I book you?",
+        "specialist_about": "{name}: {specialization}, {city}. {about}",
+        "schedule_day": "{day} {start}–{end}",
+        "schedule_answer": "{name} works: {days}.",
+        "schedule_none": "{name} has no schedule yet.",
+        "services_of": "Services of {name}:\n{items}",
+        "next_appointment": "Your next appointment: {service} with {specialist}, {date} at {time} (no. {id}).",
+        "draft": "{service} with {specialist}, {date} at {time} ({price}).",
+        "room_on_day": "On {date} there is free time with: {names}. Whom would you like to see?",
+        "no_room_on_day": "There is no free time on {date}. Please choose another day.",
     },
 }
 
@@ -200,6 +254,12 @@ def format_day(value: dt.date | str, lang: str) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
     return format_date(value, "EEEE, d MMMM", locale=language(lang))
+
+
+def weekday_names(lang: str) -> list[str]:
+    """Short weekday names, Monday first ("пн" … / "Mon" …)."""
+    names = get_day_names("abbreviated", locale=language(lang))
+    return [names[i] for i in range(7)]
 
 
 def sentence_start(text: str) -> str:

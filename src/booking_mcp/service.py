@@ -218,6 +218,12 @@ class BookingService:
             self._catalogue = (time.monotonic(), catalogue, index)
             return catalogue, index
 
+    async def schedule(self, specialist_id: int) -> list[dict[str, Any]]:
+        """The specialist's weekly working hours (``day_of_week`` 0 = Monday, start, end)."""
+        data = await self.api.request("GET", "schedules/", params={"specialist_id": specialist_id})
+        rows = data.get("results", data) if isinstance(data, dict) else data
+        return [r for r in rows if r.get("specialist") == specialist_id]
+
     # ------------------------------------------------------------------ slots
 
     async def slots(
@@ -411,6 +417,11 @@ class BookingService:
             "start_time": start.strftime("%H:%M"),
             "end_time": end.strftime("%H:%M"),
         }
+
+    async def appointment_ics(self, who: ClientAuth, appointment_id: int) -> str:
+        """The booking as an iCalendar (RFC 5545) text, times in the business time zone."""
+        content = await self.api.request("GET", f"appointments/{appointment_id}/ics/", auth=who)
+        return str(content)
 
     async def appointments(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from booking_common.conversation import ActionType, Command, Reply
+from booking_mcp.api_client import ClientAuth
 from booking_mcp.server import build_server
 from kit.mcp import next_weekday
 from mcp import Client
@@ -18,6 +19,12 @@ async def say(client: Client, user: str, text: str, now: str) -> dict:
     return result.structured_content
 
 
+async def known_client(server, user: str) -> None:
+    """The client has a name and a phone already: no ``ask_contact`` before the booking."""
+    who = ClientAuth(telegram_id=user)
+    await server.booking_service.register(who, name=f"Клиент {user}", phone="+79001112233")
+
+
 def options(reply: dict, kind: str) -> list[dict]:
     for action in reply["actions"]:
         if action["type"] == kind:
@@ -29,6 +36,7 @@ async def test_russian_booking_dialog(mcp_server, live_api) -> None:
     wednesday = next_weekday(2, weeks=3)
     now = dt.datetime.combine(wednesday - dt.timedelta(days=1), dt.time(10)).isoformat()
     user = "800001"
+    await known_client(mcp_server, user)
     async with Client(mcp_server) as client:
         reply = await say(client, user, "Привет", now)
         assert "Здравствуйте" in reply["response"]
@@ -55,6 +63,7 @@ async def test_english_dialog_survives_restart_then_cancel(live_api) -> None:
     now = dt.datetime.combine(thursday - dt.timedelta(days=3), dt.time(9)).isoformat()
     user = "800002"
     server = build_server(live_api.mcp_settings())
+    await known_client(server, user)
     async with Client(server) as client:
         reply = await say(
             client, user, f"I'd like a back massage on {thursday:%B} {thursday.day}", now
@@ -96,6 +105,7 @@ async def test_reschedule_dialog_and_taken_slot(mcp_server, live_api) -> None:
     monday = next_weekday(0, weeks=4)
     now = dt.datetime.combine(monday - dt.timedelta(days=2), dt.time(12)).isoformat()
     user, other = "800003", "800004"
+    await known_client(mcp_server, user)
     async with Client(mcp_server) as client:
         # Someone else takes 10:00 with the dentist while our user is deciding.
         dentist = await client.call_tool("list_services", {"search": "Консультация"})
@@ -151,6 +161,7 @@ async def test_rescheduling_may_overlap_the_appointments_own_time(mcp_server, li
     monday = next_weekday(0, weeks=5)
     now = dt.datetime.combine(monday - dt.timedelta(days=2), dt.time(12)).isoformat()
     user = "800005"
+    await known_client(mcp_server, user)
     async with Client(mcp_server) as client:
         found = await client.call_tool("list_services", {"search": "Консультация"})
         consult = found.structured_content["result"][0]
@@ -180,6 +191,7 @@ async def test_replies_speak_the_shared_protocol(mcp_server, live_api) -> None:
     friday = next_weekday(4, weeks=6)
     now = dt.datetime.combine(friday - dt.timedelta(days=1), dt.time(8)).isoformat()
     user = "800006"
+    await known_client(mcp_server, user)
     async with Client(mcp_server) as client:
         reply = Reply.model_validate(await say(client, user, "Запишите на стрижку мужскую", now))
         kinds = [action.type for action in reply.actions]
@@ -202,8 +214,13 @@ async def test_replies_speak_the_shared_protocol(mcp_server, live_api) -> None:
         assert [o.value for o in confirm.options] == ["/yes", "/no"]
 
         reply = Reply.model_validate(await say(client, user, confirm.options[0].value, now))
-        (news,) = reply.actions
+        news, ics = reply.actions
         assert news.type == ActionType.BOOKED and news.appointment is not None
+        # the booking as a file to add to a calendar
+        assert ics.type == ActionType.CALENDAR_FILE
+        assert ics.payload["appointment_id"] == news.appointment.id
+        assert ics.payload["filename"] == f"appointment-{news.appointment.id}.ics"
+        assert "BEGIN:VCALENDAR" in ics.payload["content"]
         assert news.appointment.date == dt.date.fromisoformat(slot.date)
         assert news.appointment.start_time == slot.start_time
     row = await live_api.get(f"appointments/{news.appointment.id}/")
@@ -216,6 +233,7 @@ async def test_a_correction_at_the_confirmation_changes_the_draft(mcp_server, li
     tuesday = next_weekday(1, weeks=8)
     now = dt.datetime.combine(tuesday - dt.timedelta(days=1), dt.time(10)).isoformat()
     user = "800007"
+    await known_client(mcp_server, user)
     async with Client(mcp_server) as client:
         reply = await say(client, user, "manicure tomorrow at 10", now)
         assert reply["context"]["pending"] == "book" and "10:00" in reply["response"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from booking_mcp.api_client import ClientAuth
 from booking_mcp.dialog import STATE_VERSION, DialogState
 from kit.mcp import next_weekday
 from mcp import Client
@@ -24,6 +25,24 @@ V1_CONFIRMING = {
     "idem": "0f9a3c52-8f1e-4c52-9d0c-1b5e8d1e2a11",
     "waitlist": {"specialist_id": 1, "service_id": 3, "date": "2026-12-22"},
 }  # fmt: skip
+
+
+# A context as version 2 stored it: the offered options as plain values, no whole choices.
+V2_CHOOSING_TIME = {
+    "version": 2, "flow": "book", "lang": "ru", "specialist_id": 1, "service_id": 3,
+    "date": "2026-12-23", "time": None, "pending": None,
+    "offered": ["/pick time 09:00", "/pick time 09:30"], "last_time": "15:00",
+}  # fmt: skip
+
+
+def test_version_2_contexts_load() -> None:
+    state = DialogState.load(V2_CHOOSING_TIME)
+    assert state.version == STATE_VERSION == 3
+    assert state.offered == ["/pick time 09:00", "/pick time 09:30"]
+    assert (state.date, state.last_time, state.choices, state.lang_chosen) == (
+        "2026-12-23", "15:00", [], False,
+    )  # fmt: skip
+    assert DialogState.load(state.dump()) == state
 
 
 def test_version_1_contexts_load() -> None:
@@ -59,6 +78,7 @@ async def test_a_stored_version_1_context_goes_on(mcp_server, live_api) -> None:
     now = dt.datetime.combine(wednesday - dt.timedelta(days=1), dt.time(10)).isoformat()
     user = "800101"
     service = mcp_server.booking_service
+    await service.register(ClientAuth(telegram_id=user), name="Анна", phone="+79001112233")
     await service.save_context(f"tg:{user}", {**V1_ASKING_DAY, "date": wednesday.isoformat()})
     async with Client(mcp_server) as client:
         result = await client.call_tool(

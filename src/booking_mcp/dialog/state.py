@@ -4,6 +4,7 @@ The state is stored as JSON in the API's ``dialog-contexts`` (and shown as ``Rep
 It carries a ``version``: :meth:`DialogState.load` reads every version ever stored, so a
 conversation begun before an upgrade goes on after it. Version 1 (no ``version`` key) was
 the plain dictionary of the first dialog; its keys are the fields below of the same name.
+Versions 2 and 3 only added fields (their defaults fit older states).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 log = logging.getLogger("booking_mcp.dialog")
 
 #: The version written by this code.
-STATE_VERSION = 2
+STATE_VERSION = 3
 
 Flow = Literal["book", "cancel", "reschedule"]
 
@@ -28,6 +29,16 @@ class WaitlistWish(BaseModel):
     specialist_id: int
     service_id: int
     date: str
+
+
+class Choice(BaseModel):
+    """A choice just offered (one action with options), kept whole so that ``/page n``
+    shows another page of it and "the second one" or a name picks from it."""
+
+    type: str
+    options: list[dict[str, Any]]
+    payload: dict[str, Any] = {}
+    page: int = 1
 
 
 class DialogState(BaseModel):
@@ -57,6 +68,19 @@ class DialogState(BaseModel):
     # time of the last booking made in this conversation ("the same time")
     offered: list[str] = []
     last_time: str | None = None
+    # version 3: the choices of the last reply whole (paged), the question they answer, the
+    # language the user chose (wins over the front-end's), a wish for the nearest time or a
+    # part of the day, the service a question was about, and the contact asked for
+    choices: list[Choice] = []
+    question: str = ""
+    lang_chosen: bool = False
+    nearest: bool = False
+    same_time: bool = False  # moving a booking to another day at its own time
+    time_of_day: str | None = None
+    about_service_id: int | None = None
+    about_specialist_id: int | None = None
+    awaiting_contact: bool = False
+    has_contact: bool = False
 
     @field_validator("date")
     @classmethod
@@ -76,7 +100,7 @@ class DialogState(BaseModel):
         if not isinstance(version, int) or version > STATE_VERSION:
             log.warning("unknown dialog state version %r: starting afresh", version)
             return cls(lang=data.get("lang") if isinstance(data.get("lang"), str) else None)
-        data["version"] = STATE_VERSION  # 1 -> 2 added fields only: their defaults fit
+        data["version"] = STATE_VERSION  # 1 -> 2 -> 3 added fields only: their defaults fit
         try:
             return cls.model_validate(data)
         except ValidationError:
@@ -89,7 +113,13 @@ class DialogState(BaseModel):
 
     def clear(self) -> None:
         """Forget the flow in progress (the language stays)."""
-        keep = {"version": self.version, "lang": self.lang, "last_time": self.last_time}
+        keep = {
+            "version": self.version,
+            "lang": self.lang,
+            "lang_chosen": self.lang_chosen,
+            "last_time": self.last_time,
+            "has_contact": self.has_contact,
+        }
         fresh = DialogState(**keep)
         for name in type(self).model_fields:
             setattr(self, name, getattr(fresh, name))

@@ -1,8 +1,9 @@
-"""The flows: booking, cancelling and rescheduling, each asking only for what is missing.
+"""The booking flow: what, with whom, which day and time, asking only for what is missing.
 
-:class:`Flows` advances a :class:`~booking_mcp.dialog.state.DialogState` one step (asking
-the next question, or asking for confirmation when everything is known) and carries out what
-the user confirmed. Nothing is booked, cancelled or moved before the user's yes.
+:class:`BookFlow` advances a :class:`~booking_mcp.dialog.state.DialogState` of ``flow ==
+"book"`` one step: a category offers its services, a service offers who does it (with the
+nearest free times), a specialist offers their services, then the free days and times
+(narrowed to a part of the day when one was said) and finally the confirmation.
 """
 
 from __future__ import annotations
@@ -11,19 +12,11 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from booking_common.conversation import (
-    Action,
-    ActionType,
-    Appointment,
-    Option,
-    Pick,
-    Service,
-    Specialist,
-    pick,
-)
+from booking_common.conversation import Action, ActionType, Service, Specialist
 from booking_mcp.api_client import ApiError, ApiUnavailable, ClientAuth
 from booking_mcp.dialog.render import (
     Turn,
+    offer_categories,
     offer_confirm,
     offer_days,
     offer_nearest,
@@ -36,16 +29,21 @@ from booking_mcp.dialog.state import DialogState, WaitlistWish
 from booking_mcp.errors import user_message
 from booking_mcp.i18n import format_day, format_price, join_list, sentence_start, t
 from booking_mcp.localized import (
-    city_in,
     has_specialization,
     name_in,
     russian_city,
     same_city,
     service_name_in,
     service_names,
-    specialization_in,
 )
 from booking_mcp.service import BookingService
+
+#: The parts of the day ("утром", "after work") as [from, to) in minutes.
+PARTS_OF_DAY = {
+    "morning": (0, 12 * 60),
+    "afternoon": (12 * 60, 17 * 60),
+    "evening": (17 * 60, 24 * 60),
+}
 
 
 def minutes(hhmm: str) -> int:
@@ -53,21 +51,14 @@ def minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(mins)
 
 
-class Flows:
-    """The booking, cancel and reschedule flows over :class:`BookingService`."""
+def hhmm(total: int) -> str:
+    return f"{total // 60:02d}:{total % 60:02d}"
 
-    def __init__(self, service: BookingService) -> None:
-        self.service = service
 
-    async def advance(
-        self, state: DialogState, who: ClientAuth, now: dt.datetime, turn: Turn
-    ) -> None:
-        if state.flow == "book":
-            await self.advance_book(state, now, turn)
-        elif state.flow in ("cancel", "reschedule"):
-            await self.advance_change(state, who, now, turn)
-        elif not turn.lines:
-            turn.say("unknown")
+class BookFlow:
+    """The booking flow over :class:`BookingService`."""
+
+    service: BookingService
 
     # ------------------------------------------------------------------ booking
 
@@ -82,6 +73,11 @@ class Flows:
         spec_id, svc_id = state.specialist_id, state.service_id
 
         candidates = self.service_candidates(state, services, specialists)
+        if state.nearest and candidates and not state.date:
+            if spec_id is not None and any(c.specialist == spec_id for c in candidates):
+                candidates = [c for c in candidates if c.specialist == spec_id]
+            if await self.offer_nearest(state, turn, candidates, now, alone=True):
+                return
         if spec_id is not None:
             mine = [s for s in services.values() if s.specialist == spec_id]
             if svc_id is not None and services[svc_id].specialist != spec_id:
@@ -97,6 +93,11 @@ class Flows:
                     offer_services(turn, options)
                     return
         else:
+            if candidates and svc_id is None and not state.service_name and state.category_id:
+                category = index["categories"].get(state.category_id)
+                turn.say("ask_service_in", category=category.name if category else "")
+                offer_services(turn, candidates)
+                return
             if candidates:
                 people = sorted({s.specialist for s in candidates})
                 if len(people) == 1:
@@ -116,15 +117,34 @@ class Flows:
             people = [s for s in specialists.values() if self.fits(s, state)]
             if candidates is not None and not candidates:
                 turn.say("nothing_found")
-            if not people:
-                people = list(specialists.values())
-            turn.say("ask_service_any" if not state.specialization else "ask_specialist")
+            if state.date and candidates is None:  # "есть место в пятницу?"
+                await self.room_on_day(state, turn, people or list(specialists.values()))
+                return
+            if not people or (not state.specialization and not state.city):
+                turn.say("ask_category")
+                offer_categories(turn, list(index["categories"].values()))
+                return
+            turn.say("ask_specialist")
             offer_specialists(turn, people)
             return
 
         state.specialist_id, state.service_id = spec_id, svc_id
         assert svc_id is not None
         await self.ask_when(state, now, turn, spec_id, services[svc_id], confirm="book")
+
+    async def room_on_day(self, state: DialogState, turn: Turn, people: list[Specialist]) -> None:
+        """Who has free time on the day asked about (then: choose one of them)."""
+        date = str(state.date)
+        free = [
+            p for p in people if date in await self.service.available_days(p.id, None, date[:7])
+        ]
+        day = sentence_start(format_day(date, turn.lang))
+        if not free:
+            turn.say("no_room_on_day", date=day)
+            state.date = None
+            return
+        turn.say("room_on_day", date=day, names=join_list([p.name for p in free], turn.lang, 8))
+        offer_specialists(turn, free)
 
     def service_candidates(
         self,
@@ -143,6 +163,9 @@ class Flows:
         elif name:
             term = name.lower()
             named = [s for s in found if any(term in n for n in service_names(s))]
+            if not named:  # "мужской" for "Стрижка мужская": the words' stems
+                stems = [w[:5] for w in term.split() if len(w) >= 4]
+                named = [s for s in found if stems and all(x in s.name.lower() for x in stems)]
             # A name in another language ("massage") may not match; the category still may.
             found = named if named or category is None else found
         if category is not None:
@@ -165,27 +188,55 @@ class Flows:
         return not (spec and not has_specialization(specialist, spec))
 
     async def offer_nearest(
-        self, state: DialogState, turn: Turn, candidates: list[Service], now: dt.datetime
-    ) -> None:
-        """Add the scheduling engine's nearest free slots for the wanted service."""
+        self,
+        state: DialogState,
+        turn: Turn,
+        candidates: list[Service],
+        now: dt.datetime,
+        *,
+        alone: bool = False,
+    ) -> bool:
+        """Add the scheduling engine's nearest free slots for the wanted service (from
+        ``now``, whoever does it); ``alone``: they are the whole answer. True if any."""
         one_name = len({c.name.lower() for c in candidates}) == 1
+        people = {c.specialist for c in candidates}
         try:
             slots = await self.service.nearest_slots(
-                service_id=candidates[0].id if one_name else None,
+                service_id=candidates[0].id if one_name and len(people) == 1 else None,
                 category_id=None if one_name else state.category_id,
-                service_name=None if one_name else state.service_name,
+                service_name=candidates[0].name if one_name else state.service_name,
                 city=russian_city(
                     state.city, (await self.service.catalogue())[1]["specialists"].values()
                 ),
+                specialist_id=next(iter(people)) if len(people) == 1 else None,
                 date_from=state.date or now.date().isoformat(),
-                limit=5,
+                limit=12,
             )
         except ApiError:
-            return
+            return False
         allowed = {(c.specialist, c.id) for c in candidates}
-        slots = [s for s in slots if (s.specialist_id, s.service_id) in allowed]
-        if slots:
-            offer_nearest(turn, slots)
+        later = now.strftime("%H:%M")
+        today = now.date()
+        slots = [
+            s
+            for s in slots
+            if (s.specialist_id, s.service_id) in allowed
+            and (s.date > today or (s.date == today and s.start_time > later))
+            and self.in_part_of_day(state, s.start_time)
+        ][:5]
+        if not slots:
+            return False
+        if alone:
+            state.nearest = False
+        offer_nearest(turn, slots)
+        return True
+
+    @staticmethod
+    def in_part_of_day(state: DialogState, start: str) -> bool:
+        if state.time_of_day not in PARTS_OF_DAY:
+            return True
+        low, high = PARTS_OF_DAY[state.time_of_day]
+        return low <= minutes(start) < high
 
     async def ask_when(
         self,
@@ -249,6 +300,14 @@ class Flows:
                 )
                 offer_days(turn, days)
             return False
+        if date == today.isoformat():  # the times already past today are not offered
+            slots = [s for s in slots if s.start_time > now.strftime("%H:%M")] or slots
+        if not state.time and state.time_of_day in PARTS_OF_DAY:
+            narrowed = [s for s in slots if self.in_part_of_day(state, s.start_time)]
+            if narrowed:
+                slots = narrowed
+            else:
+                turn.say("no_part_of_day", part=t(turn.lang, f"part_{state.time_of_day}"))
         starts = [s.start_time for s in slots]
         wanted = state.time
         if wanted and wanted not in starts:
@@ -304,198 +363,3 @@ class Flows:
             specialist=entry.specialist_name or (specialist.name if specialist else ""),
         )
         turn.offer(Action.of(ActionType.WAITLIST_JOINED, entry=entry.model_dump(mode="json")))
-
-    # ------------------------------------------------------------------ cancel / reschedule
-
-    async def upcoming(self, who: ClientAuth, now: dt.datetime) -> list[Appointment]:
-        return await self.service.appointments(
-            who, date_from=now.date().isoformat(), active_only=True
-        )
-
-    @staticmethod
-    def describe(a: Appointment, lang: str) -> dict[str, Any]:
-        return dict(
-            id=a.id,
-            service=service_name_in(a, lang) or a.service,
-            specialist=a.specialist_name or a.specialist,
-            date=format_day(a.date, lang),
-            time=a.start_time,
-        )
-
-    async def advance_change(
-        self, state: DialogState, who: ClientAuth, now: dt.datetime, turn: Turn
-    ) -> None:
-        flow = state.flow
-        upcoming = await self.upcoming(who, now)
-        if not upcoming:
-            state.clear()
-            turn.say("no_appointments")
-            return
-        chosen = None
-        wanted = state.appointment_id
-        if wanted is not None:
-            chosen = next((a for a in upcoming if a.id == wanted), None)
-            if chosen is None:
-                turn.say("appointment_not_found", id=wanted)
-                state.appointment_id = None
-        elif len(upcoming) == 1:
-            chosen = upcoming[0]
-        if chosen is None:
-            turn.say("ask_appointment_cancel" if flow == "cancel" else "ask_appointment_reschedule")
-            turn.offer(
-                Action.of(
-                    ActionType.CHOOSE_APPOINTMENT,
-                    options=[
-                        Option(
-                            label=t(turn.lang, "appointment_line", **self.describe(a, turn.lang)),
-                            value=pick(Pick.APPOINTMENT, a.id),
-                            id=a.id,
-                        )
-                        for a in upcoming
-                    ],
-                )
-            )
-            return
-        state.appointment_id = chosen.id
-        if flow == "cancel":
-            state.pending = "cancel"
-            values = self.describe(chosen, turn.lang)
-            turn.say("confirm_cancel", **values)
-            offer_confirm(turn, "cancel", values)
-            return
-        service = await self.service.service(chosen.service)
-        await self.ask_when(
-            state,
-            now,
-            turn,
-            chosen.specialist,
-            service,
-            confirm="reschedule",
-            intro="reschedule_ask_date",
-            intro_values={"id": chosen.id, "service": name_in(service, turn.lang)},
-        )
-
-    # ------------------------------------------------------------------ doing it
-
-    async def execute(
-        self, state: DialogState, who: ClientAuth, now: dt.datetime, turn: Turn
-    ) -> None:
-        pending, state.pending = state.pending, None
-        if pending == "book":
-            try:
-                booked = await self.service.book(
-                    who,
-                    int(state.specialist_id or 0),
-                    int(state.service_id or 0),
-                    str(state.date),
-                    str(state.time),
-                    idempotency_key=state.idem,
-                )
-            except ApiError as exc:
-                if isinstance(exc, ApiUnavailable):
-                    raise
-                turn.say("book_failed", error=user_message(exc, turn.lang))
-                state.time = None
-                await self.advance_book(state, now, turn)
-                return
-            turn.say("booked", **self.describe(booked, turn.lang))
-            state.last_time = booked.start_time
-            turn.offer(Action.of(ActionType.BOOKED, appointment=booked.model_dump(mode="json")))
-            state.clear()
-        elif pending == "cancel":
-            try:
-                done = await self.service.cancel(who, int(state.appointment_id or 0))
-            except ApiError as exc:
-                if isinstance(exc, ApiUnavailable):
-                    raise
-                turn.say("cancel_failed", error=user_message(exc, turn.lang))
-                state.clear()
-                return
-            turn.say("cancelled", id=done.id)
-            turn.offer(Action.of(ActionType.CANCELLED, appointment=done.model_dump(mode="json")))
-            state.clear()
-        elif pending == "reschedule":
-            try:
-                done = await self.service.reschedule(
-                    who, int(state.appointment_id or 0), str(state.date), str(state.time)
-                )
-            except ApiError as exc:
-                if isinstance(exc, ApiUnavailable):
-                    raise
-                turn.say("reschedule_failed", error=user_message(exc, turn.lang))
-                state.time = None
-                await self.advance_change(state, who, now, turn)
-                return
-            turn.say(
-                "rescheduled",
-                id=done.id,
-                date=format_day(done.date, turn.lang),
-                time=done.start_time,
-            )
-            turn.offer(Action.of(ActionType.RESCHEDULED, appointment=done.model_dump(mode="json")))
-            state.clear()
-        else:
-            turn.say("unknown")
-
-    # ------------------------------------------------------------------ listings
-
-    async def my_appointments(self, who: ClientAuth, now: dt.datetime, turn: Turn) -> None:
-        upcoming = await self.upcoming(who, now)
-        if not upcoming:
-            turn.say("no_appointments")
-            return
-        lines = [t(turn.lang, "appointment_line", **self.describe(a, turn.lang)) for a in upcoming]
-        turn.say("my_appointments", items="\n".join(lines))
-        turn.offer(
-            Action.of(
-                ActionType.APPOINTMENTS,
-                appointments=[a.model_dump(mode="json") for a in upcoming],
-            )
-        )
-
-    async def list_specialists(self, state: DialogState, turn: Turn) -> None:
-        _, index = await self.service.catalogue()
-        people = [s for s in index["specialists"].values() if self.fits(s, state)]
-        if state.category_id is not None:
-            offering = {
-                s.specialist for s in index["services"].values() if s.category == state.category_id
-            }
-            people = [p for p in people if p.id in offering]
-        if people:
-            turn.say(
-                "specialists_found",
-                items="\n".join(
-                    t(
-                        turn.lang,
-                        "specialist_line",
-                        name=p.name,
-                        specialization=specialization_in(p, turn.lang),
-                        city=city_in(p, turn.lang),
-                    )
-                    for p in people
-                ),
-            )
-
-    async def list_services(self, state: DialogState, turn: Turn) -> None:
-        _, index = await self.service.catalogue()
-        found = self.service_candidates(state, index["services"], index["specialists"])
-        if found is None:
-            found = list(index["services"].values())
-        if not found:
-            turn.say("nothing_found")
-            return
-        turn.say(
-            "services_list",
-            items="\n".join(
-                t(
-                    turn.lang,
-                    "service_line",
-                    name=name_in(s, turn.lang),
-                    price=format_price(s.price),
-                    duration=s.duration,
-                    specialist=s.specialist_name or "",
-                )
-                for s in found
-            ),
-        )
-        offer_services(turn, found)

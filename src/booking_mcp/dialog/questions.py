@@ -1,0 +1,118 @@
+"""Questions answered, not turned into bookings: price, duration, who a specialist is, which
+days they work, what a category holds. Each answer offers to book what it was about (its
+buttons; "записать?" then goes on with that service)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from booking_common.conversation import Service
+from booking_mcp.dialog.render import Turn, offer_services
+from booking_mcp.dialog.state import DialogState
+from booking_mcp.i18n import format_price, join_list, t, weekday_names
+from booking_mcp.localized import city_in, name_in, specialization_in
+from booking_mcp.service import BookingService
+
+QUESTIONS = frozenset({"ask_price", "ask_duration", "ask_specialist", "ask_schedule"})
+
+
+class Questions:
+    """Answers from the catalogue and the specialists' schedules (read through the API)."""
+
+    def __init__(self, service: BookingService) -> None:
+        self.service = service
+
+    async def answer(
+        self, state: DialogState, intent: str, entities: dict[str, Any], turn: Turn
+    ) -> bool:
+        """Answer the question ``intent``; False when the message does not say what about."""
+        _, index = await self.service.catalogue()
+        services: dict[int, Service] = index["services"]
+        svc = services.get(entities.get("service_id") or -1)
+        spec = index["specialists"].get(entities.get("specialist_id") or -1)
+        if state.flow and intent in ("ask_price", "ask_duration") and svc is spec is None:
+            svc = services.get(state.service_id or -1)  # "а сколько он стоит?": the draft's
+            if svc is None:
+                return False
+            turn.say("price_line", service=name_in(svc, turn.lang),
+                     specialist=svc.specialist_name or "",
+                     price=format_price(svc.price), duration=svc.duration)  # fmt: skip
+            return True  # the draft stays; its current question follows
+        if intent in ("ask_price", "ask_duration") and svc is None and spec is not None:
+            mine = [s for s in services.values() if s.specialist == spec.id]
+            self.about_services(state, turn, mine, spec.name)
+            return True
+        if intent in ("ask_price", "ask_duration") and svc is not None:
+            if spec is not None and svc.specialist != spec.id:
+                svc = next((s for s in services.values() if s.specialist == spec.id
+                            and s.name == svc.name), svc)  # fmt: skip
+            same = [s for s in services.values() if s.name == svc.name]
+            for one in same if spec is None else [svc]:
+                turn.say(
+                    "price_line",
+                    service=name_in(one, turn.lang),
+                    specialist=one.specialist_name or "",
+                    price=format_price(one.price),
+                    duration=one.duration,
+                )
+            turn.say("offer_to_book")
+            self.remember(state, svc if len(same) == 1 or spec is not None else None)
+            offer_services(turn, same if spec is None else [svc])
+            return True
+        if intent in ("ask_specialist", "ask_schedule") and spec is not None:
+            mine = [s for s in services.values() if s.specialist == spec.id]
+            if intent == "ask_specialist":
+                turn.say(
+                    "specialist_about",
+                    name=spec.name,
+                    specialization=specialization_in(spec, turn.lang),
+                    city=city_in(spec, turn.lang),
+                    about=spec.description or "",
+                )
+            else:
+                rows = await self.service.schedule(spec.id)
+                if rows:
+                    names = weekday_names(turn.lang)
+                    days = [
+                        t(turn.lang, "schedule_day", day=names[r["day_of_week"]],
+                          start=str(r["start_time"])[:5], end=str(r["end_time"])[:5])
+                        for r in sorted(rows, key=lambda r: r["day_of_week"])
+                    ]  # fmt: skip
+                    turn.say("schedule_answer", name=spec.name, days=join_list(days, turn.lang, 7))
+                else:
+                    turn.say("schedule_none", name=spec.name)
+            self.about_services(state, turn, mine, spec.name, intro=False)
+            return True
+        return False
+
+    def about_services(
+        self,
+        state: DialogState,
+        turn: Turn,
+        offered: list[Service],
+        name: str,
+        *,
+        intro: bool = True,
+    ) -> None:
+        if intro:
+            turn.say(
+                "services_of",
+                name=name,
+                items="\n".join(
+                    t(turn.lang, "service_line", name=name_in(s, turn.lang),
+                      price=format_price(s.price), duration=s.duration,
+                      specialist=s.specialist_name or "")
+                    for s in offered
+                ),
+            )  # fmt: skip
+        turn.say("offer_to_book")
+        self.remember(state, offered[0] if len(offered) == 1 else None)
+        if offered:
+            state.about_specialist_id = offered[0].specialist
+        offer_services(turn, offered)
+
+    @staticmethod
+    def remember(state: DialogState, svc: Service | None) -> None:
+        """Forget the flow in progress; "а записаться можно на завтра?" goes on with ``svc``."""
+        state.clear()
+        state.about_service_id = svc.id if svc is not None else None
