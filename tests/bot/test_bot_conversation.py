@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
-
 from kit.bot import (
     calendar_days,
     in_words,
@@ -24,7 +22,6 @@ from kit.bot import (
 from kit.live_api import LiveApi
 from kit.telegram import ChatMessage, FakeTelegram, User
 
-NEEDS_DIALOG = pytest.mark.xfail(strict=True, reason="needs dialog branch")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
 
@@ -73,7 +70,6 @@ def all_text_seen(tg: FakeTelegram, user: User) -> list[str]:
 # --------------------------------------------------------------------------- (a)
 
 
-@NEEDS_DIALOG
 async def test_a_booking_mixes_buttons_and_free_text(tg, running_bot, live_api) -> None:
     user = new_user("Алиса")
     await start_chat(tg, user)
@@ -157,7 +153,6 @@ async def test_c_backing_out_books_nothing(tg, running_bot, live_api) -> None:
 # --------------------------------------------------------------------------- (d)
 
 
-@NEEDS_DIALOG
 async def test_d_registration_with_a_shared_contact(tg, running_bot, live_api) -> None:
     user = new_user("Дарья", last_name="Смирнова")
     await start_chat(tg, user)
@@ -201,9 +196,6 @@ async def test_d_registration_with_a_shared_contact(tg, running_bot, live_api) -
 # --------------------------------------------------------------------------- (e)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs dialog branch (and the dialog speaking the bilingual catalogue)"
-)
 async def test_e_an_english_user_reads_no_russian(tg, running_bot, live_api) -> None:
     john = new_user("John", "en")
     await start_chat(tg, john)
@@ -230,7 +222,6 @@ async def test_e_an_english_user_reads_no_russian(tg, running_bot, live_api) -> 
     assert len(await live_api.appointments_of(john)) == 1
 
 
-@NEEDS_DIALOG
 async def test_the_language_can_be_changed_from_the_menu(tg, running_bot) -> None:
     user = new_user("Ольга")
     await start_chat(tg, user)

@@ -58,3 +58,11 @@ async def mcp_server(live_api: LiveApi) -> AsyncIterator[MCPServer]:
     server = build_server(live_api.mcp_settings())
     yield server
     await server.booking_service.aclose()  # type: ignore[attr-defined]
+
+
+async def known_client(server, user: str, name: str | None = None) -> None:
+    """The client has a name and a phone already: no ``ask_contact`` before the booking."""
+    from booking_mcp.api_client import ClientAuth
+
+    who = ClientAuth(telegram_id=user)
+    await server.booking_service.register(who, name=name or f"Клиент {user}", phone="+79001112233")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from booking_common.conversation import ActionType, Command, Reply
-from booking_mcp.api_client import ClientAuth
 from booking_mcp.server import build_server
-from kit.mcp import next_weekday
+from kit.mcp import known_client, next_weekday
 from mcp import Client
 
 
@@ -17,12 +16,6 @@ async def say(client: Client, user: str, text: str, now: str) -> dict:
     )
     assert not result.is_error, result.content
     return result.structured_content
-
-
-async def known_client(server, user: str) -> None:
-    """The client has a name and a phone already: no ``ask_contact`` before the booking."""
-    who = ClientAuth(telegram_id=user)
-    await server.booking_service.register(who, name=f"Клиент {user}", phone="+79001112233")
 
 
 def options(reply: dict, kind: str) -> list[dict]:

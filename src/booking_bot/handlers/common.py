@@ -14,7 +14,9 @@ from aiogram.utils.i18n import gettext as _
 
 from booking_bot.formatting import day_in_words, duration, price, time_range
 from booking_bot.gateway.tools import McpGateway
+from booking_bot.i18n import current_locale
 from booking_common.conversation import Appointment, Service
+from booking_common.localized import service_name_in
 
 log = logging.getLogger("booking_bot")
 
@@ -107,7 +109,7 @@ class PricedAppointment(Appointment):
 
 def appointment_summary(appointment: PricedAppointment) -> str:
     return booking_summary(
-        service=appointment.service_name or _("Service"),
+        service=service_name_in(appointment, current_locale()) or _("Service"),
         specialist=appointment.specialist_name or _("Specialist"),
         day=appointment.date,
         start=appointment.start_time,

@@ -19,8 +19,10 @@ from booking_bot.gateway.tools import McpGateway
 from booking_bot.handlers.common import answer, reset_flow, show
 from booking_bot.handlers.conversation import converse
 from booking_bot.handlers.start import menu_text
+from booking_bot.i18n import current_locale
 from booking_bot.keyboards import main_menu
 from booking_bot.keyboards.common import menu_row
+from booking_common.localized import category_name_in, city_in, name_in, specialization_in
 
 #: Menu buttons that are messages of the conversation (``booking_common.conversation``).
 CONVERSATION = {"book": "/book", "language": "/language"}
@@ -52,11 +54,12 @@ async def help_command(message: Message) -> None:
 async def services_text(gateway: McpGateway) -> str:
     categories = await gateway.list_categories()
     services = await gateway.list_services()
-    names = {c.id: c.name for c in categories}
+    lang = current_locale()
+    names = {c.id: name_in(c, lang) for c in categories}
     grouped: dict[str, list[str]] = defaultdict(list)
     for service in services:
-        title = service.category_name or names.get(service.category or -1) or _("Other")
-        line = f"• {service.name}"
+        title = category_name_in(service, lang) or names.get(service.category or -1) or _("Other")
+        line = f"• {name_in(service, lang)}"
         extra = [x for x in (price(service.price), duration(service.duration)) if x]
         if extra:
             line += " — " + ", ".join(extra)
@@ -73,13 +76,14 @@ async def specialists_text(gateway: McpGateway) -> str:
     specialists = await gateway.get_specialists()
     if not specialists:
         return _("The list of specialists is empty for now.")
+    lang = current_locale()
     lines = []
     for s in specialists:
         line = f"• {s.name}"
         if s.specialization:
-            line += f" — {s.specialization}"
+            line += f" — {specialization_in(s, lang)}"
         if s.city:
-            line += f", {s.city}"
+            line += f", {city_in(s, lang)}"
         lines.append(line)
     return _("Our specialists:") + "\n\n" + "\n".join(lines)
 

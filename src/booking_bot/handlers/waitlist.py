@@ -18,17 +18,19 @@ from booking_bot.callbacks import WaitlistCb
 from booking_bot.formatting import day_in_words, today
 from booking_bot.gateway.tools import McpGateway
 from booking_bot.handlers.common import answer, show, stale, uid
+from booking_bot.i18n import current_locale
 from booking_bot.keyboards.common import (
     menu_row,
     waitlist_entry_buttons,
     waitlist_leave_keyboard,
 )
 from booking_common.conversation import WaitlistEntry
+from booking_common.localized import service_name_in
 
 
 def entry_summary(entry: WaitlistEntry) -> str:
     lines = [
-        _("💅 {service}").format(service=entry.service_name or _("Service")),
+        _("💅 {service}").format(service=service_name_in(entry, current_locale()) or _("Service")),
         _("👤 {specialist}").format(specialist=entry.specialist_name or _("Any specialist")),
         _("📅 {day}").format(day=day_in_words(entry.date)),
     ]

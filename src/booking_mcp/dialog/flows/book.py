@@ -95,7 +95,9 @@ class BookFlow:
         else:
             if candidates and svc_id is None and not state.service_name and state.category_id:
                 category = index["categories"].get(state.category_id)
-                turn.say("ask_service_in", category=category.name if category else "")
+                turn.say(
+                    "ask_service_in", category=name_in(category, turn.lang) if category else ""
+                )
                 offer_services(turn, candidates)
                 return
             if candidates:
