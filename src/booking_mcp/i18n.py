@@ -277,17 +277,18 @@ def format_short_day(value: dt.date | str, lang: str) -> str:
     return format_date(value, "EEE d MMM", locale="en")
 
 
-def format_price(value: str | Decimal | float | int | None) -> str:
-    """ "1 500 ₽" (kopecks shown only when non-zero)."""
+def format_price(value: str | Decimal | float | int | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """ "1 500 ₽" in Russian, "1,500 ₽" in English (kopecks shown only when non-zero)."""
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return str(value)
+    english = language(lang) == "en"
     whole = int(amount)
-    text = f"{whole:,}".replace(",", " ")
+    text = f"{whole:,}".replace(",", "," if english else " ")
     cents = int((amount - whole) * 100)
     if cents:
-        text += f",{cents:02d}"
+        text += f"{'.' if english else ','}{cents:02d}"
     return f"{text} ₽"
 
 

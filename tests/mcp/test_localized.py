@@ -73,3 +73,12 @@ async def test_english_booking_names_the_service_in_english(mcp_server, live_api
         reply = await say(client, user, "my bookings", now)
         assert "Pedicure" in reply["response"], reply
         assert cyrillic_besides_names(reply["response"]) == [], reply["response"]
+
+
+def test_prices_are_written_the_way_each_language_writes_them() -> None:
+    from booking_mcp.i18n import format_price
+
+    assert format_price("2500.00", "en") == "2,500 ₽"
+    assert format_price("2500.50", "en") == "2,500.50 ₽"
+    assert format_price("2500.00", "ru") == "2 500 ₽"
+    assert format_price("1500.5") == "1 500,50 ₽"

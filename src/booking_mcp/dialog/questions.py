@@ -36,7 +36,7 @@ class Questions:
                 return False
             turn.say("price_line", service=name_in(svc, turn.lang),
                      specialist=svc.specialist_name or "",
-                     price=format_price(svc.price), duration=svc.duration)  # fmt: skip
+                     price=format_price(svc.price, turn.lang), duration=svc.duration)  # fmt: skip
             return True  # the draft stays; its current question follows
         if intent in ("ask_price", "ask_duration") and svc is None and spec is not None:
             mine = [s for s in services.values() if s.specialist == spec.id]
@@ -52,7 +52,7 @@ class Questions:
                     "price_line",
                     service=name_in(one, turn.lang),
                     specialist=one.specialist_name or "",
-                    price=format_price(one.price),
+                    price=format_price(one.price, turn.lang),
                     duration=one.duration,
                 )
             turn.say("offer_to_book")
@@ -100,7 +100,7 @@ class Questions:
                 name=name,
                 items="\n".join(
                     t(turn.lang, "service_line", name=name_in(s, turn.lang),
-                      price=format_price(s.price), duration=s.duration,
+                      price=format_price(s.price, turn.lang), duration=s.duration,
                       specialist=s.specialist_name or "")
                     for s in offered
                 ),

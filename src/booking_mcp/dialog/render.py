@@ -147,7 +147,7 @@ def offer_services(turn: Turn, options: Sequence[Service]) -> None:
             ActionType.CHOOSE_SERVICE,
             options=[
                 Option(
-                    label=f"{name_in(s, turn.lang)} — {format_price(s.price)}",
+                    label=f"{name_in(s, turn.lang)} — {format_price(s.price, turn.lang)}",
                     value=pick(Pick.SERVICE, s.id),
                     id=s.id,
                 )

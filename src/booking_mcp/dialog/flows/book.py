@@ -333,7 +333,7 @@ class BookFlow:
             time=wanted,
             service=name_in(service, turn.lang),
             specialist=spec_name,
-            price=format_price(service.price),
+            price=format_price(service.price, turn.lang),
         )
         if confirm == "book":
             turn.say("confirm_book", **values)

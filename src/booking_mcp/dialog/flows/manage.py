@@ -238,7 +238,7 @@ class ManageFlow:
                     turn.lang,
                     "service_line",
                     name=name_in(s, turn.lang),
-                    price=format_price(s.price),
+                    price=format_price(s.price, turn.lang),
                     duration=s.duration,
                     specialist=s.specialist_name or "",
                 )
