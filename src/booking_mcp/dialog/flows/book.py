@@ -281,7 +281,9 @@ class BookFlow:
             if isinstance(exc, ApiUnavailable):
                 raise
             turn.say(
-                "day_off", date=format_day(date, turn.lang), reason=user_message(exc, turn.lang)
+                "day_off",
+                date=sentence_start(format_day(date, turn.lang)),
+                reason=user_message(exc, turn.lang),
             )
             slots = []
         else:
