@@ -57,7 +57,7 @@ from booking_api.webhooks.models import (  # noqa: E402
     WebhookDelivery,
     WebhookEndpoint,
 )
-from support.webhook_receiver import Receiver  # noqa: E402
+from kit.webhook_receiver import Receiver  # noqa: E402
 
 
 class NoTelegram:
@@ -172,7 +172,10 @@ async def main() -> None:
     parser.add_argument("--database", help="postgresql://…/NAME (made afresh); default SQLite")
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--concurrency", type=int, default=None, help="WEBHOOK_CONCURRENCY (default: the setting's)"
+    )
     parser.add_argument("--save", action="store_true", help="write bench/results/…json/md")
     args = parser.parse_args()
 
@@ -186,6 +189,7 @@ async def main() -> None:
         webhooks_enabled=True,
         webhook_allow_private=True,
         log_level="WARNING",
+        **({} if args.concurrency is None else {"webhook_concurrency": args.concurrency}),
     )
     await upgrade(settings.database_url)
     db = Database.from_settings(settings)
@@ -223,15 +227,17 @@ async def main() -> None:
     median = statistics.median(rates)
     print(
         f"median: {median:.0f} deliveries/s ({backend}, {args.workers} worker(s), "
+        f"WEBHOOK_CONCURRENCY={settings.webhook_concurrency}, "
         f"{args.events} events, {args.runs} runs)"
     )
     if args.save:
         stamp = dt.date.today().isoformat()
-        name = f"{stamp}-webhooks-{backend}-{args.workers}w"
+        name = f"{stamp}-webhooks-{backend}-{args.workers}w-c{settings.webhook_concurrency}"
         result = {
             "benchmark": "webhook deliveries per second (fan-out + signed POST + log)",
             "backend": backend,
             "workers": args.workers,
+            "webhook_concurrency": settings.webhook_concurrency,
             "events": args.events,
             "runs": [round(r, 1) for r in rates],
             "median_per_second": round(median, 1),
@@ -245,6 +251,7 @@ async def main() -> None:
             f"# Webhook deliveries per second — {backend}, {args.workers} worker(s)\n\n"
             f"`uv run python bench/webhook_deliveries.py --workers {args.workers}"
             f"{' --database …' if args.database else ''} --events {args.events} "
+            f"--concurrency {settings.webhook_concurrency} "
             f"--runs {args.runs}`\n\n"
             f"Median: **{median:.0f} deliveries/s** (runs: "
             + ", ".join(f"{r:.0f}" for r in rates)

@@ -188,6 +188,13 @@ class Settings(CommonSettings):
         3 * 24 * 3600.0,
         description="A delivery not acknowledged this long after its event is marked failed",
     )
+    webhook_concurrency: int = Field(
+        10,
+        ge=1,
+        le=100,
+        description="Webhook jobs (fan-outs and delivery attempts) one job worker runs at "
+        "once; other jobs run one at a time, in order",
+    )
     public_url: str | None = Field(
         None,
         description="https://… where users reach the API, for links sent out of band "

@@ -57,11 +57,17 @@ async def test_the_api_lifecycle_emits_each_event(
     ).is_success
     await hooks.run()
 
-    assert _received(receiver) == [
+    received = _received(receiver)
+    # One run's events may arrive in any order (a worker delivers them side by side).
+    assert sorted(received[:2]) == [
         ("appointment.created", first["id"], "pending"),
         ("appointment.created", second["id"], "pending"),
-        ("appointment.confirmed", first["id"], "confirmed"),
+    ]
+    assert sorted(received[2:4]) == [
         ("appointment.cancelled", second["id"], "cancelled"),
+        ("appointment.confirmed", first["id"], "confirmed"),
+    ]
+    assert received[4:] == [
         ("appointment.rescheduled", first["id"], "confirmed"),
         ("appointment.completed", first["id"], "completed"),
     ]
