@@ -174,7 +174,9 @@ async def run_due(
                 running.difference_update(done)
                 continue
             rounds += 1
-            ctx = JobContext(db=db, settings=settings, sender=sender, now=clock, worker_id=worker_id)
+            ctx = JobContext(
+                db=db, settings=settings, sender=sender, now=clock, worker_id=worker_id
+            )
             for job in jobs:
                 task = asyncio.create_task(run(job, ctx), name=f"job-{job.id}")
                 running.add(task)
