@@ -12,11 +12,22 @@ from booking_bot.handlers import (
     menu,
     my_appointments,
     reminders,
+    specialist,
     start,
     waitlist,
 )
 
-FEATURES = (start, menu, booking, my_appointments, reminders, waitlist, free_text, fallback)
+FEATURES = (
+    start,
+    menu,
+    booking,
+    my_appointments,
+    specialist,
+    reminders,
+    waitlist,
+    free_text,
+    fallback,
+)
 
 
 def build_router() -> Router:
