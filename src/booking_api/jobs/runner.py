@@ -162,7 +162,9 @@ async def run_due(
                 db,
                 worker_id,
                 now=clock,
-                limit=limit,
+                # At most twice the width on hand: a claimed job waits for a slot no longer
+                # than about two receivers' timeouts, far inside its lease.
+                limit=min(limit, 2 * width - len(running)),
                 lease_seconds=settings.job_lease_seconds,
                 dedupe_key=dedupe_key,
             )
