@@ -13,9 +13,12 @@ event was acknowledged by the receiver — a threaded HTTP server on 127.0.0.1 v
 signature with the ``standardwebhooks`` library. The figure counts the whole pipeline per
 event: the fan-out job, the delivery attempt (address check, signing, the POST, the attempt
 log) and the booking's other jobs (the specialist's notice), with every job claimed and
-finished as in production. The median of ``--runs`` runs is reported (and written to
+finished as in production. ``--concurrency`` sets WEBHOOK_CONCURRENCY (delivery attempts a
+worker runs at once); ``--receiver-delay`` makes the receiver take that long to answer, as
+one on the internet does. The median of ``--runs`` runs is reported (and written to
 bench/results/ with ``--save``). A PostgreSQL database named in ``--database`` is made
-afresh and dropped at the end.
+afresh and dropped at the end. Run from a checkout from before WEBHOOK_CONCURRENCY, it
+measures the runner that ran every job one at a time.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ from booking_api.webhooks.models import (  # noqa: E402
     WebhookDelivery,
     WebhookEndpoint,
 )
-from support.webhook_receiver import Receiver  # noqa: E402
+from kit.webhook_receiver import Receiver  # noqa: E402
 
 
 class NoTelegram:
@@ -172,7 +175,16 @@ async def main() -> None:
     parser.add_argument("--database", help="postgresql://…/NAME (made afresh); default SQLite")
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--receiver-delay",
+        type=float,
+        default=0.0,
+        help="seconds the receiver takes to answer (an internet receiver: 0.05-0.3)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=None, help="WEBHOOK_CONCURRENCY (default: the setting's)"
+    )
     parser.add_argument("--save", action="store_true", help="write bench/results/…json/md")
     args = parser.parse_args()
 
@@ -186,11 +198,14 @@ async def main() -> None:
         webhooks_enabled=True,
         webhook_allow_private=True,
         log_level="WARNING",
+        **({} if args.concurrency is None else {"webhook_concurrency": args.concurrency}),
     )
+    # (1 on a checkout from before the setting: the runner ran its jobs one at a time)
+    width = getattr(settings, "webhook_concurrency", 1)
     await upgrade(settings.database_url)
     db = Database.from_settings(settings)
     hooks.install(db, settings)
-    receiver = Receiver().start()
+    receiver = Receiver(delay=args.receiver_delay).start()
     rates: list[float] = []
     try:
         ids = await catalogue(db)
@@ -223,15 +238,18 @@ async def main() -> None:
     median = statistics.median(rates)
     print(
         f"median: {median:.0f} deliveries/s ({backend}, {args.workers} worker(s), "
+        f"WEBHOOK_CONCURRENCY={width}, receiver delay {args.receiver_delay:g} s, "
         f"{args.events} events, {args.runs} runs)"
     )
     if args.save:
         stamp = dt.date.today().isoformat()
-        name = f"{stamp}-webhooks-{backend}-{args.workers}w"
+        name = f"{stamp}-webhooks-{backend}-{args.workers}w-c{width}-d{args.receiver_delay:g}"
         result = {
             "benchmark": "webhook deliveries per second (fan-out + signed POST + log)",
             "backend": backend,
             "workers": args.workers,
+            "webhook_concurrency": width,
+            "receiver_delay_seconds": args.receiver_delay,
             "events": args.events,
             "runs": [round(r, 1) for r in rates],
             "median_per_second": round(median, 1),
@@ -245,6 +263,7 @@ async def main() -> None:
             f"# Webhook deliveries per second — {backend}, {args.workers} worker(s)\n\n"
             f"`uv run python bench/webhook_deliveries.py --workers {args.workers}"
             f"{' --database …' if args.database else ''} --events {args.events} "
+            f"--concurrency {width} --receiver-delay {args.receiver_delay:g} "
             f"--runs {args.runs}`\n\n"
             f"Median: **{median:.0f} deliveries/s** (runs: "
             + ", ".join(f"{r:.0f}" for r in rates)

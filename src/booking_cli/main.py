@@ -196,7 +196,8 @@ def rotate_key(
     counts = asyncio.run(run())
     typer.echo(
         f"Clients: {counts['clients_updated']} of {counts['clients_scanned']} re-encrypted; "
-        f"dialog contexts: {counts['dialogs_updated']} of {counts['dialogs_scanned']} re-encrypted."
+        f"dialog contexts: {counts['dialogs_updated']} of {counts['dialogs_scanned']} "
+        "re-encrypted; webhook secrets: {counts['webhook_secrets_updated']} re-encrypted."
     )
 
 

@@ -1,7 +1,12 @@
-"""Calendar tools: "add to calendar" for one booking, and the client's calendar feed link.
+"""Calendar tools: "add to calendar" for one booking, the client's calendar feed link (and a
+new one), and a specialist's own feed link.
 
-Registered by :func:`booking_mcp.server.build_server`. Both act for the client (the API's
-token exchange, as the other booking tools), so the API decides what the client may see.
+Registered by :func:`booking_mcp.server.build_server`. The client's tools act for the client
+(the API's token exchange, as the other booking tools), so the API decides what the client
+may see. The specialist's act for the person signed in (OAuth, or a fixed token), or, for a
+Telegram user (the bot), look the specialist up by that Telegram id with the service account:
+the API answers only staff there, and only with the feed of the specialist whose booking
+notices go to that Telegram chat.
 """
 
 from __future__ import annotations
@@ -9,8 +14,9 @@ from __future__ import annotations
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
+from .api_client import SERVICE, ClientAuth
 from .errors import tool_errors
-from .server import READ, UserId
+from .server import READ, WRITE, UserId
 from .service import BookingService
 
 
@@ -45,4 +51,37 @@ def register_calendar_tools(mcp: MCPServer, service: BookingService) -> None:
         """The client's calendar feed link (every booking, kept up to date). Use when the user
         wants their bookings in a calendar app; share the link with that user only."""
         data = await service.api.request("GET", "clients/me/calendar/", auth=service.who(user_id))
+        return CalendarLink.model_validate(data)
+
+    @mcp.tool(annotations=WRITE)
+    @tool_errors
+    async def rotate_calendar_feed(user_id: UserId = None) -> CalendarLink:
+        """A new calendar feed link for the client: the old one stops working at once. Use
+        when the user says their link leaked or asks for a new one."""
+        data = await service.api.request(
+            "POST", "clients/me/calendar/rotate/", auth=service.who(user_id)
+        )
+        return CalendarLink.model_validate(data)
+
+    def specialist_feed(user_id: str | None) -> tuple[str, ClientAuth | str]:
+        who = service.who(user_id)
+        if who.token is None and who.telegram_id:  # a Telegram user: found by that id
+            return f"specialists/telegram/{who.telegram_id}/calendar/", SERVICE
+        return "specialists/me/calendar/", who
+
+    @mcp.tool(annotations=READ)  # the link is made on first read, then always the same
+    @tool_errors
+    async def get_specialist_calendar_feed(user_id: UserId = None) -> CalendarLink:
+        """The calendar feed link of the specialist who is this user (their bookings, kept up
+        to date); not found when the user is not a specialist. Share it with that user only."""
+        path, auth = specialist_feed(user_id)
+        return CalendarLink.model_validate(await service.api.request("GET", path, auth=auth))
+
+    @mcp.tool(annotations=WRITE)
+    @tool_errors
+    async def rotate_specialist_calendar_feed(user_id: UserId = None) -> CalendarLink:
+        """A new calendar feed link for the specialist who is this user: the old one stops
+        working at once."""
+        path, auth = specialist_feed(user_id)
+        data = await service.api.request("POST", path + "rotate/", auth=auth)
         return CalendarLink.model_validate(data)

@@ -39,6 +39,8 @@ class Receiver:
     delay: float = 0.0
     location: str | None = None  # with a 3xx status: where to
     received: list[Received] = field(default_factory=list)
+    peak: int = 0  # the most requests it was answering at one time
+    _busy: int = 0
     _seen: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -98,7 +100,14 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
                 raw = self.rfile.read(int(self.headers.get("content-length", 0)))
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                status, body, extra = receiver.answer(raw, headers)
+                with receiver._lock:
+                    receiver._busy += 1
+                    receiver.peak = max(receiver.peak, receiver._busy)
+                try:
+                    status, body, extra = receiver.answer(raw, headers)
+                finally:
+                    with receiver._lock:
+                        receiver._busy -= 1
                 self.send_response(status)
                 for name, value in extra.items():
                     self.send_header(name, value)

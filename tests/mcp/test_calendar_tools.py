@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import httpx
 import icalendar
+from sqlalchemy import update
 
+from booking_api.core.db import Database
+from booking_api.models import Specialist
 from kit.mcp import next_weekday
 from mcp import Client
 
@@ -54,3 +57,43 @@ async def test_add_to_calendar_and_the_feed_link(mcp_server, live_api) -> None:
     assert feed.status_code == 200
     uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(feed.content).events]
     assert uids == [f"appointment-{booked['id']}@booking-assistant"]
+
+
+async def test_a_new_client_feed_link_replaces_the_old(mcp_server, live_api) -> None:
+    async with Client(mcp_server) as client:
+        await call(client, "register_client", user_id="700303", name="Ротация")
+        old = await call(client, "get_calendar_feed", user_id="700303")
+        new = await call(client, "rotate_calendar_feed", user_id="700303")
+        assert new["url"] != old["url"]
+        assert (await call(client, "get_calendar_feed", user_id="700303"))["url"] == new["url"]
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(old["url"])).status_code == 404
+        assert (await http.get(new["url"])).status_code == 200
+
+
+async def test_a_specialist_gets_their_own_feed_by_telegram_id(mcp_server, live_api) -> None:
+    specialist = (await live_api.items("specialists/"))[0]
+    db = Database.from_settings(live_api.settings)
+    try:
+        async with db.write_sessions() as session:
+            await session.execute(
+                update(Specialist)
+                .where(Specialist.id == specialist["id"])
+                .values(telegram_id="700311")
+            )
+            await session.commit()
+    finally:
+        await db.dispose()
+    async with Client(mcp_server) as client:
+        link = await call(client, "get_specialist_calendar_feed", user_id="700311")
+        new = await call(client, "rotate_specialist_calendar_feed", user_id="700311")
+        assert new["url"] != link["url"]
+        stranger = await client.call_tool("get_specialist_calendar_feed", {"user_id": "700312"})
+        assert stranger.is_error
+        assert stranger.structured_content["error"]["code"] == "not_found"
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(link["url"])).status_code == 404
+        feed = await http.get(new["url"])
+    assert feed.status_code == 200
+    calendar = icalendar.Calendar.from_ical(feed.content)
+    assert specialist["name"] in str(calendar.get("X-WR-CALNAME"))

@@ -29,6 +29,18 @@ async def feed_of(session: AsyncSession, owner: str, owner_id: int) -> CalendarF
     return await session.scalar(select(CalendarFeed).where(OWNERS[owner] == owner_id))
 
 
+async def specialist_by_telegram(session: AsyncSession, telegram_id: str) -> int | None:
+    """The active specialist whose Telegram chat is ``telegram_id`` (the first, if several)."""
+    if not telegram_id:
+        return None
+    return await session.scalar(
+        select(Specialist.id)
+        .where(Specialist.telegram_id == telegram_id, Specialist.is_active.is_(True))
+        .order_by(Specialist.id)
+        .limit(1)
+    )
+
+
 async def get_or_create(session: AsyncSession, owner: str, owner_id: int) -> CalendarFeed:
     """The owner's feed, made on first use (caller commits)."""
     feed = await feed_of(session, owner, owner_id)

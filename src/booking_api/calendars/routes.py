@@ -115,6 +115,55 @@ _link_routes("specialist", "specialists")
 _link_routes("client", "clients")
 
 
+async def _specialist_by_telegram(session: AsyncSession, ctx: Ctx, telegram_id: str) -> int:
+    """Staff only (the bot's service account): the specialist whose notices go to this
+    Telegram chat (``telegram_id``), i.e. the person writing to the bot."""
+    user = ctx.require_user()
+    if not user.is_staff:
+        raise PermissionDenied()
+    specialist_id = await repo.specialist_by_telegram(session, telegram_id.strip()[:20])
+    if specialist_id is None:
+        raise NotFound.model("Specialist")
+    return specialist_id
+
+
+@router.get(
+    "/specialists/telegram/{telegram_id}/calendar/",
+    summary="A specialist's calendar feed link, found by their Telegram id (staff only)",
+    description="For the bot's service account: the feed link of the active specialist whose "
+    "`telegram_id` (where booking notices go) is this one; 404 when there is none.",
+    response_model=CalendarLinkOut,
+    responses=ERRORS(401, 403, 404),
+    operation_id="specialists_telegram_calendar",
+)
+async def specialist_link_by_telegram(
+    telegram_id: str, request: Request, session: WriteSession, ctx: CtxDep
+) -> Any:
+    feed = await repo.get_or_create(
+        session, "specialist", await _specialist_by_telegram(session, ctx, telegram_id)
+    )
+    await session.commit()
+    return JSON(_link(request, ctx, feed))
+
+
+@router.post(
+    "/specialists/telegram/{telegram_id}/calendar/rotate/",
+    summary="A new calendar feed link for a specialist found by their Telegram id (staff only)",
+    description="The old link stops working at once.",
+    response_model=CalendarLinkOut,
+    responses=ERRORS(401, 403, 404),
+    operation_id="specialists_telegram_calendar_rotate",
+)
+async def specialist_rotate_by_telegram(
+    telegram_id: str, request: Request, session: WriteSession, ctx: CtxDep
+) -> Any:
+    feed = await repo.rotate(
+        session, "specialist", await _specialist_by_telegram(session, ctx, telegram_id)
+    )
+    await session.commit()
+    return JSON(_link(request, ctx, feed))
+
+
 @router.get(
     "/calendar/{token}.ics",
     name="calendar_feed",

@@ -104,6 +104,15 @@ class Settings(CommonSettings):
     run_jobs_in_process: bool | None = Field(
         None, description="Run due jobs inside the API process (default: when REDIS_URL is unset)"
     )
+    no_show_confirm_threshold: int = Field(
+        2,
+        ge=0,
+        description="Clients with at least this many no-shows are asked to confirm a booking "
+        "earlier (NO_SHOW_CONFIRM_HOURS before it); 0 turns it off",
+    )
+    no_show_confirm_hours: float = Field(
+        48.0, ge=0, description="How long before a booking those clients are asked to confirm"
+    )
     job_lease_seconds: int = 120
     job_poll_seconds: float = 5.0
     job_max_attempts: int = 8
@@ -214,6 +223,13 @@ class Settings(CommonSettings):
     webhook_give_up_seconds: float = Field(
         3 * 24 * 3600.0,
         description="A delivery not acknowledged this long after its event is marked failed",
+    )
+    webhook_concurrency: int = Field(
+        10,
+        ge=1,
+        le=100,
+        description="Webhook jobs (fan-outs and delivery attempts) one job worker runs at "
+        "once; other jobs run one at a time, in order",
     )
     public_url: str | None = Field(
         None,

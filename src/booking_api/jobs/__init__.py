@@ -1,4 +1,4 @@
-"""Background jobs: reminders, specialist notices, waitlist offers.
+"""Background jobs: reminders, specialist notices, waitlist offers, webhook deliveries.
 
 Design
 ------
@@ -18,6 +18,13 @@ Design
   bigger-offset reminder when a smaller one is already due) is marked ``skipped`` with the
   reason in ``last_error`` and a log line. Transient Telegram errors are retried with backoff;
   permanent ones (blocked bot) end ``failed`` with an error log.
+* **Side by side where it is safe** (:func:`runner.run_due`): webhook jobs (fan-outs and
+  delivery attempts, each fenced on its own rows) run up to ``WEBHOOK_CONCURRENCY`` at once
+  per worker, since an attempt mostly waits for its receiver; every other job runs one at a
+  time in claim order (a client's messages keep their order). A claimed job waits for a slot
+  well inside its lease (at most twice the width is claimed).
+* **Repeat no-shows** (:mod:`.attendance`): a client with ``NO_SHOW_CONFIRM_THRESHOLD``
+  no-shows gets an extra reminder asking to confirm, ``NO_SHOW_CONFIRM_HOURS`` ahead.
 * **Two runtimes, one code path** (:func:`runner.run_due`):
   - no Redis (the embedded default, ``booking run``): the API process runs an in-process
     poller (``RUN_JOBS_IN_PROCESS``, default on when ``REDIS_URL`` is unset), woken right

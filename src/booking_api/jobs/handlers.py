@@ -23,7 +23,7 @@ from booking_api.availability.engine import local_dt
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
 from booking_api.core.errors import ValidationError
-from booking_api.jobs import texts
+from booking_api.jobs import attendance, texts
 from booking_api.jobs.errors import Skip
 from booking_api.jobs.outbox import (
     REMINDER,
@@ -96,6 +96,7 @@ async def reminder(job: ClaimedJob, ctx: JobContext) -> None:
     text, buttons = texts.reminder(
         lang=appt.client.language,
         offset_minutes=offset,
+        early=bool(p.get("early_confirmation")),
         service=appt.service.name,
         specialist=appt.specialist.name,
         day=appt.date,
@@ -110,6 +111,8 @@ async def specialist_notice(job: ClaimedJob, ctx: JobContext) -> None:
     appt = await _appointment(ctx, p["appointment_id"])
     if appt is None:
         raise Skip("the appointment was deleted")
+    if p["event"] in ("created", "moved"):  # the booking's first job: see .attendance
+        await attendance.plan_early_confirmation(ctx.db, ctx.settings, appt, now=ctx.now)
     if not appt.specialist.telegram_id:
         raise Skip(f"specialist {appt.specialist_id} has no telegram_id")
     day, start = dt.date.fromisoformat(p["date"]), _time(p["start_time"])

@@ -25,10 +25,14 @@ from booking_api.jobs.handlers import HANDLERS, JobContext
 from booking_api.jobs.outbox import set_waker, utcnow
 from booking_api.jobs.queue import ClaimedJob, claim_due, finish, next_run_at, retry_later
 from booking_api.jobs.telegram import TelegramSender
+from booking_api.webhooks.service import HANDLERS as WEBHOOK_HANDLERS
 
 log = logging.getLogger("booking_api.jobs")
 
 LATE_AFTER = dt.timedelta(minutes=1)
+# Jobs that may run side by side: a webhook fan-out, a delivery attempt (each fenced on its
+# own rows). Reminders, notices and waitlist jobs keep running one at a time, in order.
+CONCURRENT_KINDS = frozenset(WEBHOOK_HANDLERS)
 
 
 def new_worker_id(prefix: str = "worker") -> str:
@@ -124,26 +128,74 @@ async def run_due(
 ) -> RunReport:
     """Claim and run what is due at ``now`` (default: the real clock), until nothing is.
 
-    Jobs queued by jobs (a waitlist offer queues its message) run in the same call.
+    Jobs queued by jobs (a waitlist offer queues its message, a webhook fan-out its
+    deliveries) run in the same call. Webhook jobs run up to ``WEBHOOK_CONCURRENCY`` at once
+    (a delivery mostly waits for its receiver); the others one at a time, in the order they
+    were claimed (a client's messages keep their order). More rows are claimed as soon as
+    fewer than that many jobs are on hand, so a slow receiver holds up one slot, not a batch.
     """
     report = RunReport()
-    for _ in range(max_rounds):
-        clock = now or utcnow()
-        jobs = await claim_due(
-            db,
-            worker_id,
-            now=clock,
-            limit=limit,
-            lease_seconds=settings.job_lease_seconds,
-            dedupe_key=dedupe_key,
-        )
-        if not jobs:
-            break
-        ctx = JobContext(db=db, settings=settings, sender=sender, now=clock, worker_id=worker_id)
-        for job in jobs:
+    width = max(1, settings.webhook_concurrency)
+    slots = asyncio.Semaphore(width)  # webhook jobs
+    lane = asyncio.Lock()  # every other job: one at a time, first claimed first (FIFO lock)
+    running: set[asyncio.Task[None]] = set()
+    errors: list[BaseException] = []
+
+    async def run(job: ClaimedJob, ctx: JobContext) -> None:
+        async with slots if job.kind in CONCURRENT_KINDS else lane:
             await execute(job, ctx, report)
-        if dedupe_key is not None:
+
+    def settled(task: asyncio.Task[None]) -> None:
+        running.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            errors.append(task.exception())  # type: ignore[arg-type]
+
+    rounds = 0
+    try:
+        while rounds < max_rounds and not errors:
+            if len(running) >= width:  # enough on hand: claim more when some are done
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                running.difference_update(done)
+                continue
+            clock = now or utcnow()
+            jobs = await claim_due(
+                db,
+                worker_id,
+                now=clock,
+                # At most twice the width on hand: a claimed job waits for a slot no longer
+                # than about two receivers' timeouts, far inside its lease.
+                limit=min(limit, 2 * width - len(running)),
+                lease_seconds=settings.job_lease_seconds,
+                dedupe_key=dedupe_key,
+            )
+            if not jobs:
+                if not running or dedupe_key is not None:
+                    break
+                # Those still running may queue more (a fan-out's deliveries): look again then.
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                running.difference_update(done)
+                continue
+            rounds += 1
+            ctx = JobContext(
+                db=db, settings=settings, sender=sender, now=clock, worker_id=worker_id
+            )
+            for job in jobs:
+                task = asyncio.create_task(run(job, ctx), name=f"job-{job.id}")
+                running.add(task)
+                task.add_done_callback(settled)
             dedupe_key = None  # then whatever it caused
+        if running:
+            await asyncio.wait(running)
+    finally:
+        # Cancelled (the worker stops) or failed: jobs not finished stay claimed until their
+        # lease runs out, then the next worker runs them (at least once).
+        unfinished = [task for task in running if not task.done()]
+        for task in unfinished:
+            task.cancel()
+        if unfinished:
+            await asyncio.wait(unfinished)
+    if errors:
+        raise errors[0]
     return report
 
 

@@ -14,6 +14,9 @@ _TEXT = {
     "ru": {
         "reminder": "Напоминаем о записи {when_left}: «{service}», специалист {specialist}, "
         "{date} в {time}.\nВы придёте?",
+        "early": "Пожалуйста, подтвердите запись: «{service}», специалист {specialist}, "
+        "{date} в {time}.\nЕсли планы изменились, отмените её: время сможет занять другой "
+        "клиент.",
         "confirm": "✅ Подтверждаю",
         "cancel": "❌ Отменить запись",
         "offer": "Освободилось время: «{service}», специалист {specialist}, {date} в {time}.\n"
@@ -27,6 +30,9 @@ _TEXT = {
     "en": {
         "reminder": "A reminder of your appointment {when_left}: “{service}” with {specialist}, "
         "{date} at {time}.\nWill you come?",
+        "early": "Please confirm your appointment: “{service}” with {specialist}, "
+        "{date} at {time}.\nIf your plans have changed, cancel it so that someone else can "
+        "take the time.",
         "confirm": "✅ I'll be there",
         "cancel": "❌ Cancel it",
         "offer": "A time has freed up: “{service}” with {specialist}, {date} at {time}.\n"
@@ -66,9 +72,12 @@ def reminder(
     day: dt.date,
     time: dt.time,
     appointment_id: int,
+    early: bool = False,
 ) -> tuple[str, Buttons]:
+    """A reminder asking "will you come?"; ``early``: the early request of a client with
+    repeated no-shows (``jobs.attendance``), which asks to confirm outright."""
     t = _TEXT[language(lang)]
-    text = t["reminder"].format(
+    text = t["early" if early else "reminder"].format(
         when_left=_when_left(offset_minutes, language(lang)),
         service=service,
         specialist=specialist,

@@ -1,4 +1,5 @@
-"""``booking rotate-key``: re-encrypt every client and dialog context with the current key."""
+"""``booking rotate-key``: re-encrypt every client, dialog context and webhook endpoint secret
+with the current key."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select, update
 from booking_api.core.crypto import ENC_MARK, Keyring, is_encrypted_json, mask_email, mask_phone
 from booking_api.core.db import Database
 from booking_api.models import Client, DialogContext
+from booking_api.webhooks.models import WebhookEndpoint
 
 
 async def rotate_all(
@@ -25,6 +27,7 @@ async def rotate_all(
         "clients_updated": 0,
         "dialogs_scanned": 0,
         "dialogs_updated": 0,
+        "webhook_secrets_updated": 0,
     }
     if keyring is None:
         return counts
@@ -105,4 +108,24 @@ async def rotate_all(
                 counts["dialogs_updated"] += 1
                 await session.execute(update(dtable).where(dtable.c.id == row.id).values(data=new))
             await session.commit()
+    counts["webhook_secrets_updated"] = await _rotate_webhook_secrets(database, keyring)
     return counts
+
+
+async def _rotate_webhook_secrets(database: Database, keyring: Keyring) -> int:
+    """Encrypt plain endpoint secrets, re-encrypt those under an old key (few rows: one go)."""
+    table = WebhookEndpoint.__table__
+    updated = 0
+    async with database.write_sessions() as session:
+        rows = (await session.execute(select(table.c.id, table.c.secret))).all()
+        for row in rows:
+            if row.secret.startswith("whsec_"):
+                new = keyring.encrypt(row.secret)
+            elif not keyring.is_current(row.secret):
+                new = keyring.rotate(row.secret)
+            else:
+                continue
+            updated += 1
+            await session.execute(update(table).where(table.c.id == row.id).values(secret=new))
+        await session.commit()
+    return updated

@@ -40,7 +40,9 @@ class WebhookEndpoint(Base):
     events: Mapped[list] = mapped_column(JSON, default=list)
     # "whsec_" + base64 of the key, as Standard Webhooks libraries take it. Never shown again
     # after the endpoint is created (the API's answer to the creation is the only place).
-    secret: Mapped[str] = mapped_column(String(200))
+    # With ENCRYPTION_KEY the row holds its Fernet token (``booking_api.privacy``; text since
+    # migration 0009: a token is longer than the secret).
+    secret: Mapped[str] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)

@@ -33,6 +33,7 @@ from booking_api.core.config import Settings
 from booking_api.jobs.errors import Skip
 from booking_api.jobs.outbox import enqueue
 from booking_api.jobs.queue import ClaimedJob
+from booking_api.privacy import webhook_secrets as _secrets  # noqa: F401 - decrypted in workers
 from booking_api.webhooks import events, guard, payloads, sender
 from booking_api.webhooks import hooks as _hooks  # noqa: F401 - ORM hooks on in workers too
 from booking_api.webhooks import repository as repo

@@ -12,11 +12,21 @@ from booking_bot.handlers import (
     menu,
     my_appointments,
     reminders,
+    specialist,
     start,
     waitlist,
 )
 
-FEATURES = (start, menu, my_appointments, reminders, waitlist, conversation, fallback)
+FEATURES = (
+    start,
+    menu,
+    my_appointments,
+    specialist,
+    reminders,
+    waitlist,
+    conversation,
+    fallback,
+)
 
 
 def build_router() -> Router:

@@ -1,12 +1,13 @@
 """“My appointments”: each upcoming visit with Reschedule / Cancel (cancel asks first), then
-the waitlist entries with a "leave" button (see :mod:`.waitlist`)."""
+the waitlist entries with a "leave" button (see :mod:`.waitlist`); a “Calendar” button gives
+the client's calendar feed link, and a new one on request (see :mod:`.feeds`)."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from booking_bot.callbacks import AppointmentCb, MenuCb
@@ -22,6 +23,7 @@ from booking_bot.handlers.common import (
     stale,
     uid,
 )
+from booking_bot.handlers.feeds import CLIENT, FeedCb, ask_rotate, fetch, show_link
 from booking_bot.handlers.waitlist import my_waitlist, show_waitlist
 from booking_bot.keyboards import appointment_buttons, cancel_confirm_keyboard
 from booking_bot.keyboards.common import _button, menu_row
@@ -32,6 +34,10 @@ async def _active(gateway: McpGateway, user_id: str) -> list[PricedAppointment]:
     return await enrich(gateway, sorted(items, key=lambda a: (a.date, a.start_time)))
 
 
+def _feed_row() -> list[InlineKeyboardButton]:
+    return [_button(_("📆 Calendar"), FeedCb(whose=CLIENT, action="show").pack())]
+
+
 async def show_my_appointments(event: Message | CallbackQuery, gateway: McpGateway) -> None:
     user_id = uid(event.from_user)
     appointments = await _active(gateway, user_id)
@@ -40,6 +46,7 @@ async def show_my_appointments(event: Message | CallbackQuery, gateway: McpGatew
         markup = InlineKeyboardMarkup(
             inline_keyboard=[
                 [_button(_("📅 Book an appointment"), MenuCb(action="book").pack())],
+                _feed_row(),
                 menu_row(),
             ]
         )
@@ -49,7 +56,7 @@ async def show_my_appointments(event: Message | CallbackQuery, gateway: McpGatew
     await show(
         event,
         _("Your upcoming appointments ({count}):").format(count=len(appointments)),
-        InlineKeyboardMarkup(inline_keyboard=[menu_row()]),
+        InlineKeyboardMarkup(inline_keyboard=[_feed_row(), menu_row()]),
     )
     chat_id = event.message.chat.id if isinstance(event, CallbackQuery) else event.chat.id
     for appointment in appointments[:10]:
@@ -129,9 +136,22 @@ async def appointment_action(
     await answer(callback)
 
 
+async def feed_action(callback: CallbackQuery, callback_data: FeedCb, gateway: McpGateway) -> None:
+    """The client's calendar feed: the link, or a new one after a question."""
+    if callback_data.action == "rotate":
+        await ask_rotate(callback, CLIENT)
+        await answer(callback)
+        return
+    rotate = callback_data.action == "rotate_yes"
+    link = await fetch(gateway, CLIENT, uid(callback.from_user), rotate=rotate)
+    await show_link(callback, CLIENT, link, new=rotate)
+    await answer(callback, _("New link made") if rotate else None)
+
+
 def create_router() -> Router:
     """A fresh router for the my appointments feature (one per dispatcher)."""
     router = Router(name="my_appointments")
     router.message.register(my_command, Command("my"))
     router.callback_query.register(appointment_action, AppointmentCb.filter())
+    router.callback_query.register(feed_action, FeedCb.filter(F.whose == CLIENT))
     return router

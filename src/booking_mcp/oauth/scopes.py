@@ -41,6 +41,7 @@ TOOL_SCOPES: dict[str, frozenset[str]] = {
             "get_my_waitlist",
             "get_appointment_ics",
             "get_calendar_feed",
+            "get_specialist_calendar_feed",
         )
     },
     **{
@@ -57,6 +58,8 @@ TOOL_SCOPES: dict[str, frozenset[str]] = {
             "hold_slot",
             "confirm_hold",
             "release_hold",
+            "rotate_calendar_feed",
+            "rotate_specialist_calendar_feed",
         )
     },
     "process_message": frozenset(ALL_SCOPES),  # a conversation reads, books and cancels

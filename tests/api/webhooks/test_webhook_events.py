@@ -57,11 +57,17 @@ async def test_the_api_lifecycle_emits_each_event(
     ).is_success
     await hooks.run()
 
-    assert _received(receiver) == [
+    received = _received(receiver)
+    # One run's events may arrive in any order (a worker delivers them side by side).
+    assert sorted(received[:2]) == [
         ("appointment.created", first["id"], "pending"),
         ("appointment.created", second["id"], "pending"),
-        ("appointment.confirmed", first["id"], "confirmed"),
+    ]
+    assert sorted(received[2:4]) == [
         ("appointment.cancelled", second["id"], "cancelled"),
+        ("appointment.confirmed", first["id"], "confirmed"),
+    ]
+    assert received[4:] == [
         ("appointment.rescheduled", first["id"], "confirmed"),
         ("appointment.completed", first["id"], "completed"),
     ]
@@ -97,11 +103,9 @@ async def test_staff_edits_emit_status_and_time_events(
     )
     assert r.status_code == 200, r.text
     await hooks.run()
-    assert [t for t, _, _ in _received(receiver)] == [
-        "appointment.created",
-        "appointment.confirmed",
-        "appointment.rescheduled",
-    ]
+    received = [t for t, _, _ in _received(receiver)]
+    assert received[0] == "appointment.created"
+    assert sorted(received[1:]) == ["appointment.confirmed", "appointment.rescheduled"]
 
 
 async def test_admin_actions_emit_events(hooks: Hooks, cat: Any, receiver: Receiver) -> None:
@@ -118,9 +122,9 @@ async def test_admin_actions_emit_events(hooks: Hooks, cat: Any, receiver: Recei
         r = await hooks.client.get(f"/admin/appointment/action/{action}?pks={pk}")
         assert r.status_code == 302
     await hooks.run()
-    assert _received(receiver)[2:] == [
-        ("appointment.confirmed", first["id"], "confirmed"),
+    assert sorted(_received(receiver)[2:]) == [  # one run's: in any order
         ("appointment.cancelled", second["id"], "cancelled"),
+        ("appointment.confirmed", first["id"], "confirmed"),
     ]
 
 
