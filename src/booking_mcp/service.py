@@ -179,7 +179,12 @@ class BookingService:
                     for s in specialists
                 ),
                 services=tuple(
-                    CatalogItem(s.id, s.name, (s.category_name,) if s.category_name else ())
+                    CatalogItem(
+                        s.id,
+                        s.name,
+                        (s.category_name,) if s.category_name else (),
+                        owner=s.specialist,
+                    )
                     for s in services
                 ),
                 categories=tuple(CatalogItem(c.id, c.name) for c in categories),

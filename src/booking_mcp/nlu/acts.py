@@ -57,26 +57,23 @@ class Acts:
     phone_span: tuple[int, int] | None = None
 
 
-_PHONE = re.compile(r"(?:\+\s*)?[78]?[\s(\-]*\d{3}[\s)\-]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}")
-
-
 def find_phone(raw: str) -> tuple[str | None, tuple[int, int] | None]:
-    """A valid phone number in ``raw`` as E.164 ("+79001234567"), Russian numbering assumed."""
-    for match in _PHONE.finditer(raw):
-        try:
-            number = phonenumbers.parse(match[0], "RU")
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), (
-                match.span()
-            )
+    """A valid phone number in ``raw`` as E.164 ("+79001234567"), Russian numbering assumed.
+
+    ``phonenumbers.PhoneNumberMatcher`` finds it in any usual format ("8 916 111 22 33",
+    "+7 (900) 123-45-67", "89161112233").
+    """
+    for match in phonenumbers.PhoneNumberMatcher(raw, "RU", leniency=phonenumbers.Leniency.VALID):
+        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        return e164, (match.start, match.end)
     return None, None
 
 
+# The cue in any case ("I'm", "i am", "Меня зовут"), the name itself capitalised.
 _NAME_CUE = re.compile(
-    r"(?:меня\s+зовут|my\s+name\s+is|i\s*'?\s*a?m|register\s+me\s*:?|зарегистрируйте\s+меня\s*,?"
-    r"|это)\s+([A-ZА-ЯЁ][a-zа-яё\-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё\-]+)?)"
+    r"(?i:\b(?:меня\s+зовут|my\s+name\s+is|(?:this\s+is|it\s*'?\s*s)|i\s*['’]?\s*a?m"
+    r"|call\s+me|register\s+me\s*:?|зарегистрируйте\s+меня\s*,?|это|я))"
+    r"\s+([A-ZА-ЯЁ][a-zа-яё\-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё\-]+)?)"
 )
 _BARE_NAME = re.compile(r"^\s*([A-ZА-ЯЁ][a-zа-яё\-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё\-]+){0,2})\s*[.!]?\s*$")
 
@@ -94,7 +91,7 @@ def bare_name(raw: str) -> str | None:
 
 
 _BOOKING_WORDS = ("запис", "брон", "визит", "заказ", "appointment", "booking", "reservation")
-_NOT_AN_ORDINAL_AFTER = ("пол", "четверт", "без", "half", "quarter")
+_NOT_AN_ORDINAL_AFTER = ("пол", "четверт", "без", "минут", "half", "quarter")
 _NOT_AN_ORDINAL_BEFORE = ("половин", "half", "of", "числ", "day", "december")
 
 

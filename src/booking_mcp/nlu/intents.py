@@ -114,8 +114,9 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "ASK": (
         r"\bесть\s+ли\b", r"\bнет\s+ли\b", r"\bможно\s+ли\b", r"\bполучится\s+ли\b",
         r"\bнайд[её]тся\b", r"\bбудет\s+ли\b",
-        r"\bесть\s+(?:у\s+вас\s+)?(?:что-?нибудь|что-?то|чего-?нибудь|кто-?нибудь|кто-?то)",
-        r"\b(?:что-?нибудь|что-?то)\s+(?:есть|будет|найдется)\b",
+        r"\bесть\s+(?:у\s+вас\s+)?(?:что[\s-]?нибудь|что[\s-]?то|чего[\s-]?нибудь|кто[\s-]?нибудь"
+        r"|кто[\s-]?то)",
+        r"\b(?:что[\s-]?нибудь|что[\s-]?то)\s+(?:есть|будет|найдется)\b",
         r"\b(?:is|are)\s+there\b", r"\bis\s+anything\b", r"\banything\b",
         r"\bany\s+chance\b", r"\bgot\s+any",
     ),
@@ -125,13 +126,20 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"когда\s+(?:можно|есть|свободн\w*)(?:\s+(?:записаться|записать\w*|прийти|подойти))?",
         r"есть\s+(?:ли\s+)?(?:время|места|место|окн\w*)",
         r"what\s+times?", r"when\s+(?:can|could)\s+i(?:\s+(?:book|come|get))?", r"any\s+time",
-        r"какое\s+время", r"have\s+anything", r"есть\s+(?:что-?нибудь|что-?то)\s+(?:на|в)\b",
+        r"какое\s+время", r"have\s+anything", r"есть\s+(?:что[\s-]?нибудь|что[\s-]?то)\s+(?:на|в)\b",
+        # "do you have room tomorrow", "got any space on friday", "any availability"
+        r"\b(?:have|got|is\s+there)\s+(?:any\s+)?(?:room|space|spots?|openings?|availability)\b",
+        r"\bany\s+(?:room|space|spots?|openings?|availability)\b",
     ),
     "SERVICES": (r"сколько\s+стоит", r"how\s+much", r"что\s+(?:вы\s+)?(?:делаете|предлагаете)",
                  r"what\s+do\s+you\s+(?:do|offer|have)",
                  # "что есть по волосам?", "что у вас для ногтей?", "what have you got for hair"
                  r"\bчто\s+(?:у\s+вас\s+)?(?:есть\s+|бывает\s+|имеется\s+)?(?:по|для)\s",
-                 r"\bwhat\s+(?:have\s+you\s+got|is\s+there|s\s+there|kinds?\s+of)\b"),
+                 r"\bwhat\s+(?:have\s+you\s+got|is\s+there|s\s+there|kinds?\s+of)\b",
+                 # "what's in cosmetology?", "что входит в косметологию", "что в категории ..."
+                 r"\bwhat\s+(?:s|is|else\s+is)\s+(?:there\s+)?(?:in|under)\b",
+                 r"\bчто\s+(?:есть\s+|входит\s+|у\s+вас\s+)?в\s+(?:категори\w*|раздел\w*)",
+                 r"\bчто\s+входит\s+в\b"),
     "HELP": (r"что\s+(?:ты|вы)\s+(?:умеешь|умеете|можешь|можете)", r"как\s+(?:это\s+)?работает",
              r"как\s+(?:тобой|этим|ботом)\s+пользоваться", r"what\s+can\s+you\s+do",
              r"how\s+does\s+(?:this|it)\s+work", r"how\s+to\s+use", r"^/?start$", r"^/help$"),

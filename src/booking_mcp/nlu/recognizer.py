@@ -60,7 +60,10 @@ def recognize(
     work, appointment_id = extract_appointment_id(work)
     work, date = extract_date(work, now.date(), now)
     time, date_from_time, time_of_day = extract_time(work, now)
-    found = match_catalogue(tokens, catalogue)
+    # A name the user gives as their own ("I'm Anna", "меня зовут Мария Петрова") is not a
+    # specialist of the catalogue.
+    own_name = set(normalize(acts.name).split()) if acts.name else set()
+    found = match_catalogue([t for t in tokens if t.text not in own_name], catalogue)
     signals = find_signals(norm, tokens)
     if appointment_id is None and signals & {"CANCEL", "RESCHEDULE"}:
         appointment_id = bare_appointment_id(work)
@@ -102,7 +105,7 @@ def recognize(
         topic=acts.topic,
         language=acts.language,
     )
-    refined = refine(intent, entities, signals, acts)
+    refined = refine(intent, entities, signals, acts, norm)
     if refined == "inform" and not any(entities[k] for k in WHEN_KEYS) and not entities["phone"]:
         entities["name"] = entities["name"] or bare_name(text)
     if refined == "inform" and QUESTION.search(norm):
@@ -114,12 +117,13 @@ def recognize(
     return Recognition(intent, entities, confidence, detect_language(text))
 
 
+WHEN_QUESTION = re.compile(r"\b(?:когда|when|what\s+time)\b")
 QUESTION = re.compile(r"\b(?:как(?:ая|ой|ое|ие)|что|почему|зачем|what|why|how)\b")
 WHEN_KEYS = ("date", "time", "time_of_day", "same_time", "time_shift")
 CATALOGUE_KEYS = ("specialist_id", "service_id", "service_name", "category_id", "specialization")
 
 
-def refine(intent: str, entities: dict, signals: set[str], acts) -> str:  # noqa: ANN001, C901, PLR0911, PLR0912
+def refine(intent: str, entities: dict, signals: set[str], acts, norm: str = "") -> str:  # noqa: ANN001, C901, PLR0911, PLR0912
     """The dialog act or question a message is, over the booking intent of :func:`classify`.
 
     Rules in order (the first that holds wins); the phrases are in ``vocabulary.yaml``.
@@ -168,10 +172,12 @@ def refine(intent: str, entities: dict, signals: set[str], acts) -> str:  # noqa
     if ("CORRECT" in said or acts.time_shift) and not changing:
         return "correct"
     if "NEAREST" in said:
-        if re.search(r"\b(?:когда|when)\b", " ".join(sorted(said))) or intent == "available_slots":
+        if WHEN_QUESTION.search(norm) or intent == "available_slots":
             return "available_slots"
         if intent in ("find_specialist", "unknown", "list_services"):
             return "book_appointment"
+    if "BYE" in said and not named and not when and intent not in ("help", "register"):
+        return "goodbye"  # "goodbye, have a nice day" (its "good..." is no wish for a good master)
     if intent == "unknown":
         if "THANKS" in said:
             return "thanks"
