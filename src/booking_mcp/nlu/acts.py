@@ -55,6 +55,8 @@ class Acts:
     name: str | None = None
     phone: str | None = None
     phone_span: tuple[int, int] | None = None
+    # "первое свободное", "first available": the word that is neither an option nor a date
+    nearest_span: tuple[int, int] | None = None
 
 
 def find_phone(raw: str) -> tuple[str | None, tuple[int, int] | None]:
@@ -93,6 +95,7 @@ def bare_name(raw: str) -> str | None:
 _BOOKING_WORDS = ("запис", "брон", "визит", "заказ", "appointment", "booking", "reservation")
 _NOT_AN_ORDINAL_AFTER = ("пол", "четверт", "без", "минут", "half", "quarter")
 _NOT_AN_ORDINAL_BEFORE = ("половин", "half", "of", "числ", "day", "december")
+_FIRST_FREE = ("свободн", "возможн", "available", "free", "opening")  # = the nearest
 
 
 def _part_of_a_date_or_time(previous: str, following: Token | None) -> bool:
@@ -147,7 +150,9 @@ def find_acts(raw: str, norm: str, tokens: list[Token], digits: list[Token]) -> 
         value = next((ordinals[f] for f in token.forms if f in ordinals), None)
         following = tokens[i + 1] if i + 1 < len(tokens) else None
         previous = tokens[i - 1].text if i else ""
-        if value is not None and not _part_of_a_date_or_time(previous, following):
+        if value == 1 and following is not None and following.text.startswith(_FIRST_FREE):
+            acts.nearest_span = (token.start, token.end)
+        elif value is not None and not _part_of_a_date_or_time(previous, following):
             acts.ordinal, acts.ordinal_span = value, (token.start, token.end)
             break
     acts.phone, acts.phone_span = find_phone(raw)

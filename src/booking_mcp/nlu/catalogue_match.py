@@ -376,6 +376,9 @@ def _service_word(tokens: list[Token], taken: set[int], service_hits: set[int]) 
         for form in token.forms:
             if form in SERVICE_WORDS:
                 return form
+            for synonym in SYNONYMS.get(form, ()):
+                if synonym in SERVICE_WORDS:
+                    return synonym  # "бровки" -> "бровь"
         if index in service_hits:
             return token.lemma  # matched several catalogue services equally well
     return None

@@ -50,9 +50,10 @@ def recognize(
     tokens = tokenize(norm)
 
     acts = find_acts(text, norm, tokens, tokenize(digitize(norm, tokens)))
-    if acts.ordinal_span is not None:  # "первую", "the second one" is never a date
-        norm = blank(norm, *acts.ordinal_span)
-        tokens = tokenize(norm)
+    for span in (acts.ordinal_span, acts.nearest_span):  # "первую", "first available":
+        if span is not None:  # never a date
+            norm = blank(norm, *span)
+            tokens = tokenize(norm)
     if acts.phone_span is not None:
         norm = blank(norm, *acts.phone_span) if len(norm) == len(text) else norm
         tokens = tokenize(norm)
@@ -137,7 +138,7 @@ def refine(intent: str, entities: dict, signals: set[str], acts, norm: str = "")
         return "deny"
     if "STOP" in said and intent not in ("cancel_appointment",) or ("STOP" in said and not named):
         return "stop"
-    if acts.language:
+    if acts.language or "LANG_ANY" in said:
         return "set_language"
     if "PRICE" in said and named:
         return "ask_price"
