@@ -168,6 +168,9 @@ class _Probe:
     text: str
     forms: frozenset[str]
     may_be_typo: bool
+    # Crude stems and transliterations, for names ("Анне" ~ "Анна"): not for job titles,
+    # where "косметологию" would pass for "косметолог".
+    loose: frozenset[str] = frozenset()
 
 
 def _probes(tokens: list[Token]) -> list[_Probe]:
@@ -183,8 +186,16 @@ def _probes(tokens: list[Token]) -> list[_Probe]:
                             probes.append(_Probe(position, synonym, frozenset({synonym}), False))
         if len(token.text) < 3 or token.text.isdigit():
             continue
-        forms = {*token.forms, name_stem(token.text), name_stem(token.lemma), translit(token.lemma)}
-        probes.append(_Probe(index, token.text, frozenset(forms), not is_known(token.text)))
+        loose = {name_stem(token.text), name_stem(token.lemma), translit(token.lemma)}
+        probes.append(
+            _Probe(
+                index,
+                token.text,
+                frozenset(token.forms),
+                not is_known(token.text),
+                frozenset(loose) - set(token.forms),
+            )
+        )
         for lemma in token.forms:
             for synonym in SYNONYMS.get(lemma, ()):
                 probes.append(_Probe(index, synonym, frozenset({synonym}), False))
@@ -213,7 +224,7 @@ def _word_hits(
     for probe in probes:
         if probe.index in taken:
             continue
-        if probe.forms & word.forms:
+        if probe.forms & word.forms or (across and probe.loose & word.forms):
             hits.add(probe.index)
         elif (
             probe.may_be_typo
