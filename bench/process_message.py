@@ -12,7 +12,7 @@ in-process and drives it through ``mcp.Client(server)``, replaying every dialog 
 dialog, rendering, the MCP protocol layer and the HTTP client's side of the calls to the API.
 The setup of each dialog (registration, existing bookings) and the checks of the rows after it
 are not timed. The first round warms the caches (pymorphy3, the catalogue, regexes) and is
-not counted. ``--profile N`` prints the N most expensive functions (cProfile, measured rounds).
+not counted; each round plays its dialogs a week later than the one before. ``--profile N`` prints the N most expensive functions (cProfile, measured rounds).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import datetime as dt
 import json
 import logging
 import pstats
@@ -77,11 +78,14 @@ async def replay(url: str, rounds: int, profiler: cProfile.Profile | None) -> li
         return result
 
     run._reply = timed
+    monday_of = run.dialog_now
     api = LiveApi(url, settings=None)  # type: ignore[arg-type] - staff requests only
     dialogs = load_dialogs()
     for number in range(rounds + 1):
         measuring = number > 0
         run.USER_BASE = 900_000 + 10_000 * number  # a fresh client per dialog and round
+        # ... and a week of its own: holds left by a dialog do not block the next round
+        run.dialog_now = lambda today, weeks=number: monday_of(today + dt.timedelta(weeks=weeks))
         await run.run_dialogs(api, dialogs, verbose=False)
     return samples
 

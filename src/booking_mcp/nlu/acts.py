@@ -95,6 +95,10 @@ def bare_name(raw: str) -> str | None:
 _BOOKING_WORDS = ("запис", "брон", "визит", "заказ", "appointment", "booking", "reservation")
 _NOT_AN_ORDINAL_AFTER = ("пол", "четверт", "без", "минут", "half", "quarter")
 _NOT_AN_ORDINAL_BEFORE = ("половин", "half", "of", "числ", "day", "december")
+_DIGIT_ORDINAL = re.compile(
+    r"\b(?P<en>\d)(?:st|nd|rd|th)\s+(?:one|option|choice|slot|time)\b"
+    r"|(?:^|\s)(?P<ru>\d)\s*-\s*(?:ю|я|й|ую|ой|ий)\b"
+)
 _FIRST_FREE = ("свободн", "возможн", "available", "free", "opening")  # = the nearest
 
 
@@ -155,6 +159,11 @@ def find_acts(raw: str, norm: str, tokens: list[Token], digits: list[Token]) -> 
         elif value is not None and not _part_of_a_date_or_time(previous, following):
             acts.ordinal, acts.ordinal_span = value, (token.start, token.end)
             break
+    if acts.ordinal is None:  # "the 2nd one", "2-ю", "3-й вариант"
+        match = _DIGIT_ORDINAL.search(norm)
+        if match:
+            number = match["en"] or match["ru"]
+            acts.ordinal, acts.ordinal_span = int(number), match.span()
     acts.phone, acts.phone_span = find_phone(raw)
     for i, token in enumerate(digits[:-1] if acts.phone is None else ()):
         following = digits[i + 1].text
