@@ -146,6 +146,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "GREET": (r"\bдобр\w*\s+(?:утр\w*|дн\w*|день|вечер\w*)", r"доброго\s+времени\s+суток",
               r"good\s+(?:morning|afternoon|evening|day)"),
     "SIGNUP": (r"sign\s+(?:me\s+)?up",),
+    "SPECIALISTS": (r"\bкто\s+(?:у\s+вас\s+|там\s+|сейчас\s+)?(?:работает|принимает)\b",
+                    r"\bwho\s+(?:works|is\s+working)\s+(?:here|there|at|in)\b"),
     "FIND": (r"\blook(?:ing)?\s+for\b", r"\bsearch(?:ing)?\s+for\b",
              r"\bподскаж\w*\s+(?:хорош\w*|толков\w*|какого|какую|кого|к\s+кому)"),
     "OFFER": (r"у\s+вас\s+(?:есть|делают|делаете)", r"do\s+you\s+(?:do|offer|have)"),
@@ -167,7 +169,10 @@ INTENT_WEIGHTS: dict[str, dict[str, float]] = {
     "my_appointments": {"MY": 1.0, "APPOINTMENT": 1.0, "BOOKED": 3.0},
     "available_slots": {"FREE": 3.5, "@when": 0.5, "ASK+@when": 2.5},
     "list_services": {"SERVICES": 3.0, "SHOW": 1.0, "OFFER": 2.0, "ASK": 1.2},
-    "find_specialist": {"SPECIALISTS": 2.0, "SHOW": 0.5, "WHO": 2.0, "FIND": 2.0, "OFFER": 1.5,
+    # "кто" alone asks about anything ("кто победил в футбол"): about who does a service only
+    # with a service or specialist word.
+    "find_specialist": {"SPECIALISTS": 2.0, "SHOW": 0.5, "WHO": 1.0, "WHO+@catalogue": 1.0,
+                        "WHO+@city": 1.0, "FIND": 2.0, "OFFER": 1.5,
                         "@city": 0.3, "@specialization": 1.5, "QUALITY": 1.5, "ASK": 1.0,
                         "WANT+@specialization": 1.5},
     "register": {"REGISTER": 4.0, "SIGNUP": 1.5, "CLIENT": 1.5},
