@@ -153,6 +153,9 @@ RULES: list[tuple[str, str | None, dict[str, Any]]] = [
     # Small talk.
     ("спасибо", "thanks", {}),
     ("нет, спасибо", "deny", {}),
+    ("не, не то", "deny", {}),
+    ("no, that's wrong", "deny", {}),
+    ("yes that's right", "confirm", {}),
     ("no thanks", "deny", {}),
     ("thanks", "thanks", {}),
     ("привет", "greeting", {}),
@@ -182,6 +185,8 @@ RULES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("кто такая Анна", "ask_specialist", {"specialist_id": ANNA}),
     ("who is Anna", "ask_specialist", {"specialist_id": ANNA}),
     ("who's Dmitry", "ask_specialist", {"specialist_id": DMITRY}),
+    ("кто у вас работает", FIND, {}),
+    ("кто победил в футбол", "unknown", {}),
     ("what's Olga like", "ask_specialist", {"specialist_id": OLGA}),
     ("что за мастер Ольга", "ask_specialist", {"specialist_id": OLGA}),
     ("is Anna working on Sunday?", "ask_schedule", {"specialist_id": ANNA}),

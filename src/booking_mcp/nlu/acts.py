@@ -129,7 +129,7 @@ def find_acts(raw: str, norm: str, tokens: list[Token], digits: list[Token]) -> 
     words = [t.text for t in tokens if not t.text.isdigit()]
     if words and not any(t.text.isdigit() for t in tokens):
         acts.yes = set(words) <= set(v["yes_words"]) and words[0] not in ("не", "no")
-        acts.no = words[0] in ("нет", "неа", "no", "nope", "nah") and set(words) <= set(
+        acts.no = words[0] in ("нет", "неа", "не", "no", "nope", "nah") and set(words) <= set(
             v["no_words"]
         )
     for topic, patterns in c["topics"].items():
