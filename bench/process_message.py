@@ -12,7 +12,8 @@ in-process and drives it through ``mcp.Client(server)``, replaying every dialog 
 dialog, rendering, the MCP protocol layer and the HTTP client's side of the calls to the API.
 The setup of each dialog (registration, existing bookings) and the checks of the rows after it
 are not timed. The first round warms the caches (pymorphy3, the catalogue, regexes) and is
-not counted; each round plays its dialogs two weeks later than the one before. ``--profile N`` prints the N most expensive functions (cProfile, measured rounds).
+not counted; each round gets a fresh API (a new child process and database).
+``--profile N`` prints the N most expensive functions (cProfile, measured rounds).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import datetime as dt
 import json
 import logging
 import pstats
@@ -29,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +57,31 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def replay(url: str, rounds: int, profiler: cProfile.Profile | None) -> list[float]:
-    """Play the dialogs ``rounds + 1`` times; the turn costs (ms) of all but the first round."""
+@contextmanager
+def api_in_child() -> Iterator[str]:
+    """The API on a fresh database, served by a child process; yields its URL."""
+    with tempfile.TemporaryDirectory() as tmp:
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--serve-api", tmp],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert child.stdout is not None
+            yield json.loads(child.stdout.readline())["url"]
+        finally:
+            assert child.stdin is not None
+            child.stdin.close()
+            child.wait(timeout=60)
+
+
+def replay(rounds: int, profiler: cProfile.Profile | None) -> list[float]:
+    """Play the dialogs ``rounds + 1`` times, each time against a fresh API; the turn costs
+    (ms) of all but the first round."""
     import run  # noqa: PLC0415 - tests/mcp/eval/run.py, on the path above
     from conv_eval import load_dialogs  # noqa: PLC0415
+
     from kit.live_api import LiveApi  # noqa: PLC0415
 
     samples: list[float] = []
@@ -78,28 +101,12 @@ async def replay(url: str, rounds: int, profiler: cProfile.Profile | None) -> li
         return result
 
     run._reply = timed
-    play = run.run_dialog
-    skipped: list[str] = []
-
-    async def guarded(server: Any, api: Any, dialog: Any, *rest: Any) -> tuple[bool, list[str]]:
-        try:
-            return await play(server, api, dialog, *rest)
-        except Exception as exc:  # noqa: BLE001 - a setup the API refused: say so, go on
-            skipped.append(f"{dialog.id}: {exc}")
-            return False, []
-
-    run.run_dialog = guarded
-    monday_of = run.dialog_now
-    api = LiveApi(url, settings=None)  # type: ignore[arg-type] - staff requests only
     dialogs = load_dialogs()
     for number in range(rounds + 1):
         measuring = number > 0
-        run.USER_BASE = 900_000 + 10_000 * number  # a fresh client per dialog and round
-        # ... and a week of its own: holds left by a dialog do not block the next round
-        run.dialog_now = lambda today, weeks=2 * number: monday_of(today + dt.timedelta(weeks=weeks))
-        await run.run_dialogs(api, dialogs, verbose=False)
-    for problem in skipped:
-        print(f"  (dialog cut short: {problem})")
+        with api_in_child() as url:
+            api = LiveApi(url, settings=None)  # type: ignore[arg-type] - staff requests only
+            asyncio.run(run.run_dialogs(api, dialogs, verbose=False))
     return samples
 
 
@@ -113,22 +120,8 @@ def main() -> None:
         serve_forever(args.serve_api)
         return
     logging.disable(logging.WARNING)
-    with tempfile.TemporaryDirectory() as tmp:
-        child = subprocess.Popen(
-            [sys.executable, __file__, "--serve-api", tmp],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert child.stdout is not None
-            url = json.loads(child.stdout.readline())["url"]
-            profiler = cProfile.Profile() if args.profile else None
-            samples = asyncio.run(replay(url, args.rounds, profiler))
-        finally:
-            assert child.stdin is not None
-            child.stdin.close()
-            child.wait(timeout=30)
+    profiler = cProfile.Profile() if args.profile else None
+    samples = replay(args.rounds, profiler)
     median = statistics.median(samples)
     print(
         f"process_message, MCP-side CPU per turn over {len(samples)} turns "

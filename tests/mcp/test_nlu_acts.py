@@ -162,9 +162,21 @@ RULES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("до свидания", "goodbye", {}),
     ("goodbye, have a nice day", "goodbye", {}),
     # Registration: a name and a phone number in any usual format (E.164, region RU).
-    ("I'm Peter, my phone is 8 916 111 22 33", "register", {"name": "Peter", "phone": "+79161112233"}),
-    ("Я Ольга, 89161112233", "register", {"name": "Ольга", "phone": "+79161112233", "specialist_id": None}),
-    ("меня зовут Мария Петрова, +7 (900) 123-45-67", "register", {"name": "Мария Петрова", "phone": "+79001234567", "specialist_id": None}),
+    (
+        "I'm Peter, my phone is 8 916 111 22 33",
+        "register",
+        {"name": "Peter", "phone": "+79161112233"},
+    ),
+    (
+        "Я Ольга, 89161112233",
+        "register",
+        {"name": "Ольга", "phone": "+79161112233", "specialist_id": None},
+    ),
+    (
+        "меня зовут Мария Петрова, +7 (900) 123-45-67",
+        "register",
+        {"name": "Мария Петрова", "phone": "+79001234567", "specialist_id": None},
+    ),
     # Questions about the business.
     ("где вы находитесь", "business_info", {"topic": "address"}),
     ("how do I get there", "business_info", {"topic": "directions"}),
@@ -216,8 +228,12 @@ BILINGUAL = Catalogue(
         CatalogItem(2, "Мария Петрова", ("Парикмахер", "Hairdresser")),
     ),
     services=(
-        CatalogItem(7, "Ламинирование ресниц", ("Брови и ресницы", "Lash lift", "Brows & lashes"), owner=1),
-        CatalogItem(8, "Коррекция бровей", ("Брови и ресницы", "Brow shaping", "Brows & lashes"), owner=1),
+        CatalogItem(
+            7, "Ламинирование ресниц", ("Брови и ресницы", "Lash lift", "Brows & lashes"), owner=1
+        ),
+        CatalogItem(
+            8, "Коррекция бровей", ("Брови и ресницы", "Brow shaping", "Brows & lashes"), owner=1
+        ),
         CatalogItem(9, "Окрашивание", ("Волосы", "Colouring", "Hair"), owner=2),
     ),
     categories=(

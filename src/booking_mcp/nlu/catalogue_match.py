@@ -134,7 +134,9 @@ def build_index(catalogue: Catalogue) -> tuple[_Entry, ...]:  # noqa: C901
         key = normalize(alias)
         if key and key not in seen_specializations:
             seen_specializations.add(key)
-            entries.append(_Entry("specialization", canonical, _target_words(alias, "specialization")))
+            entries.append(
+                _Entry("specialization", canonical, _target_words(alias, "specialization"))
+            )
 
     for item in catalogue.specialists:
         entries.append(_Entry("specialist", item.id, _target_words(item.name, "specialist")))
@@ -233,7 +235,9 @@ def _word_hits(
             and _fuzzy(probe.text, word.text)
         ):
             hits.add(probe.index)
-        elif across and probe.text.isascii() != word.text.isascii() and _fuzzy(probe.text, word.text):
+        elif (
+            across and probe.text.isascii() != word.text.isascii() and _fuzzy(probe.text, word.text)
+        ):
             hits.add(probe.index)  # the other alphabet: "Елене" ~ "Elena", "Maria" ~ "Мария"
     return hits
 
@@ -366,7 +370,9 @@ def match_catalogue(tokens: list[Token], catalogue: Catalogue) -> CatalogueMatch
         if result.specialist_id is not None
         else set(result.specialist_ids_for_specialization)
     )
-    theirs = [s for s in services if s.share and s.entry.owner is not None and s.entry.owner in named]
+    theirs = [
+        s for s in services if s.share and s.entry.owner is not None and s.entry.owner in named
+    ]
     best = _best(theirs or services)
     if best is not None:
         result.service_id = int(best.value)

@@ -126,7 +126,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"когда\s+(?:можно|есть|свободн\w*)(?:\s+(?:записаться|записать\w*|прийти|подойти))?",
         r"есть\s+(?:ли\s+)?(?:время|места|место|окн\w*)",
         r"what\s+times?", r"when\s+(?:can|could)\s+i(?:\s+(?:book|come|get))?", r"any\s+time",
-        r"какое\s+время", r"have\s+anything", r"есть\s+(?:что[\s-]?нибудь|что[\s-]?то)\s+(?:на|в)\b",
+        r"какое\s+время", r"have\s+anything",
+        r"есть\s+(?:что[\s-]?нибудь|что[\s-]?то)\s+(?:на|в)\b",
         # "do you have room tomorrow", "got any space on friday", "any availability"
         r"\b(?:have|got|is\s+there)\s+(?:any\s+)?(?:room|space|spots?|openings?|availability)\b",
         r"\bany\s+(?:room|space|spots?|openings?|availability)\b",
