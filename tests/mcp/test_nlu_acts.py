@@ -127,6 +127,15 @@ RULES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("the 2nd one", "choose", {"ordinal": 2, "date": None}),
     ("давайте 3-й вариант", "choose", {"ordinal": 3}),
     ("2nd of december", None, {"date": "2026-12-02", "ordinal": None}),
+    # ... and in a cancellation it says which booking, not booking №1
+    ("cancel the first one", "cancel_appointment", {"ordinal": 1, "appointment_id": None}),
+    ("отмените вторую", "cancel_appointment", {"ordinal": 2, "appointment_id": None}),
+    (
+        "cancel the manicure one",
+        "cancel_appointment",
+        {"service_id": MANICURE, "appointment_id": None},
+    ),
+    ("отмени 12", "cancel_appointment", {"appointment_id": 12}),
     # Corrections: the value ruled out is never taken.
     ("ой, не в пятницу, а в субботу", "correct", {"date": SAT}),
     ("not on friday, saturday", "correct", {"date": SAT}),

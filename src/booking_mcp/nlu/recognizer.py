@@ -67,7 +67,11 @@ def recognize(
     found = match_catalogue([t for t in tokens if t.text not in own_name], catalogue)
     signals = find_signals(norm, tokens)
     if appointment_id is None and signals & {"CANCEL", "RESCHEDULE"}:
-        appointment_id = bare_appointment_id(work)
+        # Only a number typed as digits: "cancel the manicure one" names no booking №1.
+        typed = "".join(
+            " " if w.isdigit() and n.isalpha() else w for w, n in zip(work, norm, strict=True)
+        )
+        appointment_id = bare_appointment_id(typed)
 
     entities = empty_entities()
     entities.update(
@@ -165,7 +169,12 @@ def refine(intent: str, entities: dict, signals: set[str], acts, norm: str = "")
         return "register"
     if entities["appointment_id"] is not None:
         entities["ordinal"] = None
-    elif entities["ordinal"] is not None and not named and not entities["date"]:
+    elif (
+        entities["ordinal"] is not None
+        and not named
+        and not entities["date"]
+        and not signals & {"CANCEL", "RESCHEDULE"}  # "отмените вторую": which booking
+    ):
         return "choose"
     changing = intent in ("cancel_appointment", "reschedule_appointment") and (
         signals & {"APPOINTMENT", "MY", "BOOKED", "CANCEL"} or entities["appointment_id"]
