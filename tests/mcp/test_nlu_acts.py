@@ -186,6 +186,9 @@ RULES: list[tuple[str, str | None, dict[str, Any]]] = [
         "register",
         {"name": "Мария Петрова", "phone": "+79001234567", "specialist_id": None},
     ),
+    ("Иван Петров 89161112233", "register", {"name": "Иван Петров", "specialist_id": None}),
+    ("+7 900 123 45 67, John Smith", "register", {"name": "John Smith", "phone": "+79001234567"}),
+    ("Запишите Анну 89161112233", BOOK, {"name": None, "specialist_id": ANNA}),
     # Questions about the business.
     ("где вы находитесь", "business_info", {"topic": "address"}),
     ("how do I get there", "business_info", {"topic": "directions"}),
@@ -203,6 +206,8 @@ RULES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("сколько стоит педикюр", "ask_price", {"service_id": PEDICURE}),
     ("цена мужской стрижки у барбера", "ask_price", {"service_id": MENS_DMITRY}),
     ("how long does a manicure take", "ask_duration", {"service_id": MANICURE}),
+    ("сколько времени займет педикюр", "ask_duration", {"service_id": PEDICURE}),
+    ("а сколько длится?", "ask_duration", {"service_id": None}),
     ("кто такая Анна", "ask_specialist", {"specialist_id": ANNA}),
     ("who is Anna", "ask_specialist", {"specialist_id": ANNA}),
     ("who's Dmitry", "ask_specialist", {"specialist_id": DMITRY}),
@@ -220,6 +225,7 @@ RULES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("switch to English", "set_language", {"language": "en"}),
     ("English please", "set_language", {"language": "en"}),
     ("по-русски пожалуйста", "set_language", {"language": "ru"}),
+    ("русский", "set_language", {"language": "ru"}),
 ]
 
 

@@ -86,6 +86,31 @@ def find_name(raw: str) -> str | None:
     return match[1] if match else None
 
 
+_CAPITALISED = r"[A-ZА-ЯЁ][a-zа-яё\-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё\-]+){1,2}"
+_NAME_BEFORE = re.compile(rf"\b({_CAPITALISED})[\s,;:\-]*$")
+_NAME_AFTER = re.compile(rf"^[\s,;:\-]*({_CAPITALISED})\b")
+
+
+def _is_a_name(words: str) -> bool:
+    """Latin words, or Russian ones whose first is a first name or surname to pymorphy3
+    ("Анна Смирнова", not "Запишите Анну")."""
+    first = words.split()[0]
+    if first.isascii():
+        return True
+    from .text import morph  # noqa: PLC0415
+
+    return any({"Name", "Surn"} & set(p.tag.grammemes) for p in morph().parse(first)[:3])
+
+
+def name_by_phone(raw: str, span: tuple[int, int]) -> str | None:
+    """A first and last name written right next to a phone number ("Анна Смирнова
+    89161234567", "+7 900 123 45 67, John Smith")."""
+    for match in (_NAME_BEFORE.search(raw[: span[0]]), _NAME_AFTER.search(raw[span[1] :])):
+        if match and _is_a_name(match[1]):
+            return match[1]
+    return None
+
+
 def bare_name(raw: str) -> str | None:
     """The whole message as a name ("Иван Петров", "John Smith"), when it looks like one."""
     match = _BARE_NAME.match(raw)
@@ -178,5 +203,5 @@ def find_acts(raw: str, norm: str, tokens: list[Token], digits: list[Token]) -> 
         ):
             acts.ordinal = int(following)
             acts.ordinal_span = (token.start, digits[i + 1].end)
-    acts.name = find_name(raw)
+    acts.name = find_name(raw) or (name_by_phone(raw, acts.phone_span) if acts.phone_span else None)
     return acts

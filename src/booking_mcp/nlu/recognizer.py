@@ -146,8 +146,8 @@ def refine(intent: str, entities: dict, signals: set[str], acts, norm: str = "")
         return "set_language"
     if "PRICE" in said and named:
         return "ask_price"
-    if "DURATION" in said and named:
-        return "ask_duration"
+    if "DURATION" in said and (named or intent == "unknown"):
+        return "ask_duration"  # "а сколько длится?": of what was just talked about
     if intent == "help":
         return intent
     if "SCHEDULE" in said and (entities["specialist_id"] or entities["specialization"]):
