@@ -115,6 +115,11 @@ RULES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("do you have room tomorrow afternoon?", SLOTS, {"date": TOMORROW}),
     ("when's the soonest I can get a facial", SLOTS, {"service_id": FACIAL, "nearest": True}),
     ("what's in cosmetology?", SERVICES, {"category_id": COSMETOLOGY}),
+    ("what do you have on monday", SLOTS, {"date": "2026-11-30"}),
+    ("в какие дни можно на массаж", SLOTS, {}),
+    ("есть запись на вечер?", SLOTS, {"time_of_day": "evening"}),
+    ("на завтра есть?", SLOTS, {"date": TOMORROW}),
+    ("у меня есть запись на вечер?", "my_appointments", {}),
     ("что входит в косметологию", SERVICES, {"category_id": COSMETOLOGY}),
     # An ordinal is a choice, never a date; "first available" is the nearest.
     ("первую", "choose", {"ordinal": 1, "date": None}),

@@ -119,6 +119,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"\b(?:что[\s-]?нибудь|что[\s-]?то)\s+(?:есть|будет|найдется)\b",
         r"\b(?:is|are)\s+there\b", r"\bis\s+anything\b", r"\banything\b",
         r"\bany\s+chance\b", r"\bgot\s+any",
+        r"\bесть$",
     ),
     "MY": (r"\bу\s+меня\b", r"\bi\s+have\b"),
     "BOOKED": (r"\bam\s+i\s+(?:booked|scheduled)", r"\bя\s+записан", r"когда\s+у\s+меня"),
@@ -131,6 +132,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         # "do you have room tomorrow", "got any space on friday", "any availability"
         r"\b(?:have|got|is\s+there)\s+(?:any\s+)?(?:room|space|spots?|openings?|availability)\b",
         r"\bany\s+(?:room|space|spots?|openings?|availability)\b",
+        r"(?<!меня\s)\bесть\s+(?:ли\s+)?(?:запис\w*|свободн\w*)\s+(?:на|в|во)\b",
     ),
     "SERVICES": (r"сколько\s+стоит", r"how\s+much", r"что\s+(?:вы\s+)?(?:делаете|предлагаете)",
                  r"what\s+do\s+you\s+(?:do|offer|have)",
@@ -151,6 +153,14 @@ PHRASES: dict[str, tuple[str, ...]] = {
                     r"\bwho\s+(?:works|is\s+working)\s+(?:here|there|at|in)\b"),
     "FIND": (r"\blook(?:ing)?\s+for\b", r"\bsearch(?:ing)?\s+for\b",
              r"\bподскаж\w*\s+(?:хорош\w*|толков\w*|какого|какую|кого|к\s+кому)"),
+    # A question about when there is room, stronger than the words of a booking or of the
+    # services list it contains ("what do you have on monday", "в какие дни можно на массаж").
+    "WHEN_FREE": (
+        r"\bwhat\s+(?:do\s+you\s+have|have\s+you\s+got|s\s+(?:free|open|available))\s+"
+        r"(?:on|at|this|next|tomorrow|today|tonight)\b",
+        r"\b(?:в\s+)?какие\s+дни\s+(?:можно|есть|свободн\w*)\b",
+        r"\bwhich\s+days\s+(?:can|are|is)\b",
+    ),
     "OFFER": (r"у\s+вас\s+(?:есть|делают|делаете)", r"do\s+you\s+(?:do|offer|have)"),
     "REGISTER": (r"create\s+(?:an\s+|my\s+)?account", r"стать\s+(?:вашим\s+)?клиент\w*"),
     "BOOK": (r"make\s+an?\s+appointment", r"get\s+an?\s+appointment", r"\bbook\s+me\b",
@@ -168,7 +178,7 @@ INTENT_WEIGHTS: dict[str, dict[str, float]] = {
     "reschedule_appointment": {"RESCHEDULE": 4.0, "@appointment_id": 0.5,
                                "CANCEL+BOOK": 5.0, "INSTEAD": 1.0},
     "my_appointments": {"MY": 1.0, "APPOINTMENT": 1.0, "BOOKED": 3.0},
-    "available_slots": {"FREE": 3.5, "@when": 0.5, "ASK+@when": 2.5},
+    "available_slots": {"FREE": 3.5, "@when": 0.5, "ASK+@when": 2.5, "WHEN_FREE": 6.0},
     "list_services": {"SERVICES": 3.0, "SHOW": 1.0, "OFFER": 2.0, "ASK": 1.2},
     # "кто" alone asks about anything ("кто победил в футбол"): about who does a service only
     # with a service or specialist word.
