@@ -165,6 +165,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "REGISTER": (r"create\s+(?:an\s+|my\s+)?account", r"стать\s+(?:вашим\s+)?клиент\w*"),
     "BOOK": (r"make\s+an?\s+appointment", r"get\s+an?\s+appointment", r"\bbook\s+me\b",
              r"хочу\s+(?:к|на)\b", r"можно\s+(?:к|на)\b",
+             r"(?:надо|нужно|мне\s+бы)\s+(?:к|на)\s+(?!что\b|какие\b)",
              r"(?:сдела|оформ|созда)\w*\s+(?:мне\s+)?запис\w*"),
 }
 # fmt: on
