@@ -164,6 +164,10 @@ RULES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("не хочу", "stop", {}),
     ("never mind", "stop", {}),
     ("cancel that", "stop", {}),
+    ("what are my options", "help", {}),
+    ("а что можно сделать?", "help", {}),
+    ("ok cool", "confirm", {}),
+    ("мне надо к зубному", BOOK, {"specialization": "Стоматолог"}),
     # Small talk.
     ("спасибо", "thanks", {}),
     ("нет, спасибо", "deny", {}),
