@@ -55,6 +55,7 @@ class Acts:
     name: str | None = None
     phone: str | None = None
     phone_span: tuple[int, int] | None = None
+    shift_span: tuple[int, int] | None = None  # "на 2 часа позже" is no clock time
     # "первое свободное", "first available": the word that is neither an option nor a date
     nearest_span: tuple[int, int] | None = None
 
@@ -143,9 +144,11 @@ def _part_of_a_date_or_time(previous: str, following: Token | None) -> bool:
     return month_of(following.text) is not None
 
 
-def find_acts(raw: str, norm: str, tokens: list[Token], digits: list[Token]) -> Acts:
+def find_acts(  # noqa: C901, PLR0912
+    raw: str, norm: str, tokens: list[Token], digits: list[Token], digitized: str | None = None
+) -> Acts:
     """The acts of one message: ``tokens`` of the normalised text, ``digits`` of the same
-    text with numerals written as digits (:func:`.numbers.digitize`)."""
+    text with numerals written as digits (:func:`.numbers.digitize`), ``digitized`` that text."""
     v, c = vocabulary(), _compiled()
     acts = Acts()
     for signal, patterns in c["phrases"].items():
@@ -165,13 +168,17 @@ def find_acts(raw: str, norm: str, tokens: list[Token], digits: list[Token]) -> 
         acts.language = "en"
     elif "LANG_RU" in acts.signals:
         acts.language = "ru"
+    text = digitized if digitized is not None else norm
     for pattern, value in c["shifts"]:
-        match = pattern.search(norm)
+        match = pattern.search(text)
         if match:
-            if isinstance(value, str):
-                hours = int(next(g for g in match.groups() if g))
-                value = hours * 60 * (-1 if value.startswith("-") else 1)
-            acts.time_shift = int(value)
+            if isinstance(value, str):  # "later" / "earlier": the amount from the groups
+                found = match.groupdict()
+                hours = found.get("h") or found.get("h2")
+                minutes = found.get("m") or found.get("m2")
+                amount = int(minutes) if minutes else 60 * int(hours or 1)
+                value = amount if value == "later" else -amount
+            acts.time_shift, acts.shift_span = int(value), match.span()
             break
     ordinals: dict[str, int] = v["ordinals"]
     nouns = set(v["option_nouns"])

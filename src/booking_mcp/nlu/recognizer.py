@@ -49,7 +49,8 @@ def recognize(
     norm = normalize(text)
     tokens = tokenize(norm)
 
-    acts = find_acts(text, norm, tokens, tokenize(digitize(norm, tokens)))
+    digitized = digitize(norm, tokens)
+    acts = find_acts(text, norm, tokens, tokenize(digitized), digitized)
     for span in (acts.ordinal_span, acts.nearest_span):  # "первую", "first available":
         if span is not None:  # never a date
             norm = blank(norm, *span)
@@ -58,6 +59,8 @@ def recognize(
         norm = blank(norm, *acts.phone_span) if len(norm) == len(text) else norm
         tokens = tokenize(norm)
     work = digitize(norm, tokens)
+    if acts.shift_span is not None:
+        work = blank(work, *acts.shift_span)
     work, appointment_id = extract_appointment_id(work)
     work, date = extract_date(work, now.date(), now)
     time, date_from_time, time_of_day = extract_time(work, now)
