@@ -187,6 +187,13 @@ RULES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("привет", "greeting", {}),
     ("до свидания", "goodbye", {}),
     ("goodbye, have a nice day", "goodbye", {}),
+    ("досвидания", "goodbye", {}),
+    ("ладно, пока", "goodbye", {}),
+    ("пока не знаю", "unknown", {}),
+    ("прив", "greeting", {}),
+    ("пасиб", "thanks", {}),
+    ("manicre tomorrow", BOOK, {"service_id": MANICURE}),
+    ("скока стоит маникюр", "ask_price", {"service_id": MANICURE}),
     # Registration: a name and a phone number in any usual format (E.164, region RU).
     (
         "I'm Peter, my phone is 8 916 111 22 33",

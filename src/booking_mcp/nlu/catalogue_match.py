@@ -198,10 +198,21 @@ def _probes(tokens: list[Token]) -> list[_Probe]:
                 frozenset(loose) - set(token.forms),
             )
         )
-        for lemma in token.forms:
+        for lemma in (*token.forms, *_misspelt_synonym(token.text)):
             for synonym in SYNONYMS.get(lemma, ()):
                 probes.append(_Probe(index, synonym, frozenset({synonym}), False))
     return probes
+
+
+_LATIN_KEYS = tuple(key for key in SYNONYMS if key.isascii() and " " not in key and len(key) >= 6)
+
+
+@lru_cache(maxsize=5_000)
+def _misspelt_synonym(word: str) -> tuple[str, ...]:
+    """The English synonym a misspelt English word stands for ("manicre" -> "manicure")."""
+    if not word.isascii() or len(word) < 6 or word in SYNONYMS:
+        return ()
+    return tuple(key for key in _LATIN_KEYS if similar(word, key))[:1]
 
 
 @lru_cache(maxsize=50_000)
