@@ -75,24 +75,29 @@ def find_phone(raw: str) -> tuple[str | None, tuple[int, int] | None]:
 # The cue in any case ("I'm", "i am", "Меня зовут"), the name itself capitalised.
 _NAME_CUE = re.compile(
     r"(?i:\b(?:меня\s+зовут|my\s+name\s+is|(?:this\s+is|it\s*'?\s*s)|i\s*['’]?\s*a?m"
-    r"|call\s+me|register\s+me\s*:?|зарегистрируйте\s+меня\s*,?|это|я))"
+    r"|call\s+me|register\s+me\s*:?|зарегистрируйте\s+меня\s*,?|зовите\s+меня|мо[её]\s+имя"
+    r"|(?:my\s+)?name\s*:|имя\s*:?|это|я))"
     r"\s+([A-ZА-ЯЁ][a-zа-яё\-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё\-]+)?)"
+)
+# "меня Ольга зовут"
+_NAME_CUE_AFTER = re.compile(
+    r"(?i:\bменя)\s+([A-ZА-ЯЁ][a-zа-яё\-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё\-]+)?)\s+(?i:зовут)\b"
 )
 _BARE_NAME = re.compile(r"^\s*([A-ZА-ЯЁ][a-zа-яё\-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё\-]+){0,2})\s*[.!]?\s*$")
 
 
 def find_name(raw: str) -> str | None:
     """A person's name after a cue ("меня зовут Ольга Петрова", "I'm Peter")."""
-    match = _NAME_CUE.search(raw)
+    match = _NAME_CUE.search(raw) or _NAME_CUE_AFTER.search(raw)
     return match[1] if match else None
 
 
 _CAPITALISED = r"[A-ZА-ЯЁ][a-zа-яё\-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё\-]+){1,2}"
 _NAME_BEFORE = re.compile(rf"\b({_CAPITALISED})[\s,;:\-]*$")
-_NAME_AFTER = re.compile(rf"^[\s,;:\-]*({_CAPITALISED})\b")
+_NAME_AFTER = re.compile(rf"^[\s,;:\-]*({_CAPITALISED}|[А-ЯЁ][а-яё\-]+)\s*[.!]?\s*$")
 
 
-def _is_a_name(words: str) -> bool:
+def is_a_name(words: str) -> bool:
     """Latin words, or Russian ones whose first is a first name or surname to pymorphy3
     ("Анна Смирнова", not "Запишите Анну")."""
     first = words.split()[0]
@@ -107,7 +112,7 @@ def name_by_phone(raw: str, span: tuple[int, int]) -> str | None:
     """A first and last name written right next to a phone number ("Анна Смирнова
     89161234567", "+7 900 123 45 67, John Smith")."""
     for match in (_NAME_BEFORE.search(raw[: span[0]]), _NAME_AFTER.search(raw[span[1] :])):
-        if match and _is_a_name(match[1]):
+        if match and is_a_name(match[1]):
             return match[1]
     return None
 

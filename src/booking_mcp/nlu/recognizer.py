@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .acts import bare_name, find_acts
+from .acts import bare_name, find_acts, is_a_name
 from .catalogue_match import match_catalogue
 from .dates import blank, extract_date, extract_time
 from .intents import classify, find_signals
@@ -69,6 +69,22 @@ def recognize(
     own_name = set(normalize(acts.name).split()) if acts.name else set()
     found = match_catalogue([t for t in tokens if t.text not in own_name], catalogue)
     signals = find_signals(norm, tokens)
+    alone = bare_name(text)
+    other = (found.service_id, found.service_name, found.category_id, found.specialization)
+    if (
+        alone
+        and " " in alone
+        and acts.name is None
+        and not signals | acts.signals
+        and not any(other)
+        and is_a_name(alone)
+    ):
+        if found.specialist_id is None:
+            acts.name = alone  # "John Smith": a client giving their name
+        elif match_catalogue(tokens[:1], catalogue).specialist_id != found.specialist_id:
+            # "Пётр Иванов" is a client too, not Анна Иванова by her surname.
+            acts.name = alone
+            found = match_catalogue([], catalogue)
     if appointment_id is None and signals & {"CANCEL", "RESCHEDULE"}:
         # Only a number typed as digits: "cancel the manicure one" names no booking №1.
         typed = "".join(
@@ -166,8 +182,8 @@ def refine(intent: str, entities: dict, signals: set[str], acts, norm: str = "")
         )
     ):
         return "ask_specialist"
-    if acts.topic and not named:
-        return "business_info"
+    if acts.topic and not named and not (acts.topic == "phone" and acts.phone):
+        return "business_info"  # (but "мой номер телефона +7..." gives one's own number)
     if "REGISTER" in said or intent == "register" or (acts.name and acts.phone):
         return "register"
     if entities["appointment_id"] is not None:
