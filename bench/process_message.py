@@ -76,7 +76,7 @@ def api_in_child() -> Iterator[str]:
             child.wait(timeout=60)
 
 
-def replay(rounds: int, profiler: cProfile.Profile | None) -> list[float]:
+def replay(rounds: int, profiler: cProfile.Profile | None, slowest: int = 0) -> list[float]:
     """Play the dialogs ``rounds + 1`` times, each time against a fresh API; the turn costs
     (ms) of all but the first round."""
     import run  # noqa: PLC0415 - tests/mcp/eval/run.py, on the path above
@@ -85,6 +85,7 @@ def replay(rounds: int, profiler: cProfile.Profile | None) -> list[float]:
     from kit.live_api import LiveApi  # noqa: PLC0415
 
     samples: list[float] = []
+    turns: list[tuple[float, str]] = []
     measuring = False
     reply = run._reply
 
@@ -98,6 +99,7 @@ def replay(rounds: int, profiler: cProfile.Profile | None) -> list[float]:
             profiler.disable()
         if measuring:
             samples.append(spent * 1000)
+            turns.append((spent * 1000, f"round {number}, turn {len(samples)}: {args[2]!r}"))
         return result
 
     run._reply = timed
@@ -107,6 +109,8 @@ def replay(rounds: int, profiler: cProfile.Profile | None) -> list[float]:
         with api_in_child() as url:
             api = LiveApi(url, settings=None)  # type: ignore[arg-type] - staff requests only
             asyncio.run(run.run_dialogs(api, dialogs, verbose=False))
+    for cost, where in sorted(turns, reverse=True)[:slowest]:
+        print(f"  {cost:7.1f} ms  {where}")
     return samples
 
 
@@ -114,6 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="measured rounds (after 1 warm-up)")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--slowest", type=int, default=0, metavar="N", help="list the N costliest")
     parser.add_argument("--serve-api", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_api:
@@ -121,7 +126,7 @@ def main() -> None:
         return
     logging.disable(logging.WARNING)
     profiler = cProfile.Profile() if args.profile else None
-    samples = replay(args.rounds, profiler)
+    samples = replay(args.rounds, profiler, args.slowest)
     median = statistics.median(samples)
     print(
         f"process_message, MCP-side CPU per turn over {len(samples)} turns "
