@@ -428,7 +428,8 @@ CLOCK_RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _Clock]], ..
         (r"\bполноч\w*|\bmidnight\b", lambda m: _Clock(0, 0, True)),
         (r"\b(?:в|к|at)\s+час(?:\s+дня)?\b|\bна\s+час\s+дня\b", lambda m: _Clock(13, 0, True)),
         # "make it 11", "how about 4" (a correction names the hour alone)
-        (rf"\b(?:make\s+it|how\s+about|what\s+about)\s+(?P<h>\d{{1,2}}){_NOT_AN_HOUR}",
+        (rf"\b(?:make\s+it|how\s+about|what\s+about|can\s+we\s+do|let\s+s\s+do)\s+"
+         rf"(?P<h>\d{{1,2}}){_NOT_AN_HOUR}",
          lambda m: _hour(m, 0)),
         # в 15 30 ("в пятнадцать тридцать") / 11 часов 30 минут
         (rf"\b{_TIME_PREP}\s+(?P<h>\d{{1,2}})\s+(?P<m>\d{{2}})\b{_NOT_AN_HOUR}", _hour),

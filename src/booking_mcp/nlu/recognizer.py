@@ -67,6 +67,7 @@ def recognize(
     # A name the user gives as their own ("I'm Anna", "меня зовут Мария Петрова") is not a
     # specialist of the catalogue.
     own_name = set(normalize(acts.name).split()) if acts.name else set()
+    own_name |= {m[1] or m[2] for m in RULED_OUT.finditer(norm)}  # "не к Анне, а к Марии"
     found = match_catalogue([t for t in tokens if t.text not in own_name], catalogue)
     signals = find_signals(norm, tokens)
     alone = bare_name(text)
@@ -141,6 +142,10 @@ def recognize(
     return Recognition(intent, entities, confidence, detect_language(text))
 
 
+# A catalogue word the user rules out: "не к Анне, а к Марии", "not with Anna, with Maria".
+RULED_OUT = re.compile(
+    r"\bне\s+(?:к|ко|у|на|с|со)\s+(\w+)\s+(?:а|но)\b|\bnot\s+(?:with|at)\s+(\w+)\s+(?:but\s+)?\w"
+)
 WHEN_QUESTION = re.compile(r"\b(?:когда|when|what\s+time)\b")
 QUESTION = re.compile(r"\b(?:как(?:ая|ой|ое|ие)|что|почему|зачем|what|why|how)\b")
 WHEN_KEYS = ("date", "time", "time_of_day", "same_time", "time_shift")
