@@ -19,13 +19,16 @@ Dates (``"YYYY-MM-DD"``)
       month if that day has passed;
     * relative: "через 3 дня", "через неделю", "in 2 weeks" (parsed by dateparser).
     When two dates are given ("с пятницы на понедельник") the one introduced by
-    "на"/"to"/"for" wins over the one introduced by "с"/"from".
+    "на"/"to"/"for" wins over the one introduced by "с"/"from"; one ruled out ("не в
+    пятницу, а в субботу", "not on friday") is never picked (times alike).
 
 Times (``"HH:MM"``, 24h)
     * "15:30", "в 15.30", "в 10" -> "10:00", "в пятнадцать тридцать" -> "15:30";
     * "в 3 часа дня" -> "15:00", "в 7 вечера" -> "19:00", "9 утра", "3pm", "10 a.m.";
     * "полседьмого" / "половина седьмого" -> 6:30, "четверть третьего" -> 2:15,
       "без четверти три" -> 2:45, "half past six", "quarter to seven";
+    * "без двадцати пять" -> 4:40, "двадцать пять минут третьего" -> 2:25, "twenty past
+      four", "ten to five", "make it 11" / "how about 4" / "can we do 3";
     * "полдень"/"noon" -> "12:00", "в час (дня)" -> "13:00", "полночь" -> "00:00";
     * "через 2 часа" / "in an hour" -> now + N hours (also sets the date);
     * an hour from 1 to 7 with no am/pm, no "утра/дня/вечера" and no part of the
