@@ -203,12 +203,15 @@ class BookingService:
                 ),
                 services=tuple(
                     CatalogItem(
-                        s.id, s.name, _words(s.category_name, s.name_en, s.category_name_en)
+                        s.id,
+                        s.name,
+                        _words(s.category_name, s.name_en, s.category_name_en),
+                        owner=s.specialist,
                     )
                     for s in services
                 ),
                 categories=tuple(CatalogItem(c.id, c.name, _words(c.name_en)) for c in categories),
-                cities=tuple(sorted({s.city for s in specialists if s.city})),
+                cities=tuple(sorted({c for s in specialists for c in (s.city, s.city_en) if c})),
             )
             index = {
                 "specialists": {s.id: s for s in specialists},

@@ -623,7 +623,8 @@ CASES: list[tuple[str, str, dict]] = [
     ("а какие у вас услуги для ногтей?", SERVICES, {"category_id": NAILS}),
     ("прайс-лист на массаж", SERVICES, {"category_id": MASSAGE}),
     ("какие услуги в стоматологии", SERVICES, {"category_id": DENTISTRY}),
-    ("скока стоит педикюр", SERVICES, {"service_id": PEDICURE}),
+    # the colloquial "скока" asks the same as "сколько стоит маникюр?" above (issue 12)
+    ("скока стоит педикюр", "ask_price", {"service_id": PEDICURE}),
     ("у вас есть педикюр?", SERVICES, {"service_id": PEDICURE}),
     ("do you do pedicures?", SERVICES, {"service_id": PEDICURE}),
     # ---------------------------------------------------------------- specialists

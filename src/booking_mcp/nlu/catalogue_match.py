@@ -37,7 +37,8 @@ from .text import Token, is_known, name_stem, normalize, similar, tokenize, tran
 GENERIC_WORDS = frozenset({
     "мастер", "специалист", "врач", "доктор", "сервис", "услуга", "салон", "клиника",
     "master", "specialist", "doctor", "service", "salon", "clinic", "the", "of", "and",
-    "для", "по", "и", "санкт",
+    "для", "по", "и", "санкт", "с", "со", "в", "на", "у", "к", "with", "for", "in", "at", "to",
+    "a", "an",
 })
 # fmt: on
 
@@ -71,6 +72,7 @@ class _Entry:
     kind: str  # "specialization" | "service" | "category" | "city" | "specialist"
     value: int | str  # item id, or the canonical text for specializations and cities
     words: tuple[_Word, ...]
+    owner: int | None = None  # for a service: the specialist who offers it
 
 
 @dataclass
@@ -99,24 +101,62 @@ def _target_words(name: str, kind: str) -> tuple[_Word, ...]:
     return tuple(words)
 
 
+def _is_latin(text: str) -> bool:
+    return text.isascii()
+
+
+def _names_alike(alias: str, name: str) -> bool:
+    """True when a Latin alias spells the same person as a Cyrillic name ("Anna" ~ "Анна")."""
+    wanted = [translit(t.text) for t in tokenize(normalize(name))]
+    return any(
+        any(_fuzzy(word.text, target) for target in wanted)
+        for word in tokenize(normalize(alias))
+        if len(word.text) >= 3
+    )
+
+
 @lru_cache(maxsize=16)
-def build_index(catalogue: Catalogue) -> tuple[_Entry, ...]:
-    """All matchable entries of a catalogue (cached: catalogues are immutable)."""
+def build_index(catalogue: Catalogue) -> tuple[_Entry, ...]:  # noqa: C901
+    """All matchable entries of a catalogue (cached: catalogues are immutable).
+
+    A Latin ``extra`` (an English name) becomes another entry with the same value: for a
+    service or a category an alias of its name (a service's category name, in either
+    language, is skipped: it names the category, not the service); for a specialist an alias
+    of their name when it spells the same person, else of their (first) specialization.
+    """
     entries: list[_Entry] = []
     seen_specializations: set[str] = set()
+    category_names = {
+        normalize(text) for item in catalogue.categories for text in (item.name, *item.extra)
+    }
+
+    def add_specialization(alias: str, canonical: str) -> None:
+        key = normalize(alias)
+        if key and key not in seen_specializations:
+            seen_specializations.add(key)
+            entries.append(
+                _Entry("specialization", canonical, _target_words(alias, "specialization"))
+            )
+
     for item in catalogue.specialists:
         entries.append(_Entry("specialist", item.id, _target_words(item.name, "specialist")))
+        own = [spec for spec in item.extra if not _is_latin(spec)]
         for spec in item.extra:
-            key = normalize(spec)
-            if key and key not in seen_specializations:
-                seen_specializations.add(key)
-                entries.append(
-                    _Entry("specialization", spec, _target_words(spec, "specialization"))
-                )
+            if not _is_latin(spec):
+                add_specialization(spec, spec)
+            elif _names_alike(spec, item.name):
+                entries.append(_Entry("specialist", item.id, _target_words(spec, "specialist")))
+            else:
+                add_specialization(spec, own[0] if own else spec)
     for item in catalogue.services:
-        entries.append(_Entry("service", item.id, _target_words(item.name, "service")))
+        for text in (item.name, *(e for e in item.extra if _is_latin(e))):
+            if text is item.name or normalize(text) not in category_names:
+                entries.append(
+                    _Entry("service", item.id, _target_words(text, "service"), item.owner)
+                )
     for item in catalogue.categories:
-        entries.append(_Entry("category", item.id, _target_words(item.name, "category")))
+        for text in (item.name, *(e for e in item.extra if _is_latin(e))):
+            entries.append(_Entry("category", item.id, _target_words(text, "category")))
     for city in catalogue.cities:
         entries.append(_Entry("city", city, _target_words(city, "city")))
     return tuple(entries)
@@ -130,6 +170,9 @@ class _Probe:
     text: str
     forms: frozenset[str]
     may_be_typo: bool
+    # Crude stems and transliterations, for names ("Анне" ~ "Анна"): not for job titles,
+    # where "косметологию" would pass for "косметолог".
+    loose: frozenset[str] = frozenset()
 
 
 def _probes(tokens: list[Token]) -> list[_Probe]:
@@ -145,12 +188,31 @@ def _probes(tokens: list[Token]) -> list[_Probe]:
                             probes.append(_Probe(position, synonym, frozenset({synonym}), False))
         if len(token.text) < 3 or token.text.isdigit():
             continue
-        forms = {*token.forms, name_stem(token.text), name_stem(token.lemma), translit(token.lemma)}
-        probes.append(_Probe(index, token.text, frozenset(forms), not is_known(token.text)))
-        for lemma in token.forms:
+        loose = {name_stem(token.text), name_stem(token.lemma), translit(token.lemma)}
+        probes.append(
+            _Probe(
+                index,
+                token.text,
+                frozenset(token.forms),
+                not is_known(token.text),
+                frozenset(loose) - set(token.forms),
+            )
+        )
+        for lemma in (*token.forms, *_misspelt_synonym(token.text)):
             for synonym in SYNONYMS.get(lemma, ()):
                 probes.append(_Probe(index, synonym, frozenset({synonym}), False))
     return probes
+
+
+_LATIN_KEYS = tuple(key for key in SYNONYMS if key.isascii() and " " not in key and len(key) >= 6)
+
+
+@lru_cache(maxsize=5_000)
+def _misspelt_synonym(word: str) -> tuple[str, ...]:
+    """The English synonym a misspelt English word stands for ("manicre" -> "manicure")."""
+    if not word.isascii() or len(word) < 6 or word in SYNONYMS:
+        return ()
+    return tuple(key for key in _LATIN_KEYS if similar(word, key))[:1]
 
 
 @lru_cache(maxsize=50_000)
@@ -161,21 +223,32 @@ def _fuzzy(probe_text: str, target: str) -> bool:
     return similar(probe_text, target)
 
 
-def _word_hits(word: _Word, probes: list[_Probe], taken: set[int], fuzzy_from: int = 5) -> set[int]:
+def _word_hits(
+    word: _Word, probes: list[_Probe], taken: set[int], fuzzy_from: int = 5, across: bool = True
+) -> set[int]:
     """Token indices whose probe matches a catalogue word.
 
     ``fuzzy_from`` is the shortest utterance word allowed to match with a typo
-    (names use 6, so that "brows" does not become "Brown").
+    (names use 6, so that "brows" does not become "Brown"); ``across`` allows a loose match
+    with the other alphabet (names: "Елене" ~ "Elena"; not job titles, where "cosmetology"
+    would pass for "косметолог").
     """
     hits = set()
     for probe in probes:
         if probe.index in taken:
             continue
-        if probe.forms & word.forms:
+        if probe.forms & word.forms or (across and probe.loose & word.forms):
             hits.add(probe.index)
-        elif probe.may_be_typo and len(probe.text) >= fuzzy_from and _fuzzy(probe.text, word.text):
+        elif (
+            probe.may_be_typo
+            and len(probe.text) >= fuzzy_from
+            and (across or probe.text.isascii() == word.text.isascii())
+            and _fuzzy(probe.text, word.text)
+        ):
             hits.add(probe.index)
-        elif probe.text.isascii() != word.text.isascii() and _fuzzy(probe.text, word.text):
+        elif (
+            across and probe.text.isascii() != word.text.isascii() and _fuzzy(probe.text, word.text)
+        ):
             hits.add(probe.index)  # the other alphabet: "Елене" ~ "Elena", "Maria" ~ "Мария"
     return hits
 
@@ -192,10 +265,24 @@ def _excluded(entry: _Entry, probes: list[_Probe]) -> bool:
     return False
 
 
-def _coverage(entry: _Entry, probes: list[_Probe], taken: set[int]) -> tuple[float, set[int]]:
-    """(share of the entry's significant words found, token indices used)."""
+@dataclass(frozen=True)
+class _Score:
+    """How well an entry is covered: the share of its significant words found, then how
+    many (so "маникюр с гель-лаком" picks the gel-polish service over plain "Маникюр")."""
+
+    share: float
+    found: int
+    entry: _Entry
+
+    @property
+    def key(self) -> tuple[float, int]:
+        return (self.share, self.found)
+
+
+def _coverage(entry: _Entry, probes: list[_Probe], taken: set[int]) -> tuple[_Score, set[int]]:
+    """(the entry's score, token indices used)."""
     if _excluded(entry, probes):
-        return 0.0, set()
+        return _Score(0.0, 0, entry), set()
     significant = [word for word in entry.words if word.significant] or list(entry.words)
     fuzzy_from = 6 if entry.kind == "specialist" else 5
     used: set[int] = set()
@@ -205,18 +292,26 @@ def _coverage(entry: _Entry, probes: list[_Probe], taken: set[int]) -> tuple[flo
         if hits:
             found += 1
             used |= hits
-    return found / len(significant), used
+    return _Score(found / len(significant), found, entry), used
 
 
-def _best(scored: list[tuple[float, _Entry]]) -> _Entry | None:
-    """The single best entry, or None when nothing matched or the top is a tie."""
-    scored = [item for item in scored if item[0] > 0]
-    if not scored:
+def _best(scored: list[_Score]) -> _Entry | None:
+    """The single best entry, or None when nothing matched or the top is a tie.
+
+    Aliases of one item (its English name) are one candidate, scored by the best of them.
+    """
+    best: dict[int | str, _Score] = {}
+    for score in scored:
+        if score.share > 0:
+            value = score.entry.value
+            if value not in best or score.key > best[value].key:
+                best[value] = score
+    if not best:
         return None
-    scored.sort(key=lambda item: item[0], reverse=True)
-    if len(scored) > 1 and scored[1][0] == scored[0][0]:
+    ranked = sorted(best.values(), key=lambda item: item.key, reverse=True)
+    if len(ranked) > 1 and ranked[1].key == ranked[0].key:
         return None
-    return scored[0][1]
+    return ranked[0].entry
 
 
 def match_catalogue(tokens: list[Token], catalogue: Catalogue) -> CatalogueMatch:
@@ -230,7 +325,7 @@ def match_catalogue(tokens: list[Token], catalogue: Catalogue) -> CatalogueMatch
     for entry in entries:
         if entry.kind != "specialization":
             continue
-        hits = [_word_hits(word, probes, taken) for word in entry.words]
+        hits = [_word_hits(word, probes, taken, across=False) for word in entry.words]
         if all(hits):
             result.specialization = str(entry.value)
             taken |= set().union(*hits)
@@ -238,23 +333,22 @@ def match_catalogue(tokens: list[Token], catalogue: Catalogue) -> CatalogueMatch
 
     # 2. Services, categories and cities: best coverage wins, ties are ambiguous.
     service_hits: set[int] = set()
+    services: list[_Score] = []
     for kind in ("service", "category", "city"):
         scored = []
         for entry in entries:
             if entry.kind == kind:
-                share, used = _coverage(entry, probes, taken)
-                scored.append((share, entry))
-                if kind == "service" and share:
+                score, used = _coverage(entry, probes, taken)
+                scored.append(score)
+                if kind == "service" and score.share:
                     service_hits |= used
+        if kind == "service":
+            services = scored
+            continue
         best = _best(scored)
         if best is None:
             continue
-        if kind == "service":
-            result.service_id = int(best.value)
-            result.service_name = next(
-                item.name for item in catalogue.services if item.id == best.value
-            )
-        elif kind == "category":
+        if kind == "category":
             result.category_id = int(best.value)
         else:
             result.city = str(best.value)
@@ -263,12 +357,12 @@ def match_catalogue(tokens: list[Token], catalogue: Catalogue) -> CatalogueMatch
     scored = []
     for entry in entries:
         if entry.kind == "specialist":
-            share, _ = _coverage(entry, probes, taken)
-            scored.append((share, entry))
+            score, _ = _coverage(entry, probes, taken)
+            scored.append(score)
     best = _best(scored)
     if best is not None:
         result.specialist_id = int(best.value)
-    elif result.specialization is not None:
+    if result.specialization is not None:
         wanted = normalize(result.specialization)
         owners = tuple(
             item.id
@@ -276,9 +370,26 @@ def match_catalogue(tokens: list[Token], catalogue: Catalogue) -> CatalogueMatch
             if any(normalize(spec) == wanted for spec in item.extra)
         )
         result.specialist_ids_for_specialization = owners
-        if len(owners) == 1:
+        if result.specialist_id is None and len(owners) == 1:
             result.specialist_id = owners[0]
             result.specialist_from_specialization = True
+
+    # 2b. The service: among those of the specialist (or specialization) named, when any of
+    # theirs matches ("мужская стрижка у барбера": the barber's, not the hairdresser's).
+    named = (
+        {result.specialist_id}
+        if result.specialist_id is not None
+        else set(result.specialist_ids_for_specialization)
+    )
+    theirs = [
+        s for s in services if s.share and s.entry.owner is not None and s.entry.owner in named
+    ]
+    best = _best(theirs or services)
+    if best is not None:
+        result.service_id = int(best.value)
+        result.service_name = next(
+            item.name for item in catalogue.services if item.id == best.value
+        )
 
     # 4. A service word that the catalogue does not (unambiguously) know.
     if result.service_name is None:
@@ -293,6 +404,9 @@ def _service_word(tokens: list[Token], taken: set[int], service_hits: set[int]) 
         for form in token.forms:
             if form in SERVICE_WORDS:
                 return form
+            for synonym in SYNONYMS.get(form, ()):
+                if synonym in SERVICE_WORDS:
+                    return synonym  # "бровки" -> "бровь"
         if index in service_hits:
             return token.lemma  # matched several catalogue services equally well
     return None

@@ -19,13 +19,16 @@ Dates (``"YYYY-MM-DD"``)
       month if that day has passed;
     * relative: "через 3 дня", "через неделю", "in 2 weeks" (parsed by dateparser).
     When two dates are given ("с пятницы на понедельник") the one introduced by
-    "на"/"to"/"for" wins over the one introduced by "с"/"from".
+    "на"/"to"/"for" wins over the one introduced by "с"/"from"; one ruled out ("не в
+    пятницу, а в субботу", "not on friday") is never picked (times alike).
 
 Times (``"HH:MM"``, 24h)
     * "15:30", "в 15.30", "в 10" -> "10:00", "в пятнадцать тридцать" -> "15:30";
     * "в 3 часа дня" -> "15:00", "в 7 вечера" -> "19:00", "9 утра", "3pm", "10 a.m.";
     * "полседьмого" / "половина седьмого" -> 6:30, "четверть третьего" -> 2:15,
       "без четверти три" -> 2:45, "half past six", "quarter to seven";
+    * "без двадцати пять" -> 4:40, "двадцать пять минут третьего" -> 2:25, "twenty past
+      four", "ten to five", "make it 11" / "how about 4" / "can we do 3";
     * "полдень"/"noon" -> "12:00", "в час (дня)" -> "13:00", "полночь" -> "00:00";
     * "через 2 часа" / "in an hour" -> now + N hours (also sets the date);
     * an hour from 1 to 7 with no am/pm, no "утра/дня/вечера" and no part of the
@@ -204,8 +207,19 @@ class _Found:
     value: object
 
 
+_NEGATION = re.compile(r"(?:\bне|\bnot)\s+(?:(?:в|во|на|к|on|at|for|in)\s+)?(?:the\s+)?$")
+
+
+def _negated(text: str, start: int) -> bool:
+    """True for a value the user rules out: "не в пятницу, а в субботу", "not on Friday"."""
+    return bool(_NEGATION.search(text[max(0, start - 16) : start]))
+
+
 def _pick(candidates: list[_Found], text: str) -> object | None:
-    """Prefer a target ("на Y", "to Y": "с X на Y", "move 12:00 to 14:00"), else the first."""
+    """Prefer a target ("на Y", "to Y": "с X на Y", "move 12:00 to 14:00"), else the first;
+    a value ruled out ("не в пятницу, а в субботу") is never picked when another is given."""
+    kept = [c for c in candidates if not _negated(text, c.start)]
+    candidates = kept or candidates
     if not candidates:
         return None
     if len(candidates) > 1:
@@ -309,7 +323,7 @@ def extract_date(text: str, today: date, now: datetime) -> tuple[str, str | None
     for match in list(_RELATIVE.finditer(text)):
         take(match, _dateparser_relative(" ".join(match[0].split()), now))
     for match in list(_DAY_ONLY.finditer(text)):
-        if _preceding_word(text, match.start()).startswith(("пол", "четверт")):
+        if _preceding_word(text, match.start()).startswith(("пол", "четверт", "минут")):
             continue  # "пол 7-го" / "четверть 3-го" is a time
         take(match, _day_of_month(int(match[1]), today))
 
@@ -397,7 +411,18 @@ CLOCK_RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _Clock]], ..
         # полседьмого ("пол 7-го" after digitize) / половина седьмого / четверть третьего
         (r"\bпол(?:овин[аеуы])?\s*-?\s*(?P<h>\d{1,2})-?(?:го|е)\b", lambda m: _hour(m, 30, -1)),
         (r"\bчетверть\s+(?P<h>\d{1,2})-?(?:го|е)\b", lambda m: _hour(m, 15, -1)),
+        # двадцать пять минут третьего -> 2:25
+        (r"\b(?P<n>[1-9]|[1-5]\d)\s+минут\w*\s+(?P<h>\d{1,2})-?(?:го|е)\b",
+         lambda m: _hour(m, int(m["n"]), -1)),
         (r"\bбез\s+четверти\s+(?P<h>\d{1,2})\b", lambda m: _hour(m, 45, -1)),
+        # без двадцати пять / без 10 минут 5 -> 4:40 / 4:50
+        (r"\bбез\s+(?P<n>[1-9]|[12]\d|30)(?:\s*мин\w*)?\s+(?P<h>\d{1,2})\b",
+         lambda m: _hour(m, 60 - int(m["n"]), -1)),
+        # twenty past four / ten to five ("at ten to five"; "from 10 to 11" is no time)
+        (r"\b(?P<n>[1-9]|[12]\d|30)\s+(?:minutes?\s+)?past\s+(?P<h>\d{1,2})\b",
+         lambda m: _hour(m, int(m["n"]))),
+        (r"(?:^|\b(?:at|for|about|around|by)\s+)(?P<n>5|10|20|25)\s+(?:minutes?\s+)?to\s+"
+         r"(?P<h>\d{1,2})\b", lambda m: _hour(m, 60 - int(m["n"]), -1)),
         (r"\bhalf\s+past\s+(?P<h>\d{1,2})\b", lambda m: _hour(m, 30)),
         (r"\bquarter\s+past\s+(?P<h>\d{1,2})\b", lambda m: _hour(m, 15)),
         (r"\bquarter\s+to\s+(?P<h>\d{1,2})\b", lambda m: _hour(m, 45, -1)),
@@ -405,6 +430,10 @@ CLOCK_RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _Clock]], ..
         (r"\bполд(?:ень|ня|ню)\b|\bполудня\b|\bnoon\b|\bmidday\b", lambda m: _Clock(12, 0, True)),
         (r"\bполноч\w*|\bmidnight\b", lambda m: _Clock(0, 0, True)),
         (r"\b(?:в|к|at)\s+час(?:\s+дня)?\b|\bна\s+час\s+дня\b", lambda m: _Clock(13, 0, True)),
+        # "make it 11", "how about 4" (a correction names the hour alone)
+        (rf"\b(?:make\s+it|how\s+about|what\s+about|can\s+we\s+do|let\s+s\s+do)\s+"
+         rf"(?P<h>\d{{1,2}}){_NOT_AN_HOUR}",
+         lambda m: _hour(m, 0)),
         # в 15 30 ("в пятнадцать тридцать") / 11 часов 30 минут
         (rf"\b{_TIME_PREP}\s+(?P<h>\d{{1,2}})\s+(?P<m>\d{{2}})\b{_NOT_AN_HOUR}", _hour),
         (r"\b(?P<h>\d{1,2})\s*час\w*\s*(?P<m>\d{1,2})\s*мин\w*", _hour),

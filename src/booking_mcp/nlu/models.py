@@ -66,12 +66,18 @@ class CatalogItem:
     """One specialist, service or category from the live catalogue.
 
     ``extra`` holds synonyms: for a specialist, their specialization(s)
-    ("Стоматолог", "Мастер маникюра"); for a service, its category name.
+    ("Стоматолог", "Мастер маникюра"); for a service, its category name; for any item,
+    also its names in another language ("Manicure", "Anna Ivanova", "Nail technician"):
+    a Latin extra is an alias of the item's own name or of its specialization, never a
+    separate entry. ``owner`` is, for a service, the id of the specialist who offers it
+    (a service name shared by several specialists is resolved by the one the message
+    names: "мужская стрижка у барбера").
     """
 
     id: int
     name: str
     extra: tuple[str, ...] = ()
+    owner: int | None = None
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,9 @@ def digitize(text: str, tokens: list[Token] | None = None) -> str:
         end = token.end
         english = token.text.isascii()
         # "двадцать пять", "twenty five", "двадцать пятое": tens followed by a unit.
-        if not ordinal and value in _TENS and i + 1 < len(tokens):
+        # ... but not "без двадцати пять" (= 4:40: the tens are the minutes before the hour).
+        before_hour = i > 0 and tokens[i - 1].text == "без"
+        if not ordinal and value in _TENS and i + 1 < len(tokens) and not before_hour:
             unit = numeral_value(tokens[i + 1])
             if unit is not None and 1 <= unit[0] <= 9:
                 value += unit[0]

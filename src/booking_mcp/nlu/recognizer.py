@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .acts import bare_name, find_acts
+from .acts import bare_name, find_acts, is_a_name
 from .catalogue_match import match_catalogue
 from .dates import blank, extract_date, extract_time
 from .intents import classify, find_signals
@@ -49,21 +49,49 @@ def recognize(
     norm = normalize(text)
     tokens = tokenize(norm)
 
-    acts = find_acts(text, norm, tokens, tokenize(digitize(norm, tokens)))
-    if acts.ordinal_span is not None:  # "первую", "the second one" is never a date
-        norm = blank(norm, *acts.ordinal_span)
-        tokens = tokenize(norm)
+    digitized = digitize(norm, tokens)
+    acts = find_acts(text, norm, tokens, tokenize(digitized), digitized)
+    for span in (acts.ordinal_span, acts.nearest_span):  # "первую", "first available":
+        if span is not None:  # never a date
+            norm = blank(norm, *span)
+            tokens = tokenize(norm)
     if acts.phone_span is not None:
         norm = blank(norm, *acts.phone_span) if len(norm) == len(text) else norm
         tokens = tokenize(norm)
     work = digitize(norm, tokens)
+    if acts.shift_span is not None:
+        work = blank(work, *acts.shift_span)
     work, appointment_id = extract_appointment_id(work)
     work, date = extract_date(work, now.date(), now)
     time, date_from_time, time_of_day = extract_time(work, now)
-    found = match_catalogue(tokens, catalogue)
+    # A name the user gives as their own ("I'm Anna", "меня зовут Мария Петрова") is not a
+    # specialist of the catalogue.
+    own_name = set(normalize(acts.name).split()) if acts.name else set()
+    own_name |= {m[1] or m[2] for m in RULED_OUT.finditer(norm)}  # "не к Анне, а к Марии"
+    found = match_catalogue([t for t in tokens if t.text not in own_name], catalogue)
     signals = find_signals(norm, tokens)
+    alone = bare_name(text)
+    other = (found.service_id, found.service_name, found.category_id, found.specialization)
+    if (
+        alone
+        and " " in alone
+        and acts.name is None
+        and not signals | acts.signals
+        and not any(other)
+        and is_a_name(alone)
+    ):
+        if found.specialist_id is None:
+            acts.name = alone  # "John Smith": a client giving their name
+        elif match_catalogue(tokens[:1], catalogue).specialist_id != found.specialist_id:
+            # "Пётр Иванов" is a client too, not Анна Иванова by her surname.
+            acts.name = alone
+            found = match_catalogue([], catalogue)
     if appointment_id is None and signals & {"CANCEL", "RESCHEDULE"}:
-        appointment_id = bare_appointment_id(work)
+        # Only a number typed as digits: "cancel the manicure one" names no booking №1.
+        typed = "".join(
+            " " if w.isdigit() and n.isalpha() else w for w, n in zip(work, norm, strict=True)
+        )
+        appointment_id = bare_appointment_id(typed)
 
     entities = empty_entities()
     entities.update(
@@ -102,7 +130,7 @@ def recognize(
         topic=acts.topic,
         language=acts.language,
     )
-    refined = refine(intent, entities, signals, acts)
+    refined = refine(intent, entities, signals, acts, norm)
     if refined == "inform" and not any(entities[k] for k in WHEN_KEYS) and not entities["phone"]:
         entities["name"] = entities["name"] or bare_name(text)
     if refined == "inform" and QUESTION.search(norm):
@@ -114,12 +142,17 @@ def recognize(
     return Recognition(intent, entities, confidence, detect_language(text))
 
 
+# A catalogue word the user rules out: "не к Анне, а к Марии", "not with Anna, with Maria".
+RULED_OUT = re.compile(
+    r"\bне\s+(?:к|ко|у|на|с|со)\s+(\w+)\s+(?:а|но)\b|\bnot\s+(?:with|at)\s+(\w+)\s+(?:but\s+)?\w"
+)
+WHEN_QUESTION = re.compile(r"\b(?:когда|when|what\s+time)\b")
 QUESTION = re.compile(r"\b(?:как(?:ая|ой|ое|ие)|что|почему|зачем|what|why|how)\b")
 WHEN_KEYS = ("date", "time", "time_of_day", "same_time", "time_shift")
 CATALOGUE_KEYS = ("specialist_id", "service_id", "service_name", "category_id", "specialization")
 
 
-def refine(intent: str, entities: dict, signals: set[str], acts) -> str:  # noqa: ANN001, C901, PLR0911, PLR0912
+def refine(intent: str, entities: dict, signals: set[str], acts, norm: str = "") -> str:  # noqa: ANN001, C901, PLR0911, PLR0912
     """The dialog act or question a message is, over the booking intent of :func:`classify`.
 
     Rules in order (the first that holds wins); the phrases are in ``vocabulary.yaml``.
@@ -133,12 +166,12 @@ def refine(intent: str, entities: dict, signals: set[str], acts) -> str:  # noqa
         return "deny"
     if "STOP" in said and intent not in ("cancel_appointment",) or ("STOP" in said and not named):
         return "stop"
-    if acts.language:
+    if acts.language or "LANG_ANY" in said:
         return "set_language"
     if "PRICE" in said and named:
         return "ask_price"
-    if "DURATION" in said and named:
-        return "ask_duration"
+    if "DURATION" in said and (named or intent == "unknown"):
+        return "ask_duration"  # "а сколько длится?": of what was just talked about
     if intent == "help":
         return intent
     if "SCHEDULE" in said and (entities["specialist_id"] or entities["specialization"]):
@@ -154,13 +187,18 @@ def refine(intent: str, entities: dict, signals: set[str], acts) -> str:  # noqa
         )
     ):
         return "ask_specialist"
-    if acts.topic and not named:
-        return "business_info"
+    if acts.topic and not named and not (acts.topic == "phone" and acts.phone):
+        return "business_info"  # (but "мой номер телефона +7..." gives one's own number)
     if "REGISTER" in said or intent == "register" or (acts.name and acts.phone):
         return "register"
     if entities["appointment_id"] is not None:
         entities["ordinal"] = None
-    elif entities["ordinal"] is not None and not named and not entities["date"]:
+    elif (
+        entities["ordinal"] is not None
+        and not named
+        and not entities["date"]
+        and not signals & {"CANCEL", "RESCHEDULE"}  # "отмените вторую": which booking
+    ):
         return "choose"
     changing = intent in ("cancel_appointment", "reschedule_appointment") and (
         signals & {"APPOINTMENT", "MY", "BOOKED", "CANCEL"} or entities["appointment_id"]
@@ -168,10 +206,12 @@ def refine(intent: str, entities: dict, signals: set[str], acts) -> str:  # noqa
     if ("CORRECT" in said or acts.time_shift) and not changing:
         return "correct"
     if "NEAREST" in said:
-        if re.search(r"\b(?:когда|when)\b", " ".join(sorted(said))) or intent == "available_slots":
+        if WHEN_QUESTION.search(norm) or intent == "available_slots":
             return "available_slots"
         if intent in ("find_specialist", "unknown", "list_services"):
             return "book_appointment"
+    if "BYE" in said and not named and not when and intent not in ("help", "register"):
+        return "goodbye"  # "goodbye, have a nice day" (its "good..." is no wish for a good master)
     if intent == "unknown":
         if "THANKS" in said:
             return "thanks"

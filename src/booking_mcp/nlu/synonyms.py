@@ -111,10 +111,22 @@ COLLOQUIAL: dict[str, tuple[str, ...]] = {
     word: tuple(targets) for word, targets in vocabulary()["synonyms"].items()
 }
 
-SYNONYMS: dict[str, tuple[str, ...]] = {
+_TABLES: dict[str, tuple[str, ...]] = {
     **COLLOQUIAL,
     **JOB_TITLES,
     **SERVICE_TERMS,
     **SHORT_NAMES,
     **CITY_NAMES,
 }
+
+
+def _expand(word: str) -> tuple[str, ...]:
+    """The targets of ``word`` and, one step further, of its targets ("mani" -> "manicure"
+    -> "маникюр"), so a colloquial English word reaches the Russian catalogue."""
+    targets = list(_TABLES[word])
+    for target in _TABLES[word]:
+        targets += [t for t in _TABLES.get(target, ()) if t not in targets and t != word]
+    return tuple(targets)
+
+
+SYNONYMS: dict[str, tuple[str, ...]] = {word: _expand(word) for word in _TABLES}

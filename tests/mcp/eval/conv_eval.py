@@ -92,7 +92,7 @@ def demo_catalogue() -> Catalogue:
         specialists.append(CatalogItem(spec_id, name, (specialization,)))
         for title, category, *_rest in offered:
             service_id += 1
-            services.append(CatalogItem(service_id, title, (category,)))
+            services.append(CatalogItem(service_id, title, (category,), owner=spec_id))
     return Catalogue(
         specialists=tuple(specialists),
         services=tuple(services),

@@ -47,3 +47,32 @@ def test_catalogue_ids_follow_the_demo() -> None:
     assert [s.name for s in catalogue.specialists][:2] == ["Анна Иванова", "Мария Петрова"]
     assert {s.id: s.name for s in catalogue.services}[11] == "Стрижка мужская"
     assert catalogue.cities == ("Казань", "Москва")
+
+
+def test_every_dialog_ends_in_the_right_rows() -> None:
+    """Issue 12's target: every dialog of the set (both halves) leaves the right database rows,
+    played through ``process_message`` against a real API. A failure names the dialogs only
+    (their turns are not printed, so the held-out half stays unseen)."""
+    import asyncio
+    import importlib.util
+    import logging
+    import tempfile
+    from pathlib import Path
+
+    from kit.live_api import serve_api
+
+    spec = importlib.util.spec_from_file_location("eval_run", Path(__file__).with_name("run.py"))
+    assert spec is not None and spec.loader is not None
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    dialogs = load_dialogs()
+    quiet = dict(cache_backend="off", throttle_auth="", throttle_booking="")
+    logging.disable(logging.WARNING)
+    try:
+        with tempfile.TemporaryDirectory() as tmp, serve_api(Path(tmp), **quiet) as api:
+            results = asyncio.run(runner.run_dialogs(api, dialogs, verbose=False))
+    finally:
+        logging.disable(logging.NOTSET)
+    failed = [f"{d.id} ({d.half})" for done in results.values() for d, ok in done if not ok]
+    assert sum(len(done) for done in results.values()) == len(dialogs)
+    assert failed == [], f"dialogs that ended in the wrong rows: {failed}"
