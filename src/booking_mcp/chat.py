@@ -42,6 +42,10 @@ async def _reachable(url: str) -> bool:
 
 
 def _reply(result: Any) -> dict[str, Any]:
+    if getattr(result, "is_error", False):  # a tool error: its message, never an empty line
+        error = (result.structured_content or {}).get("error") or {}
+        text = error.get("message") or "".join(getattr(c, "text", "") for c in result.content)
+        return {"response": text or "?", "actions": []}
     if result.structured_content:
         return result.structured_content
     text = "".join(getattr(c, "text", "") for c in result.content)

@@ -22,3 +22,20 @@ def test_english_chat_texts_have_no_cyrillic() -> None:
         text = t("en", key, url=url)
         assert text and not CYRILLIC.search(text), text
         assert CYRILLIC.search(t("ru", key, url=url))
+
+
+def test_a_tool_error_is_printed_not_an_empty_line() -> None:
+    from types import SimpleNamespace
+
+    from booking_mcp.chat import _reply
+
+    failed = SimpleNamespace(
+        is_error=True,
+        structured_content={"error": {"code": "api_unavailable", "message": "API is down"}},
+        content=[SimpleNamespace(text="API is down")],
+    )
+    assert _reply(failed)["response"] == "API is down"
+    plain = SimpleNamespace(
+        is_error=True, structured_content=None, content=[SimpleNamespace(text="boom")]
+    )
+    assert _reply(plain)["response"] == "boom"
