@@ -8,6 +8,7 @@ folder says where (see :mod:`booking_cli.run_state`), so ``booking chat`` finds 
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -32,10 +33,22 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> 
     return False
 
 
+def _die_with_parent() -> None:
+    """In the child, before it runs: on Linux, be sent SIGTERM when the supervisor dies,
+    however it dies (``kill -9``, an out-of-memory kill), so no part is left holding a port."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+#: prctl(2): the signal a child gets when its parent dies.
+PR_SET_PDEATHSIG = 1
+
+
 def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     """A part in a process group of its own: a terminal's Ctrl-C reaches only this supervisor,
     which passes it on once (a second interrupt makes uvicorn quit mid-shutdown)."""
-    return subprocess.Popen(args, env=env, process_group=0)
+    return subprocess.Popen(args, env=env, process_group=0, preexec_fn=_die_with_parent)  # noqa: PLW1509
 
 
 def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:

@@ -256,3 +256,17 @@ def test_the_readmes_run_command_works_on_a_fresh_copy_without_dev_tools(tmp_pat
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 0, output.text()[-3000:]
+
+
+def test_no_part_outlives_a_killed_run(booking_run):
+    """`kill -9` of `booking run` (or the OOM killer) leaves no API or MCP server holding its
+    port: each part is told when its supervisor dies."""
+    proc, api_port, mcp_port, _ = booking_run
+    parts = children(proc.pid)
+    assert len(parts) == 2
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(gone(pid) for pid in parts):
+        time.sleep(0.5)
+    assert all(gone(pid) for pid in parts), "a part outlived its supervisor"
