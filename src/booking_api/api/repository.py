@@ -73,6 +73,19 @@ async def count(session: AsyncSession, stmt: Select[Any]) -> int:
     return total or 0
 
 
+async def rows_and_total(
+    session: AsyncSession, page: Select[Any], stmt: Select[Any]
+) -> tuple[list[Any], int | None]:
+    """A page of plain rows and the number of rows of ``stmt`` (what :func:`count` says), in
+    one round trip: the count rides along as an uncorrelated scalar subquery, which the
+    database evaluates once. An empty page says no total (None)."""
+    total = select(func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
+    rows = (await session.execute(page.add_columns(total.label("total_rows")))).all()
+    if not rows:
+        return [], None
+    return [row[:-1] for row in rows], rows[0][-1]
+
+
 async def page(
     session: AsyncSession, stmt: Select[Any], loaders: Sequence[Any], *, limit: int, offset: int
 ) -> Sequence[Any]:

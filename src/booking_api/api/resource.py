@@ -210,8 +210,16 @@ class Resource(ABC):
                 return await self.represent_rows(
                     session, await repository.rows(session, columns), ctx
                 )
-            page = Page(request, page_size, await repository.count(session, stmt))
-            rows = await repository.rows(session, columns.limit(page_size).offset(page.offset))
+            number = Page.requested(request)
+            if number is None:  # ?page=last: the total first, then that page
+                page = Page(request, page_size, await repository.count(session, stmt))
+                rows = await repository.rows(session, columns.limit(page_size).offset(page.offset))
+                return page.envelope(await self.represent_rows(session, rows, ctx))
+            offset = (number - 1) * page_size
+            query = columns.limit(page_size).offset(offset)
+            rows, total = await repository.rows_and_total(session, query, stmt)
+            # No row on page 1: there are none; none on a later page: it is past the last one.
+            page = Page(request, page_size, 0 if total is None else total)
             return page.envelope(await self.represent_rows(session, rows, ctx))
         loaders = self.loader_options()
         if page_size is None:
