@@ -69,6 +69,10 @@ class Appointments(ClientOwned, Resource):
     def list_columns(self, stmt: Select[Any]) -> Select[Any]:
         return repository.list_columns(stmt)
 
+    def list_shape(self, ctx: Ctx) -> Any:
+        # Staff see every appointment; anyone else's list depends on who they are.
+        return "staff" if ctx.is_staff else None
+
     async def represent_rows(
         self, session: AsyncSession, rows: Sequence[Any], ctx: Ctx
     ) -> list[dict[str, Any]]:

@@ -91,3 +91,18 @@ async def test_pages_of_rows_count_and_bound_as_drf_does(client, env, cat, booke
         "/api/appointments/?page_size=2&status=completed&page=2", headers=staff
     )
     assert none_later.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["", "&page=1", "&page=2"])
+async def test_a_plain_staff_page_answers_as_a_filtered_one(client, env, cat, booked, page) -> None:  # noqa: ANN001
+    """The staff's unfiltered list is sent as SQL rendered once (repository.fixed_rows); it
+    answers what the general path answers (here forced by an ordering equal to the default)."""
+    staff = env.auth(cat.staff)
+    fixed = (await client.get(f"/api/appointments/?page_size=2{page}", headers=staff)).json()
+    again = (await client.get(f"/api/appointments/?page_size=2{page}", headers=staff)).json()
+    general = await client.get(f"/api/appointments/?page_size=2{page}&ordering=id", headers=staff)
+    assert fixed == again
+    assert (fixed["count"], fixed["results"]) == (
+        general.json()["count"],
+        general.json()["results"],
+    )
