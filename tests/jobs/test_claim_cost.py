@@ -27,7 +27,8 @@ async def test_a_claim_reads_what_it_takes_not_the_backlog(env) -> None:  # noqa
         await conn.execute(
             text(
                 "INSERT INTO booking_job (kind, payload, run_at, status, attempts, dedupe_key, "
-                "created_at) SELECT 'specialist_notice', '{}', CAST(:now AS timestamptz) - g * interval '1 ms', "
+                "created_at) SELECT 'specialist_notice', '{}', "
+                "CAST(:now AS timestamptz) - g * interval '1 ms', "
                 "'queued', 0, 'backlog-' || g, :now FROM generate_series(1, 3000) g"
             ),
             {"now": now},
