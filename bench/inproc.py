@@ -150,6 +150,7 @@ async def main() -> None:
             "available_days": f"/api/specialists/{sp['id']}/available_days/?service={svc['id']}"
             f"&month={today:%Y-%m}",
             "/api/services/ (with token)": "/api/services/",
+            "appointments (token)": "/api/appointments/?page_size=20",
         }
 
         from run import PG, Catalogue  # bench/run.py

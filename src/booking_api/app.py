@@ -41,6 +41,7 @@ from booking_api.core.middleware import (
     NullCharactersMiddleware,
     RequestBodyLimitMiddleware,
 )
+from booking_api.core.warmup import warm_pool
 from booking_api.dialogs import routes as dialogs
 from booking_api.holds import routes as holds
 from booking_api.miniapp import mount_miniapp
@@ -98,6 +99,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # Jobs: the in-process poller (no Redis) or arq wake-ups (REDIS_URL); see booking_api.jobs
         from booking_api.jobs.runtime import api_jobs_runtime
 
+        if database is None:  # a server's own pool (tests hand in theirs): open it now
+            await warm_pool(app.state.db.write_engine, settings.db_pool_size)
         async with api_jobs_runtime(app.state.db, settings):
             thresholds = gc.get_threshold()
             settle_heap()

@@ -292,7 +292,7 @@ class Job(Base):
     """
 
     __tablename__ = "booking_job"
-    __table_args__ = (Index("booking_job_due", "status", "run_at"),)
+    __table_args__ = (Index("booking_job_due", "status", "run_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))

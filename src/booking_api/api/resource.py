@@ -57,6 +57,10 @@ def parse_pk(raw: str) -> int:
     return lookup_id(int(raw))
 
 
+# The query parameters that change no list statement (the page is cut from it).
+_PAGE_PARAMS = frozenset({"page", "page_size"})
+
+
 class Resource(ABC):
     model: ClassVar[type[Base]]
     model_name: ClassVar[str]
@@ -199,21 +203,74 @@ class Resource(ABC):
         await delete_with_dependents(session, self.model, [obj.id])
 
     # --- listing ---------------------------------------------------------------------------
+    def list_shape(self, ctx: Ctx) -> Any:
+        """For a resource that lists plain rows: a key under which the list's statement, when
+        no filter, search or ordering is asked, is the same SQL for every request (its SQL is
+        then rendered once, ``repository.fixed_rows``); None when it depends on more than the
+        key says (e.g. who asks)."""
+        return None
+
+    def list_statement(self, ctx: Ctx, params: dict[str, str]) -> Select[Any]:
+        stmt = self.filter(self.list_query(ctx), params)
+        stmt = self.search(stmt, params.get("search"), self.search_fields_for(ctx))
+        return self.order(stmt, params.get("ordering"))
+
+    async def fixed_list(
+        self, request: Request, session: AsyncSession, ctx: Ctx, shape: Any, page_size: int | None
+    ) -> Any:
+        """:meth:`list_response` for a request of a fixed shape (only ``page``/``page_size``
+        asked), answering the same; None for ``?page=last`` (the general way counts first)."""
+        params = dict(request.query_params)
+        key = (type(self).__name__, shape, page_size)
+
+        def columns() -> Select[Any]:
+            columns = self.list_columns(self.list_statement(ctx, params))
+            assert columns is not None  # list_shape is for resources listing plain rows
+            return columns
+
+        if page_size is None:
+            rows = await repository.fixed_rows(session, key, columns)
+            return await self.represent_rows(session, rows, ctx)
+        number = Page.requested(request)
+        if number is None:
+            return None
+        offset = (number - 1) * page_size
+
+        def paged() -> Select[Any]:
+            page = columns().limit(page_size).offset(offset)
+            return repository.with_total(page, self.list_statement(ctx, params))
+
+        rows, total = repository.split_total(
+            await repository.fixed_rows(session, (*key, offset), paged)
+        )
+        page = Page(request, page_size, 0 if total is None else total)
+        return page.envelope(await self.represent_rows(session, rows, ctx))
+
     async def list_response(self, request: Request, session: AsyncSession, ctx: Ctx) -> Any:
         params = dict(request.query_params)
         await self.prepare(session, ctx)
-        stmt = self.filter(self.list_query(ctx), params)
-        stmt = self.search(stmt, params.get("search"), self.search_fields_for(ctx))
-        stmt = self.order(stmt, params.get("ordering"))
         page_size = positive_int(params.get("page_size"), cutoff=ctx.settings.max_page_size)
+        if params.keys() <= _PAGE_PARAMS and (shape := self.list_shape(ctx)) is not None:
+            answer = await self.fixed_list(request, session, ctx, shape, page_size)
+            if answer is not None:
+                return answer
+        stmt = self.list_statement(ctx, params)
         columns = self.list_columns(stmt)
         if columns is not None:
             if page_size is None:
                 return await self.represent_rows(
                     session, await repository.rows(session, columns), ctx
                 )
-            page = Page(request, page_size, await repository.count(session, stmt))
-            rows = await repository.rows(session, columns.limit(page_size).offset(page.offset))
+            number = Page.requested(request)
+            if number is None:  # ?page=last: the total first, then that page
+                page = Page(request, page_size, await repository.count(session, stmt))
+                rows = await repository.rows(session, columns.limit(page_size).offset(page.offset))
+                return page.envelope(await self.represent_rows(session, rows, ctx))
+            offset = (number - 1) * page_size
+            query = columns.limit(page_size).offset(offset)
+            rows, total = await repository.rows_and_total(session, query, stmt)
+            # No row on page 1: there are none; none on a later page: it is past the last one.
+            page = Page(request, page_size, 0 if total is None else total)
             return page.envelope(await self.represent_rows(session, rows, ctx))
         loaders = self.loader_options()
         if page_size is None:

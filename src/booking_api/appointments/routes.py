@@ -46,7 +46,8 @@ class Appointments(ClientOwned, Resource):
         return repository.with_relations()
 
     async def prepare(self, session: AsyncSession, ctx: Ctx) -> None:
-        await ctx.load_profiles(session)
+        if not ctx.is_staff:  # staff see every appointment, whatever profiles they have
+            await ctx.load_profiles(session)
 
     def base_query(self, ctx: Ctx) -> Select[Any]:
         return repository.visible_to(ctx.require_user(), ctx.client_id, ctx.specialist_id)
@@ -67,6 +68,10 @@ class Appointments(ClientOwned, Resource):
 
     def list_columns(self, stmt: Select[Any]) -> Select[Any]:
         return repository.list_columns(stmt)
+
+    def list_shape(self, ctx: Ctx) -> Any:
+        # Staff see every appointment; anyone else's list depends on who they are.
+        return "staff" if ctx.is_staff else None
 
     async def represent_rows(
         self, session: AsyncSession, rows: Sequence[Any], ctx: Ctx

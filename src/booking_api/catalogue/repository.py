@@ -9,7 +9,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from booking_api.api.repository import icontains
+from booking_api.api.repository import fixed_rows, icontains
 from booking_api.models import Service, ServiceCategory, Specialist, SpecialistSchedule, User
 
 # --- categories ----------------------------------------------------------------------------------
@@ -82,21 +82,26 @@ def specialist_columns(stmt: Select[Any]) -> Select[Any]:
 
 
 async def schedules_of(session: AsyncSession, specialist_ids: Sequence[int]) -> Sequence[Any]:
-    """The weekly rows of these specialists, by id (plain rows: id, specialist, day, hours)."""
+    """The weekly rows of these specialists, by id (plain rows: id, specialist, day, hours).
+    The same ids are the same SQL: rendered once on PostgreSQL (``fixed_rows``)."""
     if not specialist_ids:
         return []
-    stmt = (
-        select(
-            SpecialistSchedule.id,
-            SpecialistSchedule.specialist_id,
-            SpecialistSchedule.day_of_week,
-            SpecialistSchedule.start_time,
-            SpecialistSchedule.end_time,
+    ids = tuple(specialist_ids)
+
+    def statement() -> Select[Any]:
+        return (
+            select(
+                SpecialistSchedule.id,
+                SpecialistSchedule.specialist_id,
+                SpecialistSchedule.day_of_week,
+                SpecialistSchedule.start_time,
+                SpecialistSchedule.end_time,
+            )
+            .where(SpecialistSchedule.specialist_id.in_(ids))
+            .order_by(SpecialistSchedule.id)
         )
-        .where(SpecialistSchedule.specialist_id.in_(specialist_ids))
-        .order_by(SpecialistSchedule.id)
-    )
-    return (await session.execute(stmt)).all()
+
+    return await fixed_rows(session, ("schedules_of", ids), statement)
 
 
 async def is_active_specialist(session: AsyncSession, specialist_id: int) -> bool:

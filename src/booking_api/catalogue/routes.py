@@ -79,6 +79,9 @@ class Specialists(Resource):
     def list_columns(self, stmt: Any) -> Any:
         return repository.specialist_columns(stmt)
 
+    def list_shape(self, ctx: Ctx) -> Any:
+        return "public"  # the same active specialists for everyone
+
     async def represent_rows(
         self, session: AsyncSession, rows: Sequence[Any], ctx: Ctx
     ) -> list[dict[str, Any]]:
@@ -165,6 +168,9 @@ class Services(Resource):
 
     def list_columns(self, stmt: Any) -> Any:
         return repository.service_columns(stmt)
+
+    def list_shape(self, ctx: Ctx) -> Any:
+        return "public"  # the same active services for everyone
 
     async def represent_rows(
         self, session: AsyncSession, rows: Sequence[Any], ctx: Ctx

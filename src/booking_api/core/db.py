@@ -47,6 +47,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import Date, DateTime, Time
 
 from booking_api.core.config import Settings
+from booking_api.core.pool_queue import FairAsyncQueue
 
 log = logging.getLogger("booking_api.db")
 
@@ -92,8 +93,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 class TimedQueuePool(AsyncAdaptedQueuePool):
     """The async engine's usual pool, telling ``on_wait`` (``core.metrics`` sets it) how long
-    each checkout took: waiting for a free connection, or opening one."""
+    each checkout took: waiting for a free connection, or opening one. Free connections go
+    to the requests that waited longest (``core.pool_queue``)."""
 
+    _queue_class = FairAsyncQueue
     on_wait: Any = None
 
     def _do_get(self) -> Any:

@@ -130,15 +130,25 @@ class Page:
         self.page_size = page_size
         self.total = total
         self.num_pages = max(1, -(-total // page_size))
+        number = self.requested(request)
+        self.number = self.num_pages if number is None else number
+        if self.number > self.num_pages:
+            raise NotFound("Invalid page.")
+
+    @staticmethod
+    def requested(request: Request) -> int | None:
+        """The page number asked for (``?page=``, 1 by default), None for ``last``; a number
+        that cannot be a page is DRF's 404 "Invalid page." whatever the total."""
         raw = request.query_params.get("page", "1")
         if raw == "last":
-            raw = str(self.num_pages)
+            return None
         try:
-            self.number = int(raw)  # Django's Paginator: "2.0" is not a page number
+            number = int(raw)  # Django's Paginator: "2.0" is not a page number
         except ValueError:
             raise NotFound("Invalid page.") from None
-        if self.number < 1 or self.number > self.num_pages:
+        if number < 1:
             raise NotFound("Invalid page.")
+        return number
 
     @property
     def offset(self) -> int:

@@ -70,3 +70,39 @@ async def test_list_rows_equal_the_detail_answers(client, env, cat, booked, who)
         assert detail.json() == item
     paged = (await client.get("/api/appointments/?page_size=20", headers=headers)).json()
     assert paged["count"] == expected and paged["results"] == listed
+
+
+async def test_pages_of_rows_count_and_bound_as_drf_does(client, env, cat, booked) -> None:  # noqa: ANN001
+    """A page of plain rows brings its total along (one query); the page numbers still
+    behave as DRF's: past the last page is a 404, ``last`` is the last one, an empty list
+    has one empty page."""
+    staff = env.auth(cat.staff)
+    first = (await client.get("/api/appointments/?page_size=2", headers=staff)).json()
+    assert first["count"] == 3 and len(first["results"]) == 2 and first["next"]
+    second = (await client.get("/api/appointments/?page_size=2&page=2", headers=staff)).json()
+    assert second["count"] == 3 and len(second["results"]) == 1 and second["next"] is None
+    last = (await client.get("/api/appointments/?page_size=2&page=last", headers=staff)).json()
+    assert last == second
+    past = await client.get("/api/appointments/?page_size=2&page=3", headers=staff)
+    assert (past.status_code, past.json()) == (404, {"detail": "Invalid page."})
+    none = await client.get("/api/appointments/?page_size=2&status=completed", headers=staff)
+    assert none.json() == {"count": 0, "next": None, "previous": None, "results": []}
+    none_later = await client.get(
+        "/api/appointments/?page_size=2&status=completed&page=2", headers=staff
+    )
+    assert none_later.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["", "&page=1", "&page=2"])
+async def test_a_plain_staff_page_answers_as_a_filtered_one(client, env, cat, booked, page) -> None:  # noqa: ANN001
+    """The staff's unfiltered list is sent as SQL rendered once (repository.fixed_rows); it
+    answers what the general path answers (here forced by an ordering equal to the default)."""
+    staff = env.auth(cat.staff)
+    fixed = (await client.get(f"/api/appointments/?page_size=2{page}", headers=staff)).json()
+    again = (await client.get(f"/api/appointments/?page_size=2{page}", headers=staff)).json()
+    general = await client.get(f"/api/appointments/?page_size=2{page}&ordering=id", headers=staff)
+    assert fixed == again
+    assert (fixed["count"], fixed["results"]) == (
+        general.json()["count"],
+        general.json()["results"],
+    )

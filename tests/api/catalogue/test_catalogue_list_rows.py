@@ -55,3 +55,15 @@ async def test_list_rows_equal_the_detail_answers(client, cat, route) -> None:  
     assert len(listed) >= 2
     for item in listed:
         assert (await client.get(f"{route}{item['id']}/")).json() == item
+
+
+@pytest.mark.parametrize("route", ["/api/services/", "/api/specialists/"])
+async def test_the_plain_list_answers_as_an_ordered_one(client, cat, route) -> None:  # noqa: ANN001
+    """The unfiltered list is sent as SQL rendered once (repository.fixed_rows); it answers
+    what the general path answers (forced here by an ordering equal to the default)."""
+    fixed = (await client.get(route)).json()
+    assert fixed == (await client.get(route)).json()
+    assert fixed == (await client.get(f"{route}?ordering=id")).json()
+    paged = (await client.get(f"{route}?page_size=1&page=2")).json()
+    general = (await client.get(f"{route}?page_size=1&page=2&ordering=id")).json()
+    assert (paged["count"], paged["results"]) == (general["count"], general["results"])

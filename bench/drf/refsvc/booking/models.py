@@ -124,6 +124,7 @@ class Appointment(models.Model):
     buffer_after = models.IntegerField(default=0)
     cancelled_at = models.DateTimeField(null=True)
     client_confirmed_at = models.DateTimeField(null=True)
+    no_show = models.BooleanField(default=False)
 
     class Meta:
         managed = False

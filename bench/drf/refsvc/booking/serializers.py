@@ -99,6 +99,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             # Our service's additions (the contract allows extra fields): same payload.
             "cancelled_at",
             "client_confirmed_at",
+            "no_show",
         ]
         read_only_fields = [
             "status",
@@ -106,6 +107,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "updated_at",
             "cancelled_at",
             "client_confirmed_at",
+            "no_show",
         ]
 
     def validate(self, data):
