@@ -11,12 +11,15 @@ notices go to that Telegram chat.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from .api_client import SERVICE, ClientAuth
 from .errors import tool_errors
-from .server import READ, WRITE, UserId
+from .server import READ, WRITE, IdempotencyKey, UserId
 from .service import BookingService
 
 
@@ -36,7 +39,13 @@ class CalendarLink(BaseModel):
     created_at: str
 
 
-def register_calendar_tools(mcp: MCPServer, service: BookingService) -> None:
+#: The server's ``once``: runs a write once per ``idempotency_key``.
+Once = Callable[
+    [str, str | None, str | None, dict[str, Any], Callable[[], Awaitable[Any]]], Awaitable[Any]
+]
+
+
+def register_calendar_tools(mcp: MCPServer, service: BookingService, once: Once) -> None:
     @mcp.tool(annotations=READ)
     @tool_errors
     async def get_appointment_ics(appointment_id: int, user_id: UserId = None) -> CalendarFile:
@@ -55,13 +64,19 @@ def register_calendar_tools(mcp: MCPServer, service: BookingService) -> None:
 
     @mcp.tool(annotations=WRITE)
     @tool_errors
-    async def rotate_calendar_feed(user_id: UserId = None) -> CalendarLink:
+    async def rotate_calendar_feed(
+        user_id: UserId = None, idempotency_key: IdempotencyKey = None
+    ) -> CalendarLink:
         """A new calendar feed link for the client: the old one stops working at once. Use
         when the user says their link leaked or asks for a new one."""
-        data = await service.api.request(
-            "POST", "clients/me/calendar/rotate/", auth=service.who(user_id)
-        )
-        return CalendarLink.model_validate(data)
+
+        async def rotate() -> CalendarLink:
+            data = await service.api.request(
+                "POST", "clients/me/calendar/rotate/", auth=service.who(user_id)
+            )
+            return CalendarLink.model_validate(data)
+
+        return await once("rotate_calendar_feed", user_id, idempotency_key, {}, rotate)
 
     def specialist_feed(user_id: str | None) -> tuple[str, ClientAuth | str]:
         who = service.who(user_id)
@@ -79,9 +94,15 @@ def register_calendar_tools(mcp: MCPServer, service: BookingService) -> None:
 
     @mcp.tool(annotations=WRITE)
     @tool_errors
-    async def rotate_specialist_calendar_feed(user_id: UserId = None) -> CalendarLink:
+    async def rotate_specialist_calendar_feed(
+        user_id: UserId = None, idempotency_key: IdempotencyKey = None
+    ) -> CalendarLink:
         """A new calendar feed link for the specialist who is this user: the old one stops
         working at once."""
         path, auth = specialist_feed(user_id)
-        data = await service.api.request("POST", path + "rotate/", auth=auth)
-        return CalendarLink.model_validate(data)
+
+        async def rotate() -> CalendarLink:
+            data = await service.api.request("POST", path + "rotate/", auth=auth)
+            return CalendarLink.model_validate(data)
+
+        return await once("rotate_specialist_calendar_feed", user_id, idempotency_key, {}, rotate)

@@ -584,7 +584,7 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
     from .calendar_tools import register_calendar_tools  # it imports this module's helpers
     from .resources import register_resources_and_prompts
 
-    register_calendar_tools(mcp, service)  # get_appointment_ics, get_calendar_feed
+    register_calendar_tools(mcp, service, once)  # get_appointment_ics, get_calendar_feed
     register_resources_and_prompts(mcp, service)  # catalogue, business, error codes; prompts
     errors.declare_errors(mcp)
     return mcp

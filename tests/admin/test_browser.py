@@ -96,7 +96,11 @@ async def _lookup(url: str, model: type, **where: object) -> object:
 
 
 def _submit(browser: Browser) -> None:
-    browser.find('input[type="submit"][name="save"]').click()
+    button = browser.find('input[type="submit"][name="save"]')
+    browser.script("arguments[0].scrollIntoView({block: 'center'})", button.ref)
+    browser.screenshot(Path("/tmp/admin-submit.png"))
+    print(browser.script("var r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, window.innerHeight, document.scrollingElement.scrollTop, document.scrollingElement.scrollHeight];", button.ref))
+    button.click()
 
 
 def _set(browser: Browser, name: str, value: str) -> None:

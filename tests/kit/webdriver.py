@@ -47,7 +47,17 @@ class Element:
         self.id = element_id
 
     def click(self) -> None:
+        # In the middle of the window first: a long form's button near the bottom edge is
+        # otherwise covered by the admin's sticky bar ("element click intercepted").
+        self.browser.script(
+            "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'})", self.ref
+        )
         self.browser.command("POST", f"/element/{self.id}/click", {})
+
+    @property
+    def ref(self) -> dict[str, str]:
+        """The element as a script argument (the W3C WebDriver element reference)."""
+        return {ELEMENT: self.id}
 
     def clear(self) -> None:
         self.browser.command("POST", f"/element/{self.id}/clear", {})

@@ -27,6 +27,8 @@ from mcp import Client
 
 WRITE_TOOLS = {
     "register_client",
+    "rotate_calendar_feed",
+    "rotate_specialist_calendar_feed",
     "hold_slot",
     "confirm_hold",
     "release_hold",

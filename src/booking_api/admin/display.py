@@ -172,6 +172,10 @@ def refusal_text(body: Any) -> str:
 
 SHOWING = "Showing %(start)s to %(end)s of %(count)s items"
 
+#: sqladmin writes "Number of characters: N" under a text area from its JavaScript, in English
+#: whatever the locale; the layout writes this instead.
+CHARS_COUNT_LABEL = "Символов"
+
 
 def admin_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
     """sqladmin's ``_()`` with the count of an empty list said plainly ("Записей нет", not

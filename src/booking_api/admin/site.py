@@ -15,7 +15,13 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from booking_api.admin.display import STATUS_BADGES, STATUS_LABELS, admin_gettext, hm
+from booking_api.admin.display import (
+    CHARS_COUNT_LABEL,
+    STATUS_BADGES,
+    STATUS_LABELS,
+    admin_gettext,
+    hm,
+)
 from booking_api.admin.views.board import actor_of
 from booking_api.board import dashboard
 from booking_api.core.config import Settings
@@ -34,6 +40,7 @@ class BookingAdmin(Admin):
         self.settings = settings
         env = self.templates.env
         env.globals["gettext"] = admin_gettext(sqladmin_gettext)
+        env.globals["chars_count_label"] = CHARS_COUNT_LABEL
         env.globals.update(
             status_labels=STATUS_LABELS, status_badges=STATUS_BADGES, hm=hm, weekdays=WEEKDAYS
         )
