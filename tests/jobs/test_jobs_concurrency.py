@@ -14,12 +14,14 @@ import time
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
 from booking_api.jobs import handlers as job_handlers
 from booking_api.jobs.errors import PermanentFailure
 from booking_api.jobs.outbox import enqueue
 from booking_api.jobs.queue import ClaimedJob
 from booking_api.jobs.runner import run_due
+from booking_api.models import Job, Specialist
 
 SLOW = "test_slow_send"
 
@@ -98,9 +100,7 @@ async def test_one_appointments_jobs_keep_their_order(env, job_settings, now, mo
     assert handler.most == 3  # the three appointments ran at once
 
 
-async def test_a_failing_job_holds_up_only_its_own_appointment(
-    env, job_settings, now, monkeypatch
-):
+async def test_a_failing_job_holds_up_only_its_own_appointment(env, job_settings, now, monkeypatch):
     handler = Recorder(
         {"created": 0.1, "broken": 0.1, "flaky": 0.1},
         fail={"broken": PermanentFailure("chat not found"), "flaky": RuntimeError("timeout")},
@@ -125,8 +125,53 @@ async def test_a_failing_job_holds_up_only_its_own_appointment(
         (2, "flaky"),
         (2, "cancelled"),
     ]
+    # Waiting spends none of the cancellation's tries (JOB_MAX_ATTEMPTS counts real ones).
+    async with env.db.read_sessions() as session:
+        rows = (await session.execute(select(Job).order_by(Job.id))).scalars().all()
+    tries = {(j.payload["appointment_id"], j.payload["event"]): j.attempts for j in rows}
+    assert tries[(2, "flaky")] == 1 and tries[(2, "cancelled")] == 0
     handler.fail.clear()
     later = now + dt.timedelta(hours=1)
     again = await run_due(env.db, settings, None, worker_id="w1", now=later)
     assert [(j.payload["event"]) for j in again.done] == ["flaky", "cancelled"]
     assert handler.finished[-2:] == [(2, "flaky"), (2, "cancelled")]
+
+
+async def test_specialist_hears_of_a_booking_its_move_and_its_cancellation_in_order(
+    env, cat, booker, client, job_settings, sender, tg
+):
+    """Through the API and the real handlers: the first message is slow to reach Telegram,
+    the next two are quick; the specialist still reads them in the order they happened."""
+    async with env.db.write_sessions() as session:
+        await session.execute(
+            update(Specialist).where(Specialist.id == cat.anna.id).values(telegram_id="2001")
+        )
+        await session.commit()
+    day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=7)).date()
+    appt = await booker(cat.alice, day, "10:00", "11:00")
+    r = await client.post(
+        f"/api/appointments/{appt['id']}/reschedule/",
+        headers=env.auth(cat.alice),
+        json={"date": day.isoformat(), "start_time": "14:00"},
+    )
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/appointments/{appt['id']}/cancel/", headers=env.auth(cat.alice))
+    assert r.status_code == 200, r.text
+
+    send = sender.send
+
+    async def slow_first(chat_id: Any, text: str, buttons: Any = None) -> int:
+        if text.startswith("Новая запись"):
+            await asyncio.sleep(0.5)
+        return await send(chat_id, text, buttons)
+
+    sender.send = slow_first  # type: ignore[method-assign]
+    settings = job_settings.model_copy(update={"job_concurrency": 8})
+    await run_due(env.db, settings, sender, worker_id="w1")
+
+    texts = [m.text or "" for m in tg.messages_to(2001)]
+    assert [t.split(":")[0] for t in texts] == [
+        "Новая запись",
+        "Запись перенесена",
+        "Запись отменена",
+    ]

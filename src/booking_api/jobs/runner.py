@@ -142,8 +142,8 @@ async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> Outcom
 
 
 async def postpone(job: ClaimedJob, ctx: JobContext, report: RunReport, after: Outcome) -> Outcome:
-    """A job whose predecessor of the same key will be retried waits for it: retried as
-    well, as late (so it keeps its place behind it)."""
+    """A job whose predecessor of the same key will be retried waits for it: put back as
+    late (so it keeps its place behind it), without spending one of its attempts."""
     error = f"waits for an earlier job about the same thing ({order_key(job)})"
     log.info(
         "job %s %s (%s) %s, retried in %ss",
@@ -153,7 +153,9 @@ async def postpone(job: ClaimedJob, ctx: JobContext, report: RunReport, after: O
         error,
         int(after.delay),
     )
-    await retry_later(ctx.db, job, ctx.worker_id, delay=after.delay, error=error, now=ctx.now)
+    await retry_later(
+        ctx.db, job, ctx.worker_id, delay=after.delay, error=error, now=ctx.now, not_tried=True
+    )
     report.retried.append(job)
     return after
 
