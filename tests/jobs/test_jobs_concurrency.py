@@ -9,6 +9,7 @@ runner. Runs on SQLite and PostgreSQL (the ``env`` fixture).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from sqlalchemy import select, update
 
 from booking_api.jobs import handlers as job_handlers
+from booking_api.jobs import runner as runner_module
 from booking_api.jobs.errors import PermanentFailure
 from booking_api.jobs.outbox import enqueue
 from booking_api.jobs.queue import ClaimedJob
@@ -33,6 +35,7 @@ class Recorder:
         self.seconds, self.fail = seconds, fail or {}
         self.in_flight = self.most = 0
         self.finished: list[tuple[int, str]] = []  # (appointment, event) in finishing order
+        self.any_finished = asyncio.Event()
 
     async def __call__(self, job: ClaimedJob, ctx: Any) -> None:
         p = job.payload
@@ -43,6 +46,7 @@ class Recorder:
             if p["event"] in self.fail:
                 raise self.fail[p["event"]]
             self.finished.append((p["appointment_id"], p["event"]))
+            self.any_finished.set()
         finally:
             self.in_flight -= 1
 
@@ -175,3 +179,37 @@ async def test_specialist_hears_of_a_booking_its_move_and_its_cancellation_in_or
         "Запись перенесена",
         "Запись отменена",
     ]
+
+
+async def test_poller_wakes_for_a_booking_committed_while_it_was_busy(
+    env, job_settings, monkeypatch
+):
+    """A booking that commits while the in-process runner is finishing a pass is run at
+    once, not after JOB_POLL_SECONDS (its wake-up used to be cleared with the pass's)."""
+    handler = Recorder({"created": 0.0})
+    monkeypatch.setitem(job_handlers.HANDLERS, SLOW, handler)
+    settings = job_settings.model_copy(update={"job_poll_seconds": 5.0})
+    real_next_run_at = runner_module.next_run_at
+    looks = 0
+
+    async def next_run_at_as_a_booking_commits(db: Any) -> dt.datetime | None:
+        nonlocal looks
+        looks += 1
+        upcoming = await real_next_run_at(db)  # nothing queued: sleep the full poll
+        if looks == 1:  # ...but a booking commits right then
+            await queue(env, [(1, "created")], dt.datetime.now(dt.UTC))
+            for _ in range(5):
+                await asyncio.sleep(0)  # its wake-up is delivered
+        return upcoming
+
+    monkeypatch.setattr(runner_module, "next_run_at", next_run_at_as_a_booking_commits)
+    poller = runner_module.InProcessPoller(env.db, settings, sender=object())
+    await poller.start()
+    try:
+        started = time.monotonic()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(handler.any_finished.wait(), timeout=4)
+    finally:
+        await poller.stop()
+    assert handler.finished == [(1, "created")]
+    assert time.monotonic() - started < 2
