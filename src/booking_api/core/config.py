@@ -116,6 +116,14 @@ class Settings(CommonSettings):
     job_lease_seconds: int = 120
     job_poll_seconds: float = 5.0
     job_max_attempts: int = 8
+    job_concurrency: int = Field(
+        8,
+        ge=1,
+        le=100,
+        description="Reminders, notices, waitlist offers one job worker runs at once; jobs "
+        "about one appointment (or one waitlist entry or freed slot) still run one after "
+        "another, in order",
+    )
     waitlist_offer_minutes: int = 30
     telegram_api_url: str = "https://api.telegram.org"
 
@@ -229,7 +237,7 @@ class Settings(CommonSettings):
         ge=1,
         le=100,
         description="Webhook jobs (fan-outs and delivery attempts) one job worker runs at "
-        "once; other jobs run one at a time, in order",
+        "once, apart from JOB_CONCURRENCY: a slow receiver never holds up a Telegram message",
     )
     public_url: str | None = Field(
         None,

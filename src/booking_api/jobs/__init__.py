@@ -18,11 +18,14 @@ Design
   bigger-offset reminder when a smaller one is already due) is marked ``skipped`` with the
   reason in ``last_error`` and a log line. Transient Telegram errors are retried with backoff;
   permanent ones (blocked bot) end ``failed`` with an error log.
-* **Side by side where it is safe** (:func:`runner.run_due`): webhook jobs (fan-outs and
-  delivery attempts, each fenced on its own rows) run up to ``WEBHOOK_CONCURRENCY`` at once
-  per worker, since an attempt mostly waits for its receiver; every other job runs one at a
-  time in claim order (a client's messages keep their order). A claimed job waits for a slot
-  well inside its lease (at most twice the width is claimed).
+* **Side by side, in order where it matters** (:func:`runner.run_due`): a worker runs up to
+  ``JOB_CONCURRENCY`` jobs at once (a job mostly waits for Telegram), and webhook jobs in
+  ``WEBHOOK_CONCURRENCY`` slots of their own (a slow receiver never holds up a message).
+  Jobs with the same :func:`runner.order_key` (one appointment's notices and reminders, one
+  waitlist entry's messages, the offers of one freed day) run one after another in claim
+  order, and one whose predecessor will be retried is put back behind it, so a "new booking"
+  message never arrives after its "cancelled" one. A claimed job waits for a slot well inside
+  its lease (at most twice the slots are claimed).
 * **Repeat no-shows** (:mod:`.attendance`): a client with ``NO_SHOW_CONFIRM_THRESHOLD``
   no-shows gets an extra reminder asking to confirm, ``NO_SHOW_CONFIRM_HOURS`` ahead.
 * **Two runtimes, one code path** (:func:`runner.run_due`):

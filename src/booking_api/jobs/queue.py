@@ -153,8 +153,10 @@ async def retry_later(
     delay: float,
     error: str,
     now: dt.datetime | None = None,
+    not_tried: bool = False,
 ) -> bool:
-    """Put a claimed job back in the queue to run ``delay`` seconds from ``now``."""
+    """Put a claimed job back in the queue to run ``delay`` seconds from ``now``;
+    ``not_tried``: it did not run (its claim does not count as an attempt)."""
     now = now or utcnow()
     stmt = (
         update(Job)
@@ -165,6 +167,7 @@ async def retry_later(
             locked_by=None,
             locked_until=None,
             last_error=error[:2000],
+            attempts=Job.attempts - 1 if not_tried else Job.attempts,
         )
         .execution_options(synchronize_session=False)
     )

@@ -22,7 +22,7 @@ from booking_api.core.config import Settings
 from booking_api.core.db import Database, database_unavailable
 from booking_api.jobs.errors import PermanentFailure, RetryLater, Skip
 from booking_api.jobs.handlers import HANDLERS, JobContext
-from booking_api.jobs.outbox import set_waker, utcnow
+from booking_api.jobs.outbox import WAITLIST_EXPIRE, WAITLIST_OFFER, set_waker, utcnow
 from booking_api.jobs.queue import ClaimedJob, claim_due, finish, next_run_at, retry_later
 from booking_api.jobs.telegram import TelegramSender
 from booking_api.webhooks.service import HANDLERS as WEBHOOK_HANDLERS
@@ -30,9 +30,9 @@ from booking_api.webhooks.service import HANDLERS as WEBHOOK_HANDLERS
 log = logging.getLogger("booking_api.jobs")
 
 LATE_AFTER = dt.timedelta(minutes=1)
-# Jobs that may run side by side: a webhook fan-out, a delivery attempt (each fenced on its
-# own rows). Reminders, notices and waitlist jobs keep running one at a time, in order.
-CONCURRENT_KINDS = frozenset(WEBHOOK_HANDLERS)
+# Webhook jobs: a fan-out, a delivery attempt (each fenced on its own rows), run in their own
+# WEBHOOK_CONCURRENCY slots, in no particular order (a receiver orders by ``timestamp``).
+WEBHOOK_KINDS = frozenset(WEBHOOK_HANDLERS)
 
 
 def new_worker_id(prefix: str = "worker") -> str:
@@ -55,7 +55,30 @@ def _backoff(attempts: int) -> float:
     return min(3600.0, 30.0 * 2 ** max(0, attempts - 1))
 
 
-async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> None:
+def order_key(job: ClaimedJob) -> str | None:
+    """Jobs with the same key run one after another, in claim order (``run_at``, id); None:
+    in no order. One appointment's notices and reminders share a key (a "new booking" message
+    never arrives after its "cancelled" one), as do one waitlist entry's messages and the
+    offers of one specialist's freed day (two offers never race for one entry)."""
+    if job.kind in WEBHOOK_KINDS:
+        return None
+    p = job.payload
+    if p.get("appointment_id") is not None:
+        return f"appointment:{p['appointment_id']}"
+    if job.kind in (WAITLIST_OFFER, WAITLIST_EXPIRE) and p.get("specialist_id") is not None:
+        return f"waitlist-day:{p['specialist_id']}:{p.get('date')}"
+    if p.get("entry_id") is not None:
+        return f"waitlist-entry:{p['entry_id']}"
+    return f"kind:{job.kind}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # done | skipped | retried | failed
+    delay: float = 0.0  # retried: seconds until the next attempt
+
+
+async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> Outcome:
     """Run one claimed job and record its outcome (the row is finished in every case)."""
     s = ctx.settings
     late = ctx.now - job.run_at
@@ -78,10 +101,12 @@ async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> None:
         log.info("job %s %s (%s) skipped: %s", job.id, job.kind, job.dedupe_key, exc)
         await finish(ctx.db, job, ctx.worker_id, "skipped", error=str(exc), now=ctx.now)
         report.skipped.append(job)
+        return Outcome("skipped")
     except PermanentFailure as exc:
         log.error("job %s %s (%s) failed: %s", job.id, job.kind, job.dedupe_key, exc)
         await finish(ctx.db, job, ctx.worker_id, "failed", error=str(exc), now=ctx.now)
         report.failed.append(job)
+        return Outcome("failed")
     except Exception as exc:  # noqa: BLE001 - any other error is retried with backoff
         if job.attempts >= s.job_max_attempts:
             log.error(
@@ -94,7 +119,7 @@ async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> None:
             )
             await finish(ctx.db, job, ctx.worker_id, "failed", error=repr(exc), now=ctx.now)
             report.failed.append(job)
-            return
+            return Outcome("failed")
         delay = exc.delay if isinstance(exc, RetryLater) else _backoff(job.attempts)
         if not isinstance(exc, RetryLater):
             log.exception("job %s %s (%s) raised", job.id, job.kind, job.dedupe_key)
@@ -109,10 +134,30 @@ async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> None:
         )
         await retry_later(ctx.db, job, ctx.worker_id, delay=delay, error=str(exc), now=ctx.now)
         report.retried.append(job)
-    else:
-        await finish(ctx.db, job, ctx.worker_id, "done", now=ctx.now)
-        log.info("job %s %s (%s) done", job.id, job.kind, job.dedupe_key)
-        report.done.append(job)
+        return Outcome("retried", delay)
+    await finish(ctx.db, job, ctx.worker_id, "done", now=ctx.now)
+    log.info("job %s %s (%s) done", job.id, job.kind, job.dedupe_key)
+    report.done.append(job)
+    return Outcome("done")
+
+
+async def postpone(job: ClaimedJob, ctx: JobContext, report: RunReport, after: Outcome) -> Outcome:
+    """A job whose predecessor of the same key will be retried waits for it: put back as
+    late (so it keeps its place behind it), without spending one of its attempts."""
+    error = f"waits for an earlier job about the same thing ({order_key(job)})"
+    log.info(
+        "job %s %s (%s) %s, retried in %ss",
+        job.id,
+        job.kind,
+        job.dedupe_key,
+        error,
+        int(after.delay),
+    )
+    await retry_later(
+        ctx.db, job, ctx.worker_id, delay=after.delay, error=error, now=ctx.now, not_tried=True
+    )
+    report.retried.append(job)
+    return after
 
 
 async def run_due(
@@ -122,30 +167,41 @@ async def run_due(
     *,
     worker_id: str,
     now: dt.datetime | None = None,
-    limit: int = 20,
-    max_rounds: int = 20,
+    limit: int | None = None,
+    max_rounds: int = 50,
     dedupe_key: str | None = None,
 ) -> RunReport:
     """Claim and run what is due at ``now`` (default: the real clock), until nothing is.
 
     Jobs queued by jobs (a waitlist offer queues its message, a webhook fan-out its
-    deliveries) run in the same call. Webhook jobs run up to ``WEBHOOK_CONCURRENCY`` at once
-    (a delivery mostly waits for its receiver); the others one at a time, in the order they
-    were claimed (a client's messages keep their order). More rows are claimed as soon as
-    fewer than that many jobs are on hand, so a slow receiver holds up one slot, not a batch.
+    deliveries) run in the same call. Up to ``JOB_CONCURRENCY`` jobs run at once (a job
+    mostly waits for Telegram or the database), webhook jobs in ``WEBHOOK_CONCURRENCY``
+    slots of their own, so a slow receiver never holds up a message. Jobs with the same
+    :func:`order_key` (one appointment's) run one after another in claim order; one whose
+    predecessor will be retried is put back behind it. More rows are claimed as soon as
+    fewer than twice the slots are on hand (at most ``limit`` at a time), so a claimed job
+    waits for a slot well inside its lease.
     """
     report = RunReport()
-    width = max(1, settings.webhook_concurrency)
-    slots = asyncio.Semaphore(width)  # webhook jobs
-    lane = asyncio.Lock()  # every other job: one at a time, first claimed first (FIFO lock)
-    running: set[asyncio.Task[None]] = set()
+    job_slots = asyncio.Semaphore(max(1, settings.job_concurrency))
+    webhook_slots = asyncio.Semaphore(max(1, settings.webhook_concurrency))
+    on_hand = 2 * (max(1, settings.job_concurrency) + max(1, settings.webhook_concurrency))
+    running: set[asyncio.Task[Outcome]] = set()
+    tails: dict[str, asyncio.Task[Outcome]] = {}  # the last job claimed per order key
     errors: list[BaseException] = []
 
-    async def run(job: ClaimedJob, ctx: JobContext) -> None:
-        async with slots if job.kind in CONCURRENT_KINDS else lane:
-            await execute(job, ctx, report)
+    async def run(
+        job: ClaimedJob, ctx: JobContext, before: asyncio.Task[Outcome] | None
+    ) -> Outcome:
+        if before is not None:
+            await asyncio.wait([before])  # its own error is reported by its own task
+            if not before.cancelled() and before.exception() is None:
+                if before.result().status == "retried":
+                    return await postpone(job, ctx, report, before.result())
+        async with webhook_slots if job.kind in WEBHOOK_KINDS else job_slots:
+            return await execute(job, ctx, report)
 
-    def settled(task: asyncio.Task[None]) -> None:
+    def settled(task: asyncio.Task[Outcome]) -> None:
         running.discard(task)
         if not task.cancelled() and task.exception() is not None:
             errors.append(task.exception())  # type: ignore[arg-type]
@@ -153,18 +209,17 @@ async def run_due(
     rounds = 0
     try:
         while rounds < max_rounds and not errors:
-            if len(running) >= width:  # enough on hand: claim more when some are done
+            if len(running) >= on_hand:  # enough on hand: claim more when some are done
                 done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 running.difference_update(done)
                 continue
             clock = now or utcnow()
+            room = on_hand - len(running)
             jobs = await claim_due(
                 db,
                 worker_id,
                 now=clock,
-                # At most twice the width on hand: a claimed job waits for a slot no longer
-                # than about two receivers' timeouts, far inside its lease.
-                limit=min(limit, 2 * width - len(running)),
+                limit=room if limit is None else min(limit, room),
                 lease_seconds=settings.job_lease_seconds,
                 dedupe_key=dedupe_key,
             )
@@ -179,10 +234,20 @@ async def run_due(
             ctx = JobContext(
                 db=db, settings=settings, sender=sender, now=clock, worker_id=worker_id
             )
-            for job in jobs:
-                task = asyncio.create_task(run(job, ctx), name=f"job-{job.id}")
+            for job in jobs:  # claimed in (run_at, id) order
+                key = order_key(job)
+                before = tails.get(key) if key is not None else None
+                if before is not None and before.done():
+                    before = None if before.cancelled() or before.exception() else before
+                task = asyncio.create_task(run(job, ctx, before), name=f"job-{job.id}")
                 running.add(task)
                 task.add_done_callback(settled)
+                if key is not None:
+                    tails[key] = task
+            for key in [k for k, t in tails.items() if t.done()]:
+                if not tails[key].cancelled() and tails[key].exception() is None:
+                    if tails[key].result().status != "retried":
+                        del tails[key]
             dedupe_key = None  # then whatever it caused
         if running:
             await asyncio.wait(running)
@@ -236,6 +301,7 @@ class InProcessPoller:
     async def _loop(self) -> None:
         poll = self.settings.job_poll_seconds
         while True:
+            self._wake.clear()  # a commit from now on wakes the next round
             try:
                 await run_due(self.db, self.settings, self.sender, worker_id=self.worker_id)
                 upcoming = await next_run_at(self.db)
@@ -250,6 +316,5 @@ class InProcessPoller:
             wait = poll
             if upcoming is not None:
                 wait = max(0.05, min(poll, (upcoming - utcnow()).total_seconds()))
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
