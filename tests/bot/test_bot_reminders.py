@@ -88,7 +88,9 @@ async def send_reminder(api: LiveApi, row: dict[str, Any]) -> RunReport:
     key = f"reminder:{row['id']}:24h:{row['date']}T{row['start_time'][:5]}"
     now = api.starts_at(row) - dt.timedelta(hours=24) + dt.timedelta(minutes=1)
     report = await api.run_jobs(now=now, dedupe_key=key)
-    assert [j.dedupe_key for j in report.done][:1] == [key], report
+    # Done in the order they finished: jobs run side by side (JOB_CONCURRENCY), so what the
+    # reminder caused (webhook events, …) may finish first.
+    assert key in [j.dedupe_key for j in report.done], report
     return report
 
 
