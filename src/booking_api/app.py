@@ -29,6 +29,7 @@ from booking_api.availability import routes as slots
 from booking_api.business import routes as business
 from booking_api.caching import install as install_cache
 from booking_api.calendars import routes as calendars
+from booking_api.catalogue import hot as hot_catalogue
 from booking_api.catalogue import routes as catalog
 from booking_api.clients import routes as clients
 from booking_api.core.config import Settings, get_settings
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     webhooks_admin.add_views(mount_admin(app), settings)  # webhooks, calendar feed links
     app.state.metrics = install_metrics(app) if settings.metrics_enabled else None
+    hot_catalogue.install(app, app.state.db, settings)  # the public lists, below FastAPI
     install_cache(app, settings)  # response cache + write detection (booking_api.caching)
     install_error_handlers(app)
     install_openapi(app)
