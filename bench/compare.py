@@ -260,9 +260,7 @@ def check_same(ours: base.Server, drf: base.Server, paths: list[str], token: str
     services' own addresses (in a page's ``next`` link) are taken out first."""
 
     def answer(server: base.Server, path: str, who: str | None) -> str:
-        return json.dumps(without_english(fetch(server.base + path, who))).replace(
-            server.base, ""
-        )
+        return json.dumps(without_english(fetch(server.base + path, who))).replace(server.base, "")
 
     differ = []
     # The public lists are asked anonymously too, as wrk asks them.
@@ -270,8 +268,10 @@ def check_same(ours: base.Server, drf: base.Server, paths: list[str], token: str
         mine, theirs = answer(ours, path, who), answer(drf, path, who)
         if mine != theirs:
             differ.append(path if who else f"{path} (anonymous)")
-            at = next((i for i, (a, b) in enumerate(zip(mine, theirs)) if a != b), 0)
-            base.log(f"  {path}: ours …{mine[at - 80 : at + 80]}… DRF …{theirs[at - 80 : at + 80]}…")
+            at = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), 0)
+            base.log(
+                f"  {path}: ours …{mine[at - 80 : at + 80]}… DRF …{theirs[at - 80 : at + 80]}…"
+            )
     return differ
 
 

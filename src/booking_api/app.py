@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from booking_api.admin import mount_admin
 from booking_api.api import root
 from booking_api.api.openapi import install_docs, install_openapi
+from booking_api.appointments import hot as hot_appointments
 from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
 from booking_api.availability import routes as slots
@@ -189,7 +190,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     webhooks_admin.add_views(mount_admin(app), settings)  # webhooks, calendar feed links
     app.state.metrics = install_metrics(app) if settings.metrics_enabled else None
-    hot_catalogue.install(app, app.state.db, settings)  # the public lists, below FastAPI
+    # The busiest lists answered below FastAPI on PostgreSQL (inside the cache and the rest).
+    hot_catalogue.install(app, app.state.db, settings)
+    hot_appointments.install(app, app.state.db, settings, appointments.appointments)
     install_cache(app, settings)  # response cache + write detection (booking_api.caching)
     install_error_handlers(app)
     install_openapi(app)

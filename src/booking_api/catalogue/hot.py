@@ -22,19 +22,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import func
-from sqlalchemy.util import greenlet_spawn
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from booking_api.api import hot as hot_path
 from booking_api.catalogue import photos, repository
 from booking_api.catalogue.schemas import service_dict, specialist_from_row
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
-from booking_api.core.http import _default
 from booking_api.models import Service, Specialist, SpecialistSchedule
 from booking_api.schedules.schemas import schedule_dict
 
@@ -80,7 +78,9 @@ def _specialists(rows: list[Any], scope: Scope, settings: Settings) -> list[dict
     answer = []
     for row in rows:
         specialist_id, week = row[0], row[-1] or ()
-        schedules = [schedule_dict(i, specialist_id, day, start, end) for i, day, start, end in week]
+        schedules = [
+            schedule_dict(i, specialist_id, day, start, end) for i, day, start, end in week
+        ]
         url = photos.photo_url(row[4], base_url, settings)
         answer.append(specialist_from_row(tuple(row)[:-1], url, schedules))
     return answer
@@ -100,8 +100,12 @@ class HotCatalogue:
 
         Shape = Callable[[list[Any], Scope, Settings], list[dict[str, Any]]]
         self.paths: dict[str, tuple[str, Shape, Any]] = {
-            SERVICES: (sql(services_statement()), _services, _route(routes, SERVICES)),
-            SPECIALISTS: (sql(specialists_statement()), _specialists, _route(routes, SPECIALISTS)),
+            SERVICES: (sql(services_statement()), _services, hot_path.route_of(routes, SERVICES)),
+            SPECIALISTS: (
+                sql(specialists_statement()),
+                _specialists,
+                hot_path.route_of(routes, SPECIALISTS),
+            ),
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -110,52 +114,21 @@ class HotCatalogue:
             if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]
             else None
         )
-        if hot is None or any(name == b"authorization" for name, _ in scope["headers"]):
+        if hot is None or hot_path.has_header(scope, b"authorization"):
             await self.app(scope, receive, send)
             return
         sql, shape, route = hot
+        replica = self.db.replica
+        engine = replica.engine if replica is not None and replica.usable else self.db.read_engine
         try:
-            rows = await self._fetch(sql)
+            rows = await hot_path.fetch(engine, sql)
         except Exception:  # noqa: BLE001 - the route answers (or fails) it the usual way
             await self.app(scope, receive, send)
             return
-        body = orjson.dumps(shape(rows, scope, self.settings), default=_default)
-        if route is not None:
-            scope["route"] = route  # the metrics' label, as if the router had matched it
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-length", str(len(body)).encode()),
-                    (b"content-type", b"application/json"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-    async def _fetch(self, sql: str) -> list[Any]:
-        replica = self.db.replica
-        engine = replica.engine if replica is not None and replica.usable else self.db.read_engine
-        pooled = await engine.raw_connection()
-        try:
-            return await pooled.driver_connection.fetch(sql)
-        finally:
-            if pooled.driver_connection.is_closed():  # lost mid-request: not back to the pool
-                await greenlet_spawn(pooled.invalidate)
-            await greenlet_spawn(pooled.close)
-
-
-def _route(routes: Any, path: str) -> Any:
-    """The GET route of ``path`` (for the metrics' label), None if there is none."""
-    for route in routes:
-        if getattr(route, "path", None) == path and "GET" in getattr(route, "methods", ()):
-            return route
-    return None
+        await hot_path.send_json(scope, send, shape(rows, scope, self.settings), route)
 
 
 def install(app: Any, db: Database, settings: Settings) -> None:
     """On PostgreSQL, answer the two lists here (a no-op on SQLite)."""
     if db.dialect == "postgresql":
         app.add_middleware(HotCatalogue, db=db, settings=settings, routes=app.router.routes)
-
