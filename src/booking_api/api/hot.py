@@ -6,6 +6,7 @@ the usual way."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,20 +28,23 @@ async def fetch(engine: AsyncEngine, sql: str) -> list[Any]:
         await greenlet_spawn(pooled.close)
 
 
-def route_of(routes: Any, path: str) -> Any:
-    """The GET route of ``path`` (the metrics' ``route`` label), None if there is none."""
-    for route in routes:
-        if getattr(route, "path", None) == path and "GET" in getattr(route, "methods", ()):
-            return route
-    return None
+@dataclass(frozen=True)
+class Matched:
+    """What the router would leave in the scope as ``route`` for this path: its template,
+    which the metrics label requests with (``core/metrics._template``)."""
+
+    path: str
+
+    @property
+    def path_format(self) -> str:
+        return self.path
 
 
-async def send_json(scope: Scope, send: Send, answer: Any, route: Any) -> None:
+async def send_json(scope: Scope, send: Send, answer: Any, route: Matched) -> None:
     """``answer`` as the routes' :class:`~booking_api.core.http.JSON` sends it (the same
     bytes, the same headers), with the route in the scope as if the router had matched it."""
     body = JSON(answer).body
-    if route is not None:
-        scope["route"] = route
+    scope["route"] = route
     await send(
         {
             "type": "http.response.start",

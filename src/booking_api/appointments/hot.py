@@ -31,14 +31,12 @@ PAGE_PARAMS = frozenset({"page", "page_size"})
 class HotAppointments:
     """Pure ASGI: answers the staff's list (see the module's docstring), else passes on."""
 
-    def __init__(
-        self, app: ASGIApp, *, db: Database, settings: Settings, resource: Any, routes: Any
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, db: Database, settings: Settings, resource: Any) -> None:
         self.app = app
         self.db = db
         self.settings = settings
         self.resource = resource
-        self.route = hot_path.route_of(routes, PATH)
+        self.route = hot_path.Matched(PATH)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -86,6 +84,4 @@ class HotAppointments:
 def install(app: Any, db: Database, settings: Settings, resource: Any) -> None:
     """On PostgreSQL, answer the staff's list here (a no-op on SQLite)."""
     if db.dialect == "postgresql":
-        app.add_middleware(
-            HotAppointments, db=db, settings=settings, resource=resource, routes=app.router.routes
-        )
+        app.add_middleware(HotAppointments, db=db, settings=settings, resource=resource)

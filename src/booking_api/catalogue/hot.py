@@ -89,7 +89,7 @@ def _specialists(rows: list[Any], scope: Scope, settings: Settings) -> list[dict
 class HotCatalogue:
     """Pure ASGI: answers the two lists (see the module's docstring), else passes on."""
 
-    def __init__(self, app: ASGIApp, *, db: Database, settings: Settings, routes: Any) -> None:
+    def __init__(self, app: ASGIApp, *, db: Database, settings: Settings) -> None:
         self.app = app
         self.db = db
         self.settings = settings
@@ -100,11 +100,11 @@ class HotCatalogue:
 
         Shape = Callable[[list[Any], Scope, Settings], list[dict[str, Any]]]
         self.paths: dict[str, tuple[str, Shape, Any]] = {
-            SERVICES: (sql(services_statement()), _services, hot_path.route_of(routes, SERVICES)),
+            SERVICES: (sql(services_statement()), _services, hot_path.Matched(SERVICES)),
             SPECIALISTS: (
                 sql(specialists_statement()),
                 _specialists,
-                hot_path.route_of(routes, SPECIALISTS),
+                hot_path.Matched(SPECIALISTS),
             ),
         }
 
@@ -131,4 +131,4 @@ class HotCatalogue:
 def install(app: Any, db: Database, settings: Settings) -> None:
     """On PostgreSQL, answer the two lists here (a no-op on SQLite)."""
     if db.dialect == "postgresql":
-        app.add_middleware(HotCatalogue, db=db, settings=settings, routes=app.router.routes)
+        app.add_middleware(HotCatalogue, db=db, settings=settings)
