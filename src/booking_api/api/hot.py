@@ -6,6 +6,7 @@ the usual way."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 from starlette.types import Scope, Send
 
+from booking_api.core.db import database_unavailable
+from booking_api.core.errors import APIError
 from booking_api.core.http import JSON
+
+log = logging.getLogger("booking_api.hot")
+
+
+def passed_on(exc: BaseException, path: str) -> None:
+    """A hot path could not answer: the route will. Expected for a refused token or page (the
+    route answers 401/404) and a database out of reach (503); anything else is logged, so that
+    a hot path failing quietly (and costing its request twice) is seen."""
+    if not isinstance(exc, APIError | LookupError) and not database_unavailable(exc):
+        log.warning("hot path of %s passed the request on: %r", path, exc)
 
 
 async def fetch(engine: AsyncEngine, sql: str) -> list[Any]:

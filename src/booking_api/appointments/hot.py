@@ -49,7 +49,8 @@ class HotAppointments:
             return
         try:
             answer = await self.answer(Request(scope))
-        except Exception:  # noqa: BLE001 - the route answers (or refuses) it the usual way
+        except Exception as exc:  # noqa: BLE001 - the route answers (or refuses) it the usual way
+            hot_path.passed_on(exc, PATH)
             answer = None
         if answer is None:
             await self.app(scope, receive, send)

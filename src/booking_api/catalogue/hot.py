@@ -122,7 +122,8 @@ class HotCatalogue:
         engine = replica.engine if replica is not None and replica.usable else self.db.read_engine
         try:
             rows = await hot_path.fetch(engine, sql)
-        except Exception:  # noqa: BLE001 - the route answers (or fails) it the usual way
+        except Exception as exc:  # noqa: BLE001 - the route answers (or fails) it the usual way
+            hot_path.passed_on(exc, scope["path"])
             await self.app(scope, receive, send)
             return
         await hot_path.send_json(scope, send, shape(rows, scope, self.settings), route)
