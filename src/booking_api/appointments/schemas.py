@@ -168,7 +168,7 @@ def appointment_from_row(row: Any, tz: dt.tzinfo) -> dict[str, Any]:
     went through the keyword call and the copy)."""
     (id, client, client_name, service, service_name, specialist, specialist_name, category_name,
      date, start_time, end_time, status, created_at, updated_at, cancelled_at,
-     client_confirmed_at, service_name_en, category_name_en) = row  # fmt: skip
+     client_confirmed_at, service_name_en, category_name_en, no_show) = row  # fmt: skip
     data: dict[str, Any] = {
         "id": id,
         "client": client,
@@ -188,7 +188,7 @@ def appointment_from_row(row: Any, tz: dt.tzinfo) -> dict[str, Any]:
     data["updated_at"] = format_datetime(updated_at, tz)
     data["cancelled_at"] = format_datetime(cancelled_at, tz)
     data["client_confirmed_at"] = format_datetime(client_confirmed_at, tz)
-    data["no_show"] = False
+    data["no_show"] = bool(no_show)
     data["service_name_en"] = service_name_en
     if category_name is not None:
         data["category_name_en"] = category_name_en or ""
