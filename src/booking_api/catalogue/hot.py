@@ -11,8 +11,9 @@ specialists' weekly rows come along in the same statement, as an array of record
 
 Everything else (another method, a query string, a bearer token, whose 401 the route must
 give when it is bad) goes the usual way, and so does any request this path fails to answer
-(the database out of reach, the replica lost): the route then answers or fails it as it would
-have, with its own error handling. The middlewares around this one (request id, access log,
+(the database out of reach): the route then answers or fails it as it would have, with its
+own error handling. A replica that fails is rested as the routes rest it (one warning) and the
+primary answers meanwhile. The middlewares around this one (request id, access log,
 metrics, cache, HEAD, HSTS, CORS) see these requests like any other; the metrics' ``route``
 label is the route's own template.
 """
@@ -118,15 +119,30 @@ class HotCatalogue:
             await self.app(scope, receive, send)
             return
         sql, shape, route = hot
-        replica = self.db.replica
-        engine = replica.engine if replica is not None and replica.usable else self.db.read_engine
-        try:
-            rows = await hot_path.fetch(engine, sql)
-        except Exception as exc:  # noqa: BLE001 - the route answers (or fails) it the usual way
-            hot_path.passed_on(exc, scope["path"])
-            await self.app(scope, receive, send)
-            return
+        rows = await self._from_replica(sql)
+        if rows is None:
+            try:
+                rows = await hot_path.fetch(self.db.read_engine, sql)
+            except Exception as exc:  # noqa: BLE001 - the route answers (or fails) it as usual
+                hot_path.passed_on(exc, scope["path"])
+                await self.app(scope, receive, send)
+                return
         await hot_path.send_json(scope, send, shape(rows, scope, self.settings), route)
+
+    async def _from_replica(self, sql: str) -> list[Any] | None:
+        """The rows from the read replica when there is one and it answers (None: ask the
+        primary); one that fails is rested like the routes rest it (``Database.replica_session``:
+        one warning, the primary meanwhile)."""
+        replica = self.db.replica
+        if replica is None or not replica.usable:
+            return None
+        try:
+            rows = await hot_path.fetch(replica.engine, sql)
+        except Exception as exc:  # noqa: BLE001 - whatever keeps it from serving: the primary
+            replica.lost(exc)
+            return None
+        replica.back()
+        return rows
 
 
 def install(app: Any, db: Database, settings: Settings) -> None:
