@@ -235,20 +235,44 @@ def health(before: dict, after: dict) -> dict[str, float]:
     return out
 
 
-def fetch(url: str, token: str) -> object:
-    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+def fetch(url: str, token: str | None) -> object:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    req = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(re.sub(rb"http://127\.0\.0\.1:\d+", b"HOST", r.read()))
+
+
+PUBLIC = ("/api/services/", "/api/specialists/")
+
+
+def without_english(answer: object) -> object:
+    """An answer without the English twins (``*_en``): ours adds them (docs/CONTRACT.md), the
+    reference has none; everything else must be the same."""
+    if isinstance(answer, dict):
+        return {k: without_english(v) for k, v in answer.items() if not k.endswith("_en")}
+    if isinstance(answer, list):
+        return [without_english(v) for v in answer]
+    return answer
 
 
 def check_same(ours: base.Server, drf: base.Server, paths: list[str], token: str) -> list[str]:
     """Paths whose JSON differs between the two services (empty: the same answers); the
     services' own addresses (in a page's ``next`` link) are taken out first."""
 
-    def answer(server: base.Server, path: str) -> str:
-        return json.dumps(fetch(server.base + path, token)).replace(server.base, "")
+    def answer(server: base.Server, path: str, who: str | None) -> str:
+        return json.dumps(without_english(fetch(server.base + path, who))).replace(server.base, "")
 
-    return [p for p in paths if answer(ours, p) != answer(drf, p)]
+    differ = []
+    # The public lists are asked anonymously too, as wrk asks them.
+    for path, who in [(p, token) for p in paths] + [(p, None) for p in PUBLIC]:
+        mine, theirs = answer(ours, path, who), answer(drf, path, who)
+        if mine != theirs:
+            differ.append(path if who else f"{path} (anonymous)")
+            at = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), 0)
+            base.log(
+                f"  {path}: ours …{mine[at - 80 : at + 80]}… DRF …{theirs[at - 80 : at + 80]}…"
+            )
+    return differ
 
 
 METRICS = ("rps", "p50", "p99", "max", "api_cpu_ms", "pg_cpu_ms", "rss_mb", "other_cpu")

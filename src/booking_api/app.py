@@ -23,12 +23,14 @@ from starlette.staticfiles import StaticFiles
 from booking_api.admin import mount_admin
 from booking_api.api import root
 from booking_api.api.openapi import install_docs, install_openapi
+from booking_api.appointments import hot as hot_appointments
 from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
 from booking_api.availability import routes as slots
 from booking_api.business import routes as business
 from booking_api.caching import install as install_cache
 from booking_api.calendars import routes as calendars
+from booking_api.catalogue import hot as hot_catalogue
 from booking_api.catalogue import routes as catalog
 from booking_api.clients import routes as clients
 from booking_api.core.config import Settings, get_settings
@@ -125,6 +127,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         openapi_url="/api/schema/",
         redirect_slashes=False,
         lifespan=lifespan,
+        # FastAPI's OpenTelemetry hooks (unused here: /metrics is ours) asked on every request
+        # whether a provider is configured (a few µs); off, that question is one lookup.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         # The order the docs show (routes themselves are registered busiest first).
         openapi_tags=[
             {"name": name}
@@ -188,6 +193,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     webhooks_admin.add_views(mount_admin(app), settings)  # webhooks, calendar feed links
     app.state.metrics = install_metrics(app) if settings.metrics_enabled else None
+    # The busiest lists answered below FastAPI on PostgreSQL (inside the cache and the rest).
+    hot_catalogue.install(app, app.state.db, settings)
+    hot_appointments.install(app, app.state.db, settings, appointments.appointments)
     install_cache(app, settings)  # response cache + write detection (booking_api.caching)
     install_error_handlers(app)
     install_openapi(app)

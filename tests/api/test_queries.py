@@ -1,7 +1,8 @@
 """No N+1: every list and detail route runs as many queries for 20 rows as for 2.
 
 Queries are counted with a ``before_cursor_execute`` listener on the engines the app uses
-(on SQLite that includes the ``BEGIN`` each transaction sends).
+(on SQLite that includes the ``BEGIN`` each transaction sends), and where the hot paths
+(``api/hot.py``) send theirs to the driver.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import event
 
+from booking_api.api import hot
 from booking_api.models import (
     Appointment,
     Client,
@@ -66,9 +68,18 @@ def count_queries(env) -> Iterator[list[str]]:
     }
     for engine in engines.values():
         event.listen(engine, "before_cursor_execute", listener)
+    # The hot paths (api/hot.py) send their SQL to asyncpg directly: counted where they do.
+    fetch = hot.fetch
+
+    async def counted_fetch(engine, sql):  # noqa: ANN001, ANN202
+        statements.append(sql)
+        return await fetch(engine, sql)
+
+    hot.fetch = counted_fetch
     try:
         yield statements
     finally:
+        hot.fetch = fetch
         for engine in engines.values():
             event.remove(engine, "before_cursor_execute", listener)
 
@@ -179,3 +190,25 @@ async def test_no_n_plus_one(client, env):
     assert many == few
     extra = SQLITE_BEGINS if env.backend == "sqlite" else 0
     assert few == {route: n + extra for route, n in EXPECTED.items()}
+
+
+# Anonymous reads of the public lists: on PostgreSQL the hot path (catalogue/hot.py) answers
+# the specialists with their schedules in one statement; SQLite goes through the routes.
+ANONYMOUS = {"postgresql": {"/api/services/": 1, "/api/specialists/": 1}}
+ANONYMOUS["sqlite"] = {"/api/services/": 1 + SQLITE_BEGINS, "/api/specialists/": 2 + SQLITE_BEGINS}
+
+
+async def test_no_n_plus_one_anonymous(client, env):
+    async def measure_anonymous() -> dict[str, int]:
+        counts = {}
+        for route in ANONYMOUS[env.backend]:
+            with count_queries(env) as statements:
+                r = await client.get(route)
+            assert r.status_code == 200, (route, r.text)
+            counts[route] = len(statements)
+        return counts
+
+    await add_rows(env, 0, 2)
+    few = await measure_anonymous()
+    await add_rows(env, 2, 20)
+    assert await measure_anonymous() == few == ANONYMOUS[env.backend]

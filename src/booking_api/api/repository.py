@@ -111,18 +111,26 @@ async def fixed_rows(
     dialect = session.bind.dialect
     if dialect.name != "postgresql":
         return await rows(session, build())
+    sql = fixed_sql(dialect, key, build)
+    if sql is None:  # a value without a literal form: the usual way, uncached
+        return await rows(session, build())
+    connection = await session.connection()
+    return (await connection.exec_driver_sql(sql)).all()
+
+
+def fixed_sql(dialect: Any, key: Any, build: Callable[[], Select[Any]]) -> str | None:
+    """The SQL of :func:`fixed_rows`' statement, rendered once per ``key`` (None when a value
+    has no literal form)."""
     sql = _FIXED_SQL.get(key)
     if sql is None:
-        stmt = build()
         try:
-            sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        except CompileError:  # a value without a literal form: the usual way, uncached
-            return await rows(session, stmt)
+            sql = str(build().compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        except CompileError:
+            return None
         if len(_FIXED_SQL) >= _FIXED_SQL_MAX:
             _FIXED_SQL.clear()
         _FIXED_SQL[key] = sql
-    connection = await session.connection()
-    return (await connection.exec_driver_sql(sql)).all()
+    return sql
 
 
 async def page(

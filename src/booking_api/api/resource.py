@@ -216,12 +216,24 @@ class Resource(ABC):
         return self.order(stmt, params.get("ordering"))
 
     async def fixed_list(
-        self, request: Request, session: AsyncSession, ctx: Ctx, shape: Any, page_size: int | None
+        self,
+        request: Request,
+        session: AsyncSession | None,
+        ctx: Ctx,
+        shape: Any,
+        page_size: int | None,
+        fetch: Any = None,
     ) -> Any:
         """:meth:`list_response` for a request of a fixed shape (only ``page``/``page_size``
-        asked), answering the same; None for ``?page=last`` (the general way counts first)."""
+        asked), answering the same; None for ``?page=last`` (the general way counts first).
+        ``fetch(key, build)`` runs the statement (``repository.fixed_rows`` on ``session`` by
+        default; the hot paths send its SQL to the driver themselves)."""
         params = dict(request.query_params)
         key = (type(self).__name__, shape, page_size)
+        if fetch is None:
+
+            async def fetch(key: Any, build: Any) -> Sequence[Any]:
+                return await repository.fixed_rows(session, key, build)
 
         def columns() -> Select[Any]:
             columns = self.list_columns(self.list_statement(ctx, params))
@@ -229,7 +241,7 @@ class Resource(ABC):
             return columns
 
         if page_size is None:
-            rows = await repository.fixed_rows(session, key, columns)
+            rows = await fetch(key, columns)
             return await self.represent_rows(session, rows, ctx)
         number = Page.requested(request)
         if number is None:
@@ -240,9 +252,7 @@ class Resource(ABC):
             page = columns().limit(page_size).offset(offset)
             return repository.with_total(page, self.list_statement(ctx, params))
 
-        rows, total = repository.split_total(
-            await repository.fixed_rows(session, (*key, offset), paged)
-        )
+        rows, total = repository.split_total(await fetch((*key, offset), paged))
         page = Page(request, page_size, 0 if total is None else total)
         return page.envelope(await self.represent_rows(session, rows, ctx))
 

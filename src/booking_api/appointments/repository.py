@@ -96,6 +96,7 @@ def list_columns(stmt: Select[Any]) -> Select[Any]:
             Appointment.client_confirmed_at,
             Service.name_en,
             ServiceCategory.name_en,
+            Appointment.no_show,
             maintain_column_froms=True,
         )
         .join_from(Appointment, Client, Client.id == Appointment.client_id)

@@ -43,6 +43,16 @@ async def test_no_show_is_a_cancellation_with_a_flag(client, env, cat):
     # Old clients filter by the four statuses: the no-show is among the cancelled ones.
     r = await client.get("/api/appointments/?status=cancelled", headers=env.auth(cat.staff))
     assert [a["id"] for a in r.json()] == [past.id]
+    # The lists show the flag too (plain or paged, the staff's hot path and a client's own).
+    for url, who in [
+        ("/api/appointments/", cat.staff),
+        ("/api/appointments/?page_size=5", cat.staff),
+        ("/api/appointments/?status=cancelled", cat.staff),
+        ("/api/appointments/", cat.alice),
+    ]:
+        r = await client.get(url, headers=env.auth(who))
+        listed = r.json() if isinstance(r.json(), list) else r.json()["results"]
+        assert [a["no_show"] for a in listed if a["id"] == past.id] == [True], (url, who)
     async with env.db.read_sessions() as s:
         row = await s.get(Appointment, past.id)
     assert row.no_show is True and row.status == "cancelled"

@@ -1,0 +1,75 @@
+"""What the hot paths share (``catalogue/hot.py``, ``appointments/hot.py``): reads answered
+below FastAPI on PostgreSQL, their SQL sent straight to asyncpg on a connection of the API's
+own pool, their answer sent as one JSON body. A hot path that cannot answer (the database out
+of reach, anything unexpected) passes the request on to the route, which answers or fails it
+the usual way."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
+from starlette.types import Scope, Send
+
+from booking_api.core.db import database_unavailable
+from booking_api.core.errors import APIError
+from booking_api.core.http import JSON
+
+log = logging.getLogger("booking_api.hot")
+
+
+def passed_on(exc: BaseException, path: str) -> None:
+    """A hot path could not answer: the route will. Expected for a refused token or page (the
+    route answers 401/404) and a database out of reach (503); anything else is logged, so that
+    a hot path failing quietly (and costing its request twice) is seen."""
+    if not isinstance(exc, APIError | LookupError) and not database_unavailable(exc):
+        log.warning("hot path of %s passed the request on: %r", path, exc)
+
+
+async def fetch(engine: AsyncEngine, sql: str) -> list[Any]:
+    """The rows of ``sql`` on a pooled connection, sent to asyncpg directly (prepared once per
+    connection; unnamed each time under DATABASE_PGBOUNCER, where asyncpg's cache is off)."""
+    pooled = await engine.raw_connection()
+    try:
+        return await pooled.driver_connection.fetch(sql)
+    finally:
+        if pooled.driver_connection.is_closed():  # lost mid-request: not back to the pool
+            await greenlet_spawn(pooled.invalidate)
+        await greenlet_spawn(pooled.close)
+
+
+@dataclass(frozen=True)
+class Matched:
+    """What the router would leave in the scope as ``route`` for this path: its template,
+    which the metrics label requests with (``core/metrics._template``)."""
+
+    path: str
+
+    @property
+    def path_format(self) -> str:
+        return self.path
+
+
+async def send_json(scope: Scope, send: Send, answer: Any, route: Matched) -> None:
+    """``answer`` as the routes' :class:`~booking_api.core.http.JSON` sends it (the same
+    bytes, the same headers), with the route in the scope as if the router had matched it."""
+    body = JSON(answer).body
+    scope["route"] = route
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-length", str(len(body)).encode()),
+                (b"content-type", b"application/json"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def has_header(scope: Scope, name: bytes) -> bool:
+    return any(key == name for key, _ in scope["headers"])
