@@ -126,7 +126,9 @@ class Acts:
             if state.flow:  # asked in the middle of a flow: its current question again
                 await self.advance(state, who, now, turn)
             return True
-        if intent == "register":
+        if intent == "register" or (
+            entities.get("phone") and intent in ("inform", "unknown", "correct")
+        ):  # a contact given before it was asked for: saved, and the flow goes on
             return await self._register(state, entities, text, who, now, turn)
         picked = self._chosen(state, intent, entities, words)
         if picked is not None:
@@ -305,6 +307,13 @@ class Acts:
             ):
                 state.service_id, state.specialist_id = about  # "а записаться можно на завтра?"
             self._merge(state, entities)
+            if (
+                entities.get("that_specialist")
+                and state.service_id is None
+                and not state.service_name
+                and state.category_id is None
+            ):  # "book me with him": the service talked about too, when he does it
+                state.service_name = state.last_service_name
             if intent == "find_specialist" and not state.specialist_id:
                 await self.flows.list_specialists(state, turn)
             elif intent == "list_services" and not state.service_id and not state.specialist_id:
@@ -342,6 +351,7 @@ class Acts:
             state.nearest, state.date, state.time = True, None, None
         if entities.get("time_of_day"):
             state.time_of_day, state.time = entities["time_of_day"], None
+            state.time_from = entities.get("time_from")
         if entities.get("date"):  # "make it Friday": the time of the draft stays
             state.date, state.nearest = entities["date"], False
         if entities.get("time"):

@@ -10,7 +10,7 @@ from booking_common.conversation import Service
 from booking_mcp.dialog.render import Turn, offer_services
 from booking_mcp.dialog.state import DialogState
 from booking_mcp.i18n import format_price, join_list, t, weekday_names
-from booking_mcp.localized import city_in, name_in, specialization_in
+from booking_mcp.localized import city_in, description_in, name_in, specialization_in
 from booking_mcp.service import BookingService
 
 QUESTIONS = frozenset({"ask_price", "ask_duration", "ask_specialist", "ask_schedule"})
@@ -67,7 +67,10 @@ class Questions:
                     name=spec.name,
                     specialization=specialization_in(spec, turn.lang),
                     city=city_in(spec, turn.lang),
-                    about=spec.description or "",
+                    # a description with no English twin is not shown to an English user
+                    about=description_in(spec, turn.lang)
+                    if turn.lang == "ru" or spec.description_en
+                    else "",
                 )
             else:
                 rows = await self.service.schedule(spec.id)
