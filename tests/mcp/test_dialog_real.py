@@ -39,7 +39,7 @@ async def test_the_leads_new_english_client_books_a_mens_haircut_with_the_barber
     saturday = next_weekday(5, weeks=3)
     friday = saturday + dt.timedelta(days=6)
     now = dt.datetime.combine(saturday, dt.time(0, 30)).isoformat()
-    user = "810001"
+    user = "840001"
     async with Client(mcp_server) as client:
         reply = await say(client, user, "Hi! Do you do haircuts for men?", now)
         # men's haircuts only, and an offer to book one
@@ -87,7 +87,7 @@ async def test_the_leads_new_english_client_books_a_mens_haircut_with_the_barber
 async def test_after_lunch_means_from_one_oclock(mcp_server) -> None:
     wednesday = next_weekday(2, weeks=3)
     now = dt.datetime.combine(wednesday - dt.timedelta(days=2), dt.time(10)).isoformat()
-    user = "810002"
+    user = "840002"
     await known_client(mcp_server, user)
     async with Client(mcp_server) as client:
         reply = await say(client, user, "запишите на маникюр в среду после обеда", now)
@@ -98,7 +98,7 @@ async def test_after_lunch_means_from_one_oclock(mcp_server) -> None:
 async def test_the_same_question_is_not_asked_a_third_time_the_same_way(mcp_server) -> None:
     wednesday = next_weekday(2, weeks=3)
     now = dt.datetime.combine(wednesday - dt.timedelta(days=2), dt.time(10)).isoformat()
-    user = "810003"
+    user = "840003"
     await known_client(mcp_server, user)
     async with Client(mcp_server) as client:
         first = await say(client, user, "хочу к Марии Петровой", now)
@@ -117,7 +117,7 @@ async def test_the_same_question_is_not_asked_a_third_time_the_same_way(mcp_serv
 async def test_nearest_times_name_no_raw_word_and_repeat_no_slot(mcp_server) -> None:
     saturday = next_weekday(5, weeks=3)
     now = dt.datetime.combine(saturday, dt.time(0, 30)).isoformat()
-    user = "810004"
+    user = "840004"
     async with Client(mcp_server) as client:
         reply = await say(client, user, "I need a haircut", now)
         assert '"haircut"' not in reply["response"]
@@ -132,7 +132,7 @@ async def test_nearest_times_name_no_raw_word_and_repeat_no_slot(mcp_server) -> 
 async def test_russian_him_after_a_question_about_the_barber(mcp_server) -> None:
     friday = next_weekday(4, weeks=3)
     now = dt.datetime.combine(friday - dt.timedelta(days=1), dt.time(9)).isoformat()
-    user = "810005"
+    user = "840005"
     await known_client(mcp_server, user)
     async with Client(mcp_server) as client:
         reply = await say(client, user, "кто у вас барбер?", now)
