@@ -140,3 +140,35 @@ async def test_russian_him_after_a_question_about_the_barber(mcp_server) -> None
         reply = await say(client, user, "запишите к нему на завтра", now)
         context = reply["context"]
         assert context["specialist_id"] == BARBER and context["date"] == friday.isoformat()
+
+
+async def test_an_english_client_compares_books_by_hour_moves_and_cancels(
+    mcp_server, live_api
+) -> None:
+    monday = next_weekday(0, weeks=3)
+    now = dt.datetime.combine(monday - dt.timedelta(days=2), dt.time(0, 30)).isoformat()
+    user = "840006"
+    async with Client(mcp_server) as client:
+        reply = await say(client, user, "hello, i want a massage", now)
+        assert len(picks(reply, "choose_service")) == 2
+        reply = await say(client, user, "what is the difference between them?", now)
+        # both offered services side by side, then the same question
+        assert "45 min" in reply["response"] and "90 min" in reply["response"]
+        reply = await say(client, user, "full body one", now)
+        reply = await say(client, user, f"{monday:%A}", now)
+        assert "/pick time 11:00" in picks(reply, "choose_time")
+        reply = await say(client, user, "11", now)  # an hour among the times: 11:00
+        assert reply["context"]["time"] == "11:00", reply["response"]
+        # a British number written the British way
+        reply = await say(client, user, "My name is Kate Brown, 07911 123456", now)
+        assert reply["context"]["pending"] == "book", reply["response"]
+        reply = await say(client, user, "yes", now)
+        booked = next(a for a in reply["actions"] if a["type"] == "booked")["payload"]
+        reply = await say(client, user, "when is my next appointment?", now)
+        reply = await say(client, user, "cancel it", now)  # no draft open: the booking
+        assert reply["context"]["pending"] == "cancel", reply["response"]
+        reply = await say(client, user, "yes", now)
+    row = await live_api.get(f"appointments/{booked['appointment']['id']}/")
+    assert row["status"] == "cancelled" and row["start_time"].startswith("11:00")
+    profile = await mcp_server.booking_service.profile(ClientAuth(telegram_id=user))
+    assert profile.phone == "+447911123456"

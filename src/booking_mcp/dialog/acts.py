@@ -32,6 +32,9 @@ LEAVE_ALSO = frozenset({"стоп", "stop", "отмена", "cancel", "хват�
 #: Words of a question about the price or the length of what is being booked.
 PRICE_WORDS = frozenset({"сколько", "стоит", "стоимость", "цена", "price", "cost", "much",
                          "long", "длится", "долго"})  # fmt: skip
+#: "what's the difference between them?": the services just offered, side by side.
+COMPARE_WORDS = frozenset({"difference", "differ", "different", "compare", "разница", "разницу",
+                           "отличаются", "отличие", "отличается", "отличия"})  # fmt: skip
 #: "когда моя следующая запись?": the next booking only.
 NEXT_WORDS = frozenset({"следующая", "следующую", "ближайшая", "ближайшую", "next"})
 #: What a correction may change.
@@ -122,6 +125,14 @@ class Acts:
             return True
         if intent in ("list_services", "unknown") and set(words) & PRICE_WORDS and state.flow:
             intent = "ask_price"  # "а сколько он стоит?" in the middle of a booking
+        offered_services = [
+            int(o["id"]) for c in state.choices if c.type == "choose_service" for o in c.options
+            if o.get("id") is not None
+        ]  # fmt: skip
+        if set(words) & COMPARE_WORDS and offered_services and state.flow:
+            await self.questions.compare(offered_services, turn)
+            await self.advance(state, who, now, turn)  # and the question again
+            return True
         if intent in QUESTIONS and await self.questions.answer(state, intent, entities, turn):
             if state.flow:  # asked in the middle of a flow: its current question again
                 await self.advance(state, who, now, turn)
@@ -215,7 +226,12 @@ class Acts:
             by_id = [o for o in offered if choosing_booking and o.split()[-1] == number]
             if by_id:
                 return by_id[0]
-            if not offered[0].startswith("/pick time") and 1 <= int(number) <= len(offered):
+            if offered[0].startswith("/pick time"):  # "11" among the times: 11:00 (or 23:00)
+                hour = int(number)
+                for value in (hour, hour + 12):
+                    if f"/pick time {value:02d}:00" in offered:
+                        return f"/pick time {value:02d}:00"
+            if 1 <= int(number) <= len(offered):
                 return offered[int(number) - 1]
         slots = intent == "inform" and offered[0].startswith("/pick slot")
         if not choosing_booking and intent != "choose" and not slots:

@@ -159,6 +159,8 @@ class Dialog(Acts):
                 text, catalogue, now.replace(tzinfo=None), last_specialist=state.last_specialist_id
             )
             intent, entities = rec.intent, dict(rec.entities)
+            if intent == "stop" and not state.flow and words[:1] in (["cancel"], ["отмени"]):
+                intent = "cancel_appointment"  # "cancel it" with no draft open: the booking
             if state.awaiting_contact and intent not in ("stop", "deny", "help"):
                 contact = read_contact(text, entities.get("name"))
                 if looks_like_contact(contact, text, entities) or (

@@ -88,6 +88,18 @@ class Questions:
             return True
         return False
 
+    async def compare(self, service_ids: list[int], turn: Turn) -> None:
+        """The price and the length of each service offered ("what's the difference?")."""
+        _, index = await self.service.catalogue()
+        for svc in (index["services"].get(i) for i in service_ids):
+            if svc is not None:
+                turn.say("price_line", service=name_in(svc, turn.lang),
+                         specialist=svc.specialist_name or "",
+                         price=format_price(svc.price, turn.lang), duration=svc.duration)  # fmt: skip
+                about = description_in(svc, turn.lang)
+                if about and (turn.lang == "ru" or getattr(svc, "description_en", "")):
+                    turn.lines.append(about)
+
     def about_services(
         self,
         state: DialogState,

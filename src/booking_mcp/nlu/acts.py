@@ -62,6 +62,10 @@ class Acts:
     time_from: str | None = None  # "после обеда": not before 13:00
 
 
+#: Where a national number is looked up when it is no Russian one (English-speaking clients).
+OTHER_REGIONS = ("GB", "US")
+
+
 def find_phone(raw: str) -> tuple[str | None, tuple[int, int] | None]:
     """A valid phone number in ``raw`` as E.164 ("+79001234567"), Russian numbering assumed.
 
@@ -71,6 +75,13 @@ def find_phone(raw: str) -> tuple[str | None, tuple[int, int] | None]:
     for match in phonenumbers.PhoneNumberMatcher(raw, "RU", leniency=phonenumbers.Leniency.VALID):
         e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         return e164, (match.start, match.end)
+    # A national number of another country (an English client's "07911 123456")
+    for region in OTHER_REGIONS:
+        for match in phonenumbers.PhoneNumberMatcher(
+            raw, region, leniency=phonenumbers.Leniency.VALID
+        ):
+            e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+            return e164, (match.start, match.end)
     # A number written with its country code and of a length that country's numbers have
     # ("+44 7700 900123"): its range may be one the library does not know as assigned.
     for match in phonenumbers.PhoneNumberMatcher(
