@@ -172,3 +172,30 @@ async def test_an_english_client_compares_books_by_hour_moves_and_cancels(
     assert row["status"] == "cancelled" and row["start_time"].startswith("11:00")
     profile = await mcp_server.booking_service.profile(ClientAuth(telegram_id=user))
     assert profile.phone == "+447911123456"
+
+
+async def test_a_russian_client_asks_mid_booking_and_moves_to_a_day_off(mcp_server) -> None:
+    saturday = next_weekday(5, weeks=3)
+    tuesday = saturday + dt.timedelta(days=3)
+    now = dt.datetime.combine(saturday - dt.timedelta(days=1), dt.time(20)).isoformat()
+    user = "840007"
+    async with Client(mcp_server) as client:
+        reply = await say(client, user, "добрый вечер! сколько стоит стрижка мужская?", now)
+        assert "1 000 ₽" in reply["response"] and "1 500 ₽" in reply["response"]
+        reply = await say(client, user, "а к барберу можно в субботу?", now)
+        reply = await say(client, user, "а во сколько он работает?", now)
+        # answered, and the booking under way goes on (its day kept)
+        assert "10:00–19:00" in reply["response"]
+        assert reply["context"]["flow"] == "book"
+        assert reply["context"]["date"] == saturday.isoformat()
+        reply = await say(client, user, "стрижку", now)
+        reply = await say(client, user, "давайте в 12", now)
+        reply = await say(client, user, "Максим", now)
+        reply = await say(client, user, "+7 912 345 67 89", now)
+        assert reply["context"]["pending"] == "book"
+        reply = await say(client, user, "ой нет, лучше в воскресенье", now)  # his day off
+        reply = await say(client, user, "тогда во вторник", now)
+        # the 12:00 wished stays: straight to the confirmation
+        context = reply["context"]
+        assert context["pending"] == "book", reply["response"]
+        assert (context["date"], context["time"]) == (tuesday.isoformat(), "12:00")

@@ -133,7 +133,14 @@ class Acts:
             await self.questions.compare(offered_services, turn)
             await self.advance(state, who, now, turn)  # and the question again
             return True
+        draft = state.model_copy(deep=True) if state.flow else None
         if intent in QUESTIONS and await self.questions.answer(state, intent, entities, turn):
+            if draft is not None and self._about_draft(draft, entities):
+                # "а во сколько он работает?" in the middle of a booking: the draft stays,
+                # its question follows (not the offer to book anew)
+                for name in type(state).model_fields:
+                    setattr(state, name, getattr(draft, name))
+                turn.drop(ActionType.CHOOSE_SERVICE)
             if state.flow:  # asked in the middle of a flow: its current question again
                 await self.advance(state, who, now, turn)
             return True
@@ -179,6 +186,14 @@ class Acts:
                 turn.say("what_to_change")
                 return True
         return False
+
+    @staticmethod
+    def _about_draft(draft: DialogState, entities: dict[str, Any]) -> bool:
+        """A question about the draft's own specialist or service (or about none)."""
+        spec, svc = entities.get("specialist_id"), entities.get("service_id")
+        return spec in (None, draft.specialist_id) and svc in (None, draft.service_id) and not (
+            entities.get("service_name") and draft.service_id is None
+        )
 
     async def _register(
         self,

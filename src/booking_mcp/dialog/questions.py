@@ -38,6 +38,13 @@ class Questions:
                      specialist=svc.specialist_name or "",
                      price=format_price(svc.price, turn.lang), duration=svc.duration)  # fmt: skip
             return True  # the draft stays; its current question follows
+        if svc is None and entities.get("service_name") and intent in ("ask_price", "ask_duration"):
+            # "сколько стоит мужская стрижка?": a service several specialists offer
+            name = str(entities["service_name"]).lower()
+            same = [s for s in services.values() if s.name.lower() == name]
+            if spec is not None:
+                same = [s for s in same if s.specialist == spec.id] or same
+            svc = same[0] if same else None
         if intent in ("ask_price", "ask_duration") and svc is None and spec is not None:
             mine = [s for s in services.values() if s.specialist == spec.id]
             self.about_services(state, turn, mine, spec.name)

@@ -304,7 +304,7 @@ class BookFlow:
                     )
                     offer_waitlist(turn, spec_id, service.id, date)
         if not slots:
-            state.date = state.time = None
+            state.date = None  # the time wished stays for the next day chosen
             days = await self.service.upcoming_days(spec_id, service.id, today)
             if days:
                 turn.say(
