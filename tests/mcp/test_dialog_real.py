@@ -199,3 +199,19 @@ async def test_a_russian_client_asks_mid_booking_and_moves_to_a_day_off(mcp_serv
         context = reply["context"]
         assert context["pending"] == "book", reply["response"]
         assert (context["date"], context["time"]) == (tuesday.isoformat(), "12:00")
+
+
+async def test_who_is_this_asked_the_russian_way_mid_booking(mcp_server) -> None:
+    monday = next_weekday(0, weeks=3)
+    now = dt.datetime.combine(monday - dt.timedelta(days=2), dt.time(0, 30)).isoformat()
+    user = "840008"
+    await known_client(mcp_server, user)
+    async with Client(mcp_server) as client:
+        reply = await say(client, user, "хочу почистить зубы", now)
+        reply = await say(client, user, "а Олег это кто?", now)
+        assert "Олег Смирнов" in reply["response"] and "Стоматолог" in reply["response"]
+        assert reply["context"]["flow"] == "book"  # and the booking goes on
+        reply = await say(client, user, "запишите к нему на понедельник в 10", now)
+        context = reply["context"]
+        assert context["pending"] == "book", reply["response"]
+        assert (context["date"], context["time"]) == (monday.isoformat(), "10:00")
