@@ -215,3 +215,18 @@ async def test_who_is_this_asked_the_russian_way_mid_booking(mcp_server) -> None
         context = reply["context"]
         assert context["pending"] == "book", reply["response"]
         assert (context["date"], context["time"]) == (monday.isoformat(), "10:00")
+
+
+async def test_who_does_it_and_is_she_any_good_mid_booking(mcp_server) -> None:
+    monday = next_weekday(0, weeks=3)
+    now = dt.datetime.combine(monday - dt.timedelta(days=2), dt.time(0, 30)).isoformat()
+    user = "840009"
+    await known_client(mcp_server, user)
+    async with Client(mcp_server) as client:
+        reply = await say(client, user, "i need a facial", now)
+        assert reply["context"]["service_id"] is not None
+        reply = await say(client, user, "who does it?", now)
+        assert "Ольга Соколова" in reply["response"] and "Cosmetologist" in reply["response"]
+        reply = await say(client, user, "is she any good? how long has she worked here", now)
+        assert "Ольга Соколова" in reply["response"]
+        assert reply["context"]["flow"] == "book" and "Which day?" in reply["response"]

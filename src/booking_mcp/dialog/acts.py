@@ -133,6 +133,8 @@ class Acts:
             await self.questions.compare(offered_services, turn)
             await self.advance(state, who, now, turn)  # and the question again
             return True
+        if intent == "ask_specialist" and not entities.get("specialist_id") and state.flow:
+            entities["specialist_id"] = state.specialist_id  # "who does it?"
         draft = state.model_copy(deep=True) if state.flow else None
         if intent in QUESTIONS and await self.questions.answer(state, intent, entities, turn):
             if draft is not None and self._about_draft(draft, entities):

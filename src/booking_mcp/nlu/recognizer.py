@@ -182,7 +182,9 @@ def refine(intent: str, entities: dict, signals: set[str], acts, norm: str = "")
         return "set_language"
     if "PRICE" in said and named:
         return "ask_price"
-    if "DURATION" in said and (named or intent == "unknown"):
+    if "WHO_DOES" in said and not named:
+        return "ask_specialist"  # "кто будет делать?": the dialog knows whose booking it is
+    if "DURATION" in said and (named or intent == "unknown") and "WHO_IS" not in said:
         return "ask_duration"  # "а сколько длится?": of what was just talked about
     if intent == "help":
         return intent
