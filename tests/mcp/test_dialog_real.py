@@ -230,3 +230,19 @@ async def test_who_does_it_and_is_she_any_good_mid_booking(mcp_server) -> None:
         reply = await say(client, user, "is she any good? how long has she worked here", now)
         assert "Ольга Соколова" in reply["response"]
         assert reply["context"]["flow"] == "book" and "Which day?" in reply["response"]
+
+
+async def test_another_specialist_for_a_service_only_one_does_or_several_do(mcp_server) -> None:
+    tuesday = next_weekday(1, weeks=3)
+    now = dt.datetime.combine(tuesday - dt.timedelta(days=1), dt.time(9)).isoformat()
+    user = "840010"
+    await known_client(mcp_server, user)
+    async with Client(mcp_server) as client:
+        reply = await say(client, user, "мне бы маникюр с гель лаком завтра", now)
+        reply = await say(client, user, "а можно к другому мастеру?", now)
+        assert "только Анна Иванова" in reply["response"]
+        assert reply["context"]["date"] == tuesday.isoformat()  # the booking goes on
+        reply = await say(client, user, "мужская стрижка у Марии завтра", now)
+        assert reply["context"]["specialist_id"] == MARIA
+        reply = await say(client, user, "а можно к другому мастеру?", now)
+        assert reply["context"]["specialist_id"] == BARBER, reply["response"]

@@ -22,6 +22,7 @@ from booking_mcp.dialog.registration import Registration, read_contact
 from booking_mcp.dialog.render import Turn, offer_languages
 from booking_mcp.dialog.state import DialogState
 from booking_mcp.i18n import LANGUAGES
+from booking_mcp.localized import name_in
 from booking_mcp.service import BookingService
 
 FLOW_INTENTS = {"book_appointment", "available_slots", "find_specialist", "list_services"}
@@ -133,6 +134,10 @@ class Acts:
             await self.questions.compare(offered_services, turn)
             await self.advance(state, who, now, turn)  # and the question again
             return True
+        if entities.get("other_specialist") and state.flow == "book" and state.service_id:
+            await self._other_specialist(state, turn)
+            await self.advance(state, who, now, turn)
+            return True
         if intent == "ask_specialist" and not entities.get("specialist_id") and state.flow:
             entities["specialist_id"] = state.specialist_id  # "who does it?"
         draft = state.model_copy(deep=True) if state.flow else None
@@ -188,6 +193,24 @@ class Acts:
                 turn.say("what_to_change")
                 return True
         return False
+
+    async def _other_specialist(self, state: DialogState, turn: Turn) -> None:
+        """"к другому мастеру": the same service with someone else, or who alone does it."""
+        _, index = await self.service.catalogue()
+        own = index["services"].get(state.service_id)
+        if own is None:
+            return
+        others = [s for s in index["services"].values()
+                  if s.name == own.name and s.specialist != own.specialist]  # fmt: skip
+        if not others:
+            turn.say("only_one_does", service=name_in(own, turn.lang),
+                     specialist=own.specialist_name or "")  # fmt: skip
+            return
+        state.pending, state.about_specialist_id = None, None
+        if len(others) == 1:  # the one other who does it (the day and time stay)
+            state.specialist_id, state.service_id = others[0].specialist, others[0].id
+        else:  # who else does it: asked
+            state.specialist_id, state.service_id, state.service_name = None, None, own.name
 
     @staticmethod
     def _about_draft(draft: DialogState, entities: dict[str, Any]) -> bool:

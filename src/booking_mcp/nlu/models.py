@@ -63,6 +63,8 @@ ENTITY_KEYS: tuple[str, ...] = (
     "that_specialist",
     # The earliest time a phrase allows ("после обеда", "after lunch" = "13:00").
     "time_from",
+    # True for "к другому мастеру", "another specialist".
+    "other_specialist",
 )
 
 

@@ -140,6 +140,7 @@ def recognize(
         language=acts.language,
         that_specialist=True if pointed else None,
         time_from=acts.time_from,
+        other_specialist=True if "OTHER_SPECIALIST" in acts.signals else None,
     )
     refined = refine(intent, entities, signals, acts, norm)
     if refined == "inform" and not any(entities[k] for k in WHEN_KEYS) and not entities["phone"]:
