@@ -195,7 +195,7 @@ class Acts:
         return False
 
     async def _other_specialist(self, state: DialogState, turn: Turn) -> None:
-        """"к другому мастеру": the same service with someone else, or who alone does it."""
+        """ "к другому мастеру": the same service with someone else, or who alone does it."""
         _, index = await self.service.catalogue()
         own = index["services"].get(state.service_id)
         if own is None:
@@ -216,8 +216,10 @@ class Acts:
     def _about_draft(draft: DialogState, entities: dict[str, Any]) -> bool:
         """A question about the draft's own specialist or service (or about none)."""
         spec, svc = entities.get("specialist_id"), entities.get("service_id")
-        return spec in (None, draft.specialist_id) and svc in (None, draft.service_id) and not (
-            entities.get("service_name") and draft.service_id is None
+        return (
+            spec in (None, draft.specialist_id)
+            and svc in (None, draft.service_id)
+            and not (entities.get("service_name") and draft.service_id is None)
         )
 
     async def _register(

@@ -100,9 +100,13 @@ class Questions:
         _, index = await self.service.catalogue()
         for svc in (index["services"].get(i) for i in service_ids):
             if svc is not None:
-                turn.say("price_line", service=name_in(svc, turn.lang),
-                         specialist=svc.specialist_name or "",
-                         price=format_price(svc.price, turn.lang), duration=svc.duration)  # fmt: skip
+                turn.say(
+                    "price_line",
+                    service=name_in(svc, turn.lang),
+                    specialist=svc.specialist_name or "",
+                    price=format_price(svc.price, turn.lang),
+                    duration=svc.duration,
+                )
                 about = description_in(svc, turn.lang)
                 if about and (turn.lang == "ru" or getattr(svc, "description_en", "")):
                     turn.lines.append(about)

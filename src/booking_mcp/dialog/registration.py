@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from booking_mcp.api_client import ClientAuth
 from booking_mcp.dialog.render import Turn, ask_contact
-from booking_mcp.nlu.acts import find_phone
 from booking_mcp.dialog.state import DialogState
+from booking_mcp.nlu.acts import find_phone
 from booking_mcp.schemas import Client
 from booking_mcp.service import BookingService
 

@@ -148,7 +148,12 @@ def recognize(
     if refined == "inform" and QUESTION.search(norm):
         refined = "unknown"  # "какая сегодня погода": a question, not a value
     # "who is the barber?": the one barber ("кто у вас барбер" of several lists them)
-    keeps = SPECIALIZATION_FILLS_SPECIALIST | {"correct", "ask_schedule", "inform", "ask_specialist"}
+    keeps = SPECIALIZATION_FILLS_SPECIALIST | {
+        "correct",
+        "ask_schedule",
+        "inform",
+        "ask_specialist",
+    }
     if found.specialist_from_specialization and refined not in keeps:
         entities["specialist_id"] = None
     intent = refined
