@@ -37,7 +37,7 @@ V2_CHOOSING_TIME = {
 
 def test_version_2_contexts_load() -> None:
     state = DialogState.load(V2_CHOOSING_TIME)
-    assert state.version == STATE_VERSION == 3
+    assert state.version == STATE_VERSION == 4
     assert state.offered == ["/pick time 09:00", "/pick time 09:30"]
     assert (state.date, state.last_time, state.choices, state.lang_chosen) == (
         "2026-12-23", "15:00", [], False,

@@ -864,7 +864,12 @@ RU_CASES: list[tuple[str, str, dict]] = [
         FREE,
         {"specialization": "Парикмахер", "specialist_id": OLGA},
     ),
-    ("who is your hairdresser?", FIND, {"specialization": "Парикмахер", "specialist_id": None}),
+    # the one hairdresser: a question about her (issue 12: "who is the barber?" answered)
+    (
+        "who is your hairdresser?",
+        "ask_specialist",
+        {"specialization": "Парикмахер", "specialist_id": OLGA},
+    ),
     (
         "book a masseuse for tonight",
         BOOK,

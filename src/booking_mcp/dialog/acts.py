@@ -22,6 +22,7 @@ from booking_mcp.dialog.registration import Registration, read_contact
 from booking_mcp.dialog.render import Turn, offer_languages
 from booking_mcp.dialog.state import DialogState
 from booking_mcp.i18n import LANGUAGES
+from booking_mcp.localized import name_in
 from booking_mcp.service import BookingService
 
 FLOW_INTENTS = {"book_appointment", "available_slots", "find_specialist", "list_services"}
@@ -32,6 +33,9 @@ LEAVE_ALSO = frozenset({"стоп", "stop", "отмена", "cancel", "хват�
 #: Words of a question about the price or the length of what is being booked.
 PRICE_WORDS = frozenset({"сколько", "стоит", "стоимость", "цена", "price", "cost", "much",
                          "long", "длится", "долго"})  # fmt: skip
+#: "what's the difference between them?": the services just offered, side by side.
+COMPARE_WORDS = frozenset({"difference", "differ", "different", "compare", "разница", "разницу",
+                           "отличаются", "отличие", "отличается", "отличия"})  # fmt: skip
 #: "когда моя следующая запись?": the next booking only.
 NEXT_WORDS = frozenset({"следующая", "следующую", "ближайшая", "ближайшую", "next"})
 #: What a correction may change.
@@ -122,11 +126,34 @@ class Acts:
             return True
         if intent in ("list_services", "unknown") and set(words) & PRICE_WORDS and state.flow:
             intent = "ask_price"  # "а сколько он стоит?" in the middle of a booking
+        offered_services = [
+            int(o["id"]) for c in state.choices if c.type == "choose_service" for o in c.options
+            if o.get("id") is not None
+        ]  # fmt: skip
+        if set(words) & COMPARE_WORDS and offered_services and state.flow:
+            await self.questions.compare(offered_services, turn)
+            await self.advance(state, who, now, turn)  # and the question again
+            return True
+        if entities.get("other_specialist") and state.flow == "book" and state.service_id:
+            await self._other_specialist(state, turn)
+            await self.advance(state, who, now, turn)
+            return True
+        if intent == "ask_specialist" and not entities.get("specialist_id") and state.flow:
+            entities["specialist_id"] = state.specialist_id  # "who does it?"
+        draft = state.model_copy(deep=True) if state.flow else None
         if intent in QUESTIONS and await self.questions.answer(state, intent, entities, turn):
+            if draft is not None and self._about_draft(draft, entities):
+                # "а во сколько он работает?" in the middle of a booking: the draft stays,
+                # its question follows (not the offer to book anew)
+                for name in type(state).model_fields:
+                    setattr(state, name, getattr(draft, name))
+                turn.drop(ActionType.CHOOSE_SERVICE)
             if state.flow:  # asked in the middle of a flow: its current question again
                 await self.advance(state, who, now, turn)
             return True
-        if intent == "register":
+        if intent == "register" or (
+            entities.get("phone") and intent in ("inform", "unknown", "correct")
+        ):  # a contact given before it was asked for: saved, and the flow goes on
             return await self._register(state, entities, text, who, now, turn)
         picked = self._chosen(state, intent, entities, words)
         if picked is not None:
@@ -166,6 +193,34 @@ class Acts:
                 turn.say("what_to_change")
                 return True
         return False
+
+    async def _other_specialist(self, state: DialogState, turn: Turn) -> None:
+        """ "к другому мастеру": the same service with someone else, or who alone does it."""
+        _, index = await self.service.catalogue()
+        own = index["services"].get(state.service_id)
+        if own is None:
+            return
+        others = [s for s in index["services"].values()
+                  if s.name == own.name and s.specialist != own.specialist]  # fmt: skip
+        if not others:
+            turn.say("only_one_does", service=name_in(own, turn.lang),
+                     specialist=own.specialist_name or "")  # fmt: skip
+            return
+        state.pending, state.about_specialist_id = None, None
+        if len(others) == 1:  # the one other who does it (the day and time stay)
+            state.specialist_id, state.service_id = others[0].specialist, others[0].id
+        else:  # who else does it: asked
+            state.specialist_id, state.service_id, state.service_name = None, None, own.name
+
+    @staticmethod
+    def _about_draft(draft: DialogState, entities: dict[str, Any]) -> bool:
+        """A question about the draft's own specialist or service (or about none)."""
+        spec, svc = entities.get("specialist_id"), entities.get("service_id")
+        return (
+            spec in (None, draft.specialist_id)
+            and svc in (None, draft.service_id)
+            and not (entities.get("service_name") and draft.service_id is None)
+        )
 
     async def _register(
         self,
@@ -213,7 +268,12 @@ class Acts:
             by_id = [o for o in offered if choosing_booking and o.split()[-1] == number]
             if by_id:
                 return by_id[0]
-            if not offered[0].startswith("/pick time") and 1 <= int(number) <= len(offered):
+            if offered[0].startswith("/pick time"):  # "11" among the times: 11:00 (or 23:00)
+                hour = int(number)
+                for value in (hour, hour + 12):
+                    if f"/pick time {value:02d}:00" in offered:
+                        return f"/pick time {value:02d}:00"
+            if 1 <= int(number) <= len(offered):
                 return offered[int(number) - 1]
         slots = intent == "inform" and offered[0].startswith("/pick slot")
         if not choosing_booking and intent != "choose" and not slots:
@@ -305,6 +365,13 @@ class Acts:
             ):
                 state.service_id, state.specialist_id = about  # "а записаться можно на завтра?"
             self._merge(state, entities)
+            if (
+                entities.get("that_specialist")
+                and state.service_id is None
+                and not state.service_name
+                and state.category_id is None
+            ):  # "book me with him": the service talked about too, when he does it
+                state.service_name = state.last_service_name
             if intent == "find_specialist" and not state.specialist_id:
                 await self.flows.list_specialists(state, turn)
             elif intent == "list_services" and not state.service_id and not state.specialist_id:
@@ -342,6 +409,7 @@ class Acts:
             state.nearest, state.date, state.time = True, None, None
         if entities.get("time_of_day"):
             state.time_of_day, state.time = entities["time_of_day"], None
+            state.time_from = entities.get("time_from")
         if entities.get("date"):  # "make it Friday": the time of the draft stays
             state.date, state.nearest = entities["date"], False
         if entities.get("time"):

@@ -22,7 +22,7 @@ from booking_mcp.dialog.acts import Acts, words_of
 from booking_mcp.dialog.registration import looks_like_contact, read_contact
 from booking_mcp.dialog.render import Turn, paged, remember, shown
 from booking_mcp.dialog.state import DialogState
-from booking_mcp.i18n import language
+from booking_mcp.i18n import language, t
 from booking_mcp.nlu import detect_language, recognize
 from booking_mcp.oauth.identity import signed_in
 
@@ -65,11 +65,13 @@ class Dialog(Acts):
         turn = Turn(language(state.lang))
         try:
             await self._step(state, who, message.strip(), moment, turn)
+            await self._remember_talked_about(state)
         except ApiUnavailable:
             log.exception("API unavailable during dialog")
             turn.say("error")
         state.lang = turn.lang
         self._remember_choices(state, turn)
+        self._break_loop(state, turn)
         context_out = state.dump()
         await self.service.save_context(key, context_out)
         return Reply(response=turn.text, context=context_out, actions=turn.actions)
@@ -81,6 +83,37 @@ class Dialog(Acts):
         if self.service.settings.fixed_identity or user_id in (None, ""):
             return "personal"
         return f"tg:{str(user_id).strip()[:60]}"
+
+    async def _remember_talked_about(self, state: DialogState) -> None:
+        """The specialist and the service this turn was about ("him", "к ней" next time)."""
+        spec = state.specialist_id or state.about_specialist_id
+        if spec is not None:
+            state.last_specialist_id = spec
+        service = state.service_id or state.about_service_id
+        if service is not None:
+            _, index = await self.service.catalogue()
+            known = index["services"].get(service)
+            state.last_service_name = known.name if known else state.last_service_name
+        elif state.service_name:
+            state.last_service_name = state.service_name
+
+    @staticmethod
+    def _break_loop(state: DialogState, turn: Turn) -> None:
+        """The same reply a third time in a row is said differently: the options numbered,
+        and the ways out ("стоп", "помощь")."""
+        said = turn.text
+        if said and said == state.asked:
+            state.asked_times += 1
+        else:
+            state.asked, state.asked_times = said, 1
+        if state.asked_times < 3:
+            return
+        options = [o for c in state.choices for o in shown(c)]
+        if options:
+            items = "\n".join(f"{i}. {o['label']}" for i, o in enumerate(options, 1))
+            turn.lines = [t(turn.lang, "stuck", items=items)]
+        else:
+            turn.lines = [t(turn.lang, "stuck_no_options", question=said)]
 
     @staticmethod
     def _remember_choices(state: DialogState, turn: Turn) -> None:
@@ -122,8 +155,12 @@ class Dialog(Acts):
                 await self.flows.execute(state, who, now, turn)
                 return
             catalogue, _ = await self.service.catalogue()
-            rec = recognize(text, catalogue, now.replace(tzinfo=None))
+            rec = recognize(
+                text, catalogue, now.replace(tzinfo=None), last_specialist=state.last_specialist_id
+            )
             intent, entities = rec.intent, dict(rec.entities)
+            if intent == "stop" and not state.flow and words[:1] in (["cancel"], ["отмени"]):
+                intent = "cancel_appointment"  # "cancel it" with no draft open: the booking
             if state.awaiting_contact and intent not in ("stop", "deny", "help"):
                 contact = read_contact(text, entities.get("name"))
                 if looks_like_contact(contact, text, entities) or (

@@ -10,7 +10,7 @@ from booking_common.conversation import Service
 from booking_mcp.dialog.render import Turn, offer_services
 from booking_mcp.dialog.state import DialogState
 from booking_mcp.i18n import format_price, join_list, t, weekday_names
-from booking_mcp.localized import city_in, name_in, specialization_in
+from booking_mcp.localized import city_in, description_in, name_in, specialization_in
 from booking_mcp.service import BookingService
 
 QUESTIONS = frozenset({"ask_price", "ask_duration", "ask_specialist", "ask_schedule"})
@@ -38,6 +38,13 @@ class Questions:
                      specialist=svc.specialist_name or "",
                      price=format_price(svc.price, turn.lang), duration=svc.duration)  # fmt: skip
             return True  # the draft stays; its current question follows
+        if svc is None and entities.get("service_name") and intent in ("ask_price", "ask_duration"):
+            # "сколько стоит мужская стрижка?": a service several specialists offer
+            name = str(entities["service_name"]).lower()
+            same = [s for s in services.values() if s.name.lower() == name]
+            if spec is not None:
+                same = [s for s in same if s.specialist == spec.id] or same
+            svc = same[0] if same else None
         if intent in ("ask_price", "ask_duration") and svc is None and spec is not None:
             mine = [s for s in services.values() if s.specialist == spec.id]
             self.about_services(state, turn, mine, spec.name)
@@ -67,7 +74,10 @@ class Questions:
                     name=spec.name,
                     specialization=specialization_in(spec, turn.lang),
                     city=city_in(spec, turn.lang),
-                    about=spec.description or "",
+                    # a description with no English twin is not shown to an English user
+                    about=description_in(spec, turn.lang)
+                    if turn.lang == "ru" or spec.description_en
+                    else "",
                 )
             else:
                 rows = await self.service.schedule(spec.id)
@@ -84,6 +94,22 @@ class Questions:
             self.about_services(state, turn, mine, spec.name, intro=False)
             return True
         return False
+
+    async def compare(self, service_ids: list[int], turn: Turn) -> None:
+        """The price and the length of each service offered ("what's the difference?")."""
+        _, index = await self.service.catalogue()
+        for svc in (index["services"].get(i) for i in service_ids):
+            if svc is not None:
+                turn.say(
+                    "price_line",
+                    service=name_in(svc, turn.lang),
+                    specialist=svc.specialist_name or "",
+                    price=format_price(svc.price, turn.lang),
+                    duration=svc.duration,
+                )
+                about = description_in(svc, turn.lang)
+                if about and (turn.lang == "ru" or getattr(svc, "description_en", "")):
+                    turn.lines.append(about)
 
     def about_services(
         self,

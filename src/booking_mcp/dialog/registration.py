@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import phonenumbers
-
 from booking_mcp.api_client import ClientAuth
 from booking_mcp.dialog.render import Turn, ask_contact
 from booking_mcp.dialog.state import DialogState
+from booking_mcp.nlu.acts import find_phone
 from booking_mcp.schemas import Client
 from booking_mcp.service import BookingService
 
@@ -50,12 +49,10 @@ def read_contact(text: str, name_hint: str | None = None) -> Contact:
         text = text[len("/contact") :]
     found = Contact()
     rest = text
-    for match in phonenumbers.PhoneNumberMatcher(
-        text, REGION, leniency=phonenumbers.Leniency.VALID
-    ):
-        found.phone = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-        rest = text[: match.start] + " " + text[match.end :]
-        break
+    phone, span = find_phone(text)
+    if phone is not None and span is not None:
+        found.phone = phone
+        rest = text[: span[0]] + " " + text[span[1] :]
     if found.phone is None and len(re.sub(r"\D", "", text)) >= 5:
         found.bad_phone = True
         rest = re.sub(r"[+\d][\d\s()\-]{3,}\d", " ", text)

@@ -4,7 +4,7 @@ The state is stored as JSON in the API's ``dialog-contexts`` (and shown as ``Rep
 It carries a ``version``: :meth:`DialogState.load` reads every version ever stored, so a
 conversation begun before an upgrade goes on after it. Version 1 (no ``version`` key) was
 the plain dictionary of the first dialog; its keys are the fields below of the same name.
-Versions 2 and 3 only added fields (their defaults fit older states).
+Versions 2, 3 and 4 only added fields (their defaults fit older states).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 log = logging.getLogger("booking_mcp.dialog")
 
 #: The version written by this code.
-STATE_VERSION = 3
+STATE_VERSION = 4
 
 Flow = Literal["book", "cancel", "reschedule"]
 
@@ -81,6 +81,14 @@ class DialogState(BaseModel):
     about_specialist_id: int | None = None
     awaiting_contact: bool = False
     has_contact: bool = False
+    # version 4: the specialist and the service last talked about (whom "him", "к ней" name,
+    # kept when a flow ends), the earliest time wished ("после обеда" = 13:00), and the last
+    # question asked with how many times in a row (never a third time the same way)
+    last_specialist_id: int | None = None
+    last_service_name: str | None = None
+    time_from: str | None = None
+    asked: str = ""
+    asked_times: int = 0
 
     @field_validator("date")
     @classmethod
@@ -100,7 +108,7 @@ class DialogState(BaseModel):
         if not isinstance(version, int) or version > STATE_VERSION:
             log.warning("unknown dialog state version %r: starting afresh", version)
             return cls(lang=data.get("lang") if isinstance(data.get("lang"), str) else None)
-        data["version"] = STATE_VERSION  # 1 -> 2 -> 3 added fields only: their defaults fit
+        data["version"] = STATE_VERSION  # 1 -> 2 -> 3 -> 4 added fields only: their defaults fit
         try:
             return cls.model_validate(data)
         except ValidationError:
@@ -119,6 +127,10 @@ class DialogState(BaseModel):
             "lang_chosen": self.lang_chosen,
             "last_time": self.last_time,
             "has_contact": self.has_contact,
+            "last_specialist_id": self.last_specialist_id,
+            "last_service_name": self.last_service_name,
+            "asked": self.asked,
+            "asked_times": self.asked_times,
         }
         fresh = DialogState(**keep)
         for name in type(self).model_fields:

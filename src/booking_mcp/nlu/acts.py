@@ -37,6 +37,7 @@ def _compiled() -> dict[str, Any]:
         "phrases": {k: [re.compile(p) for p in ps] for k, ps in v["phrases"].items()},
         "topics": {k: [re.compile(p) for p in ps] for k, ps in v["topics"].items()},
         "shifts": [(re.compile(p), value) for p, value in v["time_shifts"]],
+        "earliest": [(re.compile(p), value) for p, value in v["earliest"]],
     }
 
 
@@ -58,6 +59,11 @@ class Acts:
     shift_span: tuple[int, int] | None = None  # "на 2 часа позже" is no clock time
     # "первое свободное", "first available": the word that is neither an option nor a date
     nearest_span: tuple[int, int] | None = None
+    time_from: str | None = None  # "после обеда": not before 13:00
+
+
+#: Where a national number is looked up when it is no Russian one (English-speaking clients).
+OTHER_REGIONS = ("GB", "US")
 
 
 def find_phone(raw: str) -> tuple[str | None, tuple[int, int] | None]:
@@ -69,6 +75,21 @@ def find_phone(raw: str) -> tuple[str | None, tuple[int, int] | None]:
     for match in phonenumbers.PhoneNumberMatcher(raw, "RU", leniency=phonenumbers.Leniency.VALID):
         e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         return e164, (match.start, match.end)
+    # A national number of another country (an English client's "07911 123456")
+    for region in OTHER_REGIONS:
+        for match in phonenumbers.PhoneNumberMatcher(
+            raw, region, leniency=phonenumbers.Leniency.VALID
+        ):
+            e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+            return e164, (match.start, match.end)
+    # A number written with its country code and of a length that country's numbers have
+    # ("+44 7700 900123"): its range may be one the library does not know as assigned.
+    for match in phonenumbers.PhoneNumberMatcher(
+        raw, "RU", leniency=phonenumbers.Leniency.POSSIBLE
+    ):
+        if match.raw_string.lstrip().startswith("+") and len(match.raw_string) >= 8:
+            e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+            return e164, (match.start, match.end)
     return None, None
 
 
@@ -173,6 +194,7 @@ def find_acts(  # noqa: C901, PLR0912
         acts.language = "en"
     elif "LANG_RU" in acts.signals:
         acts.language = "ru"
+    acts.time_from = next((value for p, value in c["earliest"] if p.search(norm)), None)
     text = digitized if digitized is not None else norm
     for pattern, value in c["shifts"]:
         match = pattern.search(text)

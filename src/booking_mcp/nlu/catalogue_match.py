@@ -391,10 +391,24 @@ def match_catalogue(tokens: list[Token], catalogue: Catalogue) -> CatalogueMatch
             item.name for item in catalogue.services if item.id == best.value
         )
 
+    elif (shared := _shared_name(theirs or services, catalogue)) is not None:
+        result.service_name = shared  # "haircuts for men": both "Стрижка мужская", by name
+
     # 4. A service word that the catalogue does not (unambiguously) know.
     if result.service_name is None:
         result.service_name = _service_word(tokens, taken, service_hits)
     return result
+
+
+def _shared_name(scored: list[_Score], catalogue: Catalogue) -> str | None:
+    """The catalogue name of the services tied at the top when they all bear it (one
+    service offered by several specialists), else None."""
+    ranked = sorted((s for s in scored if s.share > 0), key=lambda s: s.key, reverse=True)
+    if not ranked:
+        return None
+    top = {s.entry.value for s in ranked if s.key == ranked[0].key}
+    names = {item.name for item in catalogue.services if item.id in top}
+    return names.pop() if len(names) == 1 else None
 
 
 def _service_word(tokens: list[Token], taken: set[int], service_hits: set[int]) -> str | None:

@@ -58,6 +58,13 @@ ENTITY_KEYS: tuple[str, ...] = (
     "phone",
     "topic",
     "language",
+    # True when the message points at the specialist just talked about ("book me with him",
+    # "к этому мастеру"); ``specialist_id`` is theirs when the caller told who that is.
+    "that_specialist",
+    # The earliest time a phrase allows ("после обеда", "after lunch" = "13:00").
+    "time_from",
+    # True for "к другому мастеру", "another specialist".
+    "other_specialist",
 )
 
 

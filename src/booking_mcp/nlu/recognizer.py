@@ -38,12 +38,18 @@ SPECIALIZATION_FILLS_SPECIALIST = frozenset({"book_appointment", "available_slot
 
 
 def recognize(
-    text: str, catalogue: Catalogue = Catalogue(), now: datetime | None = None
+    text: str,
+    catalogue: Catalogue = Catalogue(),
+    now: datetime | None = None,
+    *,
+    last_specialist: int | None = None,
 ) -> Recognition:
     """Understand one user message.
 
     ``catalogue`` is what specialists/services/categories/cities may be matched
-    against; ``now`` anchors relative dates (defaults to ``datetime.now()``).
+    against; ``now`` anchors relative dates (defaults to ``datetime.now()``);
+    ``last_specialist`` is the specialist the conversation just talked about, whom "him",
+    "к ней", "к этому мастеру" name.
     """
     now = now or datetime.now()
     norm = normalize(text)
@@ -86,6 +92,9 @@ def recognize(
             # "Пётр Иванов" is a client too, not Анна Иванова by her surname.
             acts.name = alone
             found = match_catalogue([], catalogue)
+    pointed = "THAT_SPECIALIST" in acts.signals and found.specialist_id is None
+    if pointed and last_specialist is not None:
+        found.specialist_id, found.specialist_from_specialization = last_specialist, False
     if appointment_id is None and signals & {"CANCEL", "RESCHEDULE"}:
         # Only a number typed as digits: "cancel the manicure one" names no booking №1.
         typed = "".join(
@@ -129,13 +138,22 @@ def recognize(
         phone=acts.phone,
         topic=acts.topic,
         language=acts.language,
+        that_specialist=True if pointed else None,
+        time_from=acts.time_from,
+        other_specialist=True if "OTHER_SPECIALIST" in acts.signals else None,
     )
     refined = refine(intent, entities, signals, acts, norm)
     if refined == "inform" and not any(entities[k] for k in WHEN_KEYS) and not entities["phone"]:
         entities["name"] = entities["name"] or bare_name(text)
     if refined == "inform" and QUESTION.search(norm):
         refined = "unknown"  # "какая сегодня погода": a question, not a value
-    keeps = SPECIALIZATION_FILLS_SPECIALIST | {"correct", "ask_schedule", "inform"}
+    # "who is the barber?": the one barber ("кто у вас барбер" of several lists them)
+    keeps = SPECIALIZATION_FILLS_SPECIALIST | {
+        "correct",
+        "ask_schedule",
+        "inform",
+        "ask_specialist",
+    }
     if found.specialist_from_specialization and refined not in keeps:
         entities["specialist_id"] = None
     intent = refined
@@ -170,7 +188,9 @@ def refine(intent: str, entities: dict, signals: set[str], acts, norm: str = "")
         return "set_language"
     if "PRICE" in said and named:
         return "ask_price"
-    if "DURATION" in said and (named or intent == "unknown"):
+    if "WHO_DOES" in said and not named:
+        return "ask_specialist"  # "кто будет делать?": the dialog knows whose booking it is
+    if "DURATION" in said and (named or intent == "unknown") and "WHO_IS" not in said:
         return "ask_duration"  # "а сколько длится?": of what was just talked about
     if intent == "help":
         return intent
@@ -179,7 +199,6 @@ def refine(intent: str, entities: dict, signals: set[str], acts, norm: str = "")
     if (
         "WHO_IS" in said
         and entities["specialist_id"]
-        and not entities["specialization"]
         and intent
         not in (
             "cancel_appointment",

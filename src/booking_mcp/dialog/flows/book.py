@@ -109,9 +109,9 @@ class BookFlow:
                     state.service_id = own[0].id if len(own) == 1 else svc_id
                     await self.advance_book(state, now, turn)
                     return
-                name = (
-                    name_in(services[svc_id], turn.lang) if svc_id else (state.service_name or "")
-                )
+                # the catalogue's name when the candidates share one, never the user's word
+                names = {name_in(s, turn.lang) for s in candidates}
+                name = names.pop() if len(names) == 1 else ""
                 turn.say("ask_specialist_for", service=name) if name else turn.say("ask_specialist")
                 offer_specialists(turn, [specialists[p] for p in people])
                 await self.offer_nearest(state, turn, candidates, now)
@@ -219,9 +219,16 @@ class BookFlow:
         allowed = {(c.specialist, c.id) for c in candidates}
         later = now.strftime("%H:%M")
         today = now.date()
+        seen: set[tuple[int, Any, str]] = set()
+        unique = []
+        for s in slots:  # one line per specialist and time, whichever of their services
+            key = (s.specialist_id, s.date, s.start_time)
+            if key not in seen:
+                seen.add(key)
+                unique.append(s)
         slots = [
             s
-            for s in slots
+            for s in unique
             if (s.specialist_id, s.service_id) in allowed
             and (s.date > today or (s.date == today and s.start_time > later))
             and self.in_part_of_day(state, s.start_time)
@@ -238,6 +245,8 @@ class BookFlow:
         if state.time_of_day not in PARTS_OF_DAY:
             return True
         low, high = PARTS_OF_DAY[state.time_of_day]
+        if state.time_from:  # "после обеда": after lunch, not from noon
+            low = max(low, minutes(state.time_from))
         return low <= minutes(start) < high
 
     async def ask_when(
@@ -295,7 +304,7 @@ class BookFlow:
                     )
                     offer_waitlist(turn, spec_id, service.id, date)
         if not slots:
-            state.date = state.time = None
+            state.date = None  # the time wished stays for the next day chosen
             days = await self.service.upcoming_days(spec_id, service.id, today)
             if days:
                 turn.say(

@@ -208,6 +208,8 @@ class ManageFlow:
                 s.specialist for s in index["services"].values() if s.category == state.category_id
             }
             people = [p for p in people if p.id in offering]
+        if len(people) == 1:
+            state.last_specialist_id = people[0].id  # "book me with him"
         if people:
             turn.say(
                 "specialists_found",
@@ -226,6 +228,7 @@ class ManageFlow:
     async def list_services(self, state: DialogState, turn: Turn) -> None:
         _, index = await self.service.catalogue()
         found = self.service_candidates(state, index["services"], index["specialists"])
+        asked = found is not None
         if found is None:
             found = list(index["services"].values())
         if not found:
@@ -245,4 +248,6 @@ class ManageFlow:
                 for s in found
             ),
         )
+        if asked:  # "do you do haircuts for men?": those, and an offer to book one
+            turn.say("offer_to_book")
         offer_services(turn, found)
