@@ -66,3 +66,26 @@ async def known_client(server, user: str, name: str | None = None) -> None:
 
     who = ClientAuth(telegram_id=user)
     await server.booking_service.register(who, name=name or f"Клиент {user}", phone="+79001112233")
+
+
+async def say(
+    client, user: str, text: str, now: str | None = None, lang: str | None = None
+) -> dict:
+    """One message to ``process_message`` (as ``user``, at ``now``, in the front-end's ``lang``);
+    its structured reply. A tool error fails the test."""
+    args: dict = {"user_id": user, "message": text}
+    if now is not None:
+        args["now"] = now
+    if lang:
+        args["language"] = lang
+    result = await client.call_tool("process_message", args)
+    assert not result.is_error, result.content
+    return result.structured_content
+
+
+def options(reply: dict, kind: str) -> list[dict]:
+    """The options of the reply's action of ``kind`` (the test fails when there is none)."""
+    for action in reply["actions"]:
+        if action["type"] == kind:
+            return action["payload"]["options"]
+    raise AssertionError(f"no {kind} action in {reply}")

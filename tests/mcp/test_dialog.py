@@ -6,23 +6,8 @@ import datetime as dt
 
 from booking_common.conversation import ActionType, Command, Reply
 from booking_mcp.server import build_server
-from kit.mcp import known_client, next_weekday
+from kit.mcp import known_client, next_weekday, options, say
 from mcp import Client
-
-
-async def say(client: Client, user: str, text: str, now: str) -> dict:
-    result = await client.call_tool(
-        "process_message", {"user_id": user, "message": text, "now": now}
-    )
-    assert not result.is_error, result.content
-    return result.structured_content
-
-
-def options(reply: dict, kind: str) -> list[dict]:
-    for action in reply["actions"]:
-        if action["type"] == kind:
-            return action["payload"]["options"]
-    raise AssertionError(f"no {kind} action in {reply}")
 
 
 async def test_russian_booking_dialog(mcp_server, live_api) -> None:

@@ -7,26 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 from booking_mcp.api_client import ClientAuth
-from kit.mcp import known_client, next_weekday
+from kit.mcp import known_client, next_weekday, options, say
 from mcp import Client
 
 BARBER, MARIA, ANNA = 5, 2, 1  # the demo catalogue's ids (booking_api.demo order)
 MENS_HAIRCUT_DMITRY = 11
-
-
-async def say(client: Client, user: str, text: str, now: str) -> dict:
-    result = await client.call_tool(
-        "process_message", {"user_id": user, "message": text, "now": now}
-    )
-    assert not result.is_error, result.content
-    return result.structured_content
-
-
-def options(reply: dict, kind: str) -> list[dict]:
-    for action in reply["actions"]:
-        if action["type"] == kind:
-            return action["payload"]["options"]
-    raise AssertionError(f"no {kind} action in {reply}")
 
 
 def picks(reply: dict, kind: str) -> list[str]:

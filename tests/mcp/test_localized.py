@@ -14,7 +14,7 @@ from booking_mcp.localized import (
     same_city,
     specialization_in,
 )
-from kit.mcp import known_client, next_weekday
+from kit.mcp import known_client, next_weekday, say
 from mcp import Client
 
 PEOPLE = ("Анна", "Иванова", "Мария", "Петрова", "Олег", "Смирнов", "Елена", "Кузнецова",
@@ -42,15 +42,6 @@ def test_the_english_twin_when_there_is_one() -> None:
     assert same_city(anna, "kazan") and same_city(anna, "Казань") and not same_city(anna, "Moscow")
     assert has_specialization(anna, "nail") and has_specialization(anna, "маникюр")
     assert russian_city("Kazan", [anna]) == "Казань" and russian_city("Тула", [anna]) == "Тула"
-
-
-async def say(client: Client, user: str, text: str, now: str, lang: str | None = None) -> dict:
-    args = {"user_id": user, "message": text, "now": now}
-    if lang:
-        args["language"] = lang
-    result = await client.call_tool("process_message", args)
-    assert not result.is_error, result.content
-    return result.structured_content
 
 
 async def test_english_booking_names_the_service_in_english(mcp_server, live_api) -> None:
