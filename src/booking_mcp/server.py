@@ -566,8 +566,10 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
         idempotency_key: IdempotencyKey = None,
         language: Annotated[
             str | None,
-            Field(description="The user's language as the front-end knows it (Telegram's "
-                  "language_code, e.g. \"en\"); used until the user chooses one"),
+            Field(
+                description="The user's language as the front-end knows it (Telegram's "
+                'language_code, e.g. "en"); used until the user chooses one'
+            ),
         ] = None,
     ) -> Reply:
         """Run one turn of the built-in booking conversation; the server keeps the context.
