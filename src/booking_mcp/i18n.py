@@ -268,6 +268,16 @@ def weekday_names(lang: str) -> list[str]:
     return [names[i] for i in range(7)]
 
 
+def after_colon(text: str) -> str:
+    """A sentence that goes on after a colon ("Суббота, 5 декабря: специалист не работает…"):
+    its first letter small, unless the first word is a name or an abbreviation (two capitals
+    in a row, or a capital later in the word)."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and any(ch.isupper() for ch in first[1:]):
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def sentence_start(text: str) -> str:
     """The text with its first letter capital, the rest as it is ("8 December" keeps its
     capital, which ``str.capitalize`` would drop)."""

@@ -73,3 +73,15 @@ def test_prices_are_written_the_way_each_language_writes_them() -> None:
     assert format_price("2500.50", "en") == "2,500.50 ₽"
     assert format_price("2500.00", "ru") == "2 500 ₽"
     assert format_price("1500.5") == "1 500,50 ₽"
+
+
+def test_a_reason_after_a_colon_goes_on_in_small_letters() -> None:
+    from booking_mcp.i18n import after_colon
+
+    assert after_colon("Специалист не работает в этот день недели") == (
+        "специалист не работает в этот день недели"
+    )
+    assert after_colon("The specialist does not work that day") == (
+        "the specialist does not work that day"
+    )
+    assert after_colon("API is down") == "API is down"  # an abbreviation stays

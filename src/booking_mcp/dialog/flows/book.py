@@ -27,7 +27,7 @@ from booking_mcp.dialog.render import (
 )
 from booking_mcp.dialog.state import DialogState, WaitlistWish
 from booking_mcp.errors import user_message
-from booking_mcp.i18n import format_day, format_price, join_list, sentence_start, t
+from booking_mcp.i18n import after_colon, format_day, format_price, join_list, sentence_start, t
 from booking_mcp.localized import (
     has_specialization,
     name_in,
@@ -292,7 +292,7 @@ class BookFlow:
             turn.say(
                 "day_off",
                 date=sentence_start(format_day(date, turn.lang)),
-                reason=user_message(exc, turn.lang),
+                reason=after_colon(user_message(exc, turn.lang)),
             )
             slots = []
         else:
