@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqladmin.pagination import Pagination
 from starlette.requests import Request
 
 from booking_api.admin.base import StaffView
+from booking_api.business import repository as business_repository
 from booking_api.business.models import BusinessProfile
 from booking_api.business.repository import PROFILE_ID
 
@@ -20,6 +22,7 @@ class BusinessProfileAdmin(StaffView, model=BusinessProfile):
     icon = "fa-solid fa-store"
     category = "Настройки"
 
+    can_create = False  # one row, the one the API reads: made when the list is first shown
     can_delete = False
     can_export = False
     column_list = ["id", "name", "address", "phone", "opening_hours"]
@@ -37,6 +40,11 @@ class BusinessProfileAdmin(StaffView, model=BusinessProfile):
         "faq": "Вопросы и ответы (JSON: question, answer, question_en, answer_en)",
     }
     form_args = {"faq": {"default": []}}
+
+    async def list(self, request: Request) -> Pagination:
+        async with self.session_maker() as session:
+            await business_repository.save(session, {}, replace=False)  # the row, if missing
+        return await super().list(request)
 
     async def on_model_change(
         self, data: dict[str, Any], model: Any, is_created: bool, request: Request
