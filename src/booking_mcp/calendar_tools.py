@@ -19,8 +19,8 @@ from pydantic import BaseModel, Field
 
 from .api_client import SERVICE, ClientAuth
 from .errors import tool_errors
-from .server import READ, WRITE, IdempotencyKey, UserId
 from .service import BookingService
+from .tool_types import READ, WRITE, IdempotencyKey, UserId
 
 
 class CalendarFile(BaseModel):

@@ -18,12 +18,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
-from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.elicitation import ElicitationResult
+from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.server.mcpserver.resolve import Elicit, Resolve
-from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field
+from mcp.server.mcpserver.resolve import Resolve
+from pydantic import Field
 
 from booking_common.conversation import (
     Appointment,
@@ -37,45 +36,36 @@ from booking_common.conversation import (
 )
 
 from . import errors
-from .api_client import ApiError
 from .config import Settings
+from .confirmations import (
+    ConfirmAction,
+    ask_to_cancel,
+    ask_to_leave,
+    ask_to_move,
+    cancel_question,
+    leave_question,
+    move_question,
+    require_yes,
+)
 from .dialog import Dialog
 from .errors import tool_errors
 from .idempotency import KeptResults
 from .nlu import recognize
 from .schemas import Client, Hold, Intent
 from .service import BookingService
+from .tool_types import (
+    DESTRUCTIVE,
+    IDEMPOTENT_WRITE,
+    READ,
+    WRITE,
+    Confirm,
+    Date,
+    IdempotencyKey,
+    Time,
+    UserId,
+)
 
 R = TypeVar("R")
-
-READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-WRITE = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
-)
-IDEMPOTENT_WRITE = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-)
-DESTRUCTIVE = ToolAnnotations(
-    read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False
-)
-
-UserId = Annotated[
-    str | None, Field(description="The client's Telegram id (not needed by a personal assistant)")
-]
-Date = Annotated[str, Field(description="YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")]
-Time = Annotated[str, Field(description="HH:MM", pattern=r"^\d{1,2}:\d{2}$")]
-Confirm = Annotated[
-    bool,
-    Field(description="Must be true, after the user explicitly agreed; otherwise nothing changes"),
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Field(
-        description="Any unique string (e.g. a UUID) for this action: repeating the call with "
-        "the same key (after a lost answer) never acts twice and answers as the first time",
-        max_length=255,
-    ),
-]
 
 INSTRUCTIONS = """Books appointments with specialists (salons, clinics, studios).
 Typical flow: list_services / get_specialists → get_available_days → get_available_slots
@@ -86,109 +76,6 @@ confirm=true. When a day is fully booked, join_waitlist; a freed time is offered
 and booked with claim_waitlist_offer. A failed call says what to do: error.code, retryable
 and error.next_step (codes: resource docs://errors). Business profile and cancellation
 policy: resources business://profile and business://cancellation-policy."""
-
-
-class ConfirmAction(BaseModel):
-    """The answer to a confirmation question (elicitation)."""
-
-    confirm: bool = Field(description="Yes, do it")
-
-
-# --- confirmations -------------------------------------------------------------------------
-# Cancel, reschedule and leave_waitlist need the user's "yes". A client that can ask its user
-# (elicitation) is asked by the server itself, through the SDK's resolvers: on the current
-# protocol the question travels in an InputRequiredResult and the client retries with the
-# answer; on older ones it is a server-to-client request. Other clients (or confirm=true)
-# skip the question; without a yes the tool answers "Needs confirmation", so the assistant
-# asks the user and calls again with confirm=true. Resolvers live at module level: they are
-# found through the tools' type hints.
-
-
-def _can_ask(ctx: Context) -> bool:
-    """Whether the client can show the user a form question (URL-only clients cannot)."""
-    try:
-        caps = ctx.client_capabilities
-    except Exception:  # noqa: BLE001 - called outside a request: nobody to ask
-        return False
-    ask = caps.elicitation if caps is not None else None
-    return ask is not None and (ask.form is not None or ask.url is None)
-
-
-def _service(ctx: Context) -> BookingService:
-    return ctx.mcp_server.booking_service  # type: ignore[attr-defined]
-
-
-async def _ask(
-    ctx: Context, confirm: bool, question: Callable[[], Awaitable[str]]
-) -> ConfirmAction | Elicit[ConfirmAction]:
-    if confirm or not _can_ask(ctx):
-        return ConfirmAction(confirm=confirm)
-    try:
-        return Elicit(await question(), ConfirmAction)
-    except ApiError:
-        # Nothing to ask about (not found, the API down...): the tool meets the same
-        # refusal and answers it with its code.
-        return ConfirmAction(confirm=False)
-
-
-def _cancel_question(current: Appointment) -> str:
-    return (
-        f"Cancel appointment {current.id} "
-        f"({current.service_name}, {current.date} {current.start_time})?"
-    )
-
-
-def _move_question(current: Appointment, date: str, start_time: str) -> str:
-    return (
-        f"Move appointment {current.id} "
-        f"({current.service_name}, {current.date} {current.start_time}) "
-        f"to {date} {start_time}?"
-    )
-
-
-def _leave_question(current: WaitlistEntry) -> str:
-    return f"Stop waiting for {current.service_name} on {current.date} (entry {current.id})?"
-
-
-async def ask_to_cancel(
-    appointment_id: int, user_id: UserId, confirm: Confirm, ctx: Context
-) -> ConfirmAction | Elicit[ConfirmAction]:
-    async def question() -> str:
-        service = _service(ctx)
-        return _cancel_question(await service.appointment(service.who(user_id), appointment_id))
-
-    return await _ask(ctx, confirm, question)
-
-
-async def ask_to_move(
-    appointment_id: int, date: Date, start_time: Time, user_id: UserId, confirm: Confirm,
-    ctx: Context,
-) -> ConfirmAction | Elicit[ConfirmAction]:  # fmt: skip
-    async def question() -> str:
-        service = _service(ctx)
-        current = await service.appointment(service.who(user_id), appointment_id)
-        return _move_question(current, date, start_time)
-
-    return await _ask(ctx, confirm, question)
-
-
-async def ask_to_leave(
-    entry_id: int, user_id: UserId, confirm: Confirm, ctx: Context
-) -> ConfirmAction | Elicit[ConfirmAction]:
-    async def question() -> str:
-        service = _service(ctx)
-        return _leave_question(await service.waitlist_entry(service.who(user_id), entry_id))
-
-    return await _ask(ctx, confirm, question)
-
-
-def _require_yes(tool: str, answer: ElicitationResult[ConfirmAction], question: str) -> None:
-    """The user's (or the assistant's confirm=true) "yes", else the tool error."""
-    if isinstance(answer, AcceptedElicitation) and answer.data.confirm:
-        return
-    raise errors.needs_confirmation(
-        tool, f"Needs confirmation: {question} Ask the user, then call again with confirm=true."
-    )
 
 
 def build_server(settings: Settings, service: BookingService | None = None) -> MCPServer:
@@ -414,7 +301,7 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
 
         async def cancel() -> Appointment:
             current = await service.appointment(who, appointment_id)
-            _require_yes("cancel_appointment", answer, _cancel_question(current))
+            require_yes("cancel_appointment", answer, cancel_question(current))
             return await service.cancel(who, appointment_id)
 
         arguments = {"appointment_id": appointment_id}
@@ -452,9 +339,7 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
 
         async def move() -> Appointment:
             current = await service.appointment(who, appointment_id)
-            _require_yes(
-                "reschedule_appointment", answer, _move_question(current, date, start_time)
-            )
+            require_yes("reschedule_appointment", answer, move_question(current, date, start_time))
             return await service.reschedule(who, appointment_id, date, start_time)
 
         arguments = {"appointment_id": appointment_id, "date": date, "start_time": start_time}
@@ -514,7 +399,7 @@ def build_server(settings: Settings, service: BookingService | None = None) -> M
 
         async def leave() -> WaitlistEntry:
             current = await service.waitlist_entry(who, entry_id)
-            _require_yes("leave_waitlist", answer, _leave_question(current))
+            require_yes("leave_waitlist", answer, leave_question(current))
             await service.leave_waitlist(who, entry_id)
             return current
 
