@@ -172,6 +172,13 @@ def refusal_text(body: Any) -> str:
 
 SHOWING = "Showing %(start)s to %(end)s of %(count)s items"
 
+
+def with_english_twins(labels: dict[str, str]) -> dict[str, str]:
+    """``labels`` plus the label of each column's English twin (``name`` → ``name_en``,
+    "Название (англ.)"), the convention of the bilingual catalogue's columns."""
+    return {**labels, **{f"{key}_en": f"{text} (англ.)" for key, text in labels.items()}}
+
+
 #: sqladmin writes "Number of characters: N" under a text area from its JavaScript, in English
 #: whatever the locale; the layout writes this instead.
 CHARS_COUNT_LABEL = "Символов"

@@ -9,6 +9,7 @@ from sqladmin.pagination import Pagination
 from starlette.requests import Request
 
 from booking_api.admin.base import StaffView
+from booking_api.admin.display import with_english_twins
 from booking_api.business import repository as business_repository
 from booking_api.business.models import BusinessProfile
 from booking_api.business.repository import PROFILE_ID
@@ -28,17 +29,16 @@ class BusinessProfileAdmin(StaffView, model=BusinessProfile):
     column_list = ["id", "name", "address", "phone", "opening_hours"]
     column_details_list = [*TEXTS, "faq"]
     form_columns = [*TEXTS, "faq"]
-    column_labels = {
-        "id": "ID",
-        "name": "Название",
-        "name_en": "Название (англ.)",
-        "address": "Адрес",
-        "address_en": "Адрес (англ.)",
-        "phone": "Телефон",
-        "opening_hours": "Часы работы",
-        "opening_hours_en": "Часы работы (англ.)",
-        "faq": "Вопросы и ответы (JSON: question, answer, question_en, answer_en)",
-    }
+    column_labels = with_english_twins(
+        {
+            "id": "ID",
+            "name": "Название",
+            "address": "Адрес",
+            "phone": "Телефон",
+            "opening_hours": "Часы работы",
+            "faq": "Вопросы и ответы (JSON: question, answer, question_en, answer_en)",
+        }
+    )
     form_args = {"faq": {"default": []}}
 
     async def list(self, request: Request) -> Pagination:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqladmin.fields import SelectField
 
 from booking_api.admin.base import StaffView
-from booking_api.admin.display import LANGUAGES
+from booking_api.admin.display import LANGUAGES, with_english_twins
 from booking_api.admin.filters import (
     CategoryFilter,
     DistinctValuesFilter,
@@ -60,22 +60,21 @@ class SpecialistAdmin(StaffView, model=Specialist):
     ]
     form_overrides = {"language": SelectField}
     form_args = {"language": {"choices": LANGUAGES}}
-    column_labels = {
-        "id": "ID",
-        "name": "Имя",
-        "specialization": "Специализация",
-        "description": "Описание",
-        "city": "Город",
-        "is_active": "Активен",
-        "user": "Пользователь",
-        "telegram_id": "Telegram ID",
-        "language": "Язык уведомлений",
-        "photo": "Фото",
-        "schedules": "Расписание",
-        "specialization_en": "Специализация (англ.)",
-        "city_en": "Город (англ.)",
-        "description_en": "Описание (англ.)",
-    }
+    column_labels = with_english_twins(
+        {
+            "id": "ID",
+            "name": "Имя",
+            "specialization": "Специализация",
+            "description": "Описание",
+            "city": "Город",
+            "is_active": "Активен",
+            "user": "Пользователь",
+            "telegram_id": "Telegram ID",
+            "language": "Язык уведомлений",
+            "photo": "Фото",
+            "schedules": "Расписание",
+        }
+    )
 
 
 class CategoryAdmin(StaffView, model=ServiceCategory):
@@ -89,13 +88,13 @@ class CategoryAdmin(StaffView, model=ServiceCategory):
     column_sortable_list = ["id", "name"]
     column_default_sort = "name"
     form_columns = ["name", "name_en", "description", "description_en"]
-    column_labels = {
-        "id": "ID",
-        "name": "Название",
-        "name_en": "Название (англ.)",
-        "description": "Описание",
-        "description_en": "Описание (англ.)",
-    }
+    column_labels = with_english_twins(
+        {
+            "id": "ID",
+            "name": "Название",
+            "description": "Описание",
+        }
+    )
 
 
 class ServiceAdmin(StaffView, model=Service):
@@ -140,18 +139,18 @@ class ServiceAdmin(StaffView, model=Service):
         "buffer_after",
         "is_active",
     ]
-    column_labels = {
-        "id": "ID",
-        "name": "Название",
-        "name_en": "Название (англ.)",
-        "description": "Описание",
-        "description_en": "Описание (англ.)",
-        "specialist": "Специалист",
-        "specialist.name": "Специалист",
-        "category": "Категория",
-        "price": "Цена, ₽",
-        "duration": "Длительность, мин",
-        "buffer_before": "Подготовка до, мин",
-        "buffer_after": "Уборка после, мин",
-        "is_active": "Активна",
-    }
+    column_labels = with_english_twins(
+        {
+            "id": "ID",
+            "name": "Название",
+            "description": "Описание",
+            "specialist": "Специалист",
+            "specialist.name": "Специалист",
+            "category": "Категория",
+            "price": "Цена, ₽",
+            "duration": "Длительность, мин",
+            "buffer_before": "Подготовка до, мин",
+            "buffer_after": "Уборка после, мин",
+            "is_active": "Активна",
+        }
+    )
