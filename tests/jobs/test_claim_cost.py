@@ -1,27 +1,23 @@
-"""Claiming due jobs costs the same with 20 or 3,000 of them waiting: the API's poller claims
-after every booking, and a claim that read and sorted the whole backlog made bookings slower
-round after round as jobs piled up (bench/README.md, migration 0009)."""
+"""A claim from a long backlog takes the oldest due jobs, in order, and only as many as asked.
+
+The cost side (the claim reading its limit in index order, not the whole backlog: migration
+0011, bench/README.md) is measured by the benchmark, not here: on an analysed table the
+planner reads only the limit with the old index too, and on a fresh one its plan is a guess,
+so a plan assertion here could not tell the old code from the new."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 from sqlalchemy import text
 
-from booking_api.jobs.queue import claim_due, due_ids
+from booking_api.jobs.queue import claim_due
 
 
-def _rows_read(plan: dict) -> int:
-    """The most rows any node of a plan produced."""
-    children = plan.get("Plans", [])
-    return max([plan.get("Actual Rows", 0), *(_rows_read(child) for child in children)])
-
-
-async def test_a_claim_reads_what_it_takes_not_the_backlog(env) -> None:  # noqa: ANN001
+async def test_a_claim_takes_the_oldest_due_jobs_of_a_backlog(env) -> None:  # noqa: ANN001
     if env.backend != "postgresql":
-        pytest.skip("SQLite's write transactions queue; the plan is PostgreSQL's")
+        pytest.skip("the backlog is inserted with PostgreSQL's generate_series")
     now = dt.datetime.now(dt.UTC)
     async with env.db.write_engine.begin() as conn:
         await conn.execute(
@@ -33,16 +29,6 @@ async def test_a_claim_reads_what_it_takes_not_the_backlog(env) -> None:  # noqa
             ),
             {"now": now},
         )
-        # Statistics as autovacuum keeps them on a live table (without them the planner
-        # guesses a handful of rows and may sort whatever it reads: a flaky plan, not ours).
-        await conn.execute(text("ANALYZE booking_job"))
-        pick = due_ids(now, 20).compile(
-            dialect=conn.dialect, compile_kwargs={"literal_binds": True}
-        )
-    async with env.db.write_engine.begin() as conn:
-        raw = (await conn.execute(text(f"EXPLAIN (ANALYZE, FORMAT JSON) {pick}"))).scalar()
-    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
-    assert _rows_read(plan) <= 40, json.dumps(plan)[:2000]  # 20 due + 20 expired at most
     claimed = await claim_due(env.db, "w1", now=now, limit=20)
     assert len(claimed) == 20
     assert [job.run_at for job in claimed] == sorted(job.run_at for job in claimed)
