@@ -139,6 +139,12 @@ class SlotTaken(Exception):
     """The database refused the row: its time overlaps an active appointment's."""
 
 
+class LostRace(SlotTaken):
+    """The database aborted the write to let a concurrent one go first (a deadlock between two
+    overlapping inserts, or a serialization failure). Unlike a plain refusal, the winner may
+    not have committed yet when this is raised."""
+
+
 class KeyTaken(Exception):
     """Another request stored an answer under this Idempotency-Key first."""
 

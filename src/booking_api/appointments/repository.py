@@ -24,6 +24,7 @@ from booking_api.appointments.context import (
     BookingContext,
     BookingRequest,
     KeyTaken,
+    LostRace,
     Named,
     NewAppointment,
     RowGone,
@@ -342,7 +343,7 @@ class OrmBookingStore:
             if not is_lost_race(exc):
                 raise
             await session.rollback()
-            raise SlotTaken() from None
+            raise LostRace() from None
         return row.id
 
 

@@ -39,6 +39,7 @@ from booking_api.appointments.context import (
     BookingContext,
     BookingRequest,
     KeyTaken,
+    LostRace,
     Named,
     NewAppointment,
     RowGone,
@@ -257,12 +258,10 @@ class PgBookingStore:
                 orjson.dumps(answer.body).decode() if answer else None,
                 answer.expired_before if answer else None,
             )
-        except (
-            asyncpg.ExclusionViolationError,
-            asyncpg.DeadlockDetectedError,
-            asyncpg.SerializationError,
-        ):
+        except asyncpg.ExclusionViolationError:
             raise SlotTaken() from None  # the slot was taken between our read and our write
+        except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
+            raise LostRace() from None  # a concurrent overlapping insert was let go first
         except asyncpg.UniqueViolationError:
             raise KeyTaken() from None  # a twin with the same key wrote first
         except asyncpg.ForeignKeyViolationError as exc:

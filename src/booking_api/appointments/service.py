@@ -31,6 +31,7 @@ from booking_api.appointments.context import (
     BookingRequest,
     BookingStore,
     KeyTaken,
+    LostRace,
     NewAppointment,
     RowGone,
     SlotTaken,
@@ -53,6 +54,9 @@ from booking_api.core.fields import missing_pk, validate_fields
 from booking_api.models import ACTIVE_STATUSES, Service, User
 
 TAKEN = "Выбранное время уже занято."
+# A write aborted to let a concurrent one go first (:class:`LostRace`) is tried again this many
+# times when it carries an Idempotency-Key (the winner may be its own twin).
+LOST_RACE_RETRIES = 2
 NOT_WORKING = "Специалист не работает в выбранный день."
 OUTSIDE_HOURS = "Время записи не соответствует графику работы специалиста."
 END_BEFORE_START = "Время окончания должно быть позже времени начала."
@@ -101,7 +105,7 @@ async def book(
         if stored is not None:
             return idempotency.replay(stored, digest)
     try:
-        return await _book(store, settings, user, data, key, digest)
+        return await _book_through_lost_races(store, settings, user, data, key, digest)
     except (ValidationError, KeyTaken) as exc:
         # A twin retry with the same key may have booked a moment ago (then our read saw its
         # slot busy, or our write met its row or its key): answer what it answered.
@@ -126,6 +130,30 @@ async def book_in_session(
     return await book(store, settings, user, data)
 
 
+async def _book_through_lost_races(
+    store: BookingStore,
+    settings: Settings,
+    user: User,
+    data: Any,
+    key: str | None,
+    digest: str,
+) -> BookingAnswer:
+    """:func:`_book`; a write the database aborted to let a concurrent one go first
+    (:class:`LostRace`) is refused as taken, or, when it carries a key, tried again: the winner
+    may be its own twin and not yet committed, and the next try's read sees its row, or its
+    write waits for it to commit."""
+    tries = 1 + (LOST_RACE_RETRIES if key is not None else 0)
+    for _ in range(tries - 1):
+        try:
+            return await _book(store, settings, user, data, key, digest)
+        except LostRace:
+            continue
+    try:
+        return await _book(store, settings, user, data, key, digest)
+    except LostRace:
+        raise ValidationError([TAKEN]) from None
+
+
 async def _book(
     store: BookingStore,
     settings: Settings,
@@ -148,6 +176,8 @@ async def _book(
         answer = AnswerToStore(user.id, key, digest, body, expired)
     try:
         appointment_id = await store.write(appointment, answer)
+    except LostRace:
+        raise
     except SlotTaken:
         raise ValidationError([TAKEN]) from None
     except RowGone as gone:
