@@ -39,7 +39,7 @@ async def test_disconnect_while_reading_the_body_is_not_a_500(env, cat) -> None:
         "client": ("127.0.0.1", 5555),
         "server": ("testserver", 80),
     }
-    with captured_logs() as logs:
+    with captured_logs(this_thread=True) as logs:
         await env.app(scope, receive, send)
     starts = [m for m in sent if m["type"] == "http.response.start"]
     assert [m["status"] for m in starts] == [499]

@@ -7,6 +7,7 @@ import io
 import ipaddress
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,12 +16,19 @@ from booking_common.logging import configure_logging
 
 
 @contextmanager
-def captured_logs(level: str = "DEBUG") -> Iterator[io.StringIO]:
-    """Everything the app logs, through the production handler (JSON, redaction) into a buffer."""
+def captured_logs(level: str = "DEBUG", *, this_thread: bool = False) -> Iterator[io.StringIO]:
+    """Everything the app logs, through the production handler (JSON, redaction) into a buffer.
+
+    The capture is process-wide: ``this_thread`` keeps only the lines of the calling thread
+    (the test's event loop), leaving out the servers other tests run in threads (a live API
+    whose job runner retries its Telegram jobs, say)."""
     buffer = io.StringIO()
     root = logging.getLogger()
     old_level = root.level
     handler = configure_logging(level, "json", stream=buffer)
+    if this_thread:
+        ident = threading.get_ident()
+        handler.addFilter(lambda record: record.thread == ident)
     try:
         yield buffer
     finally:

@@ -18,7 +18,7 @@ FIELDS = {"method", "path", "status", "duration_ms", "request_id"}
 async def _access_lines(env, tmp_path, **overrides) -> list[dict]:  # noqa: ANN001, ANN003
     app = create_app(make_settings(env.settings.database_url, tmp_path, **overrides), env.db)
     transport = httpx.ASGITransport(app=app)
-    with captured_logs() as logs:
+    with captured_logs(this_thread=True) as logs:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             for _ in range(20):
                 assert (await c.get("/api/categories/")).status_code == 200

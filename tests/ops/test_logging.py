@@ -315,3 +315,17 @@ async def test_a_chat_message_is_a_few_access_lines(env, cat):
     loggers = {line.split(" ", 3)[2] for line in lines}
     assert loggers == {"booking_mcp.access:", "booking_api.access:"}, lines
     assert len(lines) <= 6, lines
+
+
+def test_a_capture_of_this_thread_leaves_out_other_threads_lines() -> None:
+    """What the outage tests count on: a server another test runs in a thread (a live API
+    retrying its Telegram jobs) does not add its warnings to this test's lines."""
+    import threading
+
+    log = logging.getLogger("booking_api.jobs")
+    with captured_logs(this_thread=True) as logs:
+        worker = threading.Thread(target=log.warning, args=("from another thread",))
+        worker.start()
+        worker.join()
+        log.warning("from this one")
+    assert [line["msg"] for line in json_lines(logs)] == ["from this one"]

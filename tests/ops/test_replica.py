@@ -208,7 +208,7 @@ async def test_a_replica_that_refuses_us_is_not_an_error(env, cat, tmp_path, wha
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://t"
         ) as http:
-            with captured_logs() as logs:
+            with captured_logs(this_thread=True) as logs:
                 for _ in range(3):
                     assert _names(await http.get("/api/services/")) == ["Маникюр", "Стрижка"]
                     r = await http.get(f"/api/specialists/{cat.anna.id}/schedule/")
