@@ -26,6 +26,7 @@ from booking_api.api.openapi import install_docs, install_openapi
 from booking_api.appointments import hot as hot_appointments
 from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
+from booking_api.availability import hot as hot_slots
 from booking_api.availability import routes as slots
 from booking_api.business import routes as business
 from booking_api.caching import install as install_cache
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # The busiest lists answered below FastAPI on PostgreSQL (inside the cache and the rest).
     hot_catalogue.install(app, app.state.db, settings)
     hot_appointments.install(app, app.state.db, settings, appointments.appointments)
+    hot_slots.install(app, app.state.db, settings)
     install_cache(app, settings)  # response cache + write detection (booking_api.caching)
     install_error_handlers(app)
     install_openapi(app)

@@ -87,6 +87,12 @@ def register_secret(*values: Any) -> None:
     _secrets_longest_first = tuple(sorted(_secret_values, key=len, reverse=True))
 
 
+def _needs_redacting(text: str) -> bool:
+    return any(secret in text for secret in _secrets_longest_first) or bool(
+        _TRIGGER.search(text)
+    )
+
+
 def redact(text: str) -> str:
     for secret in _secrets_longest_first:
         if secret in text:
@@ -130,11 +136,19 @@ class RedactFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001
             return True
-        clean = redact(message)
-        if clean != message or record.args:
-            record.msg, record.args = clean, None
-        for key, value in list(record.__dict__.items()):
-            if key not in _STANDARD and isinstance(value, str):
+        fields = [
+            (key, value)
+            for key, value in record.__dict__.items()
+            if key not in _STANDARD and isinstance(value, str)
+        ]
+        # Most lines hold nothing to redact: one look at the message and every field together
+        # (joined by a newline, which no trigger word or secret value crosses) settles that.
+        if not _needs_redacting("\n".join([message, *(value for _, value in fields)])):
+            if record.args:
+                record.msg, record.args = message, None
+        else:
+            record.msg, record.args = redact(message), None
+            for key, value in fields:
                 setattr(record, key, redact(value))
         if record.exc_info and not record.exc_text:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))

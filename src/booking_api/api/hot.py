@@ -29,12 +29,13 @@ def passed_on(exc: BaseException, path: str) -> None:
         log.warning("hot path of %s passed the request on: %r", path, exc)
 
 
-async def fetch(engine: AsyncEngine, sql: str) -> list[Any]:
-    """The rows of ``sql`` on a pooled connection, sent to asyncpg directly (prepared once per
-    connection; unnamed each time under DATABASE_PGBOUNCER, where asyncpg's cache is off)."""
+async def fetch(engine: AsyncEngine, sql: str, *args: Any) -> list[Any]:
+    """The rows of ``sql`` (with its ``$n`` parameters) on a pooled connection, sent to asyncpg
+    directly (prepared once per connection; unnamed each time under DATABASE_PGBOUNCER, where
+    asyncpg's cache is off)."""
     pooled = await engine.raw_connection()
     try:
-        return await pooled.driver_connection.fetch(sql)
+        return await pooled.driver_connection.fetch(sql, *args)
     finally:
         if pooled.driver_connection.is_closed():  # lost mid-request: not back to the pool
             await greenlet_spawn(pooled.invalidate)

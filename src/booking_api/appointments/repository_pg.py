@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import asyncpg
 import orjson
@@ -47,13 +46,8 @@ from booking_api.appointments.context import (
     SlotTaken,
     StoredAnswer,
 )
-from booking_api.availability.engine import DayRules, local_dt
-from booking_api.availability.repository import (
-    appointment_interval,
-    time_off_interval,
-    usable_break,
-    working_hours,
-)
+from booking_api.availability.engine import local_dt
+from booking_api.availability.repository import day_rules_from_row
 from booking_api.availability.window import ONE_DAY, Window
 from booking_api.caching.invalidation import bump_now as bump_cache
 from booking_api.caching.scopes import BOOKINGS, bookings_scope
@@ -204,7 +198,7 @@ class PgBookingStore:
         )
         rules = None
         if window is not None and row["hours"] is not None:
-            rules = _day_rules(tz, window, row, day)
+            rules = day_rules_from_row(tz, window, row, day)
         return BookingContext(
             my_client=row["my_client"],
             client=Named(row["client_id"], row["client_name"])
@@ -273,24 +267,3 @@ class PgBookingStore:
             [(j.dedupe_key.replace(NEW_ID, str(appointment_id)), j.run_at) for j in jobs]
         )
         return appointment_id
-
-
-def _day_rules(tz: Any, window: Window, row: asyncpg.Record, day: dt.date) -> DayRules:
-    """The engine's view of the day, from the context row (as ``availability.repository``
-    builds it from its two statements)."""
-    work_start, work_end = working_hours(*row["hours"])
-    return DayRules(
-        day=day,
-        tz=tz,
-        work_start=work_start,
-        work_end=work_end,
-        breaks=tuple((s, e) for s, e in row["breaks"] if usable_break(s, e)),
-        time_off=tuple(time_off_interval(s, e, tz) for s, e in row["time_off"] if s < e),
-        busy=tuple(
-            appointment_interval(a_day, a_start, a_end, before, after, tz)
-            for a_day, a_start, a_end, before, after in row["busy"]
-            if a_start < a_end
-        ),
-        earliest=window.earliest,
-        latest=window.latest,
-    )

@@ -362,3 +362,27 @@ async def offers(
     if specialist_id is not None:
         stmt = stmt.where(Service.specialist_id == specialist_id)
     return list((await session.execute(stmt.order_by(Service.price, Service.id))).all())
+
+
+def day_rules_from_row(tz: Any, window: Window, row: Any, day: dt.date) -> DayRules:
+    """The engine's view of one specialist's ``day`` from one row of a single-statement read
+    (the hot free-slot path, the two-statement booking store): ``hours`` (start, end),
+    ``breaks`` and ``time_off`` (arrays of pairs), ``busy`` (appointments and live holds as
+    (date, start, end, buffer before, buffer after)), as :func:`load_rules_checked` builds it
+    from its two statements."""
+    work_start, work_end = working_hours(*row["hours"])
+    return DayRules(
+        day=day,
+        tz=tz,
+        work_start=work_start,
+        work_end=work_end,
+        breaks=tuple((s, e) for s, e in row["breaks"] if usable_break(s, e)),
+        time_off=tuple(time_off_interval(s, e, tz) for s, e in row["time_off"] if s < e),
+        busy=tuple(
+            appointment_interval(a_day, a_start, a_end, before, after, tz)
+            for a_day, a_start, a_end, before, after in row["busy"]
+            if a_start < a_end
+        ),
+        earliest=window.earliest,
+        latest=window.latest,
+    )

@@ -1,0 +1,166 @@
+"""A specialist's free slots asked anonymously with only ``?date=`` are answered below FastAPI
+on PostgreSQL (``availability/hot.py``): the same bytes as the route gives (asked with a token,
+which the hot path leaves to the route), in one statement sent straight to the driver; anything
+else still goes through the route, with its texts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from booking_api.models import Appointment, Break, Hold, TimeOff
+from kit.api import future_day
+from kit.statements import checkouts_and_statements
+
+
+def _path(specialist_id: int) -> str:
+    return f"/api/specialists/{specialist_id}/available_slots/"
+
+
+async def _busy_week(env, cat) -> dt.date:  # noqa: ANN001
+    """Around one working day of Anna's: appointments of every status (with buffers, one the
+    evening before reaching past midnight), holds live and expired, time off, breaks for that
+    weekday and for every day."""
+    day = future_day(7)
+    now = dt.datetime.now(dt.UTC)
+    t = dt.time.fromisoformat
+
+    def appointment(on: dt.date, start: str, end: str, status: str, **extra) -> Appointment:  # noqa: ANN003
+        return Appointment(
+            date=on,
+            start_time=t(start),
+            end_time=t(end),
+            status=status,
+            client_id=cat.client_a.id,
+            service_id=cat.manicure.id,
+            specialist_id=cat.anna.id,
+            **extra,
+        )
+
+    def hold(client, start: str, end: str, expires_in: dt.timedelta) -> Hold:  # noqa: ANN001
+        return Hold(
+            client_id=client.id,  # one hold per client
+            service_id=cat.manicure.id,
+            specialist_id=cat.anna.id,
+            date=day,
+            start_time=t(start),
+            end_time=t(end),
+            status="held",
+            expires_at=now + expires_in,
+        )
+
+    async with env.db.write_sessions() as session:
+        session.add_all(
+            [
+                appointment(day, "10:00", "11:00", "pending", buffer_after=15),
+                appointment(day, "12:30", "13:00", "confirmed", buffer_before=15),
+                appointment(day, "14:00", "15:00", "cancelled"),
+                appointment(day, "15:00", "16:00", "completed"),
+                appointment(day - dt.timedelta(days=1), "17:00", "18:00", "confirmed"),
+                appointment(day + dt.timedelta(days=1), "09:00", "10:00", "pending"),
+                Break(
+                    specialist_id=cat.anna.id,
+                    day_of_week=day.weekday(),
+                    start_time=t("13:00"),
+                    end_time=t("13:30"),
+                ),
+                Break(
+                    specialist_id=cat.anna.id,
+                    day_of_week=None,
+                    start_time=t("16:30"),
+                    end_time=t("16:45"),
+                ),
+                TimeOff(
+                    specialist_id=cat.anna.id,
+                    start=dt.datetime.combine(day, t("17:00"), env.settings.tz),
+                    end=dt.datetime.combine(day, t("17:30"), env.settings.tz),
+                    reason="",
+                ),
+            ]
+        )
+        await session.flush()
+        session.add_all(
+            [
+                hold(cat.client_a, "11:30", "12:00", dt.timedelta(minutes=10)),
+                hold(cat.client_b, "15:30", "16:00", -dt.timedelta(minutes=1)),
+            ]
+        )
+        await session.commit()
+    return day
+
+
+async def _both(client, env, cat, specialist_id: int, query: str):  # noqa: ANN001, ANN202
+    url = f"{_path(specialist_id)}?{query}"
+    anonymous = await client.get(url)
+    through_route = await client.get(url, headers=env.auth(cat.alice))
+    return anonymous, through_route
+
+
+async def test_a_busy_day_is_the_routes_answer_byte_for_byte(client, env, cat) -> None:  # noqa: ANN001
+    day = await _busy_week(env, cat)
+    url = f"{_path(cat.anna.id)}?date={day}"
+    with checkouts_and_statements(env) as seen:
+        anonymous = await client.get(url)
+    if env.backend == "postgresql":  # the hot path answered (not the route after a failure)
+        assert seen == {"checkouts": 1, "statements": 0}
+    through_route = await client.get(url, headers=env.auth(cat.alice))
+    assert anonymous.status_code == through_route.status_code == 200
+    assert anonymous.content == through_route.content
+    assert anonymous.headers["content-length"] == through_route.headers["content-length"]
+    assert anonymous.headers["x-request-id"]  # the middlewares around it still run
+    starts = [s["start_time"] for s in anonymous.json()]
+    # Busy: 10:00-11:15 (a buffer after), 11:30 held, 12:15-13:00 (a buffer before), 13:00 a
+    # break for that weekday, 16:30 one for every day, 17:00 time off; the cancelled and
+    # completed appointments and the lapsed hold leave their time free.
+    for busy in ("10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "13:00", "16:30", "17:00"):
+        assert busy not in starts
+    assert {"09:00", "14:00", "15:00", "15:30", "17:30"} <= set(starts)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date={today}",  # slots that have started are not offered
+        "date={yesterday}",  # the past: nothing
+        "date={far}",  # beyond the horizon: nothing (the route answers it)
+        "date={day_off}",  # 400, the contract's text
+        "date=25-11-2026",  # 400, a bad date
+        "date={day}&service={service}",  # another parameter: the route
+        "date=",
+        "",
+    ],
+)
+async def test_every_other_case_answers_as_the_route(client, env, cat, query: str) -> None:  # noqa: ANN001
+    day = await _busy_week(env, cat)
+    days = {
+        "today": dt.date.today(),
+        "yesterday": dt.date.today() - dt.timedelta(days=1),
+        "far": dt.date.today() + dt.timedelta(days=5000),
+        "day_off": next(
+            d for d in (future_day(i) for i in range(1, 8)) if d.weekday() == 6
+        ),  # Anna's demo week has no Sunday
+        "day": day,
+    }
+    query = query.format(**days, service=cat.manicure.id)
+    anonymous, through_route = await _both(client, env, cat, cat.anna.id, query)
+    assert (anonymous.status_code, anonymous.content) == (
+        through_route.status_code,
+        through_route.content,
+    )
+
+
+async def test_an_unknown_specialist_is_the_routes_404(client, env, cat) -> None:  # noqa: ANN001
+    anonymous, through_route = await _both(client, env, cat, 999999, f"date={future_day(7)}")
+    assert anonymous.status_code == through_route.status_code == 404
+    assert anonymous.json() == {"detail": "No Specialist matches the given query."}
+
+
+async def test_one_connection_and_no_orm_statement_on_postgresql(client, env, cat) -> None:  # noqa: ANN001
+    day = await _busy_week(env, cat)
+    with checkouts_and_statements(env) as seen:
+        assert (await client.get(f"{_path(cat.anna.id)}?date={day}")).status_code == 200
+    if env.backend == "postgresql":
+        assert seen == {"checkouts": 1, "statements": 0}  # one statement, to asyncpg directly
+    else:
+        assert seen["statements"] >= 2  # SQLite: the route, as before
