@@ -144,12 +144,32 @@ def parse(out: str) -> dict:
     return res
 
 
-def measure(args, server: base.Server, who: str, scenario: dict, token: str) -> dict:
-    """One round on one server: warm-up, then the measured run with CPU and RSS sampled."""
+DUE_JOBS = "SELECT count(*) FROM booking_job WHERE status = 'queued' AND run_at <= now()"
+
+
+def drain_jobs(pg: base.PG, limit_s: float = 180) -> float:
+    """Wait until our workers have run every job that is due (a booking queues the
+    specialist's message at once); seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit_s and int(pg.run(DUE_JOBS) or 0) > 0:
+        time.sleep(0.25)
+    return time.monotonic() - started
+
+
+def measure(
+    args, server: base.Server, who: str, scenario: dict, token: str, pg: base.PG | None = None
+) -> dict:
+    """One round on one server: warm-up, then the measured run with CPU and RSS sampled.
+    With ``pg`` (our booking rounds), the jobs the bookings queued and our runner has not run
+    by the end of the round are run off before the next round (the reference's, which they
+    would otherwise slow down), and the API CPU that took is reported apart, per booking
+    (``jobs_cpu_ms``): the reference queues no jobs at all."""
     url = server.base + scenario["path"]
     auth = token if scenario.get("auth") else None
     script, warm, main = scenario.get("script"), scenario.get("warm"), scenario.get("args")
     wrk(args, url, args.warmup, auth, script, warm(who) if warm else main(who) if main else ())
+    if pg is not None:
+        drain_jobs(pg)  # the warm-up's
     pids = server.worker_pids()
     watch = args.metrics and who == "ours"
     before = scrape(server.base) if watch else {}
@@ -162,6 +182,12 @@ def measure(args, server: base.Server, who: str, scenario: dict, token: str) -> 
         cpu = meter.stop()
         peak = sampler.finish()
     res = parse(out)
+    res["jobs_drain_s"] = res["jobs_cpu_ms"] = 0.0
+    if pg is not None:  # the jobs still due: run off before the next round, their CPU apart
+        drain_meter = base.CPUMeter(pids)
+        drain_meter.start()
+        res["jobs_drain_s"] = drain_jobs(pg)
+        res["jobs_cpu_ms"] = drain_meter.stop()["api_cpu_s"] * 1000 / max(res.get("requests", 0), 1)
     if watch:
         res.update(health(before, scrape(server.base)))
     reqs = max(res.get("requests", 0), 1)
@@ -275,7 +301,17 @@ def check_same(ours: base.Server, drf: base.Server, paths: list[str], token: str
     return differ
 
 
-METRICS = ("rps", "p50", "p99", "max", "api_cpu_ms", "pg_cpu_ms", "rss_mb", "other_cpu")
+METRICS = (
+    "rps",
+    "p50",
+    "p99",
+    "max",
+    "api_cpu_ms",
+    "pg_cpu_ms",
+    "rss_mb",
+    "other_cpu",
+    "jobs_cpu_ms",
+)
 
 
 def summary(runs: list[dict]) -> dict:
@@ -408,6 +444,7 @@ def main() -> int:
             "path": "/api/appointments/",
             "auth": True,
             "script": "bookings.lua",
+            "jobs": True,  # each booking queues work for our job runner: counted, drained
             "args": booking_args(args.duration, "book.txt"),
             "warm": booking_args(args.warmup, "warm.txt"),
         },
@@ -456,7 +493,8 @@ def main() -> int:
                     for r in range(args.rounds):
                         pairs = [("ours", ours)] + ([] if args.no_drf else [("drf", drf)])
                         for who, server in pairs:
-                            res = measure(args, server, who, sc, token)
+                            drain = pg if who == "ours" and sc.get("jobs") else None
+                            res = measure(args, server, who, sc, token, drain)
                             runs[who].append(res)
                             base.log(
                                 f"  [{mode}] {sc['name']} round {r + 1} {who}: "
@@ -465,6 +503,12 @@ def main() -> int:
                                 f"non-2xx {res['non2xx']}, CPU/req api "
                                 f"{res['api_cpu_ms']:.2f} pg {res['pg_cpu_ms']:.2f} ms, "
                                 f"RSS {res['rss_mb']:.0f} MB, other {res['other_cpu']:.0%}"
+                                + (
+                                    f", jobs left run off in {res['jobs_drain_s']:.1f} s "
+                                    f"after ({res['jobs_cpu_ms']:.2f} ms API CPU per booking)"
+                                    if res["jobs_drain_s"]
+                                    else ""
+                                )
                                 + (
                                     f"; loop lag p99 <= {res['loop_lag_p99_ms']:g} ms, pool "
                                     f"wait {res['pool_wait_mean_ms']:.2f} ms, "
@@ -539,7 +583,9 @@ def render(results: dict, args: argparse.Namespace, elapsed: float) -> str:
             f"{o['rps'] / max(d['rps'], 1e-9):.1f}× | "
             f"{o['p50']:.1f} / {o['p99']:.1f} / {o['max']:.0f} | "
             f"{d['p50']:.1f} / {d['p99']:.1f} / {d['max']:.0f} | "
-            f"{o['api_cpu_ms']:.2f} + {o['pg_cpu_ms']:.2f} | "
+            f"{o['api_cpu_ms']:.2f} + {o['pg_cpu_ms']:.2f}"
+            + (f" (+ {o['jobs_cpu_ms']:.2f} jobs after)" if o.get("jobs_cpu_ms") else "")
+            + " | "
             f"{d['api_cpu_ms']:.2f} + {d['pg_cpu_ms']:.2f} | "
             f"{o['rss_mb']:.0f} | {d['rss_mb']:.0f} | "
             f"{' → '.join(map(str, o['rounds_rps']))} | {' → '.join(map(str, d['rounds_rps']))} | "
