@@ -493,7 +493,12 @@ def main() -> int:
                     for r in range(args.rounds):
                         pairs = [("ours", ours)] + ([] if args.no_drf else [("drf", drf)])
                         for who, server in pairs:
-                            drain = pg if who == "ours" and sc.get("jobs") else None
+                            drain = (
+                                pg
+                                if who == "ours" and sc.get("jobs") and mode == "noredis"
+                                else None
+                            )
+                            # (with Redis, arq runs the jobs: no worker here)
                             res = measure(args, server, who, sc, token, drain)
                             runs[who].append(res)
                             base.log(
