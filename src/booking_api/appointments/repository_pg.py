@@ -47,7 +47,7 @@ from booking_api.appointments.context import (
     StoredAnswer,
 )
 from booking_api.availability.engine import local_dt
-from booking_api.availability.repository import day_rules_from_row
+from booking_api.availability.repository import day_rules_from_row, week_rows_sql
 from booking_api.availability.window import ONE_DAY, Window
 from booking_api.caching.invalidation import bump_now as bump_cache
 from booking_api.caching.scopes import BOOKINGS, bookings_scope
@@ -55,7 +55,8 @@ from booking_api.core.config import Settings
 from booking_api.core.db import Database
 from booking_api.jobs import outbox
 
-CONTEXT_SQL = """
+CONTEXT_SQL = (
+    """
 WITH me AS (
     SELECT (SELECT id FROM booking_client WHERE user_id = $1 ORDER BY id LIMIT 1) AS client_id
 )
@@ -64,14 +65,9 @@ SELECT me.client_id AS my_client,
        s.id AS service_id, s.name AS service_name, s.specialist_id AS service_specialist,
        s.buffer_before, s.buffer_after, cat.name AS category_name,
        s.name_en AS service_name_en, cat.name_en AS category_name_en,
-       sp.id AS specialist_id, sp.name AS specialist_name,
-       (SELECT ARRAY[h.start_time, h.end_time] FROM booking_specialistschedule h
-         WHERE h.specialist_id = $4 AND h.day_of_week = $5 ORDER BY h.id DESC LIMIT 1) AS hours,
-       ARRAY(SELECT ARRAY[b.start_time, b.end_time] FROM booking_break b
-              WHERE b.specialist_id = $4 AND (b.day_of_week = $5 OR b.day_of_week IS NULL)
-              ORDER BY b.id) AS breaks,
-       ARRAY(SELECT ARRAY[t.start, t."end"] FROM booking_timeoff t
-              WHERE t.specialist_id = $4 AND t.start < $9 AND t."end" > $8) AS time_off,
+       sp.id AS specialist_id, sp.name AS specialist_name,"""
+    + week_rows_sql("$4", "$5", "$8", "$9")
+    + """
        ARRAY(SELECT ROW(a.date, a.start_time, a.end_time, a.buffer_before, a.buffer_after)
                FROM booking_appointment a
               WHERE a.specialist_id = $4 AND a.date BETWEEN $6 AND $7
@@ -99,6 +95,7 @@ SELECT me.client_id AS my_client,
   LEFT JOIN booking_servicecategory cat ON cat.id = s.category_id
   LEFT JOIN booking_specialist sp ON sp.id = $4
 """
+)
 
 # The id is drawn by the INSERT (so only a written row takes one); the jobs and the stored
 # answer, built before it is known, name it NEW_ID, which the statement replaces.

@@ -142,16 +142,14 @@ async def _book_through_lost_races(
     (:class:`LostRace`) is refused as taken, or, when it carries a key, tried again: the winner
     may be its own twin and not yet committed, and the next try's read sees its row, or its
     write waits for it to commit."""
-    tries = 1 + (LOST_RACE_RETRIES if key is not None else 0)
-    for _ in range(tries - 1):
+    retries = LOST_RACE_RETRIES if key is not None else 0
+    for attempt in range(retries + 1):
         try:
             return await _book(store, settings, user, data, key, digest)
         except LostRace:
-            continue
-    try:
-        return await _book(store, settings, user, data, key, digest)
-    except LostRace:
-        raise ValidationError([TAKEN]) from None
+            if attempt == retries:
+                raise ValidationError([TAKEN]) from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def _book(

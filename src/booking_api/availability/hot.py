@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from booking_api.api import hot as hot_path
 from booking_api.availability.engine import free_slots, local_dt
-from booking_api.availability.repository import day_rules_from_row
+from booking_api.availability.repository import day_rules_from_row, week_rows_sql
 from booking_api.availability.schemas import slot_json
 from booking_api.availability.window import ONE_DAY, Window
 from booking_api.caching.scopes import slot_now
@@ -39,15 +39,11 @@ HALF_HOUR = dt.timedelta(minutes=30)
 
 # $1 specialist, $2 weekday, $3..$4 the days around (buffers reach into neighbours), $5..$6
 # the local day's instants (time off), $7 now (live holds).
-DAY_SQL = """
-SELECT sp.id,
-       (SELECT ARRAY[h.start_time, h.end_time] FROM booking_specialistschedule h
-         WHERE h.specialist_id = $1 AND h.day_of_week = $2) AS hours,
-       ARRAY(SELECT ARRAY[b.start_time, b.end_time] FROM booking_break b
-              WHERE b.specialist_id = $1 AND (b.day_of_week = $2 OR b.day_of_week IS NULL)
-              ORDER BY b.id) AS breaks,
-       ARRAY(SELECT ARRAY[t.start, t."end"] FROM booking_timeoff t
-              WHERE t.specialist_id = $1 AND t.start < $6 AND t."end" > $5) AS time_off,
+DAY_SQL = (
+    """
+SELECT sp.id,"""
+    + week_rows_sql("$1", "$2", "$5", "$6")
+    + """
        ARRAY(SELECT ROW(a.date, a.start_time, a.end_time, a.buffer_before, a.buffer_after)
                FROM booking_appointment a
               WHERE a.specialist_id = $1 AND a.date BETWEEN $3 AND $4
@@ -60,6 +56,7 @@ SELECT sp.id,
   FROM booking_specialist sp
  WHERE sp.id = $1
 """
+)
 
 
 class HotSlots:

@@ -364,6 +364,22 @@ async def offers(
     return list((await session.execute(stmt.order_by(Service.price, Service.id))).all())
 
 
+def week_rows_sql(specialist: str, weekday: str, range_start: str, range_end: str) -> str:
+    """The ``hours``, ``breaks`` and ``time_off`` columns :func:`day_rules_from_row` reads, as
+    SQL select-list items over the given ``$n`` parameters (the specialist, the weekday, the
+    local day's first and next instants)."""
+    return f"""
+       (SELECT ARRAY[h.start_time, h.end_time] FROM booking_specialistschedule h
+         WHERE h.specialist_id = {specialist} AND h.day_of_week = {weekday}) AS hours,
+       ARRAY(SELECT ARRAY[b.start_time, b.end_time] FROM booking_break b
+              WHERE b.specialist_id = {specialist}
+                AND (b.day_of_week = {weekday} OR b.day_of_week IS NULL)
+              ORDER BY b.id) AS breaks,
+       ARRAY(SELECT ARRAY[t.start, t."end"] FROM booking_timeoff t
+              WHERE t.specialist_id = {specialist} AND t.start < {range_end}
+                AND t."end" > {range_start}) AS time_off,"""
+
+
 def day_rules_from_row(tz: Any, window: Window, row: Any, day: dt.date) -> DayRules:
     """The engine's view of one specialist's ``day`` from one row of a single-statement read
     (the hot free-slot path, the two-statement booking store): ``hours`` (start, end),
