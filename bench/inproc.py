@@ -96,6 +96,12 @@ async def main() -> None:
     )
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--sql", action="store_true", help="print the statements of one request")
+    ap.add_argument(
+        "--jobs",
+        action="store_true",
+        help="book -n appointments (no job runs meanwhile), then run the jobs they left due: "
+        "CPU ms and SQL statements per job, by kind (with --profile jobs: cProfile of that run)",
+    )
     args = ap.parse_args()
     for name in args.patch:
         if name in PATCHES:
@@ -155,10 +161,12 @@ async def main() -> None:
 
         from run import PG, Catalogue  # bench/run.py
 
-        cat = Catalogue(
-            PG("127.0.0.1", 5432, "postgres", os.environ.get("BENCH_DB", "booking_bench"))
-        )
-        bodies = iter(cat.booking_bodies(today + dt.timedelta(days=300), 400))
+        pg = PG("127.0.0.1", 5432, "postgres", os.environ.get("BENCH_DB", "booking_bench"))
+        cat = Catalogue(pg)
+        if args.jobs:  # a clean slate: the bodies below are the same slots every time
+            pg.run("DELETE FROM booking_appointment")
+            pg.run("DELETE FROM booking_job")
+        bodies = iter(cat.booking_bodies(today + dt.timedelta(days=300), max(400, args.n)))
 
         async def one(name: str) -> httpx.Response:
             if name == "book":
@@ -170,7 +178,9 @@ async def main() -> None:
             headers = auth if "token" in name else None
             return await client.get(routes[name], headers=headers)
 
-        if args.profile:
+        if args.jobs:
+            await run_jobs(db, app, one, counter, statements, args)
+        elif args.profile:
             name = (
                 args.profile
                 if args.profile == "book"
@@ -229,6 +239,65 @@ async def main() -> None:
                 if status >= 400:
                     print("   ", json.dumps(resp.json(), ensure_ascii=False)[:200])
     await db.dispose()
+
+
+async def run_jobs(db, app, one, counter, statements, args) -> None:  # type: ignore[no-untyped-def]
+    """The jobs one booking leaves due, run the way the API's poller runs them."""
+    from collections import Counter
+
+    from sqlalchemy import func, select
+
+    from booking_api.jobs.runner import run_due
+    from booking_api.models import Job
+
+    class Sender:  # the demo's specialists have no Telegram: nothing is sent
+        async def send(self, *_a, **_k) -> None:  # type: ignore[no-untyped-def]
+            return None
+
+    for _ in range(args.n):
+        resp = await one("book")
+        assert resp.status_code == 201, resp.text
+    async with db.read_sessions() as session:
+        due = dict(
+            (
+                await session.execute(
+                    select(Job.kind, func.count())
+                    .where(Job.status == "queued", Job.run_at <= func.now())
+                    .group_by(Job.kind)
+                )
+            ).all()
+        )
+    print(f"{args.n} bookings left due: {due}")
+    settings = app.state.settings
+    before = counter["n"]
+    statements.clear()
+    prof = cProfile.Profile() if args.profile == "jobs" else None
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    if prof:
+        prof.enable()
+    report = await run_due(db, settings, Sender(), worker_id="bench", max_rounds=10_000)
+    if prof:
+        prof.disable()
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
+    n = report.total
+    print(
+        f"{n} jobs: {len(report.done)} done, {len(report.skipped)} skipped, "
+        f"{len(report.retried)} retried, {len(report.failed)} failed"
+    )
+    print(
+        f"per job: {cpu / n * 1000:.2f} ms CPU, {wall / n * 1000:.2f} ms wall, "
+        f"{(counter['n'] - before) / n:.1f} statements; per booking: "
+        f"{cpu / args.n * 1000:.2f} ms CPU"
+    )
+    shapes = Counter(st.split(" WHERE")[0][:90] for st in statements)
+    for shape, count in shapes.most_common(12):
+        print(f"  {count:6}  {shape}")
+    if prof:
+        out = io.StringIO()
+        stats = pstats.Stats(prof, stream=out).sort_stats("cumulative")
+        stats.print_stats(args.top)
+        stats.sort_stats("tottime").print_stats(args.top)
+        print(out.getvalue())
 
 
 if __name__ == "__main__":

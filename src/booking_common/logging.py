@@ -88,9 +88,7 @@ def register_secret(*values: Any) -> None:
 
 
 def _needs_redacting(text: str) -> bool:
-    return any(secret in text for secret in _secrets_longest_first) or bool(
-        _TRIGGER.search(text)
-    )
+    return any(secret in text for secret in _secrets_longest_first) or bool(_TRIGGER.search(text))
 
 
 def redact(text: str) -> str:

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.util import greenlet_spawn
 from starlette.types import Scope, Send
 
-from booking_api.core.db import database_unavailable
+from booking_api.core.db import database_unavailable, driver_fetch
 from booking_api.core.errors import APIError
 from booking_api.core.http import JSON
 
@@ -30,16 +29,9 @@ def passed_on(exc: BaseException, path: str) -> None:
 
 
 async def fetch(engine: AsyncEngine, sql: str, *args: Any) -> list[Any]:
-    """The rows of ``sql`` (with its ``$n`` parameters) on a pooled connection, sent to asyncpg
-    directly (prepared once per connection; unnamed each time under DATABASE_PGBOUNCER, where
-    asyncpg's cache is off)."""
-    pooled = await engine.raw_connection()
-    try:
-        return await pooled.driver_connection.fetch(sql, *args)
-    finally:
-        if pooled.driver_connection.is_closed():  # lost mid-request: not back to the pool
-            await greenlet_spawn(pooled.invalidate)
-        await greenlet_spawn(pooled.close)
+    """The rows of ``sql`` sent straight to asyncpg (:func:`~booking_api.core.db.driver_fetch`);
+    one name here, so that tests can count the hot paths' statements."""
+    return await driver_fetch(engine, sql, *args)
 
 
 @dataclass(frozen=True)

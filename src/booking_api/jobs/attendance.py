@@ -29,7 +29,7 @@ def early_minutes(settings: Settings) -> int | None:
     return int(settings.no_show_confirm_hours * 60)
 
 
-async def no_shows(db: Database, client_id: int) -> int:
+async def count_no_shows(db: Database, client_id: int) -> int:
     async with db.read_sessions() as session:
         count = await session.scalar(
             select(func.count(Appointment.id)).where(
@@ -40,17 +40,25 @@ async def no_shows(db: Database, client_id: int) -> int:
 
 
 async def plan_early_confirmation(
-    db: Database, settings: Settings, appointment: Appointment, *, now: dt.datetime
+    db: Database,
+    settings: Settings,
+    appointment: Appointment,
+    *,
+    now: dt.datetime,
+    no_shows: int | None = None,
 ) -> bool:
     """Queue the early confirmation request of ``appointment`` if its client has repeatedly
-    not come (and the time is still ahead); True when one was queued."""
+    not come (and the time is still ahead); True when one was queued. ``no_shows``: the
+    client's count when the caller read it with the appointment (else it is read here)."""
     minutes = early_minutes(settings)
     if minutes is None or appointment.status not in ACTIVE_STATUSES:
         return False
     run_at = starts_at(appointment, settings) - dt.timedelta(minutes=minutes)
     if run_at <= now:
         return False  # too close: the usual reminders ask
-    if await no_shows(db, appointment.client_id) < settings.no_show_confirm_threshold:
+    if no_shows is None:
+        no_shows = await count_no_shows(db, appointment.client_id)
+    if no_shows < settings.no_show_confirm_threshold:
         return False
     day, start = appointment.date, appointment.start_time
     async with db.write_sessions() as session:

@@ -8,15 +8,16 @@ skipped, not sent).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from booking_api.appointments.service import check_slot
 from booking_api.availability.engine import local_dt
@@ -43,15 +44,28 @@ from booking_api.models import ACTIVE_STATUSES, Appointment, Client, Service, Wa
 from booking_api.webhooks.service import HANDLERS as WEBHOOK_HANDLERS
 
 log = logging.getLogger("booking_api.jobs")
+T = TypeVar("T")
 
 
 @dataclass
 class JobContext:
+    """What the jobs claimed together (at ``now``) run with."""
+
     db: Database
     settings: Settings
     sender: Any  # TelegramSender (or a test double with the same ``send``)
     now: dt.datetime
     worker_id: str
+    _shared: dict[Any, asyncio.Future[Any]] = field(default_factory=dict, repr=False)
+
+    async def shared(self, key: Any, read: Callable[[], Awaitable[T]]) -> T:
+        """What ``read()`` returns, read once for all the jobs claimed together (the first
+        to ask reads, the others wait for its answer). For facts that may be as old as the
+        claim: every one of these jobs was due before it was read."""
+        future = self._shared.get(key)
+        if future is None:
+            future = self._shared[key] = asyncio.ensure_future(read())
+        return await asyncio.shield(future)
 
 
 Handler = Callable[[ClaimedJob, JobContext], Awaitable[None]]
@@ -61,18 +75,39 @@ def _time(value: str) -> dt.time:
     return dt.time.fromisoformat(value)
 
 
+# Built once: a job runs for every booking, and building an ORM statement (above all an
+# alias) costs more Python than running it.
+_APPOINTMENT = (
+    select(Appointment)
+    .where(Appointment.id == bindparam("appointment_id"))
+    .options(
+        joinedload(Appointment.client),
+        joinedload(Appointment.service),
+        joinedload(Appointment.specialist),
+    )
+)
+_others = aliased(Appointment)
+_WITH_NO_SHOWS = _APPOINTMENT.add_columns(
+    select(func.count(_others.id))
+    .where(_others.client_id == Appointment.client_id, _others.no_show.is_(True))
+    .scalar_subquery()
+)
+
+
 async def _appointment(ctx: JobContext, appointment_id: int) -> Appointment | None:
     async with ctx.db.read_sessions() as session:
-        stmt = (
-            select(Appointment)
-            .where(Appointment.id == appointment_id)
-            .options(
-                joinedload(Appointment.client),
-                joinedload(Appointment.service),
-                joinedload(Appointment.specialist),
-            )
-        )
-        return (await session.execute(stmt)).unique().scalar()
+        result = await session.execute(_APPOINTMENT, {"appointment_id": appointment_id})
+        return result.unique().scalar()
+
+
+async def _appointment_and_no_shows(
+    ctx: JobContext, appointment_id: int
+) -> tuple[Appointment | None, int]:
+    """The appointment, and how many visits its client did not come to (one statement)."""
+    async with ctx.db.read_sessions() as session:
+        result = await session.execute(_WITH_NO_SHOWS, {"appointment_id": appointment_id})
+        row = result.first()
+    return (None, 0) if row is None else (row[0], int(row[1] or 0))
 
 
 async def reminder(job: ClaimedJob, ctx: JobContext) -> None:
@@ -108,11 +143,13 @@ async def reminder(job: ClaimedJob, ctx: JobContext) -> None:
 
 async def specialist_notice(job: ClaimedJob, ctx: JobContext) -> None:
     p = job.payload
-    appt = await _appointment(ctx, p["appointment_id"])
+    appt, no_shows = await _appointment_and_no_shows(ctx, p["appointment_id"])
     if appt is None:
         raise Skip("the appointment was deleted")
     if p["event"] in ("created", "moved"):  # the booking's first job: see .attendance
-        await attendance.plan_early_confirmation(ctx.db, ctx.settings, appt, now=ctx.now)
+        await attendance.plan_early_confirmation(
+            ctx.db, ctx.settings, appt, now=ctx.now, no_shows=no_shows
+        )
     if not appt.specialist.telegram_id:
         raise Skip(f"specialist {appt.specialist_id} has no telegram_id")
     day, start = dt.date.fromisoformat(p["date"]), _time(p["start_time"])

@@ -7,19 +7,24 @@ write transaction (``BEGIN IMMEDIATE``) serialises claimers. A row whose lease r
 (its worker died mid-job) is due again and is claimed by the next worker, with a log line.
 
 Finishing is fenced by ``locked_by``: a worker whose lease was taken over cannot mark the
-row done a second time.
+row done a second time. The runner finishes jobs in batches (:func:`finish_many`).
+
+On PostgreSQL the claim, the finishes and the next due time are plain SQL sent to asyncpg
+(:mod:`.queue_pg`, the same meaning as the statements here, which SQLite runs).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, literal, select, union_all, update
 
 from booking_api.core.db import Database
+from booking_api.jobs import queue_pg
 from booking_api.jobs.outbox import utcnow
 from booking_api.models import Job
 
@@ -63,17 +68,14 @@ def due_ids(now: dt.datetime, limit: int, dedupe_key: str | None = None) -> Sele
     return select(both.c.id).order_by(both.c.run_at, both.c.id).limit(limit)
 
 
-async def claim_due(
+async def _claim(
     db: Database,
     worker_id: str,
-    *,
-    now: dt.datetime | None = None,
-    limit: int = 20,
-    lease_seconds: int = 120,
-    dedupe_key: str | None = None,
-) -> list[ClaimedJob]:
-    """Atomically take up to ``limit`` due jobs for ``worker_id`` (oldest ``run_at`` first)."""
-    now = now or utcnow()
+    now: dt.datetime,
+    limit: int,
+    locked_until: dt.datetime,
+    dedupe_key: str | None,
+) -> Sequence[Any]:
     pick = due_ids(now, limit, dedupe_key)
     # SET expressions see the row as it was: a running row is one whose lease expired.
     recovered = literal(_RECOVERED) + func.coalesce(Job.locked_by, "?") + literal(")")
@@ -83,7 +85,7 @@ async def claim_due(
         .values(
             status="running",
             locked_by=worker_id,
-            locked_until=now + dt.timedelta(seconds=lease_seconds),
+            locked_until=locked_until,
             attempts=Job.attempts + 1,
             last_error=case((Job.status == "running", recovered), else_=Job.last_error),
         )
@@ -95,6 +97,33 @@ async def claim_due(
     async with db.write_sessions() as session:
         rows = (await session.execute(stmt)).all()
         await session.commit()
+    return rows
+
+
+async def claim_due(
+    db: Database,
+    worker_id: str,
+    *,
+    now: dt.datetime | None = None,
+    limit: int = 20,
+    lease_seconds: int = 120,
+    dedupe_key: str | None = None,
+) -> list[ClaimedJob]:
+    """Atomically take up to ``limit`` due jobs for ``worker_id`` (oldest ``run_at`` first)."""
+    now = now or utcnow()
+    locked_until = now + dt.timedelta(seconds=lease_seconds)
+    if db.dialect == "postgresql":
+        rows: Sequence[Any] = await queue_pg.claim(
+            db,
+            worker_id,
+            now=now,
+            limit=limit,
+            locked_until=locked_until,
+            recovered_prefix=_RECOVERED,
+            dedupe_key=dedupe_key,
+        )
+    else:
+        rows = await _claim(db, worker_id, now, limit, locked_until, dedupe_key)
     jobs = [
         ClaimedJob(
             r[0],
@@ -131,18 +160,58 @@ async def finish(
     now: dt.datetime | None = None,
 ) -> bool:
     """Mark a claimed job done/skipped/failed; False when the lease was lost meanwhile."""
-    stmt = (
-        update(Job)
-        .where(Job.id == job.id, Job.status == "running", Job.locked_by == worker_id)
-        .values(status=status, done_at=now or utcnow(), locked_until=None, last_error=error)
-        .execution_options(synchronize_session=False)
-    )
+    return bool(await finish_many(db, [(job, status, error)], worker_id, now=now))
+
+
+async def finish_many(
+    db: Database,
+    outcomes: Sequence[tuple[ClaimedJob, str, str | None]],
+    worker_id: str,
+    *,
+    now: dt.datetime | None = None,
+) -> list[ClaimedJob]:
+    """Mark claimed jobs ``(job, status, error)`` finished, all in one transaction (one
+    statement on PostgreSQL); the jobs marked. A job whose lease was lost meanwhile (another
+    worker took it over) is left to that worker, with a warning."""
+    if not outcomes:
+        return []
+    now = now or utcnow()
+    if db.dialect == "postgresql":
+        rows = [(job.id, status, error) for job, status, error in outcomes]
+        marked = await queue_pg.finish_many(db, rows, worker_id, now=now)
+    else:
+        marked = await _finish_grouped(db, outcomes, worker_id, now)
+    for job, status, _error in outcomes:
+        if job.id not in marked:
+            log.warning(
+                "job %s %s: lease lost before it could be marked %s", job.id, job.kind, status
+            )
+    return [job for job, _status, _error in outcomes if job.id in marked]
+
+
+async def _finish_grouped(
+    db: Database,
+    outcomes: Sequence[tuple[ClaimedJob, str, str | None]],
+    worker_id: str,
+    now: dt.datetime,
+) -> set[int]:
+    """One UPDATE per (status, error) of the batch (mostly one or two), in one transaction."""
+    groups: dict[tuple[str, str | None], list[int]] = {}
+    for job, status, error in outcomes:
+        groups.setdefault((status, error), []).append(job.id)
+    marked: set[int] = set()
     async with db.write_sessions() as session:
-        result = await session.execute(stmt)
+        for (status, error), ids in groups.items():
+            stmt = (
+                update(Job)
+                .where(Job.id.in_(ids), Job.status == "running", Job.locked_by == worker_id)
+                .values(status=status, done_at=now, locked_until=None, last_error=error)
+                .returning(Job.id)
+                .execution_options(synchronize_session=False)
+            )
+            marked.update((await session.execute(stmt)).scalars())
         await session.commit()
-    if not result.rowcount:
-        log.warning("job %s %s: lease lost before it could be marked %s", job.id, job.kind, status)
-    return bool(result.rowcount)
+    return marked
 
 
 async def retry_later(
@@ -179,5 +248,7 @@ async def retry_later(
 
 async def next_run_at(db: Database) -> dt.datetime | None:
     """When the next queued job is due (for the poller's sleep)."""
+    if db.dialect == "postgresql":
+        return await queue_pg.next_run_at(db)
     async with db.read_sessions() as session:
         return await session.scalar(select(func.min(Job.run_at)).where(Job.status == "queued"))

@@ -23,7 +23,7 @@ from booking_api.core.db import Database, database_unavailable
 from booking_api.jobs.errors import PermanentFailure, RetryLater, Skip
 from booking_api.jobs.handlers import HANDLERS, JobContext
 from booking_api.jobs.outbox import WAITLIST_EXPIRE, WAITLIST_OFFER, set_waker, utcnow
-from booking_api.jobs.queue import ClaimedJob, claim_due, finish, next_run_at, retry_later
+from booking_api.jobs.queue import ClaimedJob, claim_due, finish_many, next_run_at, retry_later
 from booking_api.jobs.telegram import TelegramSender
 from booking_api.webhooks.service import HANDLERS as WEBHOOK_HANDLERS
 
@@ -72,14 +72,36 @@ def order_key(job: ClaimedJob) -> str | None:
     return f"kind:{job.kind}"
 
 
+@dataclass
+class Finishes:
+    """Finished jobs not yet marked so: :func:`run_due` marks them in one statement each time
+    round its loop (before it claims again, and when it stops), instead of one write
+    transaction per job. A worker killed in between leaves them claimed: they run again when
+    their lease runs out, as a job does whose worker dies mid-way (at least once)."""
+
+    db: Database
+    worker_id: str
+    pending: list[tuple[ClaimedJob, str, str | None]] = field(default_factory=list)
+
+    def add(self, job: ClaimedJob, status: str, error: str | None = None) -> None:
+        self.pending.append((job, status, error))
+
+    async def flush(self, now: dt.datetime | None = None) -> None:
+        batch, self.pending = self.pending, []
+        await finish_many(self.db, batch, self.worker_id, now=now)
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: str  # done | skipped | retried | failed
     delay: float = 0.0  # retried: seconds until the next attempt
 
 
-async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> Outcome:
-    """Run one claimed job and record its outcome (the row is finished in every case)."""
+async def execute(
+    job: ClaimedJob, ctx: JobContext, report: RunReport, finishes: Finishes
+) -> Outcome:
+    """Run one claimed job and record its outcome (the row is finished in every case: at
+    once when it is to be retried, else with the batch of ``finishes``)."""
     s = ctx.settings
     late = ctx.now - job.run_at
     if late > LATE_AFTER and job.attempts == 1:
@@ -99,12 +121,12 @@ async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> Outcom
         await handler(job, ctx)
     except Skip as exc:
         log.info("job %s %s (%s) skipped: %s", job.id, job.kind, job.dedupe_key, exc)
-        await finish(ctx.db, job, ctx.worker_id, "skipped", error=str(exc), now=ctx.now)
+        finishes.add(job, "skipped", str(exc))
         report.skipped.append(job)
         return Outcome("skipped")
     except PermanentFailure as exc:
         log.error("job %s %s (%s) failed: %s", job.id, job.kind, job.dedupe_key, exc)
-        await finish(ctx.db, job, ctx.worker_id, "failed", error=str(exc), now=ctx.now)
+        finishes.add(job, "failed", str(exc))
         report.failed.append(job)
         return Outcome("failed")
     except Exception as exc:  # noqa: BLE001 - any other error is retried with backoff
@@ -117,7 +139,7 @@ async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> Outcom
                 job.attempts,
                 exc,
             )
-            await finish(ctx.db, job, ctx.worker_id, "failed", error=repr(exc), now=ctx.now)
+            finishes.add(job, "failed", repr(exc))
             report.failed.append(job)
             return Outcome("failed")
         delay = exc.delay if isinstance(exc, RetryLater) else _backoff(job.attempts)
@@ -135,7 +157,7 @@ async def execute(job: ClaimedJob, ctx: JobContext, report: RunReport) -> Outcom
         await retry_later(ctx.db, job, ctx.worker_id, delay=delay, error=str(exc), now=ctx.now)
         report.retried.append(job)
         return Outcome("retried", delay)
-    await finish(ctx.db, job, ctx.worker_id, "done", now=ctx.now)
+    finishes.add(job, "done")
     log.info("job %s %s (%s) done", job.id, job.kind, job.dedupe_key)
     report.done.append(job)
     return Outcome("done")
@@ -189,6 +211,7 @@ async def run_due(
     running: set[asyncio.Task[Outcome]] = set()
     tails: dict[str, asyncio.Task[Outcome]] = {}  # the last job claimed per order key
     errors: list[BaseException] = []
+    finishes = Finishes(db, worker_id)
 
     async def run(
         job: ClaimedJob, ctx: JobContext, before: asyncio.Task[Outcome] | None
@@ -199,7 +222,7 @@ async def run_due(
                 if before.result().status == "retried":
                     return await postpone(job, ctx, report, before.result())
         async with webhook_slots if job.kind in WEBHOOK_KINDS else job_slots:
-            return await execute(job, ctx, report)
+            return await execute(job, ctx, report, finishes)
 
     def settled(task: asyncio.Task[Outcome]) -> None:
         running.discard(task)
@@ -209,6 +232,8 @@ async def run_due(
     rounds = 0
     try:
         while rounds < max_rounds and not errors:
+            if finishes.pending:
+                await finishes.flush(now)
             if len(running) >= on_hand:  # enough on hand: claim more when some are done
                 done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 running.difference_update(done)
@@ -251,14 +276,19 @@ async def run_due(
             dedupe_key = None  # then whatever it caused
         if running:
             await asyncio.wait(running)
+        await finishes.flush(now)
     finally:
         # Cancelled (the worker stops) or failed: jobs not finished stay claimed until their
-        # lease runs out, then the next worker runs them (at least once).
+        # lease runs out, then the next worker runs them (at least once); those finished are
+        # marked if the database lets us.
         unfinished = [task for task in running if not task.done()]
         for task in unfinished:
             task.cancel()
         if unfinished:
             await asyncio.wait(unfinished)
+        if finishes.pending:
+            with contextlib.suppress(Exception):
+                await finishes.flush(now)
     if errors:
         raise errors[0]
     return report

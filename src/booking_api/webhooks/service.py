@@ -71,9 +71,14 @@ async def fan_out(job: ClaimedJob, ctx: JobContext) -> None:
     event_type, object_id = p["type"], int(p["object_id"])
     kind = events.object_kind(event_type)
     event_id = events.event_id(job.dedupe_key)
-    async with ctx.db.read_sessions() as session:  # the usual case: nobody subscribes
-        if not await repo.subscribed_endpoints(session, event_type):
-            return
+
+    async def subscribed() -> list[int]:
+        async with ctx.db.read_sessions() as session:
+            return await repo.subscribed_endpoints(session, event_type)
+
+    # The usual case: nobody subscribes (asked once for all the events claimed together).
+    if not await ctx.shared(("webhook endpoints", event_type), subscribed):
+        return
     async with ctx.db.write_sessions() as session:
         endpoint_ids = await repo.subscribed_endpoints(session, event_type)
         data = await payloads.object_data(session, kind, object_id, ctx.settings.tz)

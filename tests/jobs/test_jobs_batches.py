@@ -1,0 +1,141 @@
+"""Jobs claimed together share their bookkeeping: finished rows are marked in one statement
+(still fenced by the lease), and a fact every job of the batch asks for (which webhook
+endpoints subscribe to an event) is read once. Runs on SQLite and PostgreSQL (``env``)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, update
+
+from booking_api.jobs import handlers as job_handlers
+from booking_api.jobs.outbox import enqueue, enqueue_spec, webhook_event_job
+from booking_api.jobs.queue import claim_due, finish_many
+from booking_api.jobs.runner import run_due
+from booking_api.models import Job
+from booking_api.webhooks import events as webhook_events
+
+QUICK, SLOW = "test_quick", "test_slow"
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+async def add_jobs(env: Any, kind: str, count: int, now: dt.datetime) -> None:
+    async with env.db.write_sessions() as session:
+        for i in range(count):
+            await enqueue(
+                session,
+                kind,
+                {"n": i},
+                run_at=now - dt.timedelta(seconds=count - i),
+                dedupe_key=f"{kind}:{i}",
+            )
+        await session.commit()
+
+
+async def rows(env: Any) -> dict[str, list[str]]:
+    """Each kind's row statuses, in id order."""
+    async with env.db.read_sessions() as session:
+        found = (await session.execute(select(Job.kind, Job.status).order_by(Job.id))).all()
+    out: dict[str, list[str]] = {}
+    for kind, status in found:
+        out.setdefault(kind, []).append(status)
+    return out
+
+
+async def test_a_batch_of_finishes_marks_only_the_rows_this_worker_still_holds(
+    env, now, caplog
+) -> None:  # noqa: ANN001
+    await add_jobs(env, QUICK, 3, now)
+    claimed = await claim_due(env.db, "w1", now=now)
+    assert len(claimed) == 3
+    # w1 stalled past its lease: w2 took the second job over.
+    async with env.db.write_sessions() as session:
+        await session.execute(update(Job).where(Job.id == claimed[1].id).values(locked_by="w2"))
+        await session.commit()
+
+    with caplog.at_level(logging.WARNING, logger="booking_api.jobs"):
+        marked = await finish_many(
+            env.db,
+            [(claimed[0], "done", None), (claimed[1], "done", None), (claimed[2], "skipped", "x")],
+            "w1",
+            now=now,
+        )
+
+    assert [job.id for job in marked] == [claimed[0].id, claimed[2].id]
+    assert (await rows(env))[QUICK] == ["done", "running", "skipped"]
+    assert f"job {claimed[1].id} {QUICK}: lease lost before it could be marked done" in caplog.text
+    async with env.db.read_sessions() as session:
+        skipped = await session.scalar(select(Job.last_error).where(Job.id == claimed[2].id))
+    assert skipped == "x"
+
+
+async def test_jobs_done_before_the_worker_stops_are_not_run_again(
+    env, job_settings, now, monkeypatch
+) -> None:  # noqa: ANN001
+    ran: list[int] = []
+    quick_done = asyncio.Event()
+
+    async def quick(job: Any, ctx: Any) -> None:
+        ran.append(job.payload["n"])
+        if len(ran) == 4:
+            quick_done.set()
+
+    async def slow(job: Any, ctx: Any) -> None:
+        if job.attempts == 1:  # the stopped worker's attempt never ends
+            await asyncio.sleep(30)
+
+    monkeypatch.setitem(job_handlers.HANDLERS, QUICK, quick)
+    monkeypatch.setitem(job_handlers.HANDLERS, SLOW, slow)
+    await add_jobs(env, SLOW, 1, now)
+    await add_jobs(env, QUICK, 4, now)
+
+    worker = asyncio.create_task(run_due(env.db, job_settings, None, worker_id="w1", now=now))
+    await asyncio.wait_for(quick_done.wait(), 10)
+    await asyncio.sleep(0)  # the quick ones return; the worker is told to stop
+    worker.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await worker
+
+    statuses = await rows(env)
+    assert statuses[QUICK] == ["done"] * 4  # marked: nobody runs them again
+    assert statuses[SLOW] == ["running"]  # not finished: run again once its lease runs out
+    report = await run_due(
+        env.db, job_settings, None, worker_id="w2", now=now + dt.timedelta(hours=1)
+    )
+    assert [job.kind for job in report.done + report.retried + report.failed] == [SLOW]
+    assert sorted(ran) == [0, 1, 2, 3]  # each quick one ran once
+
+
+async def test_events_claimed_together_ask_for_the_subscribed_endpoints_once(
+    env, job_settings, now
+) -> None:  # noqa: ANN001
+    async with env.db.write_sessions() as session:
+        for appointment_id in range(1, 11):
+            spec = webhook_event_job(
+                webhook_events.APPOINTMENT_CREATED, appointment_id, now, once=True
+            )
+            await enqueue_spec(session, spec)
+        await session.commit()
+    lookups: list[str] = []
+
+    def count(_conn, _cursor, statement, *_a) -> None:  # noqa: ANN001
+        if "FROM booking_webhookendpoint" in statement:
+            lookups.append(statement)
+
+    engine = env.db.read_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = await run_due(env.db, job_settings, None, worker_id="w1", now=now)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert len(report.done) == 10  # nobody subscribes: nothing to deliver
+    assert len(lookups) == 1
