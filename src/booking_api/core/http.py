@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from decimal import Decimal
 from typing import Any
@@ -35,6 +36,14 @@ def format_datetime(value: dt.datetime | None, tz: dt.tzinfo) -> str | None:
     """DRF's DateTimeField: local time with offset, microseconds only when non-zero."""
     if value is None:
         return None
+    return _local_iso(value, tz)
+
+
+@functools.lru_cache(maxsize=8192)
+def _local_iso(value: dt.datetime, tz: dt.tzinfo) -> str:
+    """Remembered: a list shows the same rows' timestamps request after request (a front
+    desk's first page), and the zone conversion plus ``isoformat`` cost ~2 µs each, a tenth
+    of the staff list's CPU; hashing the (UTC) value costs 0.1 µs."""
     text = value.astimezone(tz).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
