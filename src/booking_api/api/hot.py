@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import Scope, Send
 
-from booking_api.core.db import database_unavailable, driver_fetch
+from booking_api.core.db import database_unavailable
+from booking_api.core.driver import driver_fetch
 from booking_api.core.errors import APIError
 from booking_api.core.http import JSON
 
@@ -29,7 +30,7 @@ def passed_on(exc: BaseException, path: str) -> None:
 
 
 async def fetch(engine: AsyncEngine, sql: str, *args: Any) -> list[Any]:
-    """The rows of ``sql`` sent straight to asyncpg (:func:`~booking_api.core.db.driver_fetch`);
+    """The rows of ``sql`` sent straight to asyncpg (:func:`~booking_api.core.driver.driver_fetch`);
     one name here, so that tests can count the hot paths' statements."""
     return await driver_fetch(engine, sql, *args)
 

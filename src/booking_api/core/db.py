@@ -45,7 +45,6 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import Date, DateTime, Time
-from sqlalchemy.util import greenlet_spawn
 
 from booking_api.core.config import Settings
 from booking_api.core.pool_queue import FairAsyncQueue
@@ -246,21 +245,6 @@ def _replace_closed(engine: AsyncEngine) -> None:
     def _checkout(dbapi_connection, _record, _proxy):  # type: ignore[no-untyped-def]
         if dbapi_connection.driver_connection.is_closed():
             raise sa_exc.DisconnectionError("the server closed this connection")
-
-
-async def driver_fetch(engine: AsyncEngine, sql: str, *args: Any) -> list[Any]:
-    """The rows of ``sql`` (PostgreSQL, ``$n`` parameters) on a connection of ``engine``'s pool,
-    sent to asyncpg directly, in autocommit: no session, no statement built in Python, one
-    round trip (prepared once per connection; unnamed each time under DATABASE_PGBOUNCER,
-    where asyncpg's cache is off). For the few hottest statements (``*/hot.py``,
-    ``jobs/queue_pg.py``); everything else goes through sessions."""
-    pooled = await engine.raw_connection()
-    try:
-        return await pooled.driver_connection.fetch(sql, *args)
-    finally:
-        if pooled.driver_connection.is_closed():  # lost mid-statement: not back to the pool
-            await greenlet_spawn(pooled.invalidate)
-        await greenlet_spawn(pooled.close)
 
 
 # --- PostgreSQL connections, PgBouncer, the read replica ---------------------------------------

@@ -13,6 +13,7 @@ should be the one at booking time, not a guess at it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
 from sqlalchemy import func, select
 
@@ -39,10 +40,20 @@ async def count_no_shows(db: Database, client_id: int) -> int:
     return int(count or 0)
 
 
+class Scheduled(Protocol):
+    """What is read of the booking (an ``Appointment``, or the notice's ``Booked``)."""
+
+    id: int
+    status: str
+    date: dt.date
+    start_time: dt.time
+    client_id: int
+
+
 async def plan_early_confirmation(
     db: Database,
     settings: Settings,
-    appointment: Appointment,
+    appointment: Scheduled,
     *,
     now: dt.datetime,
     no_shows: int | None = None,

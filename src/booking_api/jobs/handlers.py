@@ -23,6 +23,7 @@ from booking_api.appointments.service import check_slot
 from booking_api.availability.engine import local_dt
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
+from booking_api.core.driver import DriverQuery
 from booking_api.core.errors import ValidationError
 from booking_api.jobs import attendance, texts
 from booking_api.jobs.errors import Skip
@@ -40,7 +41,14 @@ from booking_api.jobs.outbox import (
     starts_at,
 )
 from booking_api.jobs.queue import ClaimedJob
-from booking_api.models import ACTIVE_STATUSES, Appointment, Client, Service, WaitlistEntry
+from booking_api.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    Client,
+    Service,
+    Specialist,
+    WaitlistEntry,
+)
 from booking_api.webhooks.service import HANDLERS as WEBHOOK_HANDLERS
 
 log = logging.getLogger("booking_api.jobs")
@@ -86,28 +94,58 @@ _APPOINTMENT = (
         joinedload(Appointment.specialist),
     )
 )
+
+
+@dataclass(frozen=True)
+class Booked:
+    """What the specialist's notice (the job of every booking) needs, in one read."""
+
+    id: int
+    status: str
+    date: dt.date
+    start_time: dt.time
+    client_id: int
+    specialist_id: int
+    client_name: str
+    service_name: str
+    specialist_telegram_id: str | None
+    specialist_language: str
+    no_shows: int  # visits of this client nobody came to (for the early confirmation)
+
+
 _others = aliased(Appointment)
-_WITH_NO_SHOWS = _APPOINTMENT.add_columns(
-    select(func.count(_others.id))
-    .where(_others.client_id == Appointment.client_id, _others.no_show.is_(True))
-    .scalar_subquery()
+_BOOKED = DriverQuery(
+    select(
+        Appointment.id,
+        Appointment.status,
+        Appointment.date,
+        Appointment.start_time,
+        Appointment.client_id,
+        Appointment.specialist_id,
+        Client.name,
+        Service.name,
+        Specialist.telegram_id,
+        Specialist.language,
+        select(func.count(_others.id))
+        .where(_others.client_id == Appointment.client_id, _others.no_show.is_(True))
+        .scalar_subquery(),
+    )
+    .join(Client, Client.id == Appointment.client_id)
+    .join(Service, Service.id == Appointment.service_id)
+    .join(Specialist, Specialist.id == Appointment.specialist_id)
+    .where(Appointment.id == bindparam("appointment_id"))
 )
+
+
+async def _booked(ctx: JobContext, appointment_id: int) -> Booked | None:
+    rows = await _BOOKED.rows(ctx.db, appointment_id=appointment_id)
+    return Booked(*rows[0]) if rows else None
 
 
 async def _appointment(ctx: JobContext, appointment_id: int) -> Appointment | None:
     async with ctx.db.read_sessions() as session:
         result = await session.execute(_APPOINTMENT, {"appointment_id": appointment_id})
         return result.unique().scalar()
-
-
-async def _appointment_and_no_shows(
-    ctx: JobContext, appointment_id: int
-) -> tuple[Appointment | None, int]:
-    """The appointment, and how many visits its client did not come to (one statement)."""
-    async with ctx.db.read_sessions() as session:
-        result = await session.execute(_WITH_NO_SHOWS, {"appointment_id": appointment_id})
-        row = result.first()
-    return (None, 0) if row is None else (row[0], int(row[1] or 0))
 
 
 async def reminder(job: ClaimedJob, ctx: JobContext) -> None:
@@ -143,29 +181,29 @@ async def reminder(job: ClaimedJob, ctx: JobContext) -> None:
 
 async def specialist_notice(job: ClaimedJob, ctx: JobContext) -> None:
     p = job.payload
-    appt, no_shows = await _appointment_and_no_shows(ctx, p["appointment_id"])
+    appt = await _booked(ctx, p["appointment_id"])
     if appt is None:
         raise Skip("the appointment was deleted")
     if p["event"] in ("created", "moved"):  # the booking's first job: see .attendance
         await attendance.plan_early_confirmation(
-            ctx.db, ctx.settings, appt, now=ctx.now, no_shows=no_shows
+            ctx.db, ctx.settings, appt, now=ctx.now, no_shows=appt.no_shows
         )
-    if not appt.specialist.telegram_id:
+    if not appt.specialist_telegram_id:
         raise Skip(f"specialist {appt.specialist_id} has no telegram_id")
     day, start = dt.date.fromisoformat(p["date"]), _time(p["start_time"])
     if ctx.now >= local_dt(day, start, ctx.settings.tz):
         raise Skip("the appointment time has passed")
     text = texts.specialist_notice(
         p["event"],
-        lang=appt.specialist.language,
-        client=appt.client.name,
-        service=appt.service.name,
+        lang=appt.specialist_language,
+        client=appt.client_name,
+        service=appt.service_name,
         day=day,
         time=start,
         old_day=dt.date.fromisoformat(p["old_date"]) if p.get("old_date") else None,
         old_time=_time(p["old_start_time"]) if p.get("old_start_time") else None,
     )
-    await ctx.sender.send(appt.specialist.telegram_id, text)
+    await ctx.sender.send(appt.specialist_telegram_id, text)
 
 
 async def _client_busy(

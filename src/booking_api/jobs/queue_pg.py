@@ -18,7 +18,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from booking_api.core.db import Database, driver_fetch
+from booking_api.core.db import Database
+from booking_api.core.driver import driver_fetch
 
 # Queued and due, or running past its lease; each branch read in the index's order
 # (booking_job_due: status, run_at, id) and stopped after the limit (see queue.due_ids).
