@@ -7,8 +7,8 @@
 Sends the booking path's two statements (``appointments/repository_pg.py``: the context read and
 the ``INSERT … WITH`` write, with the four job rows of a booking made a day or more ahead) for
 2,000 distinct slots and reads the backend process's CPU time from /proc, so the figure
-excludes contention between concurrent writers (compare with the benchmark's "PG CPU ms/req"). The tables are emptied before
-and after.
+excludes contention between concurrent writers (compare with the benchmark's "PG CPU
+ms/req"). The tables are emptied before and after.
 """
 
 from __future__ import annotations
