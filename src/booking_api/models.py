@@ -165,7 +165,17 @@ ACTIVE_STATUSES = ("pending", "confirmed")
 
 class Appointment(Base):
     __tablename__ = "booking_appointment"
-    __table_args__ = (Index("booking_appointment_specialist_day", "specialist_id", "date"),)
+    __table_args__ = (
+        Index("booking_appointment_specialist_day", "specialist_id", "date"),
+        # A client's missed visits, counted for every booking (jobs/attendance.py) and every
+        # row of the admin's client list: only the few no-show rows (migration 0012).
+        Index(
+            "booking_appointment_no_shows",
+            "client_id",
+            postgresql_where=text("no_show IS true"),  # as the counts ask (.is_(True))
+            sqlite_where=text("no_show IS 1"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     date: Mapped[dt.date]

@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
+from sqlalchemy import select
+
 from booking_api.models import Appointment
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -88,3 +91,29 @@ async def test_a_cancelled_booking_gets_no_early_request(env, cat, booker, runne
     assert r.status_code == 200, r.text
     await runner.run(at(day, 10) - dt.timedelta(hours=47))
     assert tg.messages_to(1001) == []
+
+
+async def test_the_no_show_counts_read_only_the_no_show_rows(env, cat) -> None:  # type: ignore[no-untyped-def]
+    # Each booking's notice and each row of the admin's client list count a client's missed
+    # visits; through the client_id index that read the client's whole history (migration
+    # 0012). PostgreSQL uses a partial index only for a query in its words: the counts'
+    # ``.is_(True)`` must stay the index's ``no_show IS true``.
+    if env.backend != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    from booking_api.clients.repository import no_show_count
+    from booking_api.jobs.attendance import no_shows_of
+    from booking_api.jobs.handlers import _BOOKED
+    from booking_api.models import Client
+
+    statements = [
+        no_shows_of(cat.client_a.id),
+        select(Client.id, no_show_count()).where(Client.id == cat.client_a.id),
+        _BOOKED.statement.params(appointment_id=1),
+    ]
+    async with env.db.write_engine.connect() as conn:
+        await conn.exec_driver_sql("SET enable_seqscan = off")
+        for statement in statements:
+            sql = statement.compile(env.db.write_engine, compile_kwargs={"literal_binds": True})
+            plan = "\n".join(r[0] for r in await conn.exec_driver_sql(f"EXPLAIN {sql}"))
+            assert "booking_appointment_no_shows" in plan, plan
+        await conn.rollback()

@@ -13,9 +13,9 @@ should be the one at booking time, not a guess at it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
@@ -30,13 +30,17 @@ def early_minutes(settings: Settings) -> int | None:
     return int(settings.no_show_confirm_hours * 60)
 
 
+def no_shows_of(client_id: int) -> Select[Any]:
+    """How many visits the client did not come to (read from the partial index of no-shows,
+    migration 0012: keep the condition in these words)."""
+    return select(func.count(Appointment.id)).where(
+        Appointment.client_id == client_id, Appointment.no_show.is_(True)
+    )
+
+
 async def count_no_shows(db: Database, client_id: int) -> int:
     async with db.read_sessions() as session:
-        count = await session.scalar(
-            select(func.count(Appointment.id)).where(
-                Appointment.client_id == client_id, Appointment.no_show.is_(True)
-            )
-        )
+        count = await session.scalar(no_shows_of(client_id))
     return int(count or 0)
 
 
