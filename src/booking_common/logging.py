@@ -87,8 +87,32 @@ def register_secret(*values: Any) -> None:
     _secrets_longest_first = tuple(sorted(_secret_values, key=len, reverse=True))
 
 
+# The trigger's words, for the quick look every log line gets: Python's ``re`` tries the
+# case-blind alternation at every position (24 µs on an access line, most of the line's
+# cost); substring searches on the case-folded text take ~3 µs. Case folding finds all the
+# regex does (and a little more, e.g. "ß" as "ss": more redaction, never less).
+_TRIGGER_WORDS = (
+    "bearer", "basic", "eyj", "gaaaaa", "passw", "secret", "token", "access", "refresh",
+    "hash", "api_key", "authorization", "encryption_key",
+)  # fmt: skip
+
+
+def _bot_token_like(text: str) -> bool:
+    """``\d{5,12}:`` somewhere (a Telegram bot token's id), without the regex's scan."""
+    at = text.find(":")
+    while at != -1:
+        if at >= 5 and text[at - 5 : at].isdigit():
+            return True
+        at = text.find(":", at + 1)
+    return False
+
+
 def _needs_redacting(text: str) -> bool:
-    return any(secret in text for secret in _secrets_longest_first) or bool(_TRIGGER.search(text))
+    """Whether :func:`redact` could change ``text`` (when False, the line is written as is)."""
+    if any(secret in text for secret in _secrets_longest_first):
+        return True
+    folded = text.casefold()
+    return any(word in folded for word in _TRIGGER_WORDS) or _bot_token_like(text)
 
 
 def redact(text: str) -> str:

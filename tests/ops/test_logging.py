@@ -11,6 +11,8 @@ import re
 import time
 
 import httpx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from booking_common.logging import configure_logging, logging_config, redact, register_secret
 from booking_mcp.api_client import SERVICE, ApiClient
@@ -329,3 +331,25 @@ def test_a_capture_of_this_thread_leaves_out_other_threads_lines() -> None:
         worker.join()
         log.warning("from this one")
     assert [line["msg"] for line in json_lines(logs)] == ["from this one"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
+    st.sampled_from(
+        ["", "Bearer ", "BASIC ", "eyJhbGci", "gAAAAAB", "PassWord", "SeCrEt", "tokEN",
+         "ACCESS", "refresh", "HASH", "api_key", "Authorization", "encryption_KEY",
+         "123456:", "12345:", "1234:", "toke n", "ſecret", "paßw"]
+    ),
+    st.text(max_size=40),
+)  # fmt: skip
+def test_the_quick_look_misses_nothing_the_redaction_would_change(before, word, after) -> None:
+    # A line is written unchanged when the quick look finds no trigger: it must find every
+    # line the trigger regex (what redact() acts on) finds.
+    from booking_common.logging import _TRIGGER, _needs_redacting
+
+    line = before + word + after
+    if _TRIGGER.search(line):
+        assert _needs_redacting(line), line
+    if not _needs_redacting(line):
+        assert redact(line) == line
