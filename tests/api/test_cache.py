@@ -462,3 +462,72 @@ def test_two_workers_share_invalidation_and_rate_limit(tmp_path: Path, redis_pre
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+@pytest.mark.redis
+@needs_redis
+async def test_reads_that_arrive_together_share_one_round_trip_and_miss_no_bump(redis_prefix):
+    from booking_api.core.cache import RedisVersions
+    from booking_api.core.redis_client import RedisHolder
+
+    reader = RedisVersions(RedisHolder(TEST_REDIS_URL, redis_prefix + "batch:"))
+    writer = RedisVersions(RedisHolder(TEST_REDIS_URL, redis_prefix + "batch:"))  # another worker
+    try:
+        asked = [["catalogue"], ["catalogue", "bookings:1"], ["bookings:2"], ["catalogue"]] * 5
+        first = await asyncio.gather(*(reader.read(scopes) for scopes in asked))
+        assert reader.round_trips == 1  # twenty reads, one round trip
+        assert first[0] == first[3] and first[1][0] == first[0][0]
+        assert len({len(v) for v in first}) == 2 and all(None not in v for v in first)
+
+        # A bump completed before a read is asked for is seen by it, even while a batch sent
+        # before the bump is still on its way back (held here until the second read is done).
+        real_script, answered, release = reader._script, asyncio.Event(), asyncio.Event()
+
+        def held_script(client):  # noqa: ANN001, ANN202
+            get, bump = real_script(client)
+
+            async def held_get(**kw):  # noqa: ANN003, ANN202
+                values = await get(**kw)
+                if not answered.is_set():  # the first batch only
+                    answered.set()
+                    await release.wait()
+                return values
+
+            return held_get, bump
+
+        reader._script = held_script
+        on_the_way = asyncio.ensure_future(reader.read(["bookings:1"]))
+        await asyncio.wait_for(answered.wait(), 5)  # Redis answered it: the old version
+        await writer.bump(["bookings:1"])
+        release_later = asyncio.get_running_loop().call_later(1, release.set)  # if it joined it
+        after = await asyncio.wait_for(reader.read(["bookings:1"]), 5)
+        release_later.cancel()
+        release.set()
+        before = await on_the_way
+        assert int(after[0]) > int(before[0]) == int(first[1][1])
+        reader._script = real_script
+
+        # A reader that goes away cancels only its own wait.
+        waits = [asyncio.ensure_future(reader.read(["catalogue"])) for _ in range(3)]
+        await asyncio.sleep(0)
+        waits[0].cancel()
+        assert [await w for w in waits[1:]] == [first[0]] * 2
+    finally:
+        await reader.holder.close()
+        await writer.holder.close()
+
+
+async def test_reads_go_without_versions_while_redis_cannot_be_reached() -> None:
+    from booking_api.core.cache import RedisVersions
+    from booking_api.core.redis_client import RedisHolder
+
+    versions = RedisVersions(RedisHolder("redis://127.0.0.1:1/0"))
+    try:
+        assert await asyncio.gather(versions.read(["catalogue"]), versions.read(["x"])) == [
+            None,
+            None,
+        ]
+        assert versions.holder.client() is None  # marked down: the next read asks nobody
+        assert await versions.read(["catalogue"]) is None
+    finally:
+        await versions.holder.close()

@@ -5,8 +5,8 @@ also explains the design as a whole.
 
 * **Versions.** An answer depends on a few named *scopes*; each has a version number. A write
   *bumps* the versions of the scopes it changed. With Redis (:class:`RedisVersions`) every
-  worker reads and bumps the same numbers (one round trip per read: a Lua get-or-init of the
-  few keys; bumps are atomic); without it (:class:`LocalVersions`) they live in process memory,
+  worker reads and bumps the same numbers (one round trip per batch of reads that arrive
+  together: a Lua get-or-init of their keys; bumps are atomic); without it (:class:`LocalVersions`) they live in process memory,
   which is only right for a single worker.
 * **Answers** are kept per worker in :class:`ResponseCache`'s LRU, keyed by whatever the
   caller chooses plus the versions read. An entry is never invalidated: a bump makes its key
@@ -82,7 +82,15 @@ class LocalVersions:
 
 
 class RedisVersions:
-    """Versions in Redis, at ``<REDIS_KEY_PREFIX>cache:v:<scope>``."""
+    """Versions in Redis, at ``<REDIS_KEY_PREFIX>cache:v:<scope>``.
+
+    Reads that arrive together share one round trip: the first read of a batch schedules its
+    send for the event loop's next turn, and every read that comes before then joins it (one
+    get-or-init of the union of their keys). A read never joins a batch already sent, so it
+    sees every bump that completed before it was asked for: a client that booked, then asks
+    for free times, sees its booking whichever worker answers. Under load a worker has many
+    requests in flight, and a cached answer's largest cost was this round trip (a third of
+    its CPU through redis-py, bench/README.md, session 6)."""
 
     shared = True
 
@@ -90,6 +98,9 @@ class RedisVersions:
         self.holder = holder
         self.prefix = holder.key("cache:v:")
         self._scripts: dict[int, tuple[Any, Any]] = {}
+        self._batch: dict[tuple[str, ...], asyncio.Future[tuple[Any, ...] | None]] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
+        self.round_trips = 0  # version reads sent to Redis (tests, metrics)
 
     def _script(self, client: Any) -> tuple[Any, Any]:
         found = self._scripts.get(id(client))
@@ -99,18 +110,42 @@ class RedisVersions:
         return found
 
     async def read(self, scopes: list[str]) -> tuple[Any, ...] | None:
-        client = self.holder.client()
-        if client is None:
+        if self.holder.client() is None:
             return None
+        loop = asyncio.get_running_loop()
+        batch = self._batch
+        if batch is None:
+            batch = self._batch = {}
+            task = loop.create_task(self._send(batch))  # runs on the loop's next turn
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        key = tuple(scopes)
+        future = batch.get(key)
+        if future is None:
+            future = batch[key] = loop.create_future()
+        # Shielded: a request that goes away (its client hung up) cancels its own wait only.
+        return await asyncio.shield(future)
+
+    async def _send(self, batch: dict[tuple[str, ...], asyncio.Future[Any]]) -> None:
+        if self._batch is batch:
+            self._batch = None  # reads from now on go in the next batch
+        scopes = list(dict.fromkeys(scope for key in batch for scope in key))
+        result: dict[str, Any] | None = None
         try:
-            values = await self._script(client)[0](
-                keys=[self.prefix + s for s in scopes], args=[time.time_ns()]
-            )
+            client = self.holder.client()
+            if client is not None:
+                self.round_trips += 1
+                values = await self._script(client)[0](
+                    keys=[self.prefix + s for s in scopes], args=[time.time_ns()]
+                )
+                self.holder.ok()
+                result = dict(zip(scopes, values, strict=True))
         except Exception as exc:  # noqa: BLE001 - any Redis trouble: no cache
             self.holder.failed(exc)
-            return None
-        self.holder.ok()
-        return tuple(values)
+        finally:  # every waiter gets an answer, None (no cache) when there is none
+            for key, future in batch.items():
+                if not future.done():
+                    future.set_result(None if result is None else tuple(result[s] for s in key))
 
     def bump_now(self, scopes: Iterable[str]) -> bool:
         return False  # needs the event loop
