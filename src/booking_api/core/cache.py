@@ -6,8 +6,9 @@ also explains the design as a whole.
 * **Versions.** An answer depends on a few named *scopes*; each has a version number. A write
   *bumps* the versions of the scopes it changed. With Redis (:class:`RedisVersions`) every
   worker reads and bumps the same numbers (one round trip per batch of reads that arrive
-  together: a Lua get-or-init of their keys; bumps are atomic); without it (:class:`LocalVersions`) they live in process memory,
-  which is only right for a single worker.
+  together: a Lua get-or-init of their keys; bumps are atomic); without it
+  (:class:`LocalVersions`) they live in process memory, which is only right for a single
+  worker.
 * **Answers** are kept per worker in :class:`ResponseCache`'s LRU, keyed by whatever the
   caller chooses plus the versions read. An entry is never invalidated: a bump makes its key
   unreachable and the LRU forgets it.
