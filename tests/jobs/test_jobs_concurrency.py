@@ -213,3 +213,40 @@ async def test_poller_wakes_for_a_booking_committed_while_it_was_busy(
         await poller.stop()
     assert handler.finished == [(1, "created")]
     assert time.monotonic() - started < 2
+
+
+async def test_a_burst_of_bookings_is_run_in_a_few_turns_not_one_each(
+    env, job_settings, monkeypatch
+):
+    """Bookings committing within a few milliseconds wake the in-process runner once: their
+    jobs are claimed together (each turn costs two claims, a finish and a look ahead)."""
+    handler = Recorder({"created": 0.0})
+    monkeypatch.setitem(job_handlers.HANDLERS, SLOW, handler)
+    settings = job_settings.model_copy(update={"job_poll_seconds": 5.0})
+    real_run_due = runner_module.run_due
+    turns = 0
+
+    async def counted_run_due(*args: Any, **kwargs: Any) -> Any:
+        nonlocal turns
+        turns += 1
+        return await real_run_due(*args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "run_due", counted_run_due)
+    # A wider window than the real one, so that a slow machine's commits still fall in it.
+    monkeypatch.setattr(runner_module, "GATHER_SECONDS", 0.3)
+    poller = runner_module.InProcessPoller(env.db, settings, sender=object())
+    await poller.start()
+    try:
+        await asyncio.sleep(0.1)  # the first turn: nothing due yet
+        before = turns
+        for n in range(10):  # ten bookings' notices, committed one by one, ~5 ms apart
+            await queue(env, [(n, "created")], dt.datetime.now(dt.UTC))
+            await asyncio.sleep(0.004)
+        for _ in range(60):
+            if len(handler.finished) == 10:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await poller.stop()
+    assert sorted(a for a, _ in handler.finished) == list(range(10))
+    assert turns - before <= 3  # one turn per commit (or so) before
