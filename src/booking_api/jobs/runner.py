@@ -30,11 +30,6 @@ from booking_api.webhooks.service import HANDLERS as WEBHOOK_HANDLERS
 log = logging.getLogger("booking_api.jobs")
 
 LATE_AFTER = dt.timedelta(minutes=1)
-# A poller woken by a commit waits this long for the jobs of the bookings committing with it,
-# so that a burst is claimed, run and finished in batches rather than one job at a time (each
-# turn costs two claims, a finish and a look at the next due time). Nobody notices 20 ms
-# on a Telegram message.
-GATHER_SECONDS = 0.02
 # Webhook jobs: a fan-out, a delivery attempt (each fenced on its own rows), run in their own
 # WEBHOOK_CONCURRENCY slots, in no particular order (a receiver orders by ``timestamp``).
 WEBHOOK_KINDS = frozenset(WEBHOOK_HANDLERS)
@@ -302,9 +297,8 @@ async def run_due(
 class InProcessPoller:
     """Runs due jobs inside the API process (``RUN_JOBS_IN_PROCESS``, the embedded default).
 
-    Sleeps until the next job is due (at most ``JOB_POLL_SECONDS``), and wakes when a booking
-    change commits new immediate work (:data:`GATHER_SECONDS` later, with the others of a
-    burst).
+    Sleeps until the next job is due (at most ``JOB_POLL_SECONDS``), and wakes at once when a
+    booking change commits new immediate work.
     """
 
     def __init__(self, db: Database, settings: Settings, sender: Any | None = None):
@@ -354,5 +348,3 @@ class InProcessPoller:
                 wait = max(0.05, min(poll, (upcoming - utcnow()).total_seconds()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
-            if self._wake.is_set():
-                await asyncio.sleep(GATHER_SECONDS)
