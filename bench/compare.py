@@ -38,6 +38,7 @@ import itertools
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -145,6 +146,41 @@ def parse(out: str) -> dict:
 
 
 DUE_JOBS = "SELECT count(*) FROM booking_job WHERE status = 'queued' AND run_at <= now()"
+
+
+class WithWorker(base.Server):
+    """Our API and, beside it, ``booking worker`` (``--with-worker``, Redis mode: arq runs the
+    jobs the bookings queue, as in production); the worker's CPU counts as the API's."""
+
+    def start(self) -> None:
+        super().start()
+        self.worker_log = tempfile.NamedTemporaryFile(
+            "w+", prefix="bench-worker-", suffix=".log", delete=False
+        )
+        self.worker = subprocess.Popen(
+            ["uv", "run", "--no-sync", "booking", "worker"],
+            cwd=base.ROOT,
+            env=self.env,
+            stdout=self.worker_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def worker_pids(self) -> list[int]:
+        extra = []
+        if getattr(self, "worker", None) is not None and self.worker.poll() is None:
+            extra = [self.worker.pid, *base.descendants(self.worker.pid)]
+        return super().worker_pids() + extra
+
+    def stop(self) -> None:
+        worker = getattr(self, "worker", None)
+        if worker is not None and worker.poll() is None:
+            os.killpg(os.getpgid(worker.pid), signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(os.getpgid(worker.pid), signal.SIGKILL)
+        super().stop()
 
 
 def drain_jobs(pg: base.PG, limit_s: float = 180) -> float:
@@ -358,6 +394,12 @@ def main() -> int:
     )
     ap.add_argument("--no-drf", action="store_true", help="measure ours alone")
     ap.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="Redis mode: run `booking worker` beside our API (its CPU counted as ours, the "
+        "jobs left after a booking round run off and counted apart, as without Redis)",
+    )
+    ap.add_argument(
         "--pool",
         default="16+0",
         help="DB_POOL_SIZE+DB_MAX_OVERFLOW of each of our workers. 16+0: as many connections "
@@ -469,7 +511,8 @@ def main() -> int:
             if mode == "redis":
                 ours_env["REDIS_URL"] = args.redis
                 base.redis_flush(args.redis)
-            ours = base.Server(ours_env, args.ours_port, WORKERS)
+            server_class = WithWorker if mode == "redis" and args.with_worker else base.Server
+            ours = server_class(ours_env, args.ours_port, WORKERS)
             log_files.append(ours.log_file.name)
             base.log(f"mode {mode}: starting our API (log {ours.log_file.name})")
             ours.start()
@@ -495,10 +538,12 @@ def main() -> int:
                         for who, server in pairs:
                             drain = (
                                 pg
-                                if who == "ours" and sc.get("jobs") and mode == "noredis"
+                                if who == "ours"
+                                and sc.get("jobs")
+                                and (mode == "noredis" or args.with_worker)
                                 else None
                             )
-                            # (with Redis, arq runs the jobs: no worker here)
+                            # (with Redis, arq runs the jobs: none here without --with-worker)
                             res = measure(args, server, who, sc, token, drain)
                             runs[who].append(res)
                             base.log(
