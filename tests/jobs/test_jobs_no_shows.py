@@ -95,18 +95,16 @@ async def test_a_cancelled_booking_gets_no_early_request(env, cat, booker, runne
 
 async def test_the_no_show_counts_read_only_the_no_show_rows(env, cat) -> None:  # type: ignore[no-untyped-def]
     # Each booking's notice and each row of the admin's client list count a client's missed
-    # visits; through the client_id index that read the client's whole history (migration
-    # 0012). PostgreSQL uses a partial index only for a query in its words: the counts'
-    # ``.is_(True)`` must stay the index's ``no_show IS true``.
+    # visits (clients.repository.no_shows_of); through the client_id index that read the
+    # client's whole history (migration 0012). PostgreSQL uses a partial index only for a
+    # query in its words: the count's ``.is_(True)`` must stay the index's ``no_show IS true``.
     if env.backend != "postgresql":
         pytest.skip("the plan is PostgreSQL's")
     from booking_api.clients.repository import no_show_count
-    from booking_api.jobs.attendance import no_shows_of
     from booking_api.jobs.handlers import _BOOKED
     from booking_api.models import Client
 
     statements = [
-        no_shows_of(cat.client_a.id),
         select(Client.id, no_show_count()).where(Client.id == cat.client_a.id),
         _BOOKED.statement.params(appointment_id=1),
     ]

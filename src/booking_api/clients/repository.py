@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, and_, false, func, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, with_expression
+from sqlalchemy.orm import aliased, joinedload, with_expression
 
 from booking_api.api.repository import SearchField, icontains
 from booking_api.core import crypto
@@ -51,14 +51,22 @@ def phone_matches(phone: str, settings: Settings) -> Any:
     )
 
 
-def no_show_count() -> Any:
-    """How many of a client's appointments nobody came to (for ``Client.no_show_count``)."""
+def no_shows_of(client_id: Any) -> Any:
+    """How many visits of the client ``client_id`` (a column of the enclosing query) nobody
+    came to. The one wording of that count: it is read from the partial index of no-show
+    rows (migration 0012), which PostgreSQL uses only for this condition (``no_show IS
+    true``)."""
+    missed = aliased(Appointment)
     return (
-        select(func.count(Appointment.id))
-        .where(Appointment.client_id == Client.id, Appointment.no_show.is_(True))
-        .correlate(Client)
+        select(func.count(missed.id))
+        .where(missed.client_id == client_id, missed.no_show.is_(True))
         .scalar_subquery()
     )
+
+
+def no_show_count() -> Any:
+    """``Client.no_show_count`` (the admin's and the board's client rows)."""
+    return no_shows_of(Client.id)
 
 
 def client_loaders() -> list[Any]:

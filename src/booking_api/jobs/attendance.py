@@ -13,14 +13,12 @@ should be the one at booking time, not a guess at it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
-
-from sqlalchemy import Select, func, select
+from typing import Protocol
 
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
 from booking_api.jobs.outbox import REMINDER, enqueue, reminder_key, starts_at
-from booking_api.models import ACTIVE_STATUSES, Appointment
+from booking_api.models import ACTIVE_STATUSES
 
 
 def early_minutes(settings: Settings) -> int | None:
@@ -28,20 +26,6 @@ def early_minutes(settings: Settings) -> int | None:
     if settings.no_show_confirm_threshold <= 0 or settings.no_show_confirm_hours <= 0:
         return None
     return int(settings.no_show_confirm_hours * 60)
-
-
-def no_shows_of(client_id: int) -> Select[Any]:
-    """How many visits the client did not come to (read from the partial index of no-shows,
-    migration 0012: keep the condition in these words)."""
-    return select(func.count(Appointment.id)).where(
-        Appointment.client_id == client_id, Appointment.no_show.is_(True)
-    )
-
-
-async def count_no_shows(db: Database, client_id: int) -> int:
-    async with db.read_sessions() as session:
-        count = await session.scalar(no_shows_of(client_id))
-    return int(count or 0)
 
 
 class Scheduled(Protocol):
@@ -60,19 +44,17 @@ async def plan_early_confirmation(
     appointment: Scheduled,
     *,
     now: dt.datetime,
-    no_shows: int | None = None,
+    no_shows: int,
 ) -> bool:
     """Queue the early confirmation request of ``appointment`` if its client has repeatedly
-    not come (and the time is still ahead); True when one was queued. ``no_shows``: the
-    client's count when the caller read it with the appointment (else it is read here)."""
+    not come (``no_shows``, read with the appointment: ``clients.repository.no_shows_of``)
+    and the time is still ahead; True when one was queued."""
     minutes = early_minutes(settings)
     if minutes is None or appointment.status not in ACTIVE_STATUSES:
         return False
     run_at = starts_at(appointment, settings) - dt.timedelta(minutes=minutes)
     if run_at <= now:
         return False  # too close: the usual reminders ask
-    if no_shows is None:
-        no_shows = await count_no_shows(db, appointment.client_id)
     if no_shows < settings.no_show_confirm_threshold:
         return False
     day, start = appointment.date, appointment.start_time

@@ -16,11 +16,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import joinedload
 
 from booking_api.appointments.service import check_slot
 from booking_api.availability.engine import local_dt
+from booking_api.clients.repository import no_shows_of
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
 from booking_api.core.driver import DriverQuery
@@ -113,7 +114,6 @@ class Booked:
     no_shows: int  # visits of this client nobody came to (for the early confirmation)
 
 
-_others = aliased(Appointment)
 _BOOKED = DriverQuery(
     select(
         Appointment.id,
@@ -126,9 +126,7 @@ _BOOKED = DriverQuery(
         Service.name,
         Specialist.telegram_id,
         Specialist.language,
-        select(func.count(_others.id))
-        .where(_others.client_id == Appointment.client_id, _others.no_show.is_(True))
-        .scalar_subquery(),
+        no_shows_of(Appointment.client_id),
     )
     .join(Client, Client.id == Appointment.client_id)
     .join(Service, Service.id == Appointment.service_id)
