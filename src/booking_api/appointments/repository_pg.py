@@ -31,7 +31,6 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 import orjson
-from sqlalchemy.util import greenlet_spawn
 
 from booking_api.appointments.context import (
     AnswerToStore,
@@ -53,6 +52,7 @@ from booking_api.caching.invalidation import bump_now as bump_cache
 from booking_api.caching.scopes import BOOKINGS, bookings_scope
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
+from booking_api.core.driver import driver_connection
 from booking_api.jobs import outbox
 
 CONTEXT_SQL = (
@@ -149,13 +149,8 @@ class PgBookingStore:
     @classmethod
     @asynccontextmanager
     async def open(cls, db: Database, settings: Settings) -> AsyncIterator[PgBookingStore]:
-        pooled = await db.read_engine.raw_connection()
-        try:
-            yield cls(pooled.driver_connection, settings)
-        finally:
-            if pooled.driver_connection.is_closed():  # lost mid-request: not back to the pool
-                await greenlet_spawn(pooled.invalidate)
-            await greenlet_spawn(pooled.close)
+        async with driver_connection(db.read_engine) as conn:
+            yield cls(conn, settings)
 
     async def stored_answer(self, user_id: int, key: str) -> StoredAnswer | None:
         row = await self.conn.fetchrow(REPLAY_SQL, user_id, key)

@@ -4,15 +4,18 @@ A statement through a session costs 0.3–1 ms of Python (the session, the ORM, 
 caching the statement) where the database needs a fraction of that. The hot reads
 (``*/hot.py``), the booking store (``appointments/repository_pg.py``) and the job queue
 (``jobs/queue_pg.py``) send plain SQL on a connection of the API's own pool instead:
-:func:`driver_fetch`. :class:`DriverQuery` does the same for a statement written with
+:func:`driver_connection` (several statements), :func:`driver_fetch` (one). :class:`DriverQuery` does the same for a statement written with
 SQLAlchemy (so that SQLite, which runs it through a session, and PostgreSQL share one
 definition): compiled for asyncpg once, then sent as text.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
@@ -20,17 +23,25 @@ from sqlalchemy.util import greenlet_spawn
 from booking_api.core.db import Database
 
 
-async def driver_fetch(engine: AsyncEngine, sql: str, *args: Any) -> list[Any]:
-    """The rows of ``sql`` (PostgreSQL, ``$n`` parameters) on a connection of ``engine``'s pool,
-    sent to asyncpg directly, in autocommit: one round trip, prepared once per connection
-    (unnamed each time under DATABASE_PGBOUNCER, where asyncpg's cache is off)."""
+@asynccontextmanager
+async def driver_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """The asyncpg connection of one checkout from ``engine``'s pool (its size, limits and
+    metrics), given back when done; one the server closed meanwhile is dropped, not pooled."""
     pooled = await engine.raw_connection()
     try:
-        return await pooled.driver_connection.fetch(sql, *args)
+        yield pooled.driver_connection
     finally:
         if pooled.driver_connection.is_closed():  # lost mid-statement: not back to the pool
             await greenlet_spawn(pooled.invalidate)
         await greenlet_spawn(pooled.close)
+
+
+async def driver_fetch(engine: AsyncEngine, sql: str, *args: Any) -> list[Any]:
+    """The rows of ``sql`` (PostgreSQL, ``$n`` parameters) on a connection of ``engine``'s pool,
+    sent to asyncpg directly, in autocommit: one round trip, prepared once per connection
+    (unnamed each time under DATABASE_PGBOUNCER, where asyncpg's cache is off)."""
+    async with driver_connection(engine) as conn:
+        return await conn.fetch(sql, *args)
 
 
 class DriverQuery:
