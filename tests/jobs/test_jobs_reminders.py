@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 
 from booking_api.core.db import Database
-from booking_api.jobs.queue import claim_due, finish
+from booking_api.jobs.queue import claim_due, finish_many
 from booking_api.models import Client, Specialist
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -166,7 +166,7 @@ async def test_killed_worker_does_not_lose_the_job(env, cat, booker, runner, tg,
     assert "lease expired (held by dead-worker)" in caplog.text
     assert len(tg.messages_to(1001)) == 1
     # The dead worker, if it came back, could not mark it a second time.
-    assert not await finish(env.db, claimed, "dead-worker", "done")
+    assert await finish_many(env.db, [(claimed, "done", None)], "dead-worker") == []
     job = next(j for j in await runner.jobs("reminder") if j.id == claimed.id)
     assert (job.status, job.locked_by, job.attempts) == ("done", "w2", 2)
 

@@ -1,10 +1,11 @@
 """Statements sent straight to asyncpg on PostgreSQL, for the few hottest paths.
 
-A statement through a session costs 0.3–1 ms of Python (the session, the ORM, building and
-caching the statement) where the database needs a fraction of that. The hot reads
-(``*/hot.py``), the booking store (``appointments/repository_pg.py``) and the job queue
-(``jobs/queue_pg.py``) send plain SQL on a connection of the API's own pool instead:
-:func:`driver_connection` (several statements), :func:`driver_fetch` (one). :class:`DriverQuery` does the same for a statement written with
+A statement through SQLAlchemy costs 0.35–1.3 ms of Python (timed in session 6: ``SELECT 1``
+on a pooled connection 0.35 ms, the job notice's ORM read with three joins 1.3 ms) where the
+database needs a fraction of that. The hot reads (``*/hot.py``), the booking store
+(``appointments/repository_pg.py``) and the job queue (``jobs/queue_pg.py``) send plain SQL on
+a connection of the API's own pool instead: :func:`driver_connection` (several statements),
+:func:`driver_fetch` (one). :class:`DriverQuery` does the same for a statement written with
 SQLAlchemy (so that SQLite, which runs it through a session, and PostgreSQL share one
 definition): compiled for asyncpg once, then sent as text.
 """

@@ -150,19 +150,6 @@ async def claim_due(
     return jobs
 
 
-async def finish(
-    db: Database,
-    job: ClaimedJob,
-    worker_id: str,
-    status: str,
-    *,
-    error: str | None = None,
-    now: dt.datetime | None = None,
-) -> bool:
-    """Mark a claimed job done/skipped/failed; False when the lease was lost meanwhile."""
-    return bool(await finish_many(db, [(job, status, error)], worker_id, now=now))
-
-
 async def finish_many(
     db: Database,
     outcomes: Sequence[tuple[ClaimedJob, str, str | None]],
