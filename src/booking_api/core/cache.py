@@ -101,7 +101,7 @@ class RedisVersions:
         self._scripts: dict[int, tuple[Any, Any]] = {}
         self._batch: dict[tuple[str, ...], asyncio.Future[tuple[Any, ...] | None]] | None = None
         self._sending: set[asyncio.Task[None]] = set()
-        self.round_trips = 0  # version reads sent to Redis (tests, metrics)
+        self.round_trips = 0  # version reads sent to Redis (the tests count them)
 
     def _script(self, client: Any) -> tuple[Any, Any]:
         found = self._scripts.get(id(client))
