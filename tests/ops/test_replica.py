@@ -158,7 +158,7 @@ async def test_a_replica_out_of_reach_sends_catalogue_reads_to_the_primary(serve
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             for path in paths:  # pooled replica connections, about to be cut
                 assert (await http.get(path)).status_code == 200
-            with captured_logs() as logs:
+            with captured_logs(this_thread=True) as logs:
                 replica.stop()
                 await env.add(ServiceCategory(name="Брови", description=""))
                 for _ in range(3):

@@ -14,9 +14,10 @@ of the queue run on both databases.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from booking_api.core.db import Database
 from booking_api.core.driver import driver_fetch
@@ -60,7 +61,7 @@ NEXT_RUN_AT_SQL = "SELECT min(run_at) FROM booking_job WHERE status = 'queued'"
 
 def _payload(value: Any) -> dict[str, Any]:
     if isinstance(value, str):  # asyncpg hands json over as text unless told otherwise
-        return json.loads(value) or {}
+        return orjson.loads(value) or {}
     return value or {}
 
 
