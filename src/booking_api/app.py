@@ -24,6 +24,7 @@ from booking_api.admin import mount_admin
 from booking_api.api import root
 from booking_api.api.openapi import install_docs, install_openapi
 from booking_api.appointments import hot as hot_appointments
+from booking_api.appointments import hot_booking
 from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
 from booking_api.availability import hot as hot_slots
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     hot_catalogue.install(app, app.state.db, settings)
     hot_appointments.install(app, app.state.db, settings, appointments.appointments)
     hot_slots.install(app, app.state.db, settings)
+    hot_booking.install(app, app.state.db, settings)  # booking, on both databases
     install_cache(app, settings)  # response cache + write detection (booking_api.caching)
     install_error_handlers(app)
     install_openapi(app)

@@ -1,16 +1,21 @@
-"""What the hot paths share (``catalogue/hot.py``, ``appointments/hot.py``): reads answered
-below FastAPI on PostgreSQL, their SQL sent straight to asyncpg on a connection of the API's
-own pool, their answer sent as one JSON body. A hot path that cannot answer (the database out
-of reach, anything unexpected) passes the request on to the route, which answers or fails it
-the usual way."""
+"""What the hot paths share (``catalogue/hot.py``, ``appointments/hot.py``,
+``availability/hot.py``, ``appointments/hot_booking.py``): requests answered below FastAPI.
+The reads (on PostgreSQL) send their SQL straight to asyncpg on a connection of the API's own
+pool and their answer as one JSON body; a read that cannot answer (the database out of reach,
+anything unexpected) passes the request on to the route, which answers or fails it the usual
+way. Booking, which cannot pass on once it has read the body, answers its errors with the
+app's own handlers (:func:`handled`)."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Scope, Send
 
 from booking_api.core.db import database_unavailable
@@ -63,6 +68,23 @@ async def send_json(scope: Scope, send: Send, answer: Any, route: Matched) -> No
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def handled(request: Request, exc: Exception) -> Response:
+    """The answer the app's exception handler for ``exc`` gives (``app.install_error_handlers``:
+    an API error, a database out of reach, a client gone), for a hot path that answers errors
+    itself, as if its route had raised ``exc``. What only the catch-all ``Exception`` handler
+    would take is raised again, as from a route: it travels out through the middlewares (the
+    body limit's own refusals among them) to Starlette's ``ServerErrorMiddleware``."""
+    handlers = request.app.exception_handlers
+    for kind in type(exc).__mro__:
+        if kind is Exception:
+            break
+        handler = handlers.get(kind)
+        if handler is not None:
+            response = handler(request, exc)
+            return await response if inspect.isawaitable(response) else response
+    raise exc
 
 
 def has_header(scope: Scope, name: bytes) -> bool:

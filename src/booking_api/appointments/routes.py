@@ -26,6 +26,7 @@ from booking_api.appointments.schemas import (
     writable_fields,
 )
 from booking_api.core import throttle
+from booking_api.core.db import Database
 from booking_api.core.fields import Field, object_schema, parse_date
 from booking_api.core.http import JSON, format_datetime, read_body
 from booking_api.models import Appointment
@@ -103,6 +104,7 @@ class Appointments(ClientOwned, Resource):
 
 appointments = Appointments()
 router = APIRouter()
+MAX_KEY_LENGTH = 255  # of an Idempotency-Key (the column's length)
 
 
 def _body_schema(name: str, fields: dict[str, Field]) -> dict[str, Any]:
@@ -133,8 +135,13 @@ async def create_appointment(
     request: Request,
     db: DatabaseDep,
     ctx: CtxDep,
-    idempotency_key: str | None = Header(None, max_length=255),
+    idempotency_key: str | None = Header(None, max_length=MAX_KEY_LENGTH),
 ) -> Any:
+    return await create(request, db, ctx, idempotency_key)
+
+
+async def create(request: Request, db: Database, ctx: Ctx, idempotency_key: str | None) -> JSON:
+    """The booking's answer: the route's, and ``hot_booking.HotBooking``'s below FastAPI."""
     user = ctx.require_user()
     await throttle.check(request, "booking", user.id)
     data = await read_body(request)
