@@ -9,7 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    and_,
+    cast,
+    column,
+    func,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,16 +82,48 @@ async def rows(session: AsyncSession, stmt: Select[Any]) -> Sequence[Any]:
     return (await session.execute(stmt)).all()
 
 
+# Tables whose number of rows the database keeps in ``booking_rowcount`` (triggers of
+# migration 0013_row_counts, which names the same tables).
+COUNTED_TABLES = frozenset({"booking_appointment"})
+_ROWCOUNT = table("booking_rowcount", column("table_name", String), column("n", BigInteger))
+
+
+def total_rows(stmt: Select[Any]) -> Select[Any]:
+    """The number of rows of ``stmt``: ``count(*)``, or for a whole counted table (no
+    condition, join or grouping: the staff's list of every appointment) the kept count, which
+    costs the same at any size (``count(*)`` read 60,000 rows in 3-6 ms)."""
+    name = _whole_counted_table(stmt)
+    if name is not None:
+        kept = func.coalesce(func.sum(_ROWCOUNT.c.n), 0)
+        return select(cast(kept, BigInteger)).where(_ROWCOUNT.c.table_name == name)
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
+def _whole_counted_table(stmt: Select[Any]) -> str | None:
+    if (
+        stmt.whereclause is not None
+        or stmt._group_by_clauses  # noqa: SLF001 - no public accessor in SQLAlchemy 2
+        or stmt._having_criteria  # noqa: SLF001
+        or stmt._distinct  # noqa: SLF001
+        or stmt._limit_clause is not None  # noqa: SLF001
+        or stmt._offset_clause is not None  # noqa: SLF001
+    ):
+        return None
+    froms = stmt.get_final_froms()
+    if len(froms) != 1 or not isinstance(froms[0], Table):
+        return None
+    return froms[0].name if froms[0].name in COUNTED_TABLES else None
+
+
 async def count(session: AsyncSession, stmt: Select[Any]) -> int:
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    total = await session.scalar(total_rows(stmt))
     return total or 0
 
 
 def with_total(page: Select[Any], stmt: Select[Any]) -> Select[Any]:
     """``page`` with the number of rows of ``stmt`` (what :func:`count` says) as a last column:
     an uncorrelated scalar subquery, which the database evaluates once."""
-    total = select(func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
-    return page.add_columns(total.label("total_rows"))
+    return page.add_columns(total_rows(stmt).scalar_subquery().label("total_rows"))
 
 
 def split_total(rows: Sequence[Any]) -> tuple[list[Any], int | None]:
