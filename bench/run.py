@@ -931,6 +931,14 @@ def main() -> int:
                         script_args=[files[key], nthreads],
                         size=total,
                     )
+                # The staff's list of every appointment: a page and the total count.
+                runner.scenario(
+                    "scaling",
+                    "appointments ?page_size=20 (staff)",
+                    "/api/appointments/?page_size=20",
+                    auth=True,
+                    size=total,
+                )
     finally:
         server.stop()
         log("API stopped")
