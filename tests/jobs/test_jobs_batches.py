@@ -16,7 +16,7 @@ from booking_api.jobs import handlers as job_handlers
 from booking_api.jobs.outbox import enqueue, enqueue_spec, webhook_event_job
 from booking_api.jobs.queue import claim_due, finish_many
 from booking_api.jobs.runner import run_due
-from booking_api.models import Job
+from booking_api.models import Appointment, Job, Specialist
 from booking_api.webhooks import events as webhook_events
 
 QUICK, SLOW = "test_quick", "test_slow"
@@ -139,3 +139,70 @@ async def test_events_claimed_together_ask_for_the_subscribed_endpoints_once(
 
     assert len(report.done) == 10  # nobody subscribes: nothing to deliver
     assert len(lookups) == 1
+
+
+async def test_notices_claimed_together_read_their_appointments_in_one_statement(
+    env, cat, booker, runner, tg, now, monkeypatch
+) -> None:  # noqa: ANN001
+    """On PostgreSQL the specialist's notices of one claim read their bookings in one
+    statement (``JobContext.batched``); each still tells its own booking, and one whose
+    appointment is gone is skipped alone. SQLite reads one booking per notice."""
+    async with env.db.write_sessions() as session:
+        await session.execute(
+            update(Specialist).where(Specialist.id == cat.anna.id).values(telegram_id="2001")
+        )
+        await session.commit()
+    day = (now + dt.timedelta(days=7)).date()
+    booked = [
+        await booker(user, day, f"{hour}:00", f"{hour + 1}:00")
+        for user, hour in ((cat.alice, 10), (cat.bob, 12), (cat.alice, 14))
+    ]
+    async with env.db.write_sessions() as session:
+        gone = await session.get(Appointment, booked[2]["id"])
+        await session.delete(gone)
+        await session.commit()
+    reads: list[list[int]] = []
+    real_rows = job_handlers._BOOKED_MANY.rows
+
+    async def counted(db, **params):  # noqa: ANN001, ANN202
+        reads.append(sorted(params["ids"]))
+        return await real_rows(db, **params)
+
+    monkeypatch.setattr(job_handlers._BOOKED_MANY, "rows", counted)
+    report = await runner.run()  # now: after the bookings
+
+    notices = [j for j in report.done if j.kind == "specialist_notice"]
+    skipped = [j for j in report.skipped if j.kind == "specialist_notice"]
+    assert len(notices) == 2 and len(skipped) == 1
+    texts = sorted(m.text for m in tg.messages_to(2001))
+    assert len(texts) == 2
+    assert any("Алиса" in t and "10:00" in t for t in texts)
+    assert any(cat.client_b.name in t and "12:00" in t for t in texts)
+    if env.backend == "postgresql":
+        assert reads == [sorted(b["id"] for b in booked)]
+    else:
+        assert reads == []
+
+
+async def test_a_batched_read_serves_one_turn_and_fails_all_of_it_together(env, now) -> None:  # noqa: ANN001
+    ctx = job_handlers.JobContext(
+        db=env.db, settings=env.settings, sender=None, now=now, worker_id="w1"
+    )
+    reads: list[list[int]] = []
+
+    async def read(items: list[int]) -> dict[int, str]:
+        reads.append(items)
+        await asyncio.sleep(0)
+        if 13 in items:
+            raise RuntimeError("the database went away")
+        return {i: f"row {i}" for i in items if i != 2}
+
+    first = await asyncio.gather(*(ctx.batched("k", i, read) for i in (1, 2, 3, 1)))
+    assert first == ["row 1", None, "row 3", "row 1"]  # 2 is not there
+    assert reads == [[1, 2, 3]]  # one read, each item once
+    later = await ctx.batched("k", 4, read)  # asked after that batch was read: a new one
+    assert later == "row 4" and reads[-1] == [4]
+    failed = await asyncio.gather(
+        *(ctx.batched("k", i, read) for i in (12, 13)), return_exceptions=True
+    )
+    assert [type(e) for e in failed] == [RuntimeError, RuntimeError]

@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Integer, Select, any_, bindparam, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload
 
 from booking_api.appointments.service import check_slot
@@ -54,6 +55,8 @@ from booking_api.webhooks.service import HANDLERS as WEBHOOK_HANDLERS
 
 log = logging.getLogger("booking_api.jobs")
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass
@@ -66,6 +69,9 @@ class JobContext:
     now: dt.datetime
     worker_id: str
     _shared: dict[Any, asyncio.Future[Any]] = field(default_factory=dict, repr=False)
+    _batches: dict[Any, tuple[list[Any], asyncio.Future[Any]]] = field(
+        default_factory=dict, repr=False
+    )
 
     async def shared(self, key: Any, read: Callable[[], Awaitable[T]]) -> T:
         """What ``read()`` returns, read once for all the jobs claimed together (the first
@@ -75,6 +81,35 @@ class JobContext:
         if future is None:
             future = self._shared[key] = asyncio.ensure_future(read())
         return await asyncio.shield(future)
+
+    async def batched(
+        self, key: Any, item: K, read: Callable[[list[K]], Awaitable[dict[K, V]]]
+    ) -> V | None:
+        """``read(items)[item]``, where ``items`` are all those asked for under ``key`` in one
+        turn of the event loop (the jobs claimed together start in the same turn): one
+        statement for the batch instead of one per job. The batch is read on the next turn;
+        what is asked after that goes into a new one. A failed read fails every job of the
+        batch, as each job's own read would have."""
+        batch = self._batches.get(key)
+        if batch is None:
+            batch = self._batches[key] = ([], asyncio.get_running_loop().create_future())
+            asyncio.get_running_loop().call_soon(self._read_batch, key, read)
+        batch[0].append(item)
+        found = await asyncio.shield(batch[1])
+        return found.get(item)
+
+    def _read_batch(self, key: Any, read: Callable[[list[Any]], Awaitable[dict[Any, Any]]]) -> None:
+        items, future = self._batches.pop(key)
+
+        def settle(task: asyncio.Task[dict[Any, Any]]) -> None:
+            if task.cancelled():
+                future.cancel()
+            elif task.exception() is not None:
+                future.set_exception(task.exception())  # type: ignore[arg-type]
+            else:
+                future.set_result(task.result())
+
+        asyncio.ensure_future(read(list(dict.fromkeys(items)))).add_done_callback(settle)
 
 
 Handler = Callable[[ClaimedJob, JobContext], Awaitable[None]]
@@ -114,28 +149,41 @@ class Booked:
     no_shows: int  # visits of this client nobody came to (for the early confirmation)
 
 
-_BOOKED = DriverQuery(
-    select(
-        Appointment.id,
-        Appointment.status,
-        Appointment.date,
-        Appointment.start_time,
-        Appointment.client_id,
-        Appointment.specialist_id,
-        Client.name,
-        Service.name,
-        Specialist.telegram_id,
-        Specialist.language,
-        no_shows_of(Appointment.client_id),
+def _booked_select() -> Select[Any]:
+    return (
+        select(
+            Appointment.id,
+            Appointment.status,
+            Appointment.date,
+            Appointment.start_time,
+            Appointment.client_id,
+            Appointment.specialist_id,
+            Client.name,
+            Service.name,
+            Specialist.telegram_id,
+            Specialist.language,
+            no_shows_of(Appointment.client_id),
+        )
+        .join(Client, Client.id == Appointment.client_id)
+        .join(Service, Service.id == Appointment.service_id)
+        .join(Specialist, Specialist.id == Appointment.specialist_id)
     )
-    .join(Client, Client.id == Appointment.client_id)
-    .join(Service, Service.id == Appointment.service_id)
-    .join(Specialist, Specialist.id == Appointment.specialist_id)
-    .where(Appointment.id == bindparam("appointment_id"))
+
+
+_BOOKED = DriverQuery(_booked_select().where(Appointment.id == bindparam("appointment_id")))
+# PostgreSQL: the notices claimed together read their appointments in one statement.
+_BOOKED_MANY = DriverQuery(
+    _booked_select().where(Appointment.id == any_(bindparam("ids", type_=ARRAY(Integer))))
 )
 
 
 async def _booked(ctx: JobContext, appointment_id: int) -> Booked | None:
+    if ctx.db.dialect == "postgresql":
+
+        async def read(ids: list[int]) -> dict[int, Booked]:
+            return {row[0]: Booked(*row) for row in await _BOOKED_MANY.rows(ctx.db, ids=ids)}
+
+        return await ctx.batched(_BOOKED_MANY, appointment_id, read)
     rows = await _BOOKED.rows(ctx.db, appointment_id=appointment_id)
     return Booked(*rows[0]) if rows else None
 
