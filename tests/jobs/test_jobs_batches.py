@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from booking_api.jobs import handlers as job_handlers
 from booking_api.jobs.outbox import enqueue, enqueue_spec, webhook_event_job
@@ -18,6 +18,7 @@ from booking_api.jobs.queue import claim_due, finish_many
 from booking_api.jobs.runner import run_due
 from booking_api.models import Appointment, Job, Specialist
 from booking_api.webhooks import events as webhook_events
+from booking_api.webhooks import repository as webhook_repo
 
 QUICK, SLOW = "test_quick", "test_slow"
 
@@ -125,17 +126,15 @@ async def test_events_claimed_together_ask_for_the_subscribed_endpoints_once(
             await enqueue_spec(session, spec)
         await session.commit()
     lookups: list[str] = []
+    real_rows = webhook_repo._ACTIVE_EVENTS.rows
 
-    def count(_conn, _cursor, statement, *_a) -> None:  # noqa: ANN001
-        if "FROM booking_webhookendpoint" in statement:
-            lookups.append(statement)
+    async def count(db, **params):  # noqa: ANN001, ANN202
+        lookups.append("endpoints")
+        return await real_rows(db, **params)
 
-    engine = env.db.read_engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(webhook_repo._ACTIVE_EVENTS, "rows", count)
         report = await run_due(env.db, job_settings, None, worker_id="w1", now=now)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
     assert len(report.done) == 10  # nobody subscribes: nothing to deliver
     assert len(lookups) == 1

@@ -73,8 +73,7 @@ async def fan_out(job: ClaimedJob, ctx: JobContext) -> None:
     event_id = events.event_id(job.dedupe_key)
 
     async def subscribed() -> list[int]:
-        async with ctx.db.read_sessions() as session:
-            return await repo.subscribed_endpoints(session, event_type)
+        return await repo.subscribed_endpoint_ids(ctx.db, event_type)
 
     # The usual case: nobody subscribes (asked once for all the events claimed together).
     if not await ctx.shared(("webhook endpoints", event_type), subscribed):
