@@ -1,17 +1,20 @@
 """A specialist's free slots on a day answered below FastAPI on PostgreSQL: ``GET
-/api/specialists/{id}/available_slots/?date=YYYY-MM-DD`` asked anonymously, with no other
-parameter (what the Mini App, the bot and the MCP server ask for every day a client looks at).
+/api/specialists/{id}/available_slots/?date=YYYY-MM-DD``, alone or with ``&service=ID``, asked
+anonymously (what the Mini App, the bot and the MCP server ask for every day a client looks
+at: with a service once the client has chosen one).
 
 The same answer as the route (``tests/api/availability/test_slots_hot.py`` compares both
 ways), for less CPU: no dependency injection, no session, and ONE statement instead of the
-route's two (the specialist's hours and breaks for that weekday, time off, busy appointments
-and live holds around the day, as arrays), sent on a pooled connection straight to asyncpg
-(``api/hot.fetch``). The engine (``engine.free_slots``) and the JSON are the route's own.
+route's two or three (the specialist's hours and breaks for that weekday, time off, busy
+appointments and live holds around the day, as arrays, and the service's duration and
+buffers), sent on a pooled connection straight to asyncpg (``api/hot.fetch``). The engine
+(``engine.free_slots``) and the JSON are the route's own.
 
-Anything else goes to the route: another parameter (``service``, ``appointment``), a bearer
-token, an id or date that is not plain, a day outside the booking window, an unknown
-specialist (404), a day off (400), and any failure (the route answers or fails it as usual).
-The cache middleware, outside this one, still answers first when it holds the answer.
+Anything else goes to the route: another parameter (``appointment``), a bearer token, an id
+or date that is not plain, a day outside the booking window, an unknown specialist (404), a
+day off or a service the specialist does not offer (400), and any failure (the route answers
+or fails it as usual). The cache middleware, outside this one, still answers first when it
+holds the answer.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from booking_api.api import hot as hot_path
 from booking_api.availability.engine import free_slots, local_dt
 from booking_api.availability.repository import day_rules_from_row, week_rows_sql
 from booking_api.availability.schemas import slot_json
+from booking_api.availability.service import HALF_HOURS, service_shape
 from booking_api.availability.window import ONE_DAY, Window
 from booking_api.caching.scopes import slot_now
 from booking_api.core.config import Settings
@@ -35,10 +39,9 @@ from booking_api.core.fields import parse_date
 
 PATH = re.compile(r"^/api/specialists/([0-9]{1,9})/available_slots/$")
 ROUTE = hot_path.Matched("/api/specialists/{pk}/available_slots/")
-HALF_HOUR = dt.timedelta(minutes=30)
 
 # $1 specialist, $2 weekday, $3..$4 the days around (buffers reach into neighbours), $5..$6
-# the local day's instants (time off), $7 now (live holds).
+# the local day's instants (time off), $7 now (live holds), $8 the service asked (or NULL).
 DAY_SQL = (
     """
 SELECT sp.id,"""
@@ -52,7 +55,10 @@ SELECT sp.id,"""
              SELECT ROW(h.date, h.start_time, h.end_time, h.buffer_before, h.buffer_after)
                FROM booking_hold h
               WHERE h.specialist_id = $1 AND h.date BETWEEN $3 AND $4
-                AND h.status = 'held' AND h.expires_at > $7) AS busy
+                AND h.status = 'held' AND h.expires_at > $7) AS busy,
+       (SELECT ROW(s.duration, s.buffer_before, s.buffer_after)
+          FROM booking_service s
+         WHERE s.id = $8::integer AND s.specialist_id = $1) AS service
   FROM booking_specialist sp
  WHERE sp.id = $1
 """
@@ -84,20 +90,31 @@ class HotSlots:
         await hot_path.send_json(scope, send, answer, ROUTE)
 
     @staticmethod
-    def _asked(scope: Scope) -> tuple[int, dt.date] | None:
-        """(specialist id, day) of a request this path answers, else None."""
+    def _asked(scope: Scope) -> tuple[int, dt.date, int | None] | None:
+        """(specialist id, day, service id or None) of a request this path answers, else None:
+        ``date=`` alone or with ``service=`` (plain digits), in either order."""
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
         match = PATH.match(scope["path"])
         query = scope["query_string"]
-        if match is None or not query.startswith(b"date=") or b"&" in query:
+        if match is None or b"%" in query or b"+" in query:
             return None
-        if b"%" in query or b"+" in query or hot_path.has_header(scope, b"authorization"):
+        params = dict(part.partition(b"=")[::2] for part in query.split(b"&"))
+        if len(params) != query.count(b"&") + 1 or not params.keys() <= {b"date", b"service"}:
+            return None  # a repeated or another parameter: the route
+        service = params.get(b"service")
+        if service is not None and not (service.isdigit() and len(service) <= 9):
             return None
-        day = parse_date(query[5:].decode("ascii", "replace"))
-        return (int(match.group(1)), day) if day is not None else None
+        if b"date" not in params or hot_path.has_header(scope, b"authorization"):
+            return None
+        day = parse_date(params[b"date"].decode("ascii", "replace"))
+        if day is None:
+            return None
+        return int(match.group(1)), day, int(service) if service is not None else None
 
-    async def answer(self, scope: Scope, specialist_id: int, day: dt.date) -> Any:
+    async def answer(
+        self, scope: Scope, specialist_id: int, day: dt.date, service_id: int | None
+    ) -> Any:
         """The route's answer, or None where the route must answer (see the docstring)."""
         settings, tz = self.settings, self.settings.tz
         window = Window.for_slots(settings, slot_now(Request(scope), tz))
@@ -113,11 +130,18 @@ class HotSlots:
             local_dt(day, dt.time(0), tz),
             local_dt(day + ONE_DAY, dt.time(0), tz),
             dt.datetime.now(dt.UTC),
+            service_id,
         )
         if not rows or rows[0]["hours"] is None:
             return None  # no such specialist (404), or a day off (400): the route's texts
+        if service_id is None:
+            shape = HALF_HOURS
+        elif rows[0]["service"] is None:
+            return None  # not this specialist's service: the route's 400
+        else:
+            shape = service_shape(settings, *rows[0]["service"])
         rules = day_rules_from_row(tz, window, rows[0], day)
-        return [slot_json(s) for s in free_slots(rules, duration=HALF_HOUR, step=HALF_HOUR)]
+        return [slot_json(s) for s in free_slots(rules, **shape)]
 
 
 def install(app: Any, db: Database, settings: Settings) -> None:

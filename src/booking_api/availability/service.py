@@ -39,18 +39,28 @@ async def slot_shape(
     and buffers on the configured step; a service the specialist does not offer is a 400.
     """
     if not service:
-        half_hour = dt.timedelta(minutes=30)
-        return {"duration": half_hour, "step": half_hour}
+        return dict(HALF_HOURS)
     row = None
     if service.isascii() and service.isdigit():
         row = await repository.service_of(session, lookup_id_text(service), specialist_id)
     if row is None:
         raise BadRequest({"error": BAD_SERVICE})
+    return service_shape(settings, row.duration, row.buffer_before, row.buffer_after)
+
+
+# The contract's grid when no service is asked for.
+HALF_HOURS = {"duration": dt.timedelta(minutes=30), "step": dt.timedelta(minutes=30)}
+
+
+def service_shape(
+    settings: Settings, duration: int, buffer_before: int, buffer_after: int
+) -> dict[str, dt.timedelta]:
+    """Slots that fit a service (minutes): its duration and buffers, on SLOT_STEP_MINUTES."""
     return {
-        "duration": dt.timedelta(minutes=row.duration),
+        "duration": dt.timedelta(minutes=duration),
         "step": dt.timedelta(minutes=settings.slot_step_minutes),
-        "buffer_before": dt.timedelta(minutes=row.buffer_before),
-        "buffer_after": dt.timedelta(minutes=row.buffer_after),
+        "buffer_before": dt.timedelta(minutes=buffer_before),
+        "buffer_after": dt.timedelta(minutes=buffer_after),
     }
 
 

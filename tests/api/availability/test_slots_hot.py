@@ -126,7 +126,15 @@ async def test_a_busy_day_is_the_routes_answer_byte_for_byte(client, env, cat) -
         "date={far}",  # beyond the horizon: nothing (the route answers it)
         "date={day_off}",  # 400, the contract's text
         "date=25-11-2026",  # 400, a bad date
-        "date={day}&service={service}",  # another parameter: the route
+        "date={day}&service={service}",  # with a service: its duration and buffers
+        "service={service}&date={day}",  # in either order
+        "date={day}&service={other_service}",  # not Anna's service: the route's 400
+        "date={day}&service=999999",
+        "date={day}&service=abc",
+        "date={day}&service=",
+        "date={day}&service={service}&service={service}",  # repeated: the route
+        "date={day}&page=2",  # another parameter: the route
+        "date={far}&service={service}",
         "date=",
         "",
     ],
@@ -142,12 +150,30 @@ async def test_every_other_case_answers_as_the_route(client, env, cat, query: st
         ),  # Anna's demo week has no Sunday
         "day": day,
     }
-    query = query.format(**days, service=cat.manicure.id)
+    query = query.format(**days, service=cat.manicure.id, other_service=cat.haircut.id)
     anonymous, through_route = await _both(client, env, cat, cat.anna.id, query)
     assert (anonymous.status_code, anonymous.content) == (
         through_route.status_code,
         through_route.content,
     )
+
+
+async def test_slots_for_a_service_are_the_routes_answer_in_one_statement(client, env, cat) -> None:  # noqa: ANN001
+    day = await _busy_week(env, cat)
+    async with env.db.write_sessions() as session:  # a service with buffers of its own
+        service = await session.get(type(cat.manicure), cat.manicure.id)
+        service.duration, service.buffer_before, service.buffer_after = 45, 10, 5
+        await session.commit()
+    url = f"{_path(cat.anna.id)}?date={day}&service={cat.manicure.id}"
+    with checkouts_and_statements(env) as seen:
+        anonymous = await client.get(url)
+    if env.backend == "postgresql":
+        assert seen == {"checkouts": 1, "statements": 0}  # answered here, not by the route
+    through_route = await client.get(url, headers=env.auth(cat.alice))
+    assert anonymous.status_code == through_route.status_code == 200
+    assert anonymous.content == through_route.content
+    plain = (await client.get(f"{_path(cat.anna.id)}?date={day}")).json()
+    assert anonymous.json() != plain  # 45 minutes and buffers: not the half-hour grid
 
 
 async def test_an_unknown_specialist_is_the_routes_404(client, env, cat) -> None:  # noqa: ANN001
