@@ -7,11 +7,15 @@ of the list's cost, growing with every booking (bench/README.md, session 7). Her
 database keeps the count itself, exact and transactional, in ``booking_rowcount``:
 
 * **PostgreSQL**: statement-level triggers after ``INSERT`` and ``DELETE`` add the number
-  of rows the statement wrote (its transition table) to one of :data:`SHARDS` rows, the one
-  of the writing backend (``pg_backend_pid()``): concurrent bookings rarely wait for one
-  another's row, and a transaction only ever holds its own backend's row, so the counter adds
-  no deadlock. ``TRUNCATE`` forgets the count. The total is the sum of the shards; it commits
-  or rolls back with the rows it counts, so every snapshot sees the count of its own rows.
+  of rows the statement wrote (its transition table) to one of :data:`SHARDS` rows: the
+  writing backend's own (``pg_backend_pid()``) unless another transaction holds it, then any
+  free one (``FOR UPDATE SKIP LOCKED``), and when all are held a new row. The counter never
+  makes a writer wait, so it adds no lock waits or deadlocks between transactions that did
+  not have them (the DRF service's included). ``TRUNCATE`` resets the count. The total is the
+  sum of the rows; it commits or rolls back with the rows it counts, so every snapshot sees
+  the count of its own rows. (Writers at REPEATABLE READ or SERIALIZABLE may be refused with
+  a serialization failure when the shard they lock changed after their snapshot, as for any
+  row they update; neither this API nor Django's default uses those levels.)
 * **SQLite** (one writer at a time): row triggers keep one row.
 
 Writes from any client of the database count (the DRF service's too). The table is the
@@ -36,28 +40,43 @@ COUNTED = ("booking_appointment",)
 SHARDS = 32
 
 ADD = f"""
-CREATE OR REPLACE FUNCTION booking_rowcount_add() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION booking_rowcount_add() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 DECLARE
     delta bigint;
+    picked integer;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         SELECT count(*) INTO delta FROM written;
     ELSE
         SELECT -count(*) INTO delta FROM written;
     END IF;
-    IF delta <> 0 THEN
-        INSERT INTO booking_rowcount AS c (table_name, shard, n)
-        VALUES (TG_TABLE_NAME, pg_backend_pid() % {SHARDS}, delta)
-        ON CONFLICT (table_name, shard) DO UPDATE SET n = c.n + excluded.n;
+    IF delta = 0 THEN
+        RETURN NULL;
+    END IF;
+    -- A shard no other transaction holds (this backend's own first): never wait for one.
+    SELECT shard INTO picked FROM booking_rowcount
+     WHERE table_name = TG_TABLE_NAME
+     ORDER BY shard = pg_backend_pid() % {SHARDS} DESC, shard
+     LIMIT 1 FOR UPDATE SKIP LOCKED;
+    IF picked IS NOT NULL THEN
+        UPDATE booking_rowcount SET n = n + delta
+         WHERE table_name = TG_TABLE_NAME AND shard = picked;
+    ELSE  -- every shard held by a writer still at work: a row of its own
+        INSERT INTO booking_rowcount (table_name, shard, n)
+        VALUES (TG_TABLE_NAME, {SHARDS} + floor(random() * 2000000000)::integer, delta);
     END IF;
     RETURN NULL;
 END $$
 """
 
-TRUNCATED = """
-CREATE OR REPLACE FUNCTION booking_rowcount_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+TRUNCATED = f"""
+CREATE OR REPLACE FUNCTION booking_rowcount_truncated() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 BEGIN
     DELETE FROM booking_rowcount WHERE table_name = TG_TABLE_NAME;
+    INSERT INTO booking_rowcount (table_name, shard, n)
+    SELECT TG_TABLE_NAME, s, 0 FROM generate_series(0, {SHARDS - 1}) AS s;
     RETURN NULL;
 END $$
 """
@@ -67,7 +86,7 @@ def upgrade() -> None:
     op.create_table(
         "booking_rowcount",
         sa.Column("table_name", sa.String(63), primary_key=True),
-        sa.Column("shard", sa.SmallInteger(), primary_key=True),
+        sa.Column("shard", sa.Integer(), primary_key=True),
         sa.Column("n", sa.BigInteger(), nullable=False),
     )
     postgresql = op.get_bind().dialect.name == "postgresql"
@@ -99,6 +118,11 @@ def upgrade() -> None:
             f"INSERT INTO booking_rowcount (table_name, shard, n) "
             f"SELECT '{table}', 0, count(*) FROM {table}"
         )
+        if postgresql:  # the other shards, empty
+            op.execute(
+                f"INSERT INTO booking_rowcount (table_name, shard, n) "
+                f"SELECT '{table}', s, 0 FROM generate_series(1, {SHARDS - 1}) AS s"
+            )
 
 
 def downgrade() -> None:

@@ -204,4 +204,24 @@ async def test_a_batched_read_serves_one_turn_and_fails_all_of_it_together(env, 
     failed = await asyncio.gather(
         *(ctx.batched("k", i, read) for i in (12, 13)), return_exceptions=True
     )
-    assert [type(e) for e in failed] == [RuntimeError, RuntimeError]
+    assert [type(e) for e in failed] == [job_handlers.BatchReadFailed] * 2
+    assert failed[0] is not failed[1]  # each job its own, caused by the read's error
+    assert all(isinstance(e.__cause__, RuntimeError) for e in failed)
+
+
+async def test_the_subscription_check_reads_every_shape_of_events(env) -> None:  # noqa: ANN001
+    """Events as the API stores them, an empty list, and a JSON null written around the API
+    (a DRF-side write): the check answers for each, and the null one subscribes to nothing."""
+    from booking_api.webhooks.models import WebhookEndpoint
+
+    created = webhook_events.APPOINTMENT_CREATED
+    await env.add(
+        WebhookEndpoint(url="https://a.example/h", secret="s", events=[created]),
+        WebhookEndpoint(url="https://b.example/h", secret="s", events=[]),
+        WebhookEndpoint(url="https://c.example/h", secret="s", events=None),
+        WebhookEndpoint(url="https://d.example/h", secret="s", events=[created], is_active=False),
+    )
+    async with env.db.read_sessions() as session:
+        first = await session.scalar(select(WebhookEndpoint.id).order_by(WebhookEndpoint.id))
+    assert await webhook_repo.subscribed_endpoint_ids(env.db, created) == [first]
+    assert await webhook_repo.subscribed_endpoint_ids(env.db, "client.created") == []

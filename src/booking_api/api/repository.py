@@ -107,6 +107,7 @@ def _whole_counted_table(stmt: Select[Any]) -> str | None:
         or stmt._distinct  # noqa: SLF001
         or stmt._limit_clause is not None  # noqa: SLF001
         or stmt._offset_clause is not None  # noqa: SLF001
+        or stmt._fetch_clause is not None  # noqa: SLF001
     ):
         return None
     froms = stmt.get_final_froms()

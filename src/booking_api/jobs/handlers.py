@@ -72,6 +72,7 @@ class JobContext:
     _batches: dict[Any, tuple[list[Any], asyncio.Future[Any]]] = field(
         default_factory=dict, repr=False
     )
+    _reads: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
 
     async def shared(self, key: Any, read: Callable[[], Awaitable[T]]) -> T:
         """What ``read()`` returns, read once for all the jobs claimed together (the first
@@ -95,21 +96,37 @@ class JobContext:
             batch = self._batches[key] = ([], asyncio.get_running_loop().create_future())
             asyncio.get_running_loop().call_soon(self._read_batch, key, read)
         batch[0].append(item)
-        found = await asyncio.shield(batch[1])
+        try:
+            found = await asyncio.shield(batch[1])
+        except Exception as exc:  # noqa: BLE001 - one exception per job, not one shared
+            raise BatchReadFailed(f"the batched read failed: {exc!r}") from exc
         return found.get(item)
 
     def _read_batch(self, key: Any, read: Callable[[list[Any]], Awaitable[dict[Any, Any]]]) -> None:
         items, future = self._batches.pop(key)
 
         def settle(task: asyncio.Task[dict[Any, Any]]) -> None:
-            if task.cancelled():
+            self._reads.discard(task)
+            if future.cancelled():  # nobody waits any more
+                if not task.cancelled():
+                    task.exception()  # retrieved: no "never retrieved" warning
+            elif task.cancelled():
                 future.cancel()
-            elif task.exception() is not None:
-                future.set_exception(task.exception())  # type: ignore[arg-type]
+            elif (error := task.exception()) is not None:
+                future.set_exception(error)
+                future.exception()  # retrieved, even when every waiter was cancelled
             else:
                 future.set_result(task.result())
 
-        asyncio.ensure_future(read(list(dict.fromkeys(items)))).add_done_callback(settle)
+        task = asyncio.ensure_future(read(list(dict.fromkeys(items))))
+        self._reads.add(task)  # a reference until it is done
+        task.add_done_callback(settle)
+
+
+class BatchReadFailed(Exception):
+    """A batched read (:meth:`JobContext.batched`) failed: each job of the batch fails with
+    one of these of its own, caused by the read's error (so each is retried as its own read's
+    failure would have been)."""
 
 
 Handler = Callable[[ClaimedJob, JobContext], Awaitable[None]]

@@ -43,7 +43,7 @@ async def subscribed_endpoint_ids(db: Database, event_type: str) -> list[int]:
     return [
         endpoint_id
         for endpoint_id, events in await _ACTIVE_EVENTS.rows(db)
-        if events and event_type in orjson.loads(events)
+        if events and event_type in (orjson.loads(events) or ())  # JSON null: none
     ]
 
 
