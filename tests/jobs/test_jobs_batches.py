@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from booking_api.core.batch import BatchReadFailed
 from booking_api.jobs import handlers as job_handlers
 from booking_api.jobs.outbox import enqueue, enqueue_spec, webhook_event_job
 from booking_api.jobs.queue import claim_due, finish_many
@@ -204,7 +205,7 @@ async def test_a_batched_read_serves_one_turn_and_fails_all_of_it_together(env, 
     failed = await asyncio.gather(
         *(ctx.batched("k", i, read) for i in (12, 13)), return_exceptions=True
     )
-    assert [type(e) for e in failed] == [job_handlers.BatchReadFailed] * 2
+    assert [type(e) for e in failed] == [BatchReadFailed] * 2
     assert failed[0] is not failed[1]  # each job its own, caused by the read's error
     assert all(isinstance(e.__cause__, RuntimeError) for e in failed)
 

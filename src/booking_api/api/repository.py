@@ -91,7 +91,8 @@ _ROWCOUNT = table("booking_rowcount", column("table_name", String), column("n", 
 def total_rows(stmt: Select[Any]) -> Select[Any]:
     """The number of rows of ``stmt``: ``count(*)``, or for a whole counted table (no
     condition, join or grouping: the staff's list of every appointment) the kept count, which
-    costs the same at any size (``count(*)`` read 60,000 rows in 3-6 ms)."""
+    costs the same at any size (``count(*)``: 5.8 ms at 61,000 rows, 51-58 ms at 1,000,000,
+    EXPLAIN ANALYZE; the kept count 0.05 ms)."""
     name = _whole_counted_table(stmt)
     if name is not None:
         kept = func.coalesce(func.sum(_ROWCOUNT.c.n), 0)

@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
+from booking_api.core.batch import NextTurnBatch
 from booking_api.core.config import Settings
 from booking_api.core.redis_client import RedisHolder
 
@@ -85,13 +86,12 @@ class LocalVersions:
 class RedisVersions:
     """Versions in Redis, at ``<REDIS_KEY_PREFIX>cache:v:<scope>``.
 
-    Reads that arrive together share one round trip: the first read of a batch schedules its
-    send for the event loop's next turn, and every read that comes before then joins it (one
-    get-or-init of the union of their keys). A read never joins a batch already sent, so it
-    sees every bump that completed before it was asked for: a client that booked, then asks
-    for free times, sees its booking whichever worker answers. Under load a worker has many
-    requests in flight, and a cached answer's largest cost was this round trip (a third of
-    its CPU through redis-py, bench/README.md, session 6)."""
+    Reads that arrive together share one round trip (``core/batch.NextTurnBatch``: one
+    get-or-init of the union of their keys on the event loop's next turn). A read never joins
+    a batch already sent, so it sees every bump that completed before it was asked for: a
+    client that booked, then asks for free times, sees its booking whichever worker answers.
+    Under load a worker has many requests in flight, and a cached answer's largest cost was
+    this round trip (a third of its CPU through redis-py, bench/README.md, session 6)."""
 
     shared = True
 
@@ -99,8 +99,7 @@ class RedisVersions:
         self.holder = holder
         self.prefix = holder.key("cache:v:")
         self._scripts: dict[int, tuple[Any, Any]] = {}
-        self._batch: dict[tuple[str, ...], asyncio.Future[tuple[Any, ...] | None]] | None = None
-        self._sending: set[asyncio.Task[None]] = set()
+        self._batch = NextTurnBatch(self._read_many)  # core/batch.py
         self.round_trips = 0  # version reads sent to Redis (the tests count them)
 
     def _script(self, client: Any) -> tuple[Any, Any]:
@@ -113,40 +112,27 @@ class RedisVersions:
     async def read(self, scopes: list[str]) -> tuple[Any, ...] | None:
         if self.holder.client() is None:
             return None
-        loop = asyncio.get_running_loop()
-        batch = self._batch
-        if batch is None:
-            batch = self._batch = {}
-            task = loop.create_task(self._send(batch))  # runs on the loop's next turn
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
-        key = tuple(scopes)
-        future = batch.get(key)
-        if future is None:
-            future = batch[key] = loop.create_future()
-        # Shielded: a request that goes away (its client hung up) cancels its own wait only.
-        return await asyncio.shield(future)
+        return await self._batch.get(tuple(scopes))
 
-    async def _send(self, batch: dict[tuple[str, ...], asyncio.Future[Any]]) -> None:
-        if self._batch is batch:
-            self._batch = None  # reads from now on go in the next batch
-        scopes = list(dict.fromkeys(scope for key in batch for scope in key))
-        result: dict[str, Any] | None = None
+    async def _read_many(
+        self, keys: list[tuple[str, ...]]
+    ) -> dict[tuple[str, ...], tuple[Any, ...]]:
+        """One round trip for a batch of reads; none answered (no cache) when Redis fails."""
+        scopes = list(dict.fromkeys(scope for key in keys for scope in key))
         try:
             client = self.holder.client()
-            if client is not None:
-                self.round_trips += 1
-                values = await self._script(client)[0](
-                    keys=[self.prefix + s for s in scopes], args=[time.time_ns()]
-                )
-                self.holder.ok()
-                result = dict(zip(scopes, values, strict=True))
+            if client is None:
+                return {}
+            self.round_trips += 1
+            values = await self._script(client)[0](
+                keys=[self.prefix + s for s in scopes], args=[time.time_ns()]
+            )
         except Exception as exc:  # noqa: BLE001 - any Redis trouble: no cache
             self.holder.failed(exc)
-        finally:  # every waiter gets an answer, None (no cache) when there is none
-            for key, future in batch.items():
-                if not future.done():
-                    future.set_result(None if result is None else tuple(result[s] for s in key))
+            return {}
+        self.holder.ok()
+        found = dict(zip(scopes, values, strict=True))
+        return {key: tuple(found[s] for s in key) for key in keys}
 
     def bump_now(self, scopes: Iterable[str]) -> bool:
         return False  # needs the event loop

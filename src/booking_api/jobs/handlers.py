@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from booking_api.appointments.service import check_slot
 from booking_api.availability.engine import local_dt
 from booking_api.clients.repository import no_shows_of
+from booking_api.core.batch import NextTurnBatch
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
 from booking_api.core.driver import DriverQuery
@@ -69,10 +70,7 @@ class JobContext:
     now: dt.datetime
     worker_id: str
     _shared: dict[Any, asyncio.Future[Any]] = field(default_factory=dict, repr=False)
-    _batches: dict[Any, tuple[list[Any], asyncio.Future[Any]]] = field(
-        default_factory=dict, repr=False
-    )
-    _reads: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
+    _batches: dict[Any, NextTurnBatch[Any, Any]] = field(default_factory=dict, repr=False)
 
     async def shared(self, key: Any, read: Callable[[], Awaitable[T]]) -> T:
         """What ``read()`` returns, read once for all the jobs claimed together (the first
@@ -84,49 +82,16 @@ class JobContext:
         return await asyncio.shield(future)
 
     async def batched(
-        self, key: Any, item: K, read: Callable[[list[K]], Awaitable[dict[K, V]]]
+        self, key: Any, item: K, read: Callable[[list[K]], Awaitable[Mapping[K, V]]]
     ) -> V | None:
         """``read(items)[item]``, where ``items`` are all those asked for under ``key`` in one
         turn of the event loop (the jobs claimed together start in the same turn): one
-        statement for the batch instead of one per job. The batch is read on the next turn;
-        what is asked after that goes into a new one. A failed read fails every job of the
-        batch, as each job's own read would have."""
+        statement for the batch instead of one per job (``core/batch.NextTurnBatch``). A
+        failed read fails every job of the batch, as each job's own read would have."""
         batch = self._batches.get(key)
         if batch is None:
-            batch = self._batches[key] = ([], asyncio.get_running_loop().create_future())
-            asyncio.get_running_loop().call_soon(self._read_batch, key, read)
-        batch[0].append(item)
-        try:
-            found = await asyncio.shield(batch[1])
-        except Exception as exc:  # noqa: BLE001 - one exception per job, not one shared
-            raise BatchReadFailed(f"the batched read failed: {exc!r}") from exc
-        return found.get(item)
-
-    def _read_batch(self, key: Any, read: Callable[[list[Any]], Awaitable[dict[Any, Any]]]) -> None:
-        items, future = self._batches.pop(key)
-
-        def settle(task: asyncio.Task[dict[Any, Any]]) -> None:
-            self._reads.discard(task)
-            if future.cancelled():  # nobody waits any more
-                if not task.cancelled():
-                    task.exception()  # retrieved: no "never retrieved" warning
-            elif task.cancelled():
-                future.cancel()
-            elif (error := task.exception()) is not None:
-                future.set_exception(error)
-                future.exception()  # retrieved, even when every waiter was cancelled
-            else:
-                future.set_result(task.result())
-
-        task = asyncio.ensure_future(read(list(dict.fromkeys(items))))
-        self._reads.add(task)  # a reference until it is done
-        task.add_done_callback(settle)
-
-
-class BatchReadFailed(Exception):
-    """A batched read (:meth:`JobContext.batched`) failed: each job of the batch fails with
-    one of these of its own, caused by the read's error (so each is retried as its own read's
-    failure would have been)."""
+            batch = self._batches[key] = NextTurnBatch(read)
+        return await batch.get(item)
 
 
 Handler = Callable[[ClaimedJob, JobContext], Awaitable[None]]

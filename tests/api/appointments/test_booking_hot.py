@@ -191,10 +191,19 @@ async def test_an_unexpected_failure_is_the_routes_logged_500(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(service, "booking_store", broken)
+    answered: list[bool] = []
+    real_book = hot_booking.HotBooking.book
+
+    async def counted(self, request, key):  # noqa: ANN001, ANN202
+        answered.append(True)
+        return await real_book(self, request, key)
+
+    monkeypatch.setattr(hot_booking.HotBooking, "book", counted)
     transport = httpx.ASGITransport(app=env.app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         with caplog.at_level(logging.ERROR, logger="booking_api"):
             r = await client.post(PATH, json=body(cat, 9), headers=env.auth(cat.alice))
+    assert answered == [True]  # the hot path met the failure, not the route
     assert r.status_code == 500
     assert r.json() == {"detail": "A server error occurred."}
     assert any("unhandled error on POST /api/appointments/" in r.message for r in caplog.records)
