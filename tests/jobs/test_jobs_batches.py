@@ -226,3 +226,37 @@ async def test_the_subscription_check_reads_every_shape_of_events(env) -> None: 
         first = await session.scalar(select(WebhookEndpoint.id).order_by(WebhookEndpoint.id))
     assert await webhook_repo.subscribed_endpoint_ids(env.db, created) == [first]
     assert await webhook_repo.subscribed_endpoint_ids(env.db, "client.created") == []
+
+
+async def test_finishes_interrupted_on_their_way_are_marked_when_the_worker_stops(
+    env, job_settings, now, monkeypatch
+) -> None:  # noqa: ANN001
+    """The worker is stopped while its batch of finishes is being written: the batch is kept
+    and written by the worker's last flush, so the jobs are not run again. (Before, the batch
+    was dropped: its jobs stayed claimed and ran again once their lease ended; a full test
+    run once hit this.)"""
+    from booking_api.jobs import runner as job_runner
+
+    async def quick(job: Any, ctx: Any) -> None:
+        return None
+
+    monkeypatch.setitem(job_handlers.HANDLERS, QUICK, quick)
+    await add_jobs(env, QUICK, 3, now)
+    real_finish_many, on_its_way = job_runner.finish_many, asyncio.Event()
+    calls: list[int] = []
+
+    async def held_first(db, outcomes, worker_id, *, now=None):  # noqa: ANN001, ANN202
+        calls.append(len(outcomes))
+        if len(calls) == 1:
+            on_its_way.set()
+            await asyncio.sleep(30)  # stopped in here
+        return await real_finish_many(db, outcomes, worker_id, now=now)
+
+    monkeypatch.setattr(job_runner, "finish_many", held_first)
+    worker = asyncio.create_task(run_due(env.db, job_settings, None, worker_id="w1", now=now))
+    await asyncio.wait_for(on_its_way.wait(), 10)
+    worker.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await worker
+    assert calls[0] == 3 and calls[-1] == 3  # the same batch, written by the last flush
+    assert (await rows(env))[QUICK] == ["done"] * 3

@@ -88,7 +88,13 @@ class Finishes:
 
     async def flush(self, now: dt.datetime | None = None) -> None:
         batch, self.pending = self.pending, []
-        await finish_many(self.db, batch, self.worker_id, now=now)
+        try:
+            await finish_many(self.db, batch, self.worker_id, now=now)
+        except BaseException:
+            # Not marked (a worker stopped mid-statement, the database away): kept for the
+            # next flush, the one when the worker stops included.
+            self.pending = batch + self.pending
+            raise
 
 
 @dataclass(frozen=True)
