@@ -47,6 +47,8 @@ from booking_api.models import (
     Specialist,
     User,
 )
+from booking_api.webhooks.events import JOB_KIND as WEBHOOK_EVENT
+from booking_api.webhooks.repository import subscribed_endpoints
 
 # --- reading -------------------------------------------------------------------------------
 
@@ -315,6 +317,11 @@ class OrmBookingStore:
                     appointment.start_time,
                     now=appointment.created_at,
                 ):
+                    # as the PostgreSQL store: an event nobody subscribes to is not queued
+                    if job.kind == WEBHOOK_EVENT and not await subscribed_endpoints(
+                        session, job.payload["type"]
+                    ):
+                        continue
                     await outbox.enqueue_spec(session, job)
             if answer is not None:
                 await session.execute(

@@ -10,7 +10,8 @@ same rows, in two statements on one pooled connection, sent straight to asyncpg:
    holds around the day. ``service.decide`` then judges, exactly as for the ORM store.
 2. **Write** (:data:`WRITE_SQL`): one ``INSERT … WITH`` statement, in autocommit, so it is a
    transaction of its own: the appointment (whose insert draws the id: a refused booking
-   takes none), its outbox jobs (``jobs/outbox.py`` builds the same rows as for the ORM store)
+   takes none), its outbox jobs (``jobs/outbox.py`` builds the same rows as for the ORM store;
+   the ``appointment.created`` webhook event only when an active endpoint subscribes to it)
    and, with an ``Idempotency-Key``, the stored answer. An overlap that raced us is refused
    by the exclusion constraint, a hold that raced us by the appointments' hold trigger
    (migration 0008; both :class:`SlotTaken`); a retry racing its twin by the unique key
@@ -54,6 +55,7 @@ from booking_api.core.config import Settings
 from booking_api.core.db import Database
 from booking_api.core.driver import driver_connection
 from booking_api.jobs import outbox
+from booking_api.webhooks.events import JOB_KIND as WEBHOOK_EVENT
 
 CONTEXT_SQL = (
     """
@@ -101,7 +103,8 @@ SELECT me.client_id AS my_client,
 # answer, built before it is known, name it NEW_ID, which the statement replaces.
 NEW_ID = "{new_id}"
 
-WRITE_SQL = """
+WRITE_SQL = (
+    """
 WITH appointment AS (
     INSERT INTO booking_appointment
            (date, start_time, end_time, status, created_at, updated_at, client_id,
@@ -115,7 +118,15 @@ WITH appointment AS (
       FROM appointment a,
            unnest($11::text[], $12::text[], $13::timestamptz[], $14::text[])
            AS j(kind, payload, run_at, dedupe_key)
+     -- a webhook event no active endpoint subscribes to is not queued: most salons subscribe
+     -- none, and its job would only find that out (webhooks/service.fan_out)
+     WHERE j.kind <> '"""
+    + WEBHOOK_EVENT
+    + """'
+        OR EXISTS (SELECT 1 FROM booking_webhookendpoint e
+                    WHERE e.is_active AND e.events::jsonb ? (j.payload::json ->> 'type'))
     ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING dedupe_key
 ), answer AS (
     INSERT INTO booking_idempotencykey (user_id, key, request_hash, status_code, body,
                                         created_at)
@@ -128,8 +139,9 @@ WITH appointment AS (
      WHERE $16::varchar IS NOT NULL AND user_id = $15 AND created_at < $19
        AND key <> $16::varchar
 )
-SELECT id FROM appointment
+SELECT a.id, ARRAY(SELECT dedupe_key FROM jobs) AS jobs FROM appointment a
 """
+)
 
 REPLAY_SQL = """
 SELECT request_hash, status_code, body::text AS body, created_at
@@ -222,7 +234,7 @@ class PgBookingStore:
             else []
         )
         try:
-            appointment_id = await self.conn.fetchval(
+            written = await self.conn.fetchrow(
                 WRITE_SQL,
                 a.date,
                 a.start_time,
@@ -254,8 +266,13 @@ class PgBookingStore:
             # A related row was deleted between the two statements.
             raise RowGone.from_detail(str(exc.detail or exc)) from None
         # Committed (autocommit): announce it, as the ORM's commit hooks do for its writes.
+        appointment_id, queued = written["id"], set(written["jobs"])
         await bump_cache({BOOKINGS, bookings_scope(a.specialist_id)})
         outbox.committed(
-            [(j.dedupe_key.replace(NEW_ID, str(appointment_id)), j.run_at) for j in jobs]
+            [
+                (key, j.run_at)
+                for j in jobs
+                if (key := j.dedupe_key.replace(NEW_ID, str(appointment_id))) in queued
+            ]
         )
         return appointment_id

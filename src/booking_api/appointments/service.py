@@ -99,7 +99,7 @@ async def book(
     """Book what ``data`` asks for ``user``, or answer again what the same request with this
     key was answered; a broken rule raises the contract's error."""
     key = idempotency_key or None
-    digest = idempotency.request_hash(data)
+    digest = idempotency.request_hash(data) if key is not None else ""  # kept only with a key
     if key is not None:
         stored = await idempotency.kept_answer(store, settings, user.id, key)
         if stored is not None:

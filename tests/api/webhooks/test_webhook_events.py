@@ -12,6 +12,7 @@ from sqlalchemy import select
 from booking_api.jobs.outbox import appointment_changed
 from booking_api.models import Appointment, Client, Job
 from booking_api.webhooks import events
+from booking_api.webhooks.models import WebhookEndpoint
 from kit.api import future_day
 from kit.webhook_receiver import Receiver
 from kit.webhooks import Hooks, book
@@ -236,3 +237,31 @@ async def test_with_webhooks_off_no_event_is_queued(env: Any, client: Any, cat: 
         await session.commit()
         kinds = set((await session.scalars(select(Job.kind))).all())
     assert events.JOB_KIND not in kinds and kinds
+
+
+async def test_a_booking_queues_its_event_only_for_a_subscriber(
+    hooks: Hooks, cat: Any, receiver: Receiver
+) -> None:
+    """Most salons subscribe nothing: a new booking then writes no event job (on PostgreSQL in
+    the booking's own statement). An endpoint that is paused, wants other events or holds
+    JSON null in ``events`` (written around the API) does not subscribe; an active one for
+    ``appointment.created`` does, from the next booking on."""
+    day = future_day(5)
+    await hooks.register(f"{receiver.url}?a", ["appointment.cancelled"])
+    paused = await hooks.register(f"{receiver.url}?b", ["appointment.created"])
+    nulled = await hooks.register(f"{receiver.url}?c", ["appointment.created"])
+    async with hooks.db.write_sessions() as session:
+        (await session.get(WebhookEndpoint, paused["id"])).is_active = False
+        (await session.get(WebhookEndpoint, nulled["id"])).events = None
+        await session.commit()
+    unheard = await book(hooks, cat.alice, cat, day, "10:00", "11:00")
+    assert [j.kind for j in await hooks.jobs(events.JOB_KIND)] == []
+    notices = await hooks.jobs("specialist_notice")
+    assert [j.payload["appointment_id"] for j in notices] == [unheard["id"]]  # the rest stays
+
+    await hooks.register(f"{receiver.url}?d", ["appointment.created"])
+    heard = await book(hooks, cat.alice, cat, day, "12:00", "13:00")
+    queued = await hooks.jobs(events.JOB_KIND)
+    assert [(j.payload["type"], j.payload["object_id"]) for j in queued] == [
+        ("appointment.created", heard["id"])
+    ]
