@@ -243,12 +243,44 @@ async def load_rules_checked(
         if row.kind == "t":
             if row.off_start < row.off_end:
                 time_off[row.sid].append(time_off_interval(row.off_start, row.off_end, tz))
-        elif row.start_time < row.end_time:  # an appointment ("a") or a hold ("h")
-            span = appointment_interval(row.date, row.start_time, row.end_time, row.bb, row.ba, tz)
-            # Buffers may reach into the neighbouring days.
-            for offset in (-1, 0, 1):
-                busy[(row.sid, row.date + dt.timedelta(days=offset))].append(span)
+        else:  # an appointment ("a") or a hold ("h")
+            add_busy(busy, row.sid, row.date, row.start_time, row.end_time, row.bb, row.ba, tz)
+    return rules_of_days(ids, first, last, window, tz, hours, breaks, time_off, busy), existing
 
+
+def add_busy(
+    busy: dict[tuple[int, dt.date], list[Interval]],
+    specialist_id: int,
+    day: dt.date,
+    start: dt.time,
+    end: dt.time,
+    before: int,
+    after: int,
+    tz: dt.tzinfo,
+) -> None:
+    """Count an appointment or a live hold as busy time on its day and, since buffers may
+    reach into them, on the neighbouring days (an empty or reversed one blocks nothing)."""
+    if start < end:
+        span = appointment_interval(day, start, end, before, after, tz)
+        for offset in (-1, 0, 1):
+            busy[(specialist_id, day + dt.timedelta(days=offset))].append(span)
+
+
+def rules_of_days(
+    ids: Sequence[int],
+    first: dt.date,
+    last: dt.date,
+    window: Window,
+    tz: dt.tzinfo,
+    hours: dict[tuple[int, int], tuple[dt.time, dt.time]],
+    breaks: dict[tuple[int, int | None], list[tuple[dt.time, dt.time]]],
+    time_off: dict[int, list[Interval]],
+    busy: dict[tuple[int, dt.date], list[Interval]],
+) -> dict[tuple[int, dt.date], DayRules]:
+    """The engine's rules of every (specialist, day) in ``first..last`` on which the
+    specialist works, from their weekly hours (by weekday), breaks (by weekday, None: every
+    day), time off and busy time (by day, :func:`add_busy`); the defaultdicts as
+    :func:`load_rules_checked` fills them (``availability/hot_days.py`` too)."""
     rules: dict[tuple[int, dt.date], DayRules] = {}
     for day in days_between(first, last):
         weekday = day.weekday()
@@ -267,7 +299,7 @@ async def load_rules_checked(
                 earliest=window.earliest,
                 latest=window.latest,
             )
-    return rules, existing
+    return rules
 
 
 async def load_day_rules(

@@ -9,85 +9,13 @@ import datetime as dt
 
 import pytest
 
-from booking_api.models import Appointment, Break, Hold, TimeOff
 from kit.api import future_day
+from kit.busy_day import busy_day
 from kit.statements import checkouts_and_statements
 
 
 def _path(specialist_id: int) -> str:
     return f"/api/specialists/{specialist_id}/available_slots/"
-
-
-async def _busy_week(env, cat) -> dt.date:  # noqa: ANN001
-    """Around one working day of Anna's: appointments of every status (with buffers, one the
-    evening before reaching past midnight), holds live and expired, time off, breaks for that
-    weekday and for every day."""
-    day = future_day(7)
-    now = dt.datetime.now(dt.UTC)
-    t = dt.time.fromisoformat
-
-    def appointment(on: dt.date, start: str, end: str, status: str, **extra) -> Appointment:  # noqa: ANN003
-        return Appointment(
-            date=on,
-            start_time=t(start),
-            end_time=t(end),
-            status=status,
-            client_id=cat.client_a.id,
-            service_id=cat.manicure.id,
-            specialist_id=cat.anna.id,
-            **extra,
-        )
-
-    def hold(client, start: str, end: str, expires_in: dt.timedelta) -> Hold:  # noqa: ANN001
-        return Hold(
-            client_id=client.id,  # one hold per client
-            service_id=cat.manicure.id,
-            specialist_id=cat.anna.id,
-            date=day,
-            start_time=t(start),
-            end_time=t(end),
-            status="held",
-            expires_at=now + expires_in,
-        )
-
-    async with env.db.write_sessions() as session:
-        session.add_all(
-            [
-                appointment(day, "10:00", "11:00", "pending", buffer_after=15),
-                appointment(day, "12:30", "13:00", "confirmed", buffer_before=15),
-                appointment(day, "14:00", "15:00", "cancelled"),
-                appointment(day, "15:00", "16:00", "completed"),
-                appointment(day - dt.timedelta(days=1), "17:00", "18:00", "confirmed"),
-                appointment(day + dt.timedelta(days=1), "09:00", "10:00", "pending"),
-                Break(
-                    specialist_id=cat.anna.id,
-                    day_of_week=day.weekday(),
-                    start_time=t("13:00"),
-                    end_time=t("13:30"),
-                ),
-                Break(
-                    specialist_id=cat.anna.id,
-                    day_of_week=None,
-                    start_time=t("16:30"),
-                    end_time=t("16:45"),
-                ),
-                TimeOff(
-                    specialist_id=cat.anna.id,
-                    start=dt.datetime.combine(day, t("17:00"), env.settings.tz),
-                    end=dt.datetime.combine(day, t("17:30"), env.settings.tz),
-                    reason="",
-                ),
-            ]
-        )
-        await session.flush()
-        session.add_all(
-            [
-                hold(cat.client_a, "11:30", "12:00", dt.timedelta(minutes=10)),
-                hold(cat.client_b, "15:30", "16:00", -dt.timedelta(minutes=1)),
-            ]
-        )
-        await session.commit()
-    return day
 
 
 async def _both(client, env, cat, specialist_id: int, query: str):  # noqa: ANN001, ANN202
@@ -98,7 +26,7 @@ async def _both(client, env, cat, specialist_id: int, query: str):  # noqa: ANN0
 
 
 async def test_a_busy_day_is_the_routes_answer_byte_for_byte(client, env, cat) -> None:  # noqa: ANN001
-    day = await _busy_week(env, cat)
+    day = await busy_day(env, cat)
     url = f"{_path(cat.anna.id)}?date={day}"
     with checkouts_and_statements(env) as seen:
         anonymous = await client.get(url)
@@ -140,7 +68,7 @@ async def test_a_busy_day_is_the_routes_answer_byte_for_byte(client, env, cat) -
     ],
 )
 async def test_every_other_case_answers_as_the_route(client, env, cat, query: str) -> None:  # noqa: ANN001
-    day = await _busy_week(env, cat)
+    day = await busy_day(env, cat)
     days = {
         "today": dt.date.today(),
         "yesterday": dt.date.today() - dt.timedelta(days=1),
@@ -159,7 +87,7 @@ async def test_every_other_case_answers_as_the_route(client, env, cat, query: st
 
 
 async def test_slots_for_a_service_are_the_routes_answer_in_one_statement(client, env, cat) -> None:  # noqa: ANN001
-    day = await _busy_week(env, cat)
+    day = await busy_day(env, cat)
     async with env.db.write_sessions() as session:  # a service with buffers of its own
         service = await session.get(type(cat.manicure), cat.manicure.id)
         service.duration, service.buffer_before, service.buffer_after = 45, 10, 5
@@ -184,7 +112,7 @@ async def test_an_unknown_specialist_is_the_routes_404(client, env, cat) -> None
 
 
 async def test_one_connection_and_no_orm_statement_on_postgresql(client, env, cat) -> None:  # noqa: ANN001
-    day = await _busy_week(env, cat)
+    day = await busy_day(env, cat)
     with checkouts_and_statements(env) as seen:
         assert (await client.get(f"{_path(cat.anna.id)}?date={day}")).status_code == 200
     if env.backend == "postgresql":

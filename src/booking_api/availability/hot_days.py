@@ -1,0 +1,191 @@
+"""The days of a month with room answered below FastAPI on PostgreSQL: ``GET
+/api/specialists/{id}/available_days/?month=YYYY-MM&service=ID`` (either, both or neither),
+asked anonymously: the bot's and the Mini App's calendar of free days, asked for every month a
+client looks at.
+
+The same answer as the route (``tests/api/availability/test_days_hot.py`` compares both ways)
+for less CPU: the route reads in four statements through a session (the specialist's
+existence, the service's shape, the weekly hours and breaks, then the month's time off, busy
+appointments and live holds); here ONE statement sent straight to asyncpg
+(``api/hot.fetch``) answers all of it. The rules of each day are assembled by the route's own
+function (``repository.rules_of_days``) and judged by the route's engine
+(``engine.days_with_room``).
+
+Anything else goes to the route: another or a repeated parameter, a bearer token, a month or
+id that is not plain, an unknown specialist (404), a service the specialist does not offer
+(400), and any failure (the route answers or fails it as usual). The cache middleware, outside
+this one, still answers first when it holds the answer.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections import defaultdict
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from booking_api.api import hot as hot_path
+from booking_api.availability.engine import Interval, days_with_room, local_dt
+from booking_api.availability.repository import (
+    add_busy,
+    rules_of_days,
+    time_off_interval,
+    usable_break,
+    working_hours,
+)
+from booking_api.availability.service import HALF_HOURS, service_shape
+from booking_api.availability.window import ONE_DAY, Window, days_between
+from booking_api.caching.scopes import slot_now
+from booking_api.core.config import Settings
+from booking_api.core.db import Database
+
+PATH = re.compile(r"^/api/specialists/([0-9]{1,9})/available_days/$")
+ROUTE = hot_path.Matched("/api/specialists/{pk}/available_days/")
+MONTH = re.compile(rb"^([0-9]{4})-(0[1-9]|1[0-2])$")
+
+# $1 specialist, $2..$3 the days whose appointments and holds can reach into the month asked
+# (one either side, for buffers), $4..$5 the first and next-after-last local instants (time
+# off), $6 now (live holds), $7 the service asked (or NULL).
+MONTH_SQL = """
+SELECT sp.id,
+       ARRAY(SELECT ROW(h.day_of_week, h.start_time, h.end_time)
+               FROM booking_specialistschedule h WHERE h.specialist_id = $1) AS hours,
+       ARRAY(SELECT ROW(b.day_of_week, b.start_time, b.end_time)
+               FROM booking_break b WHERE b.specialist_id = $1) AS breaks,
+       ARRAY(SELECT ARRAY[t.start, t."end"] FROM booking_timeoff t
+              WHERE t.specialist_id = $1 AND t.start < $5 AND t."end" > $4) AS time_off,
+       ARRAY(SELECT ROW(a.date, a.start_time, a.end_time, a.buffer_before, a.buffer_after)
+               FROM booking_appointment a
+              WHERE a.specialist_id = $1 AND a.date BETWEEN $2 AND $3
+                AND a.status IN ('pending', 'confirmed')
+             UNION ALL
+             SELECT ROW(h.date, h.start_time, h.end_time, h.buffer_before, h.buffer_after)
+               FROM booking_hold h
+              WHERE h.specialist_id = $1 AND h.date BETWEEN $2 AND $3
+                AND h.status = 'held' AND h.expires_at > $6) AS busy,
+       (SELECT ROW(s.duration, s.buffer_before, s.buffer_after)
+          FROM booking_service s
+         WHERE s.id = $7::integer AND s.specialist_id = $1) AS service
+  FROM booking_specialist sp
+ WHERE sp.id = $1
+"""
+
+
+class HotDays:
+    """Pure ASGI: answers the plain free-days read (see the module's docstring), else passes
+    on."""
+
+    def __init__(self, app: ASGIApp, *, db: Database, settings: Settings) -> None:
+        self.app = app
+        self.db = db
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        asked = self._asked(scope)
+        if asked is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            answer = await self.answer(scope, *asked)
+        except Exception as exc:  # noqa: BLE001 - the route answers (or fails) it as usual
+            hot_path.passed_on(exc, scope["path"])
+            answer = None
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        await hot_path.send_json(scope, send, answer, ROUTE)
+
+    @staticmethod
+    def _asked(scope: Scope) -> tuple[int, dt.date | None, int | None] | None:
+        """(specialist id, the month's first day or None for this month, service id or None)
+        of a request this path answers, else None."""
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return None
+        match = PATH.match(scope["path"])
+        if match is None or hot_path.has_header(scope, b"authorization"):
+            return None
+        query = scope["query_string"]
+        params: dict[bytes, bytes] = {}
+        if query:
+            if b"%" in query or b"+" in query:
+                return None
+            params = dict(part.partition(b"=")[::2] for part in query.split(b"&"))
+            if len(params) != query.count(b"&") + 1 or not params.keys() <= {b"month", b"service"}:
+                return None  # a repeated or another parameter: the route
+        service = params.get(b"service")
+        if service is not None and not (service.isdigit() and len(service) <= 9):
+            return None  # an empty, odd or unknown service: the route's answer
+        month = params.get(b"month")
+        first = None
+        if month is not None:
+            plain = MONTH.match(month)
+            if plain is None:
+                return None  # an empty or malformed month: the route's answer
+            if int(plain[1]) < dt.MINYEAR:
+                return None  # year 0: the route's answer
+            first = dt.date(int(plain[1]), int(plain[2]), 1)
+        return int(match.group(1)), first, int(service) if service is not None else None
+
+    async def answer(
+        self, scope: Scope, specialist_id: int, month: dt.date | None, service_id: int | None
+    ) -> Any:
+        """The route's answer, or None where the route must answer (see the docstring)."""
+        settings, tz = self.settings, self.settings.tz
+        now = slot_now(Request(scope), tz)
+        window = Window.for_slots(settings, now)
+        month = month or now.date().replace(day=1)
+        # As the route (service.days_with_free_slots, then repository.load_rules_checked).
+        last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+        first = max(month, window.earliest.date())
+        last = min(last_day, window.latest.date())
+        lo = max(first, window.earliest.date() - ONE_DAY)
+        hi = min(last, window.latest.date() + ONE_DAY)
+        rows = await hot_path.fetch(
+            self.db.read_engine,
+            MONTH_SQL,
+            specialist_id,
+            lo - ONE_DAY,
+            hi + ONE_DAY,
+            local_dt(lo, dt.time(0), tz),
+            local_dt(hi + ONE_DAY, dt.time(0), tz),
+            dt.datetime.now(dt.UTC),
+            service_id,
+        )
+        if not rows:
+            return None  # no such specialist: the route's 404
+        row = rows[0]
+        if service_id is None:
+            shape = HALF_HOURS
+        elif row["service"] is None:
+            return None  # not this specialist's service: the route's 400
+        else:
+            shape = service_shape(settings, *row["service"])
+        if hi < lo:
+            return []  # the month is wholly outside the booking window
+        hours = {(specialist_id, dow): working_hours(s, e) for dow, s, e in row["hours"]}
+        breaks: dict[tuple[int, int | None], list[tuple[dt.time, dt.time]]] = defaultdict(list)
+        for dow, s, e in row["breaks"]:
+            if usable_break(s, e):
+                breaks[(specialist_id, dow)].append((s, e))
+        time_off: dict[int, list[Interval]] = defaultdict(list)
+        time_off[specialist_id] = [time_off_interval(s, e, tz) for s, e in row["time_off"] if s < e]
+        busy: dict[tuple[int, dt.date], list[Interval]] = defaultdict(list)
+        for day, start, end, before, after in row["busy"]:
+            add_busy(busy, specialist_id, day, start, end, before, after, tz)
+        rules = rules_of_days([specialist_id], lo, hi, window, tz, hours, breaks, time_off, busy)
+        ordered = [
+            rules[(specialist_id, d)]
+            for d in days_between(first, last)
+            if (specialist_id, d) in rules
+        ]
+        return [d.isoformat() for d in days_with_room(ordered, **shape)]
+
+
+def install(app: Any, db: Database, settings: Settings) -> None:
+    """On PostgreSQL, answer the plain free-days read here (a no-op on SQLite)."""
+    if db.dialect == "postgresql":
+        app.add_middleware(HotDays, db=db, settings=settings)
