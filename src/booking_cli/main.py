@@ -197,8 +197,36 @@ def rotate_key(
     typer.echo(
         f"Clients: {counts['clients_updated']} of {counts['clients_scanned']} re-encrypted; "
         f"dialog contexts: {counts['dialogs_updated']} of {counts['dialogs_scanned']} "
-        "re-encrypted; webhook secrets: {counts['webhook_secrets_updated']} re-encrypted."
+        f"re-encrypted; webhook secrets: {counts['webhook_secrets_updated']} re-encrypted."
     )
+
+
+@app.command()
+def recount() -> None:
+    """Count the appointments afresh for the staff's list (the database keeps their number;
+    needed only after writes that bypassed its triggers, such as a restore with
+    --disable-triggers)."""
+    from booking_api.api.repository import recount_rows
+
+    settings = get_settings()
+
+    async def run() -> dict[str, tuple[int, int]]:
+        from booking_api.core.db import Database
+        from booking_api.migrate import upgrade
+
+        await upgrade(settings.database_url)
+        db = Database.from_settings(settings)
+        try:
+            async with db.write_sessions() as session:
+                found = await recount_rows(session)
+                await session.commit()
+            return found
+        finally:
+            await db.dispose()
+
+    for name, (kept, counted) in asyncio.run(run()).items():
+        verdict = "was right" if kept == counted else f"was {kept}, now corrected"
+        typer.echo(f"{name}: {counted} rows; the kept count {verdict}.")
 
 
 @app.command()

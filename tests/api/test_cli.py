@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -97,3 +98,15 @@ def test_run_state_is_read_only_while_its_run_lives(tmp_path):
     assert run_state.read(path) is None
     path.write_text("not json")
     assert run_state.read(path) is None
+
+
+def test_recount_says_what_it_found(tmp_path):
+    db = tmp_path / "recount.sqlite3"
+    assert booking("migrate", db=db).returncode == 0
+    with sqlite3.connect(db) as conn:  # a count gone wrong (written around the triggers)
+        conn.execute("UPDATE booking_rowcount SET n = 7")
+    result = booking("recount", db=db)
+    assert result.returncode == 0, result.stderr
+    assert "booking_appointment: 0 rows; the kept count was 7, now corrected." in result.stdout
+    again = booking("recount", db=db)
+    assert "booking_appointment: 0 rows; the kept count was right." in again.stdout

@@ -22,6 +22,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    text,
 )
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,6 +86,7 @@ async def rows(session: AsyncSession, stmt: Select[Any]) -> Sequence[Any]:
 # Tables whose number of rows the database keeps in ``booking_rowcount`` (triggers of
 # migration 0013_row_counts, which names the same tables).
 COUNTED_TABLES = frozenset({"booking_appointment"})
+ROWCOUNT_SHARDS = 32  # rows per table on PostgreSQL (the migration's SHARDS)
 _ROWCOUNT = table("booking_rowcount", column("table_name", String), column("n", BigInteger))
 
 
@@ -115,6 +117,41 @@ def _whole_counted_table(stmt: Select[Any]) -> str | None:
     if len(froms) != 1 or not isinstance(froms[0], Table):
         return None
     return froms[0].name if froms[0].name in COUNTED_TABLES else None
+
+
+async def recount_rows(session: AsyncSession) -> dict[str, tuple[int, int]]:
+    """Set each counted table's kept count to what ``count(*)`` says, for writes that went
+    around the triggers (``session_replication_role = replica``, ``pg_restore
+    --disable-triggers``, a trigger dropped by hand): ``{table: (kept before, counted)}``.
+
+    In the caller's write transaction: on PostgreSQL the table's writers wait for it (readers
+    go on), so no write lands between the count and the new shard rows; SQLite's writes wait
+    anyway. The caller commits."""
+    postgresql = session.bind.dialect.name == "postgresql"
+    found: dict[str, tuple[int, int]] = {}
+    for name in sorted(COUNTED_TABLES):
+        if postgresql:
+            await session.execute(text(f"LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE"))
+        kept = await session.scalar(
+            select(func.coalesce(func.sum(_ROWCOUNT.c.n), 0)).where(_ROWCOUNT.c.table_name == name)
+        )
+        counted = await session.scalar(select(func.count()).select_from(table(name)))
+        await session.execute(
+            text("DELETE FROM booking_rowcount WHERE table_name = :name"), {"name": name}
+        )
+        await session.execute(  # as the migration leaves them: the count, then empty shards
+            text(
+                "INSERT INTO booking_rowcount (table_name, shard, n) VALUES (:name, 0, :n)"
+                + (
+                    ", " + ", ".join(f"(:name, {s}, 0)" for s in range(1, ROWCOUNT_SHARDS))
+                    if postgresql
+                    else ""
+                )
+            ),
+            {"name": name, "n": counted},
+        )
+        found[name] = (int(kept or 0), int(counted or 0))
+    return found
 
 
 async def count(session: AsyncSession, stmt: Select[Any]) -> int:
