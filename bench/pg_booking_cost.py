@@ -5,7 +5,8 @@
     BENCH_DB=booking_prof uv run python bench/pg_booking_cost.py      # then measure
 
 Sends the booking path's two statements (``appointments/repository_pg.py``: the context read and
-the ``INSERT … WITH`` write, with the four job rows of a booking made a day or more ahead) for
+the ``INSERT … WITH`` write, with the three job rows of a booking made a day or more ahead
+where no webhook endpoint subscribes: two reminders and the specialist's notice) for
 2,000 distinct slots and reads the backend process's CPU time from /proc, so the figure
 excludes contention between concurrent writers (compare with the benchmark's "PG CPU
 ms/req"). The tables are emptied before and after.
@@ -76,7 +77,6 @@ async def main() -> None:
             ("reminder", f"r24:{NEW_ID}"),
             ("reminder", f"r2:{NEW_ID}"),
             ("notice", f"n:{NEW_ID}"),
-            ("webhook_event", f"w:{NEW_ID}"),
         ]
         await conn.fetchval(
             WRITE_SQL,
