@@ -97,12 +97,19 @@ _TRIGGER_WORDS = (
 )  # fmt: skip
 
 
+_TOKEN_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
 def _bot_token_like(text: str) -> bool:
-    """``\d{5,12}:`` somewhere (a Telegram bot token's id), without the regex's scan."""
+    """``\d{5,}:`` followed by 30 token characters somewhere (what the bot-token pattern needs),
+    without the regex's scan. Ids with a colon after them (a job's ``specialist:created:12345:…``
+    key) are not: a line of them is written as is, not run through every pattern."""
     at = text.find(":")
     while at != -1:
         if at >= 5 and text[at - 5 : at].isdigit():
-            return True
+            tail = text[at + 1 : at + 31]
+            if len(tail) == 30 and _TOKEN_CHARACTERS.issuperset(tail):
+                return True
         at = text.find(":", at + 1)
     return False
 

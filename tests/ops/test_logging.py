@@ -339,17 +339,29 @@ def test_a_capture_of_this_thread_leaves_out_other_threads_lines() -> None:
     st.sampled_from(
         ["", "Bearer ", "BASIC ", "eyJhbGci", "gAAAAAB", "PassWord", "SeCrEt", "tokEN",
          "ACCESS", "refresh", "HASH", "api_key", "Authorization", "encryption_KEY",
-         "123456:", "12345:", "1234:", "toke n", "ſecret", "paßw"]
+         "123456:", "12345:", "1234:", "toke n", "ſecret", "paßw",
+         "123456789:AAHx7Kq_0123456789abcdefghijklmnop", "12345:" + "x" * 29]
     ),
     st.text(max_size=40),
 )  # fmt: skip
 def test_the_quick_look_misses_nothing_the_redaction_would_change(before, word, after) -> None:
     # A line is written unchanged when the quick look finds no trigger: it must find every
-    # line the trigger regex (what redact() acts on) finds.
+    # line the redaction would change (the trigger regex's words, a bot token's id followed by
+    # its 30+ characters; not an id with a colon after it, as in a job's key).
     from booking_common.logging import _TRIGGER, _needs_redacting
 
     line = before + word + after
-    if _TRIGGER.search(line):
+    if _TRIGGER.search(line) and not re.fullmatch(r"\d{5,12}:", _TRIGGER.search(line)[0]):
         assert _needs_redacting(line), line
     if not _needs_redacting(line):
-        assert redact(line) == line
+        assert redact(line) == line, line
+
+
+def test_a_job_key_is_written_as_is_and_a_bot_token_still_redacted() -> None:
+    from booking_common.logging import _needs_redacting
+
+    line = "job 170474 specialist_notice (specialist:created:170474:2027-01-01T10:00) skipped"
+    assert not _needs_redacting(line) and redact(line) == line
+    token = "123456789:AAHx7Kq_0123456789abcdefghijklmnopq"
+    assert _needs_redacting(f"sent with {token}")
+    assert redact(f"sent with {token}") == "sent with [redacted]"
