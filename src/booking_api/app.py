@@ -28,7 +28,7 @@ from booking_api.appointments import hot_booking
 from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
 from booking_api.availability import hot as hot_slots
-from booking_api.availability import hot_days
+from booking_api.availability import hot_days, hot_nearest
 from booking_api.availability import routes as slots
 from booking_api.business import routes as business
 from booking_api.caching import install as install_cache
@@ -201,6 +201,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     hot_appointments.install(app, app.state.db, settings, appointments.appointments)
     hot_slots.install(app, app.state.db, settings)
     hot_days.install(app, app.state.db, settings)
+    hot_nearest.install(app, app.state.db, settings)
     hot_booking.install(app, app.state.db, settings)  # booking, on both databases
     install_cache(app, settings)  # response cache + write detection (booking_api.caching)
     install_error_handlers(app)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking_api.availability import repository
-from booking_api.availability.engine import Slot, days_with_room, free_slots
+from booking_api.availability.engine import DayRules, Slot, days_with_room, free_slots
 from booking_api.availability.window import Window, days_between
 from booking_api.core.config import Settings
 from booking_api.core.errors import BadRequest, NotFound
@@ -118,12 +119,7 @@ async def find_nearest_slots(
     pairs: at most ``limit``, at most ``per_specialist`` per specialist. The search runs from
     ``date_from`` (today) to ``date_to`` (13 days on), never past the horizon."""
     window = Window.for_slots(settings, now)
-    today = window.earliest.date()
-    first = max(date_from or today, today)
-    # No search may run past the horizon (nor past the calendar's last day).
-    first = min(first, window.latest.date() + dt.timedelta(days=1))
-    last = date_to or first + dt.timedelta(days=13)
-    last = min(last, window.latest.date(), first + dt.timedelta(days=62))
+    first, last = nearest_search_days(window, date_from, date_to)
     offers = await repository.offers(
         session,
         service_id=service_id,
@@ -137,6 +133,34 @@ async def find_nearest_slots(
     rules = await repository.load_rules(
         session, settings, [o.specialist_id for o in offers], first, last, window
     )
+    return earliest_slots(settings, offers, rules, first, last, limit, per_specialist)
+
+
+def nearest_search_days(
+    window: Window, date_from: dt.date | None, date_to: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """The days a nearest-slot search looks at: ``date_from`` (today) to ``date_to`` (13 days
+    on), at most 63 days, never past the horizon (empty when ``last < first``)."""
+    today = window.earliest.date()
+    first = max(date_from or today, today)
+    # No search may run past the horizon (nor past the calendar's last day).
+    first = min(first, window.latest.date() + dt.timedelta(days=1))
+    last = date_to or first + dt.timedelta(days=13)
+    last = min(last, window.latest.date(), first + dt.timedelta(days=62))
+    return first, last
+
+
+def earliest_slots(
+    settings: Settings,
+    offers: Sequence[Any],
+    rules: dict[tuple[int, dt.date], DayRules],
+    first: dt.date,
+    last: dt.date,
+    limit: int,
+    per_specialist: int | None,
+) -> list[tuple[Any, Slot]]:
+    """:func:`find_nearest_slots`'s answer from the offers (cheapest first) and their
+    specialists' rules of ``first..last`` (also the hot path's, ``hot_nearest.py``)."""
     found: list[tuple[dt.datetime, Any, Slot]] = []
     for day in days_between(first, last):
         for offer in offers:
