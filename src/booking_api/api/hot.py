@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from booking_api.core.db import database_unavailable
+from booking_api.core.config import Settings
+from booking_api.core.db import Database, database_unavailable
 from booking_api.core.driver import driver_fetch
 from booking_api.core.errors import APIError
 from booking_api.core.http import JSON
@@ -68,6 +69,41 @@ async def send_json(scope: Scope, send: Send, answer: Any, route: Matched) -> No
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class HotRead:
+    """Pure ASGI: a read answered here when :meth:`asked` finds a request it takes (None: not
+    this path's, or not a plain one) and :meth:`answer` answers it (None: the route must, for
+    its 404s and 400s); anything else, a failure included (:func:`passed_on`), goes on to the
+    route, which answers or fails it the usual way."""
+
+    route: Matched
+
+    def __init__(self, app: ASGIApp, *, db: Database, settings: Settings) -> None:
+        self.app = app
+        self.db = db
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        asked = self.asked(scope)
+        if asked is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            answer = await self.answer(scope, asked)
+        except Exception as exc:  # noqa: BLE001 - the route answers (or fails) it as usual
+            passed_on(exc, scope["path"])
+            answer = None
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        await send_json(scope, send, answer, self.route)
+
+    def asked(self, scope: Scope) -> Any | None:
+        raise NotImplementedError
+
+    async def answer(self, scope: Scope, asked: Any) -> Any | None:
+        raise NotImplementedError
 
 
 async def handled(request: Request, exc: Exception) -> Response:

@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from booking_api.api import hot as hot_path
 from booking_api.availability.engine import free_slots, local_dt
@@ -65,32 +65,13 @@ SELECT sp.id,"""
 )
 
 
-class HotSlots:
+class HotSlots(hot_path.HotRead):
     """Pure ASGI: answers the plain free-slots read (see the module's docstring), else passes
     on."""
 
-    def __init__(self, app: ASGIApp, *, db: Database, settings: Settings) -> None:
-        self.app = app
-        self.db = db
-        self.settings = settings
+    route = ROUTE
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        asked = self._asked(scope)
-        if asked is None:
-            await self.app(scope, receive, send)
-            return
-        try:
-            answer = await self.answer(scope, *asked)
-        except Exception as exc:  # noqa: BLE001 - the route answers (or fails) it as usual
-            hot_path.passed_on(exc, scope["path"])
-            answer = None
-        if answer is None:
-            await self.app(scope, receive, send)
-            return
-        await hot_path.send_json(scope, send, answer, ROUTE)
-
-    @staticmethod
-    def _asked(scope: Scope) -> tuple[int, dt.date, int | None] | None:
+    def asked(self, scope: Scope) -> tuple[int, dt.date, int | None] | None:
         """(specialist id, day, service id or None) of a request this path answers, else None:
         ``date=`` alone or with ``service=`` (plain digits), in either order."""
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -112,10 +93,9 @@ class HotSlots:
             return None
         return int(match.group(1)), day, int(service) if service is not None else None
 
-    async def answer(
-        self, scope: Scope, specialist_id: int, day: dt.date, service_id: int | None
-    ) -> Any:
+    async def answer(self, scope: Scope, asked: tuple[int, dt.date, int | None]) -> Any:
         """The route's answer, or None where the route must answer (see the docstring)."""
+        specialist_id, day, service_id = asked
         settings, tz = self.settings, self.settings.tz
         window = Window.for_slots(settings, slot_now(Request(scope), tz))
         if not window.covers(day):

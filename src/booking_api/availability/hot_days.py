@@ -26,16 +26,14 @@ from collections import defaultdict
 from typing import Any
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from booking_api.api import hot as hot_path
 from booking_api.availability.engine import Interval, days_with_room, local_dt
 from booking_api.availability.repository import (
-    add_busy,
+    add_range_row,
+    range_rows_sql,
     rules_of_days,
-    time_off_interval,
-    usable_break,
-    working_hours,
 )
 from booking_api.availability.service import HALF_HOURS, service_shape
 from booking_api.availability.window import ONE_DAY, Window, days_between
@@ -50,57 +48,27 @@ MONTH = re.compile(rb"^([0-9]{4})-(0[1-9]|1[0-2])$")
 # $1 specialist, $2..$3 the days whose appointments and holds can reach into the month asked
 # (one either side, for buffers), $4..$5 the first and next-after-last local instants (time
 # off), $6 now (live holds), $7 the service asked (or NULL).
-MONTH_SQL = """
-SELECT sp.id,
-       ARRAY(SELECT ROW(h.day_of_week, h.start_time, h.end_time)
-               FROM booking_specialistschedule h WHERE h.specialist_id = $1) AS hours,
-       ARRAY(SELECT ROW(b.day_of_week, b.start_time, b.end_time)
-               FROM booking_break b WHERE b.specialist_id = $1) AS breaks,
-       ARRAY(SELECT ARRAY[t.start, t."end"] FROM booking_timeoff t
-              WHERE t.specialist_id = $1 AND t.start < $5 AND t."end" > $4) AS time_off,
-       ARRAY(SELECT ROW(a.date, a.start_time, a.end_time, a.buffer_before, a.buffer_after)
-               FROM booking_appointment a
-              WHERE a.specialist_id = $1 AND a.date BETWEEN $2 AND $3
-                AND a.status IN ('pending', 'confirmed')
-             UNION ALL
-             SELECT ROW(h.date, h.start_time, h.end_time, h.buffer_before, h.buffer_after)
-               FROM booking_hold h
-              WHERE h.specialist_id = $1 AND h.date BETWEEN $2 AND $3
-                AND h.status = 'held' AND h.expires_at > $6) AS busy,
+MONTH_SQL = (
+    """
+SELECT sp.id,"""
+    + range_rows_sql("$1", "$2", "$3", "$4", "$5", "$6")
+    + """,
        (SELECT ROW(s.duration, s.buffer_before, s.buffer_after)
           FROM booking_service s
          WHERE s.id = $7::integer AND s.specialist_id = $1) AS service
   FROM booking_specialist sp
  WHERE sp.id = $1
 """
+)
 
 
-class HotDays:
+class HotDays(hot_path.HotRead):
     """Pure ASGI: answers the plain free-days read (see the module's docstring), else passes
     on."""
 
-    def __init__(self, app: ASGIApp, *, db: Database, settings: Settings) -> None:
-        self.app = app
-        self.db = db
-        self.settings = settings
+    route = ROUTE
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        asked = self._asked(scope)
-        if asked is None:
-            await self.app(scope, receive, send)
-            return
-        try:
-            answer = await self.answer(scope, *asked)
-        except Exception as exc:  # noqa: BLE001 - the route answers (or fails) it as usual
-            hot_path.passed_on(exc, scope["path"])
-            answer = None
-        if answer is None:
-            await self.app(scope, receive, send)
-            return
-        await hot_path.send_json(scope, send, answer, ROUTE)
-
-    @staticmethod
-    def _asked(scope: Scope) -> tuple[int, dt.date | None, int | None] | None:
+    def asked(self, scope: Scope) -> tuple[int, dt.date | None, int | None] | None:
         """(specialist id, the month's first day or None for this month, service id or None)
         of a request this path answers, else None."""
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -130,10 +98,9 @@ class HotDays:
             first = dt.date(int(plain[1]), int(plain[2]), 1)
         return int(match.group(1)), first, int(service) if service is not None else None
 
-    async def answer(
-        self, scope: Scope, specialist_id: int, month: dt.date | None, service_id: int | None
-    ) -> Any:
+    async def answer(self, scope: Scope, asked: tuple[int, dt.date | None, int | None]) -> Any:
         """The route's answer, or None where the route must answer (see the docstring)."""
+        specialist_id, month, service_id = asked
         settings, tz = self.settings, self.settings.tz
         now = slot_now(Request(scope), tz)
         window = Window.for_slots(settings, now)
@@ -166,16 +133,11 @@ class HotDays:
             shape = service_shape(settings, *row["service"])
         if hi < lo:
             return []  # the month is wholly outside the booking window
-        hours = {(specialist_id, dow): working_hours(s, e) for dow, s, e in row["hours"]}
+        hours: dict[tuple[int, int], tuple[dt.time, dt.time]] = {}
         breaks: dict[tuple[int, int | None], list[tuple[dt.time, dt.time]]] = defaultdict(list)
-        for dow, s, e in row["breaks"]:
-            if usable_break(s, e):
-                breaks[(specialist_id, dow)].append((s, e))
         time_off: dict[int, list[Interval]] = defaultdict(list)
-        time_off[specialist_id] = [time_off_interval(s, e, tz) for s, e in row["time_off"] if s < e]
         busy: dict[tuple[int, dt.date], list[Interval]] = defaultdict(list)
-        for day, start, end, before, after in row["busy"]:
-            add_busy(busy, specialist_id, day, start, end, before, after, tz)
+        add_range_row(row, specialist_id, tz, hours, breaks, time_off, busy)
         rules = rules_of_days([specialist_id], lo, hi, window, tz, hours, breaks, time_off, busy)
         ordered = [
             rules[(specialist_id, d)]

@@ -32,16 +32,14 @@ from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from booking_api.api import hot as hot_path
 from booking_api.availability.engine import Interval, local_dt
 from booking_api.availability.repository import (
-    add_busy,
+    add_range_row,
+    range_rows_sql,
     rules_of_days,
-    time_off_interval,
-    usable_break,
-    working_hours,
 )
 from booking_api.availability.schemas import nearest_slot_json
 from booking_api.availability.service import earliest_slots, nearest_search_days
@@ -62,26 +60,12 @@ DATE = re.compile(rb"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # the days whose appointments and holds can reach into the days searched, $6..$7 the first and
 # next-after-last local instants (time off), $8 now (live holds). Offers cheapest first, each
 # with its specialist's rules (repeated when a specialist has several matching services).
-NEAREST_SQL = """
+NEAREST_SQL = (
+    """
 SELECT s.id, s.name, s.price, s.duration, s.buffer_before, s.buffer_after, s.specialist_id,
-       sp.name AS spec_name, s.name_en,
-       ARRAY(SELECT ROW(h.day_of_week, h.start_time, h.end_time)
-               FROM booking_specialistschedule h
-              WHERE h.specialist_id = s.specialist_id) AS hours,
-       ARRAY(SELECT ROW(b.day_of_week, b.start_time, b.end_time)
-               FROM booking_break b WHERE b.specialist_id = s.specialist_id) AS breaks,
-       ARRAY(SELECT ARRAY[t.start, t."end"] FROM booking_timeoff t
-              WHERE t.specialist_id = s.specialist_id AND t.start < $7
-                AND t."end" > $6) AS time_off,
-       ARRAY(SELECT ROW(a.date, a.start_time, a.end_time, a.buffer_before, a.buffer_after)
-               FROM booking_appointment a
-              WHERE a.specialist_id = s.specialist_id AND a.date BETWEEN $4 AND $5
-                AND a.status IN ('pending', 'confirmed')
-             UNION ALL
-             SELECT ROW(h.date, h.start_time, h.end_time, h.buffer_before, h.buffer_after)
-               FROM booking_hold h
-              WHERE h.specialist_id = s.specialist_id AND h.date BETWEEN $4 AND $5
-                AND h.status = 'held' AND h.expires_at > $8) AS busy
+       sp.name AS spec_name, s.name_en,"""
+    + range_rows_sql("s.specialist_id", "$4", "$5", "$6", "$7", "$8")
+    + """
   FROM booking_service s
   JOIN booking_specialist sp ON sp.id = s.specialist_id
  WHERE s.is_active AND sp.is_active
@@ -91,6 +75,7 @@ SELECT s.id, s.name, s.price, s.duration, s.buffer_before, s.buffer_after, s.spe
    AND ($3::integer IS NULL OR s.specialist_id = $3)
  ORDER BY s.price, s.id
 """
+)
 
 
 @dataclass(frozen=True)
@@ -119,32 +104,13 @@ class Asked:
     per_specialist: int | None = None
 
 
-class HotNearest:
+class HotNearest(hot_path.HotRead):
     """Pure ASGI: answers the plain nearest-slots read (see the module's docstring), else
     passes on."""
 
-    def __init__(self, app: ASGIApp, *, db: Database, settings: Settings) -> None:
-        self.app = app
-        self.db = db
-        self.settings = settings
+    route = ROUTE
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        asked = self._asked(scope)
-        if asked is None:
-            await self.app(scope, receive, send)
-            return
-        try:
-            answer = await self.answer(scope, asked)
-        except Exception as exc:  # noqa: BLE001 - the route answers (or fails) it as usual
-            hot_path.passed_on(exc, scope["path"])
-            answer = None
-        if answer is None:
-            await self.app(scope, receive, send)
-            return
-        await hot_path.send_json(scope, send, answer, ROUTE)
-
-    @staticmethod
-    def _asked(scope: Scope) -> Asked | None:
+    def asked(self, scope: Scope) -> Asked | None:
         """What a request this path answers asks, else None."""
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != PATH:
             return None
@@ -205,14 +171,7 @@ class HotNearest:
             if sid in seen:
                 continue  # the same specialist's rules again (another of their services)
             seen.add(sid)
-            for dow, s, e in row["hours"]:
-                hours[(sid, dow)] = working_hours(s, e)
-            for dow, s, e in row["breaks"]:
-                if usable_break(s, e):
-                    breaks[(sid, dow)].append((s, e))
-            time_off[sid] = [time_off_interval(s, e, tz) for s, e in row["time_off"] if s < e]
-            for day, start, end, before, after in row["busy"]:
-                add_busy(busy, sid, day, start, end, before, after, tz)
+            add_range_row(row, sid, tz, hours, breaks, time_off, busy)
         rules = rules_of_days(list(seen), first, last, window, tz, hours, breaks, time_off, busy)
         found = earliest_slots(
             settings, offers, rules, first, last, asked.limit, asked.per_specialist

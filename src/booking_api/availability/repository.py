@@ -412,6 +412,56 @@ def week_rows_sql(specialist: str, weekday: str, range_start: str, range_end: st
                 AND t."end" > {range_start}) AS time_off,"""
 
 
+def range_rows_sql(
+    specialist: str, lo: str, hi: str, range_start: str, range_end: str, now: str
+) -> str:
+    """The ``hours``, ``breaks``, ``time_off`` and ``busy`` columns :func:`add_range_row`
+    reads, as SQL select-list items over the given expressions (the specialist; the days
+    whose appointments and holds can reach into those asked; the first and next-after-last
+    local instants asked; now, for live holds): a specialist's rules of several days in one
+    row, as :func:`load_rules_checked` reads them in two statements."""
+    return f"""
+       ARRAY(SELECT ROW(h.day_of_week, h.start_time, h.end_time)
+               FROM booking_specialistschedule h WHERE h.specialist_id = {specialist}) AS hours,
+       ARRAY(SELECT ROW(b.day_of_week, b.start_time, b.end_time)
+               FROM booking_break b WHERE b.specialist_id = {specialist}) AS breaks,
+       ARRAY(SELECT ARRAY[t.start, t."end"] FROM booking_timeoff t
+              WHERE t.specialist_id = {specialist} AND t.start < {range_end}
+                AND t."end" > {range_start}) AS time_off,
+       ARRAY(SELECT ROW(a.date, a.start_time, a.end_time, a.buffer_before, a.buffer_after)
+               FROM booking_appointment a
+              WHERE a.specialist_id = {specialist} AND a.date BETWEEN {lo} AND {hi}
+                AND a.status IN ('pending', 'confirmed')
+             UNION ALL
+             SELECT ROW(h.date, h.start_time, h.end_time, h.buffer_before, h.buffer_after)
+               FROM booking_hold h
+              WHERE h.specialist_id = {specialist} AND h.date BETWEEN {lo} AND {hi}
+                AND h.status = 'held' AND h.expires_at > {now}) AS busy"""
+
+
+def add_range_row(
+    row: Any,
+    specialist_id: int,
+    tz: dt.tzinfo,
+    hours: dict[tuple[int, int], tuple[dt.time, dt.time]],
+    breaks: dict[tuple[int, int | None], list[tuple[dt.time, dt.time]]],
+    time_off: dict[int, list[Interval]],
+    busy: dict[tuple[int, dt.date], list[Interval]],
+) -> None:
+    """Add one specialist's row of :func:`range_rows_sql` to what :func:`rules_of_days` takes
+    (the defaultdicts as :func:`load_rules_checked` fills them)."""
+    for dow, start, end in row["hours"]:
+        hours[(specialist_id, dow)] = working_hours(start, end)
+    for dow, start, end in row["breaks"]:
+        if usable_break(start, end):
+            breaks[(specialist_id, dow)].append((start, end))
+    for start, end in row["time_off"]:
+        if start < end:
+            time_off[specialist_id].append(time_off_interval(start, end, tz))
+    for day, start, end, before, after in row["busy"]:
+        add_busy(busy, specialist_id, day, start, end, before, after, tz)
+
+
 def day_rules_from_row(tz: Any, window: Window, row: Any, day: dt.date) -> DayRules:
     """The engine's view of one specialist's ``day`` from one row of a single-statement read
     (the hot free-slot path, the two-statement booking store): ``hours`` (start, end),
