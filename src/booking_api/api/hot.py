@@ -123,5 +123,20 @@ async def handled(request: Request, exc: Exception) -> Response:
     raise exc
 
 
+def plain_query(scope: Scope, allowed: set[bytes]) -> dict[bytes, bytes] | None:
+    """A GET's query parameters when a hot read may take them: only names in ``allowed``,
+    each once, nothing percent- or plus-encoded (an empty query: none); else None (the route
+    reads them, with its own parsing and errors)."""
+    query = scope["query_string"]
+    if not query:
+        return {}
+    if b"%" in query or b"+" in query:
+        return None
+    params = dict(part.partition(b"=")[::2] for part in query.split(b"&"))
+    if len(params) != query.count(b"&") + 1 or not params.keys() <= allowed:
+        return None  # a repeated or another parameter
+    return params
+
+
 def has_header(scope: Scope, name: bytes) -> bool:
     return any(key == name for key, _ in scope["headers"])

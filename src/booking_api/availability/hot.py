@@ -77,12 +77,9 @@ class HotSlots(hot_path.HotRead):
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
         match = PATH.match(scope["path"])
-        query = scope["query_string"]
-        if match is None or b"%" in query or b"+" in query:
+        params = hot_path.plain_query(scope, {b"date", b"service"})
+        if match is None or params is None:
             return None
-        params = dict(part.partition(b"=")[::2] for part in query.split(b"&"))
-        if len(params) != query.count(b"&") + 1 or not params.keys() <= {b"date", b"service"}:
-            return None  # a repeated or another parameter: the route
         service = params.get(b"service")
         if service is not None and not (service.isdigit() and len(service) <= 9):
             return None

@@ -76,14 +76,9 @@ class HotDays(hot_path.HotRead):
         match = PATH.match(scope["path"])
         if match is None or hot_path.has_header(scope, b"authorization"):
             return None
-        query = scope["query_string"]
-        params: dict[bytes, bytes] = {}
-        if query:
-            if b"%" in query or b"+" in query:
-                return None
-            params = dict(part.partition(b"=")[::2] for part in query.split(b"&"))
-            if len(params) != query.count(b"&") + 1 or not params.keys() <= {b"month", b"service"}:
-                return None  # a repeated or another parameter: the route
+        params = hot_path.plain_query(scope, {b"month", b"service"})
+        if params is None:
+            return None
         service = params.get(b"service")
         if service is not None and not (service.isdigit() and len(service) <= 9):
             return None  # an empty, odd or unknown service: the route's answer

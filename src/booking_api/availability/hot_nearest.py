@@ -114,14 +114,11 @@ class HotNearest(hot_path.HotRead):
         """What a request this path answers asks, else None."""
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != PATH:
             return None
-        query = scope["query_string"]
-        if not query or b"%" in query or b"+" in query:
-            return None
         if hot_path.has_header(scope, b"authorization"):
             return None
-        params = dict(part.partition(b"=")[::2] for part in query.split(b"&"))
-        if len(params) != query.count(b"&") + 1 or not params.keys() <= IDS.keys() | DATES | COUNTS:
-            return None  # a repeated or another parameter (service_name, city): the route
+        params = hot_path.plain_query(scope, IDS.keys() | DATES | COUNTS)
+        if not params:
+            return None  # no query, or service_name, city, a repeat…: the route
         values: dict[str, Any] = {}
         for name, value in params.items():
             if name in DATES:
