@@ -134,3 +134,51 @@ async def test_service_account_exchange_is_not_limited(limited, env, cat):
             "/api/auth/telegram/", json={"telegram_id": str(5000 + i)}, headers=staff
         )
         assert r.status_code == 200, r.text
+
+
+async def test_the_hot_bookings_429_is_the_routes(env, cat, monkeypatch):
+    """Booking is answered below FastAPI (appointments/hot_booking.py); over the limit its 429
+    is the route's, byte for byte: the status, DRF's text, Retry-After."""
+    from booking_api.appointments import hot_booking
+
+    app = create_app(env.settings.model_copy(update={"throttle_booking": "2/min"}), env.db)
+    transport = httpx.ASGITransport(app=app, client=("10.1.1.2", 1234))
+    day = future_day(5)
+
+    def booking(hour: int) -> dict:
+        return {
+            "service": cat.manicure.id,
+            "specialist": cat.anna.id,
+            "date": day.isoformat(),
+            "start_time": f"{hour:02d}:00",
+            "end_time": f"{hour:02d}:30",
+        }
+
+    async def steps_aside(self, scope, receive, send):  # the route answers instead
+        await self.app(scope, receive, send)
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        auth = env.auth(cat.alice)
+        for hour in (10, 11):
+            assert (await c.post("/api/appointments/", json=booking(hour), headers=auth)).is_success
+        answered = []
+        real_book = hot_booking.HotBooking.book
+
+        async def counted(self, request, key):
+            answered.append(True)
+            return await real_book(self, request, key)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(hot_booking.HotBooking, "book", counted)
+            hot = await c.post("/api/appointments/", json=booking(12), headers=auth)
+        assert answered == [True]  # refused by the hot path itself
+        with monkeypatch.context() as patch:
+            patch.setattr(hot_booking.HotBooking, "__call__", steps_aside)
+            route = await c.post("/api/appointments/", json=booking(12), headers=auth)
+    check_429(hot)
+    check_429(route)
+    assert abs(int(hot.headers["Retry-After"]) - int(route.headers["Retry-After"])) <= 1
+    if hot.headers["Retry-After"] == route.headers["Retry-After"]:  # the same second
+        assert hot.content == route.content
+    assert hot.headers["content-type"] == route.headers["content-type"]
+    await app.state.redis.close()
