@@ -27,8 +27,7 @@ from booking_api.appointments import hot as hot_appointments
 from booking_api.appointments import hot_booking
 from booking_api.appointments import routes as appointments
 from booking_api.auth import routes as auth
-from booking_api.availability import hot as hot_slots
-from booking_api.availability import hot_days, hot_nearest
+from booking_api.availability import hot_days, hot_nearest, hot_slots
 from booking_api.availability import routes as slots
 from booking_api.business import routes as business
 from booking_api.caching import install as install_cache

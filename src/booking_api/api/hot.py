@@ -1,5 +1,6 @@
 """What the hot paths share (``catalogue/hot.py``, ``appointments/hot.py``,
-``availability/hot.py``, ``appointments/hot_booking.py``): requests answered below FastAPI.
+``availability/hot_slots.py``, ``hot_days.py``, ``hot_nearest.py``,
+``appointments/hot_booking.py``): requests answered below FastAPI.
 The reads (on PostgreSQL) send their SQL straight to asyncpg on a connection of the API's own
 pool and their answer as one JSON body; a read that cannot answer (the database out of reach,
 anything unexpected) passes the request on to the route, which answers or fails it the usual

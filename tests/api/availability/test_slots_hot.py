@@ -1,7 +1,7 @@
-"""A specialist's free slots asked anonymously with only ``?date=`` are answered below FastAPI
-on PostgreSQL (``availability/hot.py``): the same bytes as the route gives (asked with a token,
-which the hot path leaves to the route), in one statement sent straight to the driver; anything
-else still goes through the route, with its texts."""
+"""A specialist's free slots asked anonymously with only ``?date=`` are answered below
+FastAPI on PostgreSQL (``availability/hot_slots.py``): the same bytes as the route gives
+(asked with a token, which the hot path leaves to the route), in one statement sent straight to
+the driver; anything else still goes through the route, with its texts."""
 
 from __future__ import annotations
 
