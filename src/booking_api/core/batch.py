@@ -2,7 +2,7 @@
 
 Under load many requests (or the jobs of one claim) ask the same kind of question in the
 same turn of the event loop: the cache's version numbers (``core/cache.RedisVersions``), the
-bookings the specialist's notices tell (``jobs/handlers.JobContext.batched``). A
+bookings the specialist's notices tell (``jobs/context.JobContext.batched``). A
 :class:`NextTurnBatch` collects what is asked until the loop's next turn, then reads it all in
 one round trip. A read never joins a batch already sent, so it sees every write that
 completed before it was asked for.

@@ -8,13 +8,11 @@ skipped, not sent).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Integer, Select, any_, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -23,12 +21,10 @@ from sqlalchemy.orm import joinedload
 from booking_api.appointments.service import check_slot
 from booking_api.availability.engine import local_dt
 from booking_api.clients.repository import no_shows_of
-from booking_api.core.batch import NextTurnBatch
-from booking_api.core.config import Settings
-from booking_api.core.db import Database
 from booking_api.core.driver import DriverQuery
 from booking_api.core.errors import ValidationError
 from booking_api.jobs import attendance, texts
+from booking_api.jobs.context import Handler, JobContext
 from booking_api.jobs.errors import Skip
 from booking_api.jobs.outbox import (
     REMINDER,
@@ -55,46 +51,6 @@ from booking_api.models import (
 from booking_api.webhooks.service import HANDLERS as WEBHOOK_HANDLERS
 
 log = logging.getLogger("booking_api.jobs")
-T = TypeVar("T")
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-@dataclass
-class JobContext:
-    """What the jobs claimed together (at ``now``) run with."""
-
-    db: Database
-    settings: Settings
-    sender: Any  # TelegramSender (or a test double with the same ``send``)
-    now: dt.datetime
-    worker_id: str
-    _shared: dict[Any, asyncio.Future[Any]] = field(default_factory=dict, repr=False)
-    _batches: dict[Any, NextTurnBatch[Any, Any]] = field(default_factory=dict, repr=False)
-
-    async def shared(self, key: Any, read: Callable[[], Awaitable[T]]) -> T:
-        """What ``read()`` returns, read once for all the jobs claimed together (the first
-        to ask reads, the others wait for its answer). For facts that may be as old as the
-        claim: every one of these jobs was due before it was read."""
-        future = self._shared.get(key)
-        if future is None:
-            future = self._shared[key] = asyncio.ensure_future(read())
-        return await asyncio.shield(future)
-
-    async def batched(
-        self, key: Any, item: K, read: Callable[[list[K]], Awaitable[Mapping[K, V]]]
-    ) -> V | None:
-        """``read(items)[item]``, where ``items`` are all those asked for under ``key`` in one
-        turn of the event loop (the jobs claimed together start in the same turn): one
-        statement for the batch instead of one per job (``core/batch.NextTurnBatch``). A
-        failed read fails every job of the batch, as each job's own read would have."""
-        batch = self._batches.get(key)
-        if batch is None:
-            batch = self._batches[key] = NextTurnBatch(read)
-        return await batch.get(item)
-
-
-Handler = Callable[[ClaimedJob, JobContext], Awaitable[None]]
 
 
 def _time(value: str) -> dt.time:

@@ -20,8 +20,9 @@ from typing import Any
 
 from booking_api.core.config import Settings
 from booking_api.core.db import Database, database_unavailable
+from booking_api.jobs.context import JobContext
 from booking_api.jobs.errors import PermanentFailure, RetryLater, Skip
-from booking_api.jobs.handlers import HANDLERS, JobContext
+from booking_api.jobs.handlers import HANDLERS
 from booking_api.jobs.outbox import WAITLIST_EXPIRE, WAITLIST_OFFER, set_waker, utcnow
 from booking_api.jobs.queue import ClaimedJob, claim_due, finish_many, next_run_at, retry_later
 from booking_api.jobs.telegram import TelegramSender

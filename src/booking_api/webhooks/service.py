@@ -40,7 +40,7 @@ from booking_api.webhooks import repository as repo
 from booking_api.webhooks.models import WebhookDelivery
 
 if TYPE_CHECKING:
-    from booking_api.jobs.handlers import JobContext
+    from booking_api.jobs.context import JobContext
 
 log = logging.getLogger("booking_api.webhooks")
 
