@@ -17,9 +17,11 @@ one, an id with more than 9 digits, a malformed date, a limit outside 1..50), no
 (the route's 400), and any failure (the route answers or fails it as usual). The cache
 middleware, outside this one, still answers first when it holds the answer.
 
-The asked service's name is compared case-blind by PostgreSQL's ``lower()`` on both sides
-(the route lowers the asked name in Python): the same for every name but a few letters whose
-case folding differs between the two (none in Russian or English).
+The route matches other services by the asked one's name lowered in Python against theirs
+lowered by PostgreSQL; here both are lowered by PostgreSQL, and a name that the two lower
+differently (a letter such as "İ", or any capital under a database collation that lowers
+only ASCII) goes to the route. Each specialist's rules are read once however many of their
+services match.
 """
 
 from __future__ import annotations
@@ -58,22 +60,34 @@ DATE = re.compile(rb"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 # $1 the asked service (its name), $2 category, $3 specialist (each NULL when not asked), $4..$5
 # the days whose appointments and holds can reach into the days searched, $6..$7 the first and
-# next-after-last local instants (time off), $8 now (live holds). Offers cheapest first, each
-# with its specialist's rules (repeated when a specialist has several matching services).
+# next-after-last local instants (time off), $8 now (live holds). The asked name as stored and
+# lowered, then the offers cheapest first, each with its specialist's rules (one row with no
+# offer when none matches).
 NEAREST_SQL = (
     """
-SELECT s.id, s.name, s.price, s.duration, s.buffer_before, s.buffer_after, s.specialist_id,
-       sp.name AS spec_name, s.name_en,"""
-    + range_rows_sql("s.specialist_id", "$4", "$5", "$6", "$7", "$8")
+WITH asked AS (
+    SELECT a.name, lower(a.name) AS lowered FROM booking_service a WHERE a.id = $1
+), offers AS (
+    SELECT s.id, s.name, s.price, s.duration, s.buffer_before, s.buffer_after, s.specialist_id,
+           sp.name AS spec_name, s.name_en
+      FROM booking_service s
+      JOIN booking_specialist sp ON sp.id = s.specialist_id
+     WHERE s.is_active AND sp.is_active
+       AND ($1::integer IS NULL OR lower(s.name) = (SELECT lowered FROM asked))
+       AND ($2::integer IS NULL OR s.category_id = $2)
+       AND ($3::integer IS NULL OR s.specialist_id = $3)
+), rules AS (
+    SELECT d.specialist_id,"""
+    + range_rows_sql("d.specialist_id", "$4", "$5", "$6", "$7", "$8")
     + """
-  FROM booking_service s
-  JOIN booking_specialist sp ON sp.id = s.specialist_id
- WHERE s.is_active AND sp.is_active
-   AND ($1::integer IS NULL
-        OR lower(s.name) = (SELECT lower(a.name) FROM booking_service a WHERE a.id = $1))
-   AND ($2::integer IS NULL OR s.category_id = $2)
-   AND ($3::integer IS NULL OR s.specialist_id = $3)
- ORDER BY s.price, s.id
+      FROM (SELECT DISTINCT specialist_id FROM offers) d
+)
+SELECT (SELECT name FROM asked) AS asked_name, (SELECT lowered FROM asked) AS asked_lowered,
+       o.id, o.name, o.price, o.duration, o.buffer_before, o.buffer_after, o.specialist_id,
+       o.spec_name, o.name_en, r.hours, r.breaks, r.time_off, r.busy
+  FROM (SELECT 1) AS one
+  LEFT JOIN (offers o JOIN rules r ON r.specialist_id = o.specialist_id) ON true
+ ORDER BY o.price, o.id
 """
 )
 
@@ -157,7 +171,11 @@ class HotNearest(hot_path.HotRead):
             local_dt(last + ONE_DAY, dt.time(0), tz),
             dt.datetime.now(dt.UTC),
         )
-        offers = [Offer(*row[:9]) for row in rows]
+        asked_name = rows[0]["asked_name"]
+        if asked_name is not None and asked_name.lower() != rows[0]["asked_lowered"]:
+            return None  # Python and this database lower the name differently: the route's
+        rows = [row for row in rows if row["id"] is not None]  # no offer: one empty row
+        offers = [Offer(*row[2:11]) for row in rows]
         hours: dict[tuple[int, int], tuple[dt.time, dt.time]] = {}
         breaks: dict[tuple[int, int | None], list[tuple[dt.time, dt.time]]] = defaultdict(list)
         time_off: dict[int, list[Interval]] = defaultdict(list)

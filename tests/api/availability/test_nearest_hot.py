@@ -52,9 +52,18 @@ async def _two_salons(env, cat) -> dict:  # noqa: ANN001
             category_id=cat.nails.id,
             is_active=False,
         )
-        session.add_all([cheaper, paused])
+        # "İ": Python lowers it to two letters, PostgreSQL (glibc) to one: the route's answer
+        dotted = Service(
+            name="İpek маникюр",
+            description="",
+            price=Decimal("1100"),
+            duration=30,
+            specialist_id=cat.maria.id,
+            category_id=cat.nails.id,
+        )
+        session.add_all([cheaper, paused, dotted])
         await session.commit()
-    return {"day": day, "cheaper": cheaper.id, "paused": paused.id}
+    return {"day": day, "cheaper": cheaper.id, "paused": paused.id, "dotted": dotted.id}
 
 
 async def _both(client, env, cat, query: str):  # noqa: ANN001, ANN202
@@ -100,6 +109,7 @@ async def test_nearest_manicures_are_the_routes_answer_byte_for_byte_in_one_stat
         "service={manicure}&date_from={day}&date_to={in2}",
         "service={cheaper}&date_from={day}",
         "service={paused}",  # paused, but its name finds the active ones
+        "service={dotted}",  # a name Python and PostgreSQL lower differently: the route
         "service={manicure}&date_from={far}",  # beyond the horizon: nothing
         "service={manicure}&date_from={in3}&date_to={day}",  # to before from: nothing
         "service=999999",
@@ -126,6 +136,7 @@ async def test_every_other_case_answers_as_the_route(client, env, cat, query: st
         manicure=cat.manicure.id,
         cheaper=found["cheaper"],
         paused=found["paused"],
+        dotted=found["dotted"],
         nails=cat.nails.id,
         anna=cat.anna.id,
         maria=cat.maria.id,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, bindparam, select, text
 
 from booking_api.jobs.outbox import appointment_changed
 from booking_api.models import Appointment, Client, Job
@@ -265,3 +265,32 @@ async def test_a_booking_queues_its_event_only_for_a_subscriber(
     assert [(j.payload["type"], j.payload["object_id"]) for j in queued] == [
         ("appointment.created", heard["id"])
     ]
+
+
+async def test_a_list_written_by_hand_never_fails_a_booking(hooks: Hooks, cat: Any) -> None:
+    """``events`` written around the API: a JSON value PostgreSQL's jsonb cannot hold (a NUL
+    escape) or a string instead of a list. Bookings still succeed; the event is queued when the
+    fan-out's own check would deliver it (a string naming the type)."""
+    day = future_day(5)
+    async with hooks.db.write_sessions() as session:
+        await session.execute(
+            text(
+                "INSERT INTO booking_webhookendpoint (url, description, events, secret, "
+                "is_active, created_at, updated_at) VALUES ('https://a.example/h', '', "
+                ":events, 'whsec_x', true, :now, :now)"
+            ).bindparams(bindparam("events", type_=JSON)),
+            {"events": ["\u0000"], "now": dt.datetime.now(dt.UTC)},
+        )
+        await session.commit()
+    first = await book(hooks, cat.alice, cat, day, "10:00", "11:00")
+    async with hooks.db.write_sessions() as session:
+        await session.execute(
+            text("UPDATE booking_webhookendpoint SET events = :events").bindparams(
+                bindparam("events", type_=JSON)
+            ),
+            {"events": "appointment.created,appointment.cancelled"},
+        )
+        await session.commit()
+    second = await book(hooks, cat.alice, cat, day, "12:00", "13:00")
+    queued = [j.payload["object_id"] for j in await hooks.jobs(events.JOB_KIND)]
+    assert second["id"] in queued and first["id"]
