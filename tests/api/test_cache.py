@@ -517,6 +517,63 @@ async def test_reads_that_arrive_together_share_one_round_trip_and_miss_no_bump(
         await writer.holder.close()
 
 
+@pytest.mark.redis
+@needs_redis
+async def test_bumps_that_arrive_together_share_one_round_trip(redis_prefix):
+    """Bookings finishing together bump their scopes in one round trip: each scope asked moves
+    on, each bump returns once Redis has it, and a bump asked while a batch is on its way goes
+    in the next one (so it is never reported done before Redis applied it)."""
+    from booking_api.core.cache import RedisVersions
+    from booking_api.core.redis_client import RedisHolder
+
+    holder = RedisHolder(TEST_REDIS_URL, redis_prefix + "bumps:")
+    versions = RedisVersions(holder)
+    try:
+        scopes = [["bookings", f"bookings:{i}"] for i in range(8)] + [["catalogue"]]
+        every = ["bookings", "catalogue", *(f"bookings:{i}" for i in range(8))]
+        before = await versions.read(every)
+        assert await asyncio.gather(*(versions.bump(s) for s in scopes)) == [True] * 9
+        assert versions.bump_round_trips == 1
+        after = await versions.read(every)
+        assert all(int(a) > int(b) for a, b in zip(after, before, strict=True))
+
+        real_script, sent, release = versions._script, asyncio.Event(), asyncio.Event()
+
+        def held_script(client):  # noqa: ANN001, ANN202
+            get, bump = real_script(client)
+
+            async def held_bump(**kw):  # noqa: ANN003, ANN202
+                sent.set()
+                await release.wait()
+                return await bump(**kw)
+
+            return get, held_bump
+
+        versions._script = held_script
+        first = asyncio.ensure_future(versions.bump(["bookings:1"]))
+        await asyncio.wait_for(sent.wait(), 5)  # the first batch is on its way
+        second = asyncio.ensure_future(versions.bump(["bookings:2"]))
+        await asyncio.sleep(0.05)
+        assert not first.done() and not second.done()  # neither is done before Redis is
+        release.set()
+        assert await first is True and await second is True
+        assert versions.bump_round_trips == 3  # the second did not join the first's batch
+    finally:
+        await holder.close()
+
+
+async def test_bumps_report_not_delivered_while_redis_cannot_be_reached() -> None:
+    from booking_api.core.cache import RedisVersions
+    from booking_api.core.redis_client import RedisHolder
+
+    versions = RedisVersions(RedisHolder("redis://127.0.0.1:1/0"))
+    try:
+        assert await asyncio.gather(versions.bump(["a"]), versions.bump(["b"])) == [False, False]
+        assert await versions.bump(["a"]) is False  # marked down: nobody asked
+    finally:
+        await versions.holder.close()
+
+
 async def test_reads_go_without_versions_while_redis_cannot_be_reached() -> None:
     from booking_api.core.cache import RedisVersions
     from booking_api.core.redis_client import RedisHolder
