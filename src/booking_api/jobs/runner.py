@@ -88,6 +88,8 @@ class Finishes:
         self.pending.append((job, status, error))
 
     async def flush(self, now: dt.datetime | None = None) -> None:
+        if not self.pending:
+            return
         batch, self.pending = self.pending, []
         try:
             await finish_many(self.db, batch, self.worker_id, now=now)
