@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,7 @@ async def send_json(scope: Scope, send: Send, answer: Any, route: Matched) -> No
     await send({"type": "http.response.body", "body": body})
 
 
-class HotRead:
+class HotRead(ABC):
     """Pure ASGI: a read answered here when :meth:`asked` finds a request it takes (None: not
     this path's, or not a plain one) and :meth:`answer` answers it (None: the route must, for
     its 404s and 400s); anything else, a failure included (:func:`passed_on`), goes on to the
@@ -100,11 +101,13 @@ class HotRead:
             return
         await send_json(scope, send, answer, self.route)
 
+    @abstractmethod
     def asked(self, scope: Scope) -> Any | None:
-        raise NotImplementedError
+        """What a request this path takes asks (its parsed parameters), else None."""
 
+    @abstractmethod
     async def answer(self, scope: Scope, asked: Any) -> Any | None:
-        raise NotImplementedError
+        """The route's answer to ``asked``, or None where the route must answer."""
 
 
 async def handled(request: Request, exc: Exception) -> Response:
