@@ -22,28 +22,28 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections import defaultdict
 from typing import Any
 
 from starlette.requests import Request
 from starlette.types import Scope
 
 from booking_api.api import hot as hot_path
-from booking_api.availability.engine import Interval, days_with_room, local_dt
+from booking_api.availability.engine import days_with_room, local_dt
 from booking_api.availability.repository import (
-    add_range_row,
     range_rows_sql,
-    rules_of_days,
+    rules_from_range_row,
+    service_shape_sql,
 )
-from booking_api.availability.service import HALF_HOURS, service_shape
+from booking_api.availability.service import asked_shape
 from booking_api.availability.window import ONE_DAY, Window, days_between
 from booking_api.caching.scopes import slot_now
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
+from booking_api.core.fields import parse_date
 
 PATH = re.compile(r"^/api/specialists/([0-9]{1,9})/available_days/$")
 ROUTE = hot_path.Matched("/api/specialists/{pk}/available_days/")
-MONTH = re.compile(rb"^([0-9]{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(rb"^[0-9]{4}-[0-9]{2}$")
 
 # $1 specialist, $2..$3 the days whose appointments and holds can reach into the month asked
 # (one either side, for buffers), $4..$5 the first and next-after-last local instants (time
@@ -52,10 +52,9 @@ MONTH_SQL = (
     """
 SELECT sp.id,"""
     + range_rows_sql("$1", "$2", "$3", "$4", "$5", "$6")
-    + """,
-       (SELECT ROW(s.duration, s.buffer_before, s.buffer_after)
-          FROM booking_service s
-         WHERE s.id = $7::integer AND s.specialist_id = $1) AS service
+    + ","
+    + service_shape_sql("$7", "$1")
+    + """
   FROM booking_specialist sp
  WHERE sp.id = $1
 """
@@ -84,13 +83,10 @@ class HotDays(hot_path.HotRead):
             return None  # an empty, odd or unknown service: the route's answer
         month = params.get(b"month")
         first = None
-        if month is not None:
-            plain = MONTH.match(month)
-            if plain is None:
-                return None  # an empty or malformed month: the route's answer
-            if int(plain[1]) < dt.MINYEAR:
-                return None  # year 0: the route's answer
-            first = dt.date(int(plain[1]), int(plain[2]), 1)
+        if month is not None:  # as the route reads it: YYYY-MM, its first day a date
+            first = parse_date(month.decode() + "-01") if MONTH.match(month) else None
+            if first is None:
+                return None  # an empty or malformed month: the route's 400
         return int(match.group(1)), first, int(service) if service is not None else None
 
     async def answer(self, scope: Scope, asked: tuple[int, dt.date | None, int | None]) -> Any:
@@ -100,44 +96,30 @@ class HotDays(hot_path.HotRead):
         now = slot_now(Request(scope), tz)
         window = Window.for_slots(settings, now)
         month = month or now.date().replace(day=1)
-        # As the route (service.days_with_free_slots, then repository.load_rules_checked).
+        # The days the route looks at (service.days_with_free_slots); a month wholly outside
+        # the booking window has none (first > last) and answers [].
         last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
         first = max(month, window.earliest.date())
         last = min(last_day, window.latest.date())
-        lo = max(first, window.earliest.date() - ONE_DAY)
-        hi = min(last, window.latest.date() + ONE_DAY)
         rows = await hot_path.fetch(
             self.db.read_engine,
             MONTH_SQL,
             specialist_id,
-            lo - ONE_DAY,
-            hi + ONE_DAY,
-            local_dt(lo, dt.time(0), tz),
-            local_dt(hi + ONE_DAY, dt.time(0), tz),
+            first - ONE_DAY,
+            last + ONE_DAY,
+            local_dt(first, dt.time(0), tz),
+            local_dt(last + ONE_DAY, dt.time(0), tz),
             dt.datetime.now(dt.UTC),
             service_id,
         )
         if not rows:
             return None  # no such specialist: the route's 404
-        row = rows[0]
-        if service_id is None:
-            shape = HALF_HOURS
-        elif row["service"] is None:
+        shape = asked_shape(settings, service_id, rows[0]["service"])
+        if shape is None:
             return None  # not this specialist's service: the route's 400
-        else:
-            shape = service_shape(settings, *row["service"])
-        if hi < lo:
-            return []  # the month is wholly outside the booking window
-        hours: dict[tuple[int, int], tuple[dt.time, dt.time]] = {}
-        breaks: dict[tuple[int, int | None], list[tuple[dt.time, dt.time]]] = defaultdict(list)
-        time_off: dict[int, list[Interval]] = defaultdict(list)
-        busy: dict[tuple[int, dt.date], list[Interval]] = defaultdict(list)
-        add_range_row(row, specialist_id, tz, hours, breaks, time_off, busy)
-        rules = rules_of_days([specialist_id], lo, hi, window, tz, hours, breaks, time_off, busy)
+        rules = rules_from_range_row(rows[0], specialist_id, first, last, window, tz)
         ordered = [
-            rules[(specialist_id, d)]
-            for d in days_between(first, last)
-            if (specialist_id, d) in rules
+            rules[key] for d in days_between(first, last) if (key := (specialist_id, d)) in rules
         ]
         return [d.isoformat() for d in days_with_room(ordered, **shape)]
 

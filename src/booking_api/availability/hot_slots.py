@@ -5,10 +5,12 @@ at: with a service once the client has chosen one).
 
 The same answer as the route (``tests/api/availability/test_slots_hot.py`` compares both
 ways), for less CPU: no dependency injection, no session, and ONE statement instead of the
-route's two or three (the specialist's hours and breaks for that weekday, time off, busy
-appointments and live holds around the day, as arrays, and the service's duration and
-buffers), sent on a pooled connection straight to asyncpg (``api/hot.fetch``). The engine
-(``engine.free_slots``) and the JSON are the route's own.
+route's two or three (the specialist's hours and breaks, time off, busy appointments and live
+holds around the day, as arrays: ``repository.range_rows_sql``, as the free-days and nearest
+hot reads; and the service's duration and buffers), sent on a pooled connection straight to
+asyncpg (``api/hot.fetch``). The day's rules are assembled by the route's loader's own
+function (``repository.rules_of_days``); the engine (``engine.free_slots``) and the JSON are
+the route's own.
 
 Anything else goes to the route: another parameter (``appointment``), a bearer token, an id
 or date that is not plain, a day outside the booking window, an unknown specialist (404), a
@@ -28,9 +30,13 @@ from starlette.types import Scope
 
 from booking_api.api import hot as hot_path
 from booking_api.availability.engine import free_slots, local_dt
-from booking_api.availability.repository import day_rules_from_row, week_rows_sql
+from booking_api.availability.repository import (
+    range_rows_sql,
+    rules_from_range_row,
+    service_shape_sql,
+)
 from booking_api.availability.schemas import slot_json
-from booking_api.availability.service import HALF_HOURS, service_shape
+from booking_api.availability.service import asked_shape
 from booking_api.availability.window import ONE_DAY, Window
 from booking_api.caching.scopes import slot_now
 from booking_api.core.config import Settings
@@ -40,25 +46,15 @@ from booking_api.core.fields import parse_date
 PATH = re.compile(r"^/api/specialists/([0-9]{1,9})/available_slots/$")
 ROUTE = hot_path.Matched("/api/specialists/{pk}/available_slots/")
 
-# $1 specialist, $2 weekday, $3..$4 the days around (buffers reach into neighbours), $5..$6
-# the local day's instants (time off), $7 now (live holds), $8 the service asked (or NULL).
+# $1 specialist, $2..$3 the days around (buffers reach into neighbours), $4..$5 the local
+# day's instants (time off), $6 now (live holds), $7 the service asked (or NULL).
 DAY_SQL = (
     """
 SELECT sp.id,"""
-    + week_rows_sql("$1", "$2", "$5", "$6")
+    + range_rows_sql("$1", "$2", "$3", "$4", "$5", "$6")
+    + ","
+    + service_shape_sql("$7", "$1")
     + """
-       ARRAY(SELECT ROW(a.date, a.start_time, a.end_time, a.buffer_before, a.buffer_after)
-               FROM booking_appointment a
-              WHERE a.specialist_id = $1 AND a.date BETWEEN $3 AND $4
-                AND a.status IN ('pending', 'confirmed')
-             UNION ALL
-             SELECT ROW(h.date, h.start_time, h.end_time, h.buffer_before, h.buffer_after)
-               FROM booking_hold h
-              WHERE h.specialist_id = $1 AND h.date BETWEEN $3 AND $4
-                AND h.status = 'held' AND h.expires_at > $7) AS busy,
-       (SELECT ROW(s.duration, s.buffer_before, s.buffer_after)
-          FROM booking_service s
-         WHERE s.id = $8::integer AND s.specialist_id = $1) AS service
   FROM booking_specialist sp
  WHERE sp.id = $1
 """
@@ -101,7 +97,6 @@ class HotSlots(hot_path.HotRead):
             self.db.read_engine,
             DAY_SQL,
             specialist_id,
-            day.weekday(),
             day - ONE_DAY,
             day + ONE_DAY,
             local_dt(day, dt.time(0), tz),
@@ -109,16 +104,14 @@ class HotSlots(hot_path.HotRead):
             dt.datetime.now(dt.UTC),
             service_id,
         )
-        if not rows or rows[0]["hours"] is None:
-            return None  # no such specialist (404), or a day off (400): the route's texts
-        if service_id is None:
-            shape = HALF_HOURS
-        elif rows[0]["service"] is None:
-            return None  # not this specialist's service: the route's 400
-        else:
-            shape = service_shape(settings, *rows[0]["service"])
-        rules = day_rules_from_row(tz, window, rows[0], day)
-        return [slot_json(s) for s in free_slots(rules, **shape)]
+        if not rows:
+            return None  # no such specialist: the route's 404
+        rules = rules_from_range_row(rows[0], specialist_id, day, day, window, tz)
+        day_rules = rules.get((specialist_id, day))
+        shape = asked_shape(settings, service_id, rows[0]["service"])
+        if day_rules is None or shape is None:
+            return None  # a day off, or not this specialist's service: the route's 400s
+        return [slot_json(s) for s in free_slots(day_rules, **shape)]
 
 
 def install(app: Any, db: Database, settings: Settings) -> None:

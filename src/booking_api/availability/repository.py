@@ -439,6 +439,28 @@ def range_rows_sql(
                 AND h.status = 'held' AND h.expires_at > {now}) AS busy"""
 
 
+def service_shape_sql(service: str, specialist: str) -> str:
+    """The ``service`` column of a hot read: the asked service's duration and buffers when it
+    is the specialist's (NULL otherwise), as a select-list item over the given expressions."""
+    return f"""
+       (SELECT ROW(s.duration, s.buffer_before, s.buffer_after)
+          FROM booking_service s
+         WHERE s.id = {service}::integer AND s.specialist_id = {specialist}) AS service"""
+
+
+def rules_from_range_row(
+    row: Any, specialist_id: int, first: dt.date, last: dt.date, window: Window, tz: dt.tzinfo
+) -> dict[tuple[int, dt.date], DayRules]:
+    """One specialist's rules of ``first..last`` from one row of :func:`range_rows_sql`, as
+    :func:`load_rules` gives them."""
+    hours: dict[tuple[int, int], tuple[dt.time, dt.time]] = {}
+    breaks: dict[tuple[int, int | None], list[tuple[dt.time, dt.time]]] = defaultdict(list)
+    time_off: dict[int, list[Interval]] = defaultdict(list)
+    busy: dict[tuple[int, dt.date], list[Interval]] = defaultdict(list)
+    add_range_row(row, specialist_id, tz, hours, breaks, time_off, busy)
+    return rules_of_days([specialist_id], first, last, window, tz, hours, breaks, time_off, busy)
+
+
 def add_range_row(
     row: Any,
     specialist_id: int,
@@ -463,8 +485,9 @@ def add_range_row(
 
 
 def day_rules_from_row(tz: Any, window: Window, row: Any, day: dt.date) -> DayRules:
-    """The engine's view of one specialist's ``day`` from one row of a single-statement read
-    (the hot free-slot path, the two-statement booking store): ``hours`` (start, end),
+    """The engine's view of one specialist's ``day`` from one row of the booking store's
+    context read (``appointments/repository_pg.py``: hours of one weekday, and only the busy
+    times near the asked one; the hot reads use :func:`range_rows_sql`): ``hours`` (start, end),
     ``breaks`` and ``time_off`` (arrays of pairs), ``busy`` (appointments and live holds as
     (date, start, end, buffer before, buffer after)), as :func:`load_rules_checked` builds it
     from its two statements."""

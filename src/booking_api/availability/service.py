@@ -53,6 +53,17 @@ async def slot_shape(
 HALF_HOURS = {"duration": dt.timedelta(minutes=30), "step": dt.timedelta(minutes=30)}
 
 
+def asked_shape(
+    settings: Settings, service_id: int | None, found: tuple[int, int, int] | None
+) -> dict[str, dt.timedelta] | None:
+    """:func:`slot_shape` for a hot read, from its ``service`` column (``found``: the asked
+    service's duration and buffers when it is the specialist's): None where the route answers
+    a 400 (a service the specialist does not offer)."""
+    if service_id is None:
+        return dict(HALF_HOURS)
+    return None if found is None else service_shape(settings, *found)
+
+
 def service_shape(
     settings: Settings, duration: int, buffer_before: int, buffer_after: int
 ) -> dict[str, dt.timedelta]:
