@@ -86,7 +86,6 @@ async def rows(session: AsyncSession, stmt: Select[Any]) -> Sequence[Any]:
 # Tables whose number of rows the database keeps in ``booking_rowcount`` (triggers of
 # migration 0013_row_counts, which names the same tables).
 COUNTED_TABLES = frozenset({"booking_appointment"})
-ROWCOUNT_SHARDS = 32  # rows per table on PostgreSQL (the migration's SHARDS)
 _ROWCOUNT = table("booking_rowcount", column("table_name", String), column("n", BigInteger))
 
 
@@ -125,28 +124,28 @@ async def recount_rows(session: AsyncSession) -> dict[str, tuple[int, int]]:
     --disable-triggers``, a trigger dropped by hand): ``{table: (kept before, counted)}``.
 
     In the caller's write transaction: on PostgreSQL the table's writers wait for it (readers
-    go on), so no write lands between the count and the new shard rows; SQLite's writes wait
+    go on), so no write lands between the count and the shards' new values; SQLite's writes wait
     anyway. The caller commits."""
-    postgresql = session.bind.dialect.name == "postgresql"
     found: dict[str, tuple[int, int]] = {}
     for name in sorted(COUNTED_TABLES):
-        if postgresql:
+        if session.bind.dialect.name == "postgresql":
             await session.execute(text(f"LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE"))
         kept = await session.scalar(
             select(func.coalesce(func.sum(_ROWCOUNT.c.n), 0)).where(_ROWCOUNT.c.table_name == name)
         )
         counted = await session.scalar(select(func.count()).select_from(table(name)))
+        # The count on shard 0 (put back if it went), every other shard of the table to 0.
         await session.execute(
-            text("DELETE FROM booking_rowcount WHERE table_name = :name"), {"name": name}
-        )
-        await session.execute(  # as the migration leaves them: the count, then empty shards
             text(
-                "INSERT INTO booking_rowcount (table_name, shard, n) VALUES (:name, 0, :n)"
-                + (
-                    ", " + ", ".join(f"(:name, {s}, 0)" for s in range(1, ROWCOUNT_SHARDS))
-                    if postgresql
-                    else ""
-                )
+                "INSERT INTO booking_rowcount (table_name, shard, n) VALUES (:name, 0, 0) "
+                "ON CONFLICT (table_name, shard) DO NOTHING"
+            ),
+            {"name": name},
+        )
+        await session.execute(
+            text(
+                "UPDATE booking_rowcount SET n = CASE WHEN shard = 0 THEN :n ELSE 0 END "
+                "WHERE table_name = :name"
             ),
             {"name": name, "n": counted},
         )
