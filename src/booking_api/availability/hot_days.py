@@ -28,14 +28,10 @@ from starlette.requests import Request
 from starlette.types import Scope
 
 from booking_api.api import hot as hot_path
-from booking_api.availability.engine import days_with_room, local_dt
-from booking_api.availability.repository import (
-    range_rows_sql,
-    rules_from_range_row,
-    service_shape_sql,
-)
+from booking_api.availability.engine import days_with_room
+from booking_api.availability.repository import rules_from_range_row, specialist_range_query
 from booking_api.availability.service import asked_shape
-from booking_api.availability.window import ONE_DAY, Window, days_between
+from booking_api.availability.window import Window, days_between
 from booking_api.caching.scopes import slot_now
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
@@ -44,21 +40,6 @@ from booking_api.core.fields import parse_date
 PATH = re.compile(r"^/api/specialists/([0-9]{1,9})/available_days/$")
 ROUTE = hot_path.Matched("/api/specialists/{pk}/available_days/")
 MONTH = re.compile(rb"^[0-9]{4}-[0-9]{2}$")
-
-# $1 specialist, $2..$3 the days whose appointments and holds can reach into the month asked
-# (one either side, for buffers), $4..$5 the first and next-after-last local instants (time
-# off), $6 now (live holds), $7 the service asked (or NULL).
-MONTH_SQL = (
-    """
-SELECT sp.id,"""
-    + range_rows_sql("$1", "$2", "$3", "$4", "$5", "$6")
-    + ","
-    + service_shape_sql("$7", "$1")
-    + """
-  FROM booking_specialist sp
- WHERE sp.id = $1
-"""
-)
 
 
 class HotDays(hot_path.HotRead):
@@ -101,17 +82,8 @@ class HotDays(hot_path.HotRead):
         last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
         first = max(month, window.earliest.date())
         last = min(last_day, window.latest.date())
-        rows = await hot_path.fetch(
-            self.db.read_engine,
-            MONTH_SQL,
-            specialist_id,
-            first - ONE_DAY,
-            last + ONE_DAY,
-            local_dt(first, dt.time(0), tz),
-            local_dt(last + ONE_DAY, dt.time(0), tz),
-            dt.datetime.now(dt.UTC),
-            service_id,
-        )
+        sql, args = specialist_range_query(specialist_id, first, last, tz, service_id)
+        rows = await hot_path.fetch(self.db.read_engine, sql, *args)
         if not rows:
             return None  # no such specialist: the route's 404
         shape = asked_shape(settings, service_id, rows[0]["service"])

@@ -29,15 +29,11 @@ from starlette.requests import Request
 from starlette.types import Scope
 
 from booking_api.api import hot as hot_path
-from booking_api.availability.engine import free_slots, local_dt
-from booking_api.availability.repository import (
-    range_rows_sql,
-    rules_from_range_row,
-    service_shape_sql,
-)
+from booking_api.availability.engine import free_slots
+from booking_api.availability.repository import rules_from_range_row, specialist_range_query
 from booking_api.availability.schemas import slot_json
 from booking_api.availability.service import asked_shape
-from booking_api.availability.window import ONE_DAY, Window
+from booking_api.availability.window import Window
 from booking_api.caching.scopes import slot_now
 from booking_api.core.config import Settings
 from booking_api.core.db import Database
@@ -45,20 +41,6 @@ from booking_api.core.fields import parse_date
 
 PATH = re.compile(r"^/api/specialists/([0-9]{1,9})/available_slots/$")
 ROUTE = hot_path.Matched("/api/specialists/{pk}/available_slots/")
-
-# $1 specialist, $2..$3 the days around (buffers reach into neighbours), $4..$5 the local
-# day's instants (time off), $6 now (live holds), $7 the service asked (or NULL).
-DAY_SQL = (
-    """
-SELECT sp.id,"""
-    + range_rows_sql("$1", "$2", "$3", "$4", "$5", "$6")
-    + ","
-    + service_shape_sql("$7", "$1")
-    + """
-  FROM booking_specialist sp
- WHERE sp.id = $1
-"""
-)
 
 
 class HotSlots(hot_path.HotRead):
@@ -93,17 +75,8 @@ class HotSlots(hot_path.HotRead):
         window = Window.for_slots(settings, slot_now(Request(scope), tz))
         if not window.covers(day):
             return None
-        rows = await hot_path.fetch(
-            self.db.read_engine,
-            DAY_SQL,
-            specialist_id,
-            day - ONE_DAY,
-            day + ONE_DAY,
-            local_dt(day, dt.time(0), tz),
-            local_dt(day + ONE_DAY, dt.time(0), tz),
-            dt.datetime.now(dt.UTC),
-            service_id,
-        )
+        sql, args = specialist_range_query(specialist_id, day, day, tz, service_id)
+        rows = await hot_path.fetch(self.db.read_engine, sql, *args)
         if not rows:
             return None  # no such specialist: the route's 404
         rules = rules_from_range_row(rows[0], specialist_id, day, day, window, tz)

@@ -448,6 +448,23 @@ def service_shape_sql(service: str, specialist: str) -> str:
          WHERE s.id = {service}::integer AND s.specialist_id = {specialist}) AS service"""
 
 
+def specialist_range_query(
+    specialist_id: int, first: dt.date, last: dt.date, tz: dt.tzinfo, service_id: int | None
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement and arguments of a hot read of one specialist's days ``first..last``:
+    one row (none: no such specialist) of :func:`range_rows_sql` for
+    :func:`rules_from_range_row`, with :func:`service_shape_sql` of ``service_id``."""
+    return _SPECIALIST_RANGE_SQL, (
+        specialist_id,
+        first - ONE_DAY,
+        last + ONE_DAY,
+        local_dt(first, dt.time(0), tz),
+        local_dt(last + ONE_DAY, dt.time(0), tz),
+        dt.datetime.now(dt.UTC),
+        service_id,
+    )
+
+
 def rules_from_range_row(
     row: Any, specialist_id: int, first: dt.date, last: dt.date, window: Window, tz: dt.tzinfo
 ) -> dict[tuple[int, dt.date], DayRules]:
@@ -507,3 +524,19 @@ def day_rules_from_row(tz: Any, window: Window, row: Any, day: dt.date) -> DayRu
         earliest=window.earliest,
         latest=window.latest,
     )
+
+
+# $1 specialist, $2..$3 the days whose appointments and holds can reach into those asked (one
+# either side, for buffers), $4..$5 the first and next-after-last local instants asked (time
+# off), $6 now (live holds), $7 the service asked (or NULL).
+_SPECIALIST_RANGE_SQL = (
+    """
+SELECT sp.id,"""
+    + range_rows_sql("$1", "$2", "$3", "$4", "$5", "$6")
+    + ","
+    + service_shape_sql("$7", "$1")
+    + """
+  FROM booking_specialist sp
+ WHERE sp.id = $1
+"""
+)
