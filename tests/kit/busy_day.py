@@ -1,12 +1,16 @@
-"""A working day of Anna's (the demo catalogue) with everything that makes time busy or free
-around it, for the tests that compare a hot read path with its route."""
+"""For the tests that compare a hot read path with its route: a working day of Anna's (the
+test catalogue) with everything that makes time busy or free around it, and the comparison."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+import httpx
 
 from booking_api.models import Appointment, Break, Hold, TimeOff
 from kit.api import future_day
+from kit.statements import checkouts_and_statements
 
 
 async def busy_day(env, cat) -> dt.date:  # noqa: ANN001
@@ -79,3 +83,23 @@ async def busy_day(env, cat) -> dt.date:  # noqa: ANN001
         )
         await session.commit()
     return day
+
+
+async def answered_alike(
+    client: httpx.AsyncClient, env: Any, user: Any, url: str, *, hot: bool = False
+) -> httpx.Response:
+    """``url`` asked anonymously (what the hot paths take) and with ``user``'s token (which they
+    leave to the route): the same status, the same bytes and length. ``hot``: the anonymous one
+    is answered by the hot path on PostgreSQL (one pool checkout, no SQLAlchemy statement), not
+    by the route after the hot path failed. The anonymous answer."""
+    with checkouts_and_statements(env) as seen:
+        anonymous = await client.get(url)
+    if hot and env.backend == "postgresql":
+        assert seen == {"checkouts": 1, "statements": 0}, url
+    through_route = await client.get(url, headers=env.auth(user))
+    assert (anonymous.status_code, anonymous.content) == (
+        through_route.status_code,
+        through_route.content,
+    ), url
+    assert anonymous.headers["content-length"] == through_route.headers["content-length"]
+    return anonymous
